@@ -1,0 +1,34 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "conductor",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "conductor", targets: ["conductor"]),
+        .library(name: "Conductor", targets: ["Conductor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibgit2",
+            path: "Modules/CLibgit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        .target(name: "Git", dependencies: ["CLibgit2"]),
+        .target(name: "Conductor", dependencies: ["Git"]),
+        .executableTarget(
+            name: "conductor",
+            dependencies: [
+                "Conductor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "conductor-bench", dependencies: ["Git"], path: "Benchmarks/conductor-bench"),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
+    ]
+)

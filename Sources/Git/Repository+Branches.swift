@@ -1,0 +1,92 @@
+import CLibgit2
+import Synchronization
+
+extension Repository {
+    /// Serializes ref and config writes made by this process: libgit2 takes lock files for them and
+    /// fails rather than waits when two threads write at once.
+    static let referenceWrites = Mutex(())
+
+    /// The commit a local branch points to, or nil when the branch does not exist.
+    public func branchTip(_ name: String) throws -> ObjectID? {
+        var reference: OpaquePointer?
+        do {
+            try check("git_branch_lookup(\(name))") { git_branch_lookup(&reference, pointer, name, GIT_BRANCH_LOCAL) }
+        } catch let error as GitError where error.isNotFound {
+            return nil
+        } catch let error as GitError where error.code == GIT_EINVALIDSPEC.rawValue {
+            throw GitError.conductor("look up branch", "'\(name)' is not a valid branch name")
+        }
+        defer { git_reference_free(reference) }
+        var resolved: OpaquePointer?
+        try check("git_reference_resolve(\(name))") { git_reference_resolve(&resolved, reference) }
+        defer { git_reference_free(resolved) }
+        return ObjectID(git_reference_target(resolved))
+    }
+
+    /// The short names of the local branches, sorted, optionally only those starting with `prefix`.
+    public func branchNames(prefix: String = "") throws -> [String] {
+        var iterator: OpaquePointer?
+        try check("git_branch_iterator_new") { git_branch_iterator_new(&iterator, pointer, GIT_BRANCH_LOCAL) }
+        defer { git_branch_iterator_free(iterator) }
+        var names: [String] = []
+        var reference: OpaquePointer?
+        var type = GIT_BRANCH_LOCAL
+        while git_branch_next(&reference, &type, iterator) == 0 {
+            let name = String(cString: git_reference_shorthand(reference))
+            git_reference_free(reference)
+            if name.hasPrefix(prefix) { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// True when `name` is acceptable to git as a branch name (`git check-ref-format --branch`).
+    public static func isValidBranchName(_ name: String) -> Bool {
+        Libgit2.ensureInitialized()
+        var valid: Int32 = 0
+        return git_reference_name_is_valid(&valid, "refs/heads/" + name) == 0 && valid == 1
+    }
+
+    /// Creates local branch `name` at `commit`.
+    ///
+    /// - Throws: `GitError` when the name is invalid or the branch exists (unless `force`).
+    public func createBranch(_ name: String, at commit: ObjectID, force: Bool = false) throws {
+        guard Self.isValidBranchName(name) else {
+            throw GitError.conductor("create branch", "'\(name)' is not a valid branch name")
+        }
+        let target = try lookupCommit(commit)
+        defer { git_commit_free(target) }
+        var reference: OpaquePointer?
+        _ = try Self.referenceWrites.withLock { _ in
+            try check("git_branch_create(\(name))") {
+                git_branch_create(&reference, pointer, name, target, force ? 1 : 0)
+            }
+        }
+        git_reference_free(reference)
+    }
+
+    /// Deletes local branch `name`.
+    ///
+    /// Without `force` it refuses a branch whose work is not in `base` (see `mergeState`), saying
+    /// how many commits would be lost. Stale worktree entries are cleaned first, because libgit2 1.5
+    /// otherwise believes every branch is checked out.
+    ///
+    /// - Throws: `GitError` when the branch is unmerged (without `force`), is checked out in a
+    ///   worktree, or does not exist.
+    public func deleteBranch(_ name: String, base: ObjectID, force: Bool = false) throws {
+        guard let tip = try branchTip(name) else {
+            throw GitError.conductor("delete branch", "branch '\(name)' does not exist")
+        }
+        if !force, case .unmerged(let ahead) = try mergeState(of: tip, into: base) {
+            throw GitError.conductor(
+                "delete branch",
+                "branch '\(name)' has \(ahead) commit(s) not merged into \(base.short); merge them or force the deletion")
+        }
+        try pruneStaleWorktreeEntries()
+        var reference: OpaquePointer?
+        try check("git_branch_lookup(\(name))") { git_branch_lookup(&reference, pointer, name, GIT_BRANCH_LOCAL) }
+        defer { git_reference_free(reference) }
+        _ = try Self.referenceWrites.withLock { _ in
+            try check("git_branch_delete(\(name))") { git_branch_delete(reference) }
+        }
+    }
+}

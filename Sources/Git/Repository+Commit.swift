@@ -1,0 +1,80 @@
+import CLibgit2
+
+extension Repository {
+    /// The identity used when git has no `user.name`/`user.email` configured.
+    public static let fallbackIdentity = (name: "conductor", email: "conductor@localhost")
+
+    /// The commit HEAD points to, or nil when the branch has no commits yet.
+    public func headCommit() throws -> ObjectID? {
+        var head: OpaquePointer?
+        do {
+            try check("git_repository_head") { git_repository_head(&head, pointer) }
+        } catch let error as GitError where error.code == GIT_EUNBORNBRANCH.rawValue || error.isNotFound {
+            return nil
+        }
+        defer { git_reference_free(head) }
+        return git_reference_target(head).map(ObjectID.init)
+    }
+
+    /// Commits everything changed in the working directory, as `git add -A && git commit` would:
+    /// new, modified and deleted files, `.gitignore` respected, on the branch HEAD points to.
+    ///
+    /// - Parameters:
+    ///   - message: the commit message; its first line is the subject.
+    ///   - trailers: `Key: value` lines appended after a blank line (e.g. `Conductor-Task`).
+    /// - Returns: the new commit, or nil when nothing changed (no commit is made).
+    @discardableResult
+    public func commitAll(message: String, trailers: [(key: String, value: String)] = []) throws -> ObjectID? {
+        var index: OpaquePointer?
+        try check("git_repository_index") { git_repository_index(&index, pointer) }
+        defer { git_index_free(index) }
+        try check("git_index_add_all") { git_index_add_all(index, nil, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil) }
+        try check("git_index_update_all") { git_index_update_all(index, nil, nil, nil) }
+        try check("git_index_write") { git_index_write(index) }
+        var treeID = git_oid()
+        try check("git_index_write_tree") { git_index_write_tree(&treeID, index) }
+
+        let parentID = try headCommit()
+        var parents: [OpaquePointer?] = []
+        defer { parents.forEach { git_commit_free($0) } }
+        if let parentID {
+            let parent = try lookupCommit(parentID)
+            parents.append(parent)
+            if git_oid_equal(git_commit_tree_id(parent), &treeID) == 1 { return nil }
+        } else if git_index_entrycount(index) == 0 {
+            return nil
+        }
+
+        var tree: OpaquePointer?
+        try check("git_tree_lookup") { git_tree_lookup(&tree, pointer, &treeID) }
+        defer { git_tree_free(tree) }
+        let signature = try defaultSignature()
+        defer { git_signature_free(signature) }
+        var text = message.trimmingTrailingNewlines()
+        if !trailers.isEmpty {
+            text += "\n\n" + trailers.map { "\($0.key): \($0.value)" }.joined(separator: "\n")
+        }
+        var commitID = git_oid()
+        try check("git_commit_create") {
+            git_commit_create(&commitID, pointer, "HEAD", signature, signature, nil, text + "\n", tree, parents.count, &parents)
+        }
+        return ObjectID(commitID)
+    }
+
+    private func defaultSignature() throws -> UnsafeMutablePointer<git_signature> {
+        var signature: UnsafeMutablePointer<git_signature>?
+        if git_signature_default(&signature, pointer) == 0, let signature { return signature }
+        try check("git_signature_now") {
+            git_signature_now(&signature, Self.fallbackIdentity.name, Self.fallbackIdentity.email)
+        }
+        return signature!
+    }
+}
+
+extension String {
+    func trimmingTrailingNewlines() -> String {
+        var text = self
+        while text.hasSuffix("\n") { text.removeLast() }
+        return text
+    }
+}

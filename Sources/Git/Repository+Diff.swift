@@ -1,0 +1,129 @@
+import CLibgit2
+import Foundation
+
+extension Repository {
+    /// What `commit` changed relative to `base`, like `git diff --numstat -M base commit`.
+    ///
+    /// - Parameter includePatch: also return the unified diff text.
+    public func diff(from base: ObjectID, to commit: ObjectID, includePatch: Bool = false) throws -> DiffSummary {
+        let baseTree = try lookupTree(ofCommit: base)
+        defer { git_tree_free(baseTree) }
+        let tree = try lookupTree(ofCommit: commit)
+        defer { git_tree_free(tree) }
+        var options = git_diff_options()
+        git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
+        var diff: OpaquePointer?
+        try check("git_diff_tree_to_tree") { git_diff_tree_to_tree(&diff, pointer, baseTree, tree, &options) }
+        defer { git_diff_free(diff) }
+        return try summarize(diff!, includePatch: includePatch)
+    }
+
+    /// What the working directory holds relative to `base`, committed or not, untracked files
+    /// included (`.gitignore` respected), like `git add -A --intent-to-add; git diff base`.
+    public func diffWorkingDirectory(from base: ObjectID, includePatch: Bool = false) throws -> DiffSummary {
+        let baseTree = try lookupTree(ofCommit: base)
+        defer { git_tree_free(baseTree) }
+        var options = git_diff_options()
+        git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
+        options.flags = GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue
+            | GIT_DIFF_SHOW_UNTRACKED_CONTENT.rawValue
+        var diff: OpaquePointer?
+        try check("git_diff_tree_to_workdir_with_index") {
+            git_diff_tree_to_workdir_with_index(&diff, pointer, baseTree, &options)
+        }
+        defer { git_diff_free(diff) }
+        return try summarize(diff!, includePatch: includePatch)
+    }
+
+    /// The commits reachable from `tip` but not from `base`, oldest first (`git log --reverse base..tip`).
+    public func commits(from base: ObjectID, to tip: ObjectID) throws -> [CommitSummary] {
+        var walk: OpaquePointer?
+        try check("git_revwalk_new") { git_revwalk_new(&walk, pointer) }
+        defer { git_revwalk_free(walk) }
+        git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue)
+        var tipID = tip.raw
+        var baseID = base.raw
+        try check("git_revwalk_push") { git_revwalk_push(walk, &tipID) }
+        try check("git_revwalk_hide") { git_revwalk_hide(walk, &baseID) }
+        var commits: [CommitSummary] = []
+        var next = git_oid()
+        while git_revwalk_next(&next, walk) == 0 {
+            commits.append(try commitSummary(ObjectID(next)))
+        }
+        return commits
+    }
+
+    /// Reads one commit's message, author and trailers.
+    public func commitSummary(_ id: ObjectID) throws -> CommitSummary {
+        let commit = try lookupCommit(id)
+        defer { git_commit_free(commit) }
+        let message = String(cString: git_commit_message(commit))
+        let author = git_commit_author(commit)!.pointee
+        return CommitSummary(
+            id: id,
+            summary: git_commit_summary(commit).map { String(cString: $0) } ?? "",
+            message: message,
+            authorName: String(cString: author.name),
+            authorEmail: String(cString: author.email),
+            date: Date(timeIntervalSince1970: TimeInterval(author.when.time)),
+            trailers: Self.trailers(of: message))
+    }
+
+    private static func trailers(of message: String) -> [Trailer] {
+        var array = git_message_trailer_array()
+        guard git_message_trailers(&array, message) == 0 else { return [] }
+        defer { git_message_trailer_array_free(&array) }
+        return (0..<array.count).map { index in
+            let trailer = array.trailers[index]
+            return Trailer(key: String(cString: trailer.key), value: String(cString: trailer.value))
+        }
+    }
+
+    private func summarize(_ diff: OpaquePointer, includePatch: Bool) throws -> DiffSummary {
+        var findOptions = git_diff_find_options()
+        git_diff_find_options_init(&findOptions, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION))
+        findOptions.flags = GIT_DIFF_FIND_RENAMES.rawValue
+        try check("git_diff_find_similar") { git_diff_find_similar(diff, &findOptions) }
+        var files: [FileChange] = []
+        var patchText = includePatch ? "" : nil
+        for index in 0..<git_diff_num_deltas(diff) {
+            var patch: OpaquePointer?
+            try check("git_patch_from_diff") { git_patch_from_diff(&patch, diff, index) }
+            defer { git_patch_free(patch) }
+            let delta = git_diff_get_delta(diff, index)!.pointee
+            var context = 0, insertions = 0, deletions = 0
+            if let patch {
+                try check("git_patch_line_stats") { git_patch_line_stats(&context, &insertions, &deletions, patch) }
+                if includePatch {
+                    var buffer = git_buf()
+                    try check("git_patch_to_buf") { git_patch_to_buf(&buffer, patch) }
+                    patchText! += String(cString: buffer.ptr)
+                    git_buf_dispose(&buffer)
+                }
+            }
+            guard let status = Self.changeStatus(delta.status) else { continue }
+            let path = String(cString: delta.new_file.path ?? delta.old_file.path)
+            let oldPath = String(cString: delta.old_file.path)
+            files.append(FileChange(
+                path: path,
+                oldPath: status == .renamed || status == .copied ? oldPath : nil,
+                status: status,
+                insertions: insertions,
+                deletions: deletions,
+                isBinary: delta.flags & GIT_DIFF_FLAG_BINARY.rawValue != 0))
+        }
+        return DiffSummary(files: files, patch: patchText)
+    }
+
+    private static func changeStatus(_ delta: git_delta_t) -> ChangeStatus? {
+        switch delta {
+        case GIT_DELTA_ADDED, GIT_DELTA_UNTRACKED: .added
+        case GIT_DELTA_DELETED: .deleted
+        case GIT_DELTA_MODIFIED: .modified
+        case GIT_DELTA_RENAMED: .renamed
+        case GIT_DELTA_COPIED: .copied
+        case GIT_DELTA_TYPECHANGE: .typeChanged
+        default: nil
+        }
+    }
+}

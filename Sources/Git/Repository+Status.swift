@@ -1,0 +1,37 @@
+import CLibgit2
+
+extension Repository {
+    /// Every file in the working directory whose state differs from HEAD: staged, unstaged and
+    /// untracked (ignored files excluded), sorted by path.
+    public func uncommittedChanges() throws -> [FileStatus] {
+        var options = git_status_options()
+        git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION))
+        options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
+        options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
+        var list: OpaquePointer?
+        try check("git_status_list_new") { git_status_list_new(&list, pointer, &options) }
+        defer { git_status_list_free(list) }
+        return (0..<git_status_list_entrycount(list)).compactMap { index in
+            guard let entry = git_status_byindex(list, index)?.pointee else { return nil }
+            let delta = entry.index_to_workdir ?? entry.head_to_index
+            guard let file = delta?.pointee.new_file.path ?? delta?.pointee.old_file.path else { return nil }
+            return FileStatus(path: String(cString: file), kind: Self.kind(of: entry.status.rawValue))
+        }.sorted { $0.path < $1.path }
+    }
+
+    /// True when `uncommittedChanges()` is not empty.
+    public var hasUncommittedChanges: Bool {
+        get throws { try !uncommittedChanges().isEmpty }
+    }
+
+    private static func kind(of flags: UInt32) -> FileStatus.Kind {
+        func has(_ flag: git_status_t) -> Bool { flags & flag.rawValue != 0 }
+        if has(GIT_STATUS_CONFLICTED) { return .conflicted }
+        if has(GIT_STATUS_WT_NEW) && !has(GIT_STATUS_INDEX_NEW) { return .untracked }
+        if has(GIT_STATUS_INDEX_NEW) { return .added }
+        if has(GIT_STATUS_INDEX_DELETED) || has(GIT_STATUS_WT_DELETED) { return .deleted }
+        if has(GIT_STATUS_INDEX_RENAMED) || has(GIT_STATUS_WT_RENAMED) { return .renamed }
+        if has(GIT_STATUS_INDEX_TYPECHANGE) || has(GIT_STATUS_WT_TYPECHANGE) { return .typeChanged }
+        return .modified
+    }
+}

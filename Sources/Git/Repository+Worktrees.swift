@@ -1,0 +1,216 @@
+import CLibgit2
+import Foundation
+
+extension Repository {
+    /// The admin directory that holds the entries of every linked worktree.
+    var worktreeAdminRoot: String { commonDirectory + "/worktrees" }
+
+    /// An entry this young may belong to an `add` still running in another process, so the
+    /// stale-entry clean-up leaves it alone.
+    static let staleEntryGracePeriod: TimeInterval = 60
+
+    /// Every linked worktree git knows of, including ones whose directory has gone.
+    public func worktrees() throws -> [WorktreeInfo] {
+        var names = git_strarray()
+        try check("git_worktree_list") { git_worktree_list(&names, pointer) }
+        defer { git_strarray_dispose(&names) }
+        return try (0..<names.count).map { index in
+            try worktreeInfo(named: String(cString: names.strings[index]!))
+        }
+    }
+
+    /// The worktree with admin name `name`, or nil when there is none.
+    public func worktree(named name: String) throws -> WorktreeInfo? {
+        try worktrees().first { $0.name == name }
+    }
+
+    private func worktreeInfo(named name: String) throws -> WorktreeInfo {
+        var worktree: OpaquePointer?
+        try check("git_worktree_lookup(\(name))") { git_worktree_lookup(&worktree, pointer, name) }
+        defer { git_worktree_free(worktree) }
+        let path = String(cString: git_worktree_path(worktree))
+        let head = try? String(contentsOfFile: "\(worktreeAdminRoot)/\(name)/HEAD", encoding: .utf8)
+        let branch = head.flatMap { content -> String? in
+            let line = content.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard line.hasPrefix("ref: refs/heads/") else { return nil }
+            return String(line.dropFirst("ref: refs/heads/".count))
+        }
+        return WorktreeInfo(
+            name: name,
+            path: path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path,
+            branch: branch,
+            isLocked: git_worktree_is_locked(nil, worktree) > 0,
+            isValid: git_worktree_validate(worktree) == 0)
+    }
+
+    /// Removes worktree entries that can no longer work, as `git worktree prune` does: entries
+    /// whose working directory is gone, and half-written entries (no `gitdir`, `commondir` or
+    /// `HEAD`) that a crashed add left behind. Locked entries are kept.
+    ///
+    /// - Returns: the names of the entries removed.
+    @discardableResult
+    public func pruneStaleWorktreeEntries() throws -> [String] {
+        let files = FileManager.default
+        guard let entries = try? files.contentsOfDirectory(atPath: worktreeAdminRoot) else { return [] }
+        var removed: [String] = []
+        for name in entries.sorted() {
+            let admin = "\(worktreeAdminRoot)/\(name)"
+            if files.fileExists(atPath: admin + "/locked") { continue }
+            let isComplete = ["gitdir", "commondir", "HEAD"].allSatisfy { files.fileExists(atPath: "\(admin)/\($0)") }
+            if !isComplete {
+                let modified = (try? files.attributesOfItem(atPath: admin)[.modificationDate] as? Date) ?? .distantPast
+                guard Date().timeIntervalSince(modified) > Self.staleEntryGracePeriod else { continue }
+                try files.removeItem(atPath: admin)
+                removed.append(name)
+                continue
+            }
+            var worktree: OpaquePointer?
+            guard git_worktree_lookup(&worktree, pointer, name) == 0 else { continue }
+            defer { git_worktree_free(worktree) }
+            guard git_worktree_validate(worktree) < 0 else { continue }
+            var options = git_worktree_prune_options()
+            git_worktree_prune_options_init(&options, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION))
+            try check("git_worktree_prune(\(name))") { git_worktree_prune(worktree, &options) }
+            removed.append(name)
+        }
+        return removed
+    }
+
+    /// Creates the branch of `spec` (when it has a start point) and a worktree on it.
+    ///
+    /// Parents of `spec.path` are created. When any step fails, everything this call made (admin
+    /// entry, directory, branch) is removed again, so the same call can simply be retried.
+    ///
+    /// - Throws: `GitError` when the name is not one path component, the path exists, the branch
+    ///   exists (with a start point) or is missing (without one), or libgit2 fails.
+    @discardableResult
+    public func addWorktree(_ spec: WorktreeSpec) throws -> WorktreeInfo {
+        try pruneStaleWorktreeEntries()
+        try createBranch(for: spec)
+        do {
+            return try addWorktree(onExistingBranch: spec)
+        } catch {
+            if spec.startPoint != nil { try? deleteBranchUnchecked(spec.branch) }
+            throw error
+        }
+    }
+
+    /// Creates every worktree in `specs`, checking them out in parallel.
+    ///
+    /// Branches are created first, one at a time (ref writes take lock files); then each worktree
+    /// is added on its own thread with its own repository handle. A failure rolls back only that
+    /// worktree.
+    ///
+    /// - Returns: one result per spec, in order.
+    public static func addWorktrees(_ specs: [WorktreeSpec], repositoryAt path: String) throws -> [Result<WorktreeInfo, GitError>] {
+        let repository = try Repository.open(at: path)
+        try repository.pruneStaleWorktreeEntries()
+        var results = [Result<WorktreeInfo, GitError>?](repeating: nil, count: specs.count)
+        for (index, spec) in specs.enumerated() {
+            do { try repository.createBranch(for: spec) } catch let error as GitError { results[index] = .failure(error) }
+        }
+        let workingDirectory = repository.workingDirectory
+        let pending = results.indices.filter { results[$0] == nil }
+        let added = ParallelResults<Result<WorktreeInfo, GitError>>(count: pending.count)
+        DispatchQueue.concurrentPerform(iterations: pending.count) { slot in
+            let spec = specs[pending[slot]]
+            do {
+                let handle = try Repository.open(at: workingDirectory)
+                added.set(slot, .success(try handle.addWorktree(onExistingBranch: spec)))
+            } catch {
+                added.set(slot, .failure(error as? GitError ?? .conductor("add worktree", "\(error)")))
+            }
+        }
+        for (slot, index) in pending.enumerated() {
+            results[index] = added.value(slot)
+            if case .failure = results[index]!, specs[index].startPoint != nil {
+                try? repository.deleteBranchUnchecked(specs[index].branch)
+            }
+        }
+        return results.map { $0! }
+    }
+
+    /// Removes a linked worktree: its directory and its admin entry. The branch stays.
+    ///
+    /// - Throws: `GitError` naming the files when the worktree has uncommitted or untracked
+    ///   changes (unless `force`), or when it is locked (unless `force`).
+    public func removeWorktree(named name: String, force: Bool = false) throws {
+        var worktree: OpaquePointer?
+        try check("git_worktree_lookup(\(name))") { git_worktree_lookup(&worktree, pointer, name) }
+        defer { git_worktree_free(worktree) }
+        let path = String(cString: git_worktree_path(worktree))
+        if !force, FileManager.default.fileExists(atPath: path) {
+            let changes = try Repository.open(at: path).uncommittedChanges()
+            if !changes.isEmpty {
+                let listed = changes.prefix(10).map(\.description).joined(separator: ", ")
+                let more = changes.count > 10 ? " and \(changes.count - 10) more" : ""
+                throw GitError.conductor(
+                    "remove worktree",
+                    "worktree '\(path)' has uncommitted changes: \(listed)\(more); commit them or force the removal")
+            }
+        }
+        var options = git_worktree_prune_options()
+        git_worktree_prune_options_init(&options, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION))
+        options.flags = GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue
+        if force { options.flags |= GIT_WORKTREE_PRUNE_LOCKED.rawValue }
+        try check("git_worktree_prune(\(name))") { git_worktree_prune(worktree, &options) }
+    }
+
+    private func createBranch(for spec: WorktreeSpec) throws {
+        guard let start = spec.startPoint else { return }
+        if try branchTip(spec.branch) != nil {
+            throw GitError.conductor(
+                "add worktree", "branch '\(spec.branch)' already exists in '\(workingDirectory)'; pick another name or delete it")
+        }
+        try createBranch(spec.branch, at: start)
+    }
+
+    /// Adds the worktree of `spec` on its (existing) branch, rolling back its own admin entry and
+    /// directory on failure. Safe to call from several threads, each with its own repository.
+    private func addWorktree(onExistingBranch spec: WorktreeSpec) throws -> WorktreeInfo {
+        guard !spec.name.isEmpty, !spec.name.contains("/"), spec.name != ".", spec.name != ".." else {
+            throw GitError.conductor("add worktree", "worktree name '\(spec.name)' must be one path component")
+        }
+        let files = FileManager.default
+        let path = URL(fileURLWithPath: spec.path).standardizedFileURL.path
+        guard !files.fileExists(atPath: path) else {
+            throw GitError.conductor("add worktree", "'\(path)' already exists; remove it or choose another directory")
+        }
+        let admin = "\(worktreeAdminRoot)/\(spec.name)"
+        guard !files.fileExists(atPath: admin) else {
+            throw GitError.conductor("add worktree", "a worktree named '\(spec.name)' already exists in '\(workingDirectory)'")
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        do {
+            try files.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        } catch {
+            throw GitError.conductor("add worktree", "cannot create '\(parent)': \(error.localizedDescription)")
+        }
+        var reference: OpaquePointer?
+        try check("git_branch_lookup(\(spec.branch))") { git_branch_lookup(&reference, pointer, spec.branch, GIT_BRANCH_LOCAL) }
+        defer { git_reference_free(reference) }
+        var options = git_worktree_add_options()
+        git_worktree_add_options_init(&options, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION))
+        options.ref = reference
+        var worktree: OpaquePointer?
+        do {
+            try check("git_worktree_add(\(spec.name))") { git_worktree_add(&worktree, pointer, spec.name, path, &options) }
+        } catch {
+            try? files.removeItem(atPath: admin)
+            try? files.removeItem(atPath: path)
+            throw error
+        }
+        git_worktree_free(worktree)
+        return try worktreeInfo(named: spec.name)
+    }
+
+    /// Deletes a branch without the merged-ness check, for rolling back a branch this process made.
+    func deleteBranchUnchecked(_ name: String) throws {
+        var reference: OpaquePointer?
+        try check("git_branch_lookup(\(name))") { git_branch_lookup(&reference, pointer, name, GIT_BRANCH_LOCAL) }
+        defer { git_reference_free(reference) }
+        _ = try Self.referenceWrites.withLock { _ in
+            try check("git_branch_delete(\(name))") { git_branch_delete(reference) }
+        }
+    }
+}

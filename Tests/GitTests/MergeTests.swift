@@ -1,0 +1,75 @@
+import Foundation
+import Git
+import Testing
+import TestSupport
+
+@Suite struct MergeTests {
+    /// Makes branch `name` from main with `files` written and committed; returns its tip.
+    private func branch(_ fixture: GitFixture, _ name: String, _ files: [String: String]) throws -> ObjectID {
+        try fixture.git(["checkout", "-q", "-b", name, "main"])
+        for (path, contents) in files { try fixture.write(path, contents) }
+        let tip = try fixture.commit("work on \(name)")
+        try fixture.git(["checkout", "-q", "main"])
+        return try ObjectID(hex: tip)
+    }
+
+    @Test func predictsConflictsBetweenBranchesWithoutCheckingOut() throws {
+        let fixture = try GitFixture()
+        try fixture.write("shared.txt", "one\ntwo\nthree\n")
+        try fixture.commit("shared")
+        let a = try branch(fixture, "a", ["shared.txt": "ONE\ntwo\nthree\n", "only-a.txt": "a\n"])
+        let b = try branch(fixture, "b", ["shared.txt": "uno\ntwo\nthree\n", "both-new.txt": "b\n"])
+        let c = try branch(fixture, "c", ["shared.txt": "one\ntwo\nTHREE\n", "both-new.txt": "c\n"])
+        let repository = try Repository.open(at: fixture.path)
+        #expect(try repository.conflicts(between: a, and: b) == ["shared.txt"])
+        #expect(try repository.conflicts(between: a, and: c) == [])
+        #expect(try repository.conflicts(between: b, and: c) == ["both-new.txt"])
+        #expect(try fixture.git(["status", "--porcelain"]).isEmpty)
+        #expect(try fixture.read("shared.txt") == "one\ntwo\nthree\n")
+    }
+
+    @Test func detectsConflictsWithABaseThatMoved() throws {
+        let fixture = try GitFixture()
+        let topic = try branch(fixture, "topic", ["README.md": "topic\n"])
+        try fixture.write("README.md", "main moved\n")
+        let tip = try ObjectID(hex: try fixture.commit("main moves"))
+        #expect(try Repository.open(at: fixture.path).conflicts(between: tip, and: topic) == ["README.md"])
+    }
+
+    @Test func tellsMergedSquashMergedAndUnmergedBranchesApart() throws {
+        let fixture = try GitFixture()
+        let merged = try branch(fixture, "merged", ["m.txt": "m\n"])
+        let squashed = try branch(fixture, "squashed", ["s.txt": "s\n"])
+        let open = try branch(fixture, "open", ["o.txt": "o\n"])
+        try fixture.git(["checkout", "-q", "-b", "open2", "open"])
+        try fixture.write("o2.txt", "o2\n")
+        let openTip = try ObjectID(hex: try fixture.commit("second"))
+        try fixture.git(["checkout", "-q", "main"])
+        try fixture.git(["merge", "-q", "--no-edit", "merged"])
+        try fixture.git(["merge", "-q", "--squash", "squashed"])
+        try fixture.commit("squash")
+        let base = try ObjectID(hex: try fixture.revParse("main"))
+        let repository = try Repository.open(at: fixture.path)
+        #expect(try repository.mergeState(of: merged, into: base) == .merged)
+        #expect(try repository.mergeState(of: squashed, into: base) == .squashMerged)
+        #expect(try repository.mergeState(of: open, into: base) == .unmerged(commitsAhead: 1))
+        #expect(try repository.mergeState(of: openTip, into: base) == .unmerged(commitsAhead: 2))
+        #expect(try repository.mergeState(of: base, into: base) == .merged)
+    }
+
+    @Test func deletingAnUnmergedBranchNeedsForce() throws {
+        let fixture = try GitFixture()
+        _ = try branch(fixture, "open", ["o.txt": "o\n"])
+        _ = try branch(fixture, "squashed", ["s.txt": "s\n"])
+        try fixture.git(["merge", "-q", "--squash", "squashed"])
+        try fixture.commit("squash")
+        let repository = try Repository.open(at: fixture.path)
+        let base = try repository.resolveBase(nil).commit
+        let error = #expect(throws: GitError.self) { try repository.deleteBranch("open", base: base) }
+        #expect(error?.message.contains("1 commit(s) not merged") == true)
+        #expect(try repository.branchTip("open") != nil)
+        try repository.deleteBranch("squashed", base: base)
+        try repository.deleteBranch("open", base: base, force: true)
+        #expect(try repository.branchNames() == ["main"])
+    }
+}

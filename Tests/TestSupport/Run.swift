@@ -1,0 +1,49 @@
+import Foundation
+
+/// The outcome of a finished process.
+public struct RunResult: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+}
+
+/// A command that exited with a status other than the expected one.
+public struct RunFailure: Error, CustomStringConvertible {
+    public let command: [String]
+    public let result: RunResult
+    public var description: String {
+        "\(command.joined(separator: " ")) exited \(result.status)\nstdout: \(result.stdout)\nstderr: \(result.stderr)"
+    }
+}
+
+/// Runs a program to completion and captures its output.
+///
+/// Output goes through temporary files rather than pipes: Foundation's pipe reads crash on EINTR.
+///
+/// - Parameters:
+///   - arguments: the program (looked up in PATH) and its arguments.
+///   - directory: the working directory.
+///   - environment: variables added to (or replacing) this process's environment.
+///   - input: text written to the program's standard input.
+@discardableResult
+public func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], input: String? = nil) throws -> RunResult {
+    let scratch = TemporaryDirectory("conductor-run")
+    let files = ["in", "out", "err"].map(scratch.appending)
+    try Data((input ?? "").utf8).write(to: URL(fileURLWithPath: files[0]))
+    _ = FileManager.default.createFile(atPath: files[1], contents: nil)
+    _ = FileManager.default.createFile(atPath: files[2], contents: nil)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: files[0]))
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: files[1]))
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: files[2]))
+    try process.run()
+    process.waitUntilExit()
+    return RunResult(
+        status: process.terminationStatus,
+        stdout: try String(contentsOfFile: files[1], encoding: .utf8),
+        stderr: try String(contentsOfFile: files[2], encoding: .utf8))
+}
