@@ -1,0 +1,98 @@
+import Foundation
+
+/// What the figures were measured on.
+enum Machine {
+    static func describe() -> String {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        let memory = ProcessInfo.processInfo.physicalMemory / (1 << 30)
+        let git = (try? shell(["git", "--version"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? "git ?"
+        return "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)), \(memory) GiB, \(git)"
+    }
+}
+
+struct CommandFailed: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Runs a command, waits, and returns its stdout; throws when it exits non-zero.
+@discardableResult
+func shell(_ arguments: [String], in directory: String? = nil) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
+    _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: output) }
+    process.standardOutput = try FileHandle(forWritingTo: output)
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw CommandFailed(description: "\(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+    }
+    return try String(contentsOf: output, encoding: .utf8)
+}
+
+/// Seconds taken by `body`.
+func time(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted[sorted.count / 2]
+}
+
+/// A fresh temporary directory.
+func makeScratchDirectory(_ label: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("conductor-bench-\(label)-\(UUID().uuidString.prefix(8))").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// A deterministic pseudo-random generator (SplitMix64), so every run builds the same repository.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Builds a repository of `files` source-like text files totalling about `megabytes` MB, in one commit.
+func makeSourceRepository(at path: String, files: Int, megabytes: Int) throws {
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    var random = SplitMix(state: 42)
+    let words = ["let", "var", "func", "return", "if", "else", "for", "in", "struct", "value", "count", "index",
+                 "result", "self", "guard", "throw", "try", "case", "switch", "default", "name", "path", "file"]
+    let bytesPerFile = megabytes * 1_000_000 / files
+    for index in 0..<files {
+        var text = ""
+        text.reserveCapacity(bytesPerFile + 100)
+        while text.utf8.count < bytesPerFile {
+            let count = Int.random(in: 3...10, using: &random)
+            let line = (0..<count).map { _ in words.randomElement(using: &random)! + String(Int.random(in: 0...9999, using: &random)) }
+            text += line.joined(separator: " ") + "\n"
+        }
+        let file = "\(path)/module\(index % 20)/sub\(index % 7)/file\(index).swift"
+        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: file, atomically: false, encoding: .utf8)
+    }
+    try shell(["git", "init", "-q", "-b", "main"], in: path)
+    try shell(["git", "add", "-A"], in: path)
+    try shell(["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-q", "-m", "generated"], in: path)
+    try shell(["git", "gc", "-q"], in: path)
+}
+
+func report(_ name: String, conductor: Double, other: Double, otherName: String, target: Double) {
+    let ratio = conductor / other
+    print(String(format: "%@: conductor %.3f s, %@ %.3f s, ratio %.2fx (target <= %.2fx: %@)",
+                 name, conductor, otherName, other, ratio, target, ratio <= target ? "met" : "NOT met"))
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Git
+
+/// 8 worktrees of a ~1,000-file / ~40 MB repository: conductor's git layer against
+/// `git worktree add -b` ×8, alternating, several rounds, medians compared.
+enum WorktreeBenchmark {
+    static let worktrees = 8
+    static let rounds = 3
+
+    static func run() throws {
+        let scratch = try makeScratchDirectory("worktrees")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let repository = "\(scratch)/repo"
+        try makeSourceRepository(at: repository, files: 1_000, megabytes: 40)
+        let size = try shell(["du", "-sm", "--exclude=.git", repository]).split(separator: "\t").first ?? "?"
+        print("worktrees: repository of 1000 files, \(size) MB checked out; \(worktrees) worktrees per round, \(rounds) rounds")
+
+        var cli: [Double] = [], conductor: [Double] = []
+        for round in 0..<rounds {
+            cli.append(try time {
+                for index in 0..<worktrees {
+                    try shell(["git", "worktree", "add", "-q", "-b", "cli/r\(round)/w\(index)", "\(scratch)/cli\(round)/w\(index)"], in: repository)
+                }
+            })
+            let base = try Repository.open(at: repository).resolveBase(nil)
+            let specs = (0..<worktrees).map { index in
+                WorktreeSpec(name: "c\(round)-w\(index)", path: "\(scratch)/conductor\(round)/w\(index)",
+                             branch: "conductor/r\(round)/w\(index)", startPoint: base.commit)
+            }
+            conductor.append(try time {
+                for result in try Repository.addWorktrees(specs, repositoryAt: repository) { _ = try result.get() }
+            })
+            try FileManager.default.removeItem(atPath: "\(scratch)/cli\(round)")
+            try FileManager.default.removeItem(atPath: "\(scratch)/conductor\(round)")
+            try shell(["git", "worktree", "prune"], in: repository)
+        }
+        report("worktrees (8 × add)", conductor: median(conductor), other: median(cli), otherName: "git worktree add", target: 0.5)
+    }
+}

@@ -1,0 +1,41 @@
+# conductor: every set-up, test and benchmark step is one `make` target.
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RELEASE_BIN := .build/release
+
+.PHONY: deps build test demo bench bench-worktrees clean
+
+## deps: install the system packages conductor needs (libgit2-dev, tmux, GNU parallel) when missing
+deps:
+	@missing=""; \
+	pkg-config --exists libgit2 2>/dev/null || missing="$$missing libgit2-dev pkg-config"; \
+	command -v tmux >/dev/null || missing="$$missing tmux"; \
+	command -v parallel >/dev/null || missing="$$missing parallel"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+## test: the whole test suite (unit, git, end-to-end)
+test: deps
+	$(SWIFT) test
+
+## demo: build and run the demo on a throwaway repository
+demo: deps
+	$(SWIFT) build -c release
+	fixtures/demo.sh $(RELEASE_BIN)
+
+## bench: every benchmark, side by side with the tools a user would use instead
+bench: deps
+	$(SWIFT) build -c release --product conductor-bench
+	$(RELEASE_BIN)/conductor-bench
+
+bench-worktrees: deps
+	$(SWIFT) build -c release --product conductor-bench
+	$(RELEASE_BIN)/conductor-bench worktrees
+
+clean:
+	rm -rf .build
