@@ -19,7 +19,9 @@ let package = Package(
             providers: [.apt(["libgit2-dev"])]
         ),
         .target(name: "Git", dependencies: ["CLibgit2"]),
-        .target(name: "Conductor", dependencies: ["Git"]),
+        .target(name: "Queue"),
+        .target(name: "CSystemShims"),
+        .target(name: "Conductor", dependencies: ["Git", "Queue", "CSystemShims"]),
         .executableTarget(
             name: "conductor",
             dependencies: [
@@ -30,5 +32,7 @@ let package = Package(
         .executableTarget(name: "conductor-bench", dependencies: ["Git"], path: "Benchmarks/conductor-bench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
+        .testTarget(name: "QueueTests", dependencies: ["Queue", "TestSupport"]),
+        .testTarget(name: "ConductorTests", dependencies: ["Conductor", "TestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 @_exported import Git
+@_exported import Queue
 
 /// conductor fans a batch of coding-agent prompts or shell commands out to parallel workers,
 /// each in its own git worktree on its own branch, and reports what every branch changed.

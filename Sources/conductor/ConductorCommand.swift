@@ -1,12 +1,39 @@
 import ArgumentParser
 import Conductor
+import Foundation
 
 @main
-struct ConductorCommand: AsyncParsableCommand {
+struct ConductorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conductor",
         abstract: "Run a batch of coding-agent prompts or shell commands on parallel workers, each in its own git worktree.",
+        discussion: """
+        Workers take tasks from a filesystem queue (default ~/.claude-code/orchestrator, or --queue DIR, \
+        or $CONDUCTOR_HOME) that you can read with ls, cat and jq:
+          <queue>/workers/<n>/task.json  status.json  result.json  .lock/pid  logs/
+
+        Exit codes: 0 every task succeeded; 1 a task failed; 2 bad input (arguments, tasks file); \
+        3 the environment stopped the run (no live worker, queue busy, git or disk error); 130 interrupted.
+        """,
         version: Conductor.version,
-        subcommands: []
+        subcommands: [WorkerCommand.self, OrchestratorCommand.self, StatusCommand.self, ResetCommand.self]
     )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let isUsage = code == .validationFailure || error is ValidationError
+            FileHandle.standardError.write(Data("conductor: \(isUsage ? fullMessage(for: error) : Failure.message(for: error))\n".utf8))
+            Foundation.exit(isUsage ? Failure.badInput.rawValue : Failure.code(for: error).rawValue)
+        }
+    }
 }

@@ -1,0 +1,255 @@
+import Foundation
+import Queue
+
+
+/// The orchestrator's loop for one run: assigns tasks to free live workers, collects each result
+/// exactly once, re-queues the tasks of dead workers and rate-limited tasks, and journals it all.
+final class Dispatcher {
+    private struct Pending {
+        let index: Int
+        let attempt: Int
+        var notBefore: Date
+    }
+
+    private struct InFlight {
+        let index: Int
+        let seq: Int
+        let attempt: Int
+        let owner: SlotLock.Owner
+    }
+
+    private let tasks: [TaskSpec]
+    private let slots: [WorkerSlot]
+    private let options: OrchestratorOptions
+    private let sequential: Bool
+    private let journal: Journal?
+    private let jobLog: JobLog?
+    private let watcher: DirectoryWatcher
+    private let cancellation: CancellationFlag
+
+    private var results: [TaskResult?]
+    private var pending: [Pending]
+    private var inFlight: [Int: InFlight] = [:]
+    private var nextSeq: Int
+    private var nextSequentialIndex = 0
+    private var lastLiveWorker = Date()
+    private var everSawWorker = false
+
+    init(tasks: [TaskSpec], slots: [WorkerSlot], options: OrchestratorOptions, sequential: Bool,
+         cancellation: CancellationFlag, watcher: DirectoryWatcher) throws {
+        self.tasks = tasks
+        self.slots = slots
+        self.options = options
+        self.sequential = sequential
+        self.cancellation = cancellation
+        self.watcher = watcher
+        results = Array(repeating: nil, count: tasks.count)
+        pending = sequential ? [] : tasks.indices.map { Pending(index: $0, attempt: 1, notBefore: .distantPast) }
+        nextSeq = (slots.map(TaskPicker.watermark).max() ?? 0) + 1
+        journal = try options.journalPath.map(Journal.init)
+        jobLog = try options.jobLogPath.map(JobLog.init)
+    }
+
+    func run() throws -> [TaskResult] {
+        journal?.append(.start, reason: "\(tasks.count) tasks, \(slots.count) worker slots, \(sequential ? "sequential" : "parallel")")
+        while results.contains(where: { $0 == nil }) {
+            if cancellation.isRaised { cancelRemaining() }
+            collect()
+            if sequential { scheduleNextInSequence() }
+            try assign()
+            try journal?.sync()
+            if results.allSatisfy({ $0 != nil }) { break }
+            watcher.wait(timeout: nextWakeInterval())
+        }
+        try journal?.sync()
+        return results.map { $0! }
+    }
+
+    // MARK: collecting
+
+    private func collect() {
+        for (slotID, flight) in inFlight {
+            let slot = slots.first { $0.id == slotID }!
+            if let outcome = try? slot.readResult(), outcome.seq == flight.seq, outcome.taskId == tasks[flight.index].id {
+                inFlight[slotID] = nil
+                handle(outcome, of: flight, on: slotID)
+                continue
+            }
+            switch SlotLock.probe(slot) {
+            case .held(let owner) where owner == flight.owner:
+                if let status = try? slot.readStatus(), status.pid == owner.pid,
+                   Date().timeIntervalSince(status.heartbeat) > options.heartbeatTimeout {
+                    inFlight[slotID] = nil
+                    workerLost(flight, on: slotID, reason: "worker \(slotID) (pid \(owner.pid)) stopped answering (no heartbeat for \(Int(options.heartbeatTimeout)) s)")
+                }
+            default:
+                inFlight[slotID] = nil
+                Self.endOrphanedTask(of: slot, owner: flight.owner)
+                workerLost(flight, on: slotID, reason: "worker \(slotID) (pid \(flight.owner.pid)) died while running the task")
+            }
+        }
+    }
+
+    private func handle(_ outcome: TaskOutcome, of flight: InFlight, on slotID: Int) {
+        journal?.append(.result, task: outcome.taskId, index: flight.index, worker: slotID, seq: outcome.seq,
+                        attempt: flight.attempt, status: outcome.status)
+        if outcome.status == .error, Self.looksRateLimited(outcome), flight.attempt <= options.retries,
+           !cancellation.isRaised {
+            let delay = options.backoff * pow(2, Double(flight.attempt - 1))
+            requeue(flight, after: delay, reason: "rate limited: \(outcome.error ?? "")")
+            return
+        }
+        finish(flight.index, TaskResult(task: tasks[flight.index], worker: slotID, result: .init(outcome)))
+    }
+
+    private func workerLost(_ flight: InFlight, on slotID: Int, reason: String) {
+        if flight.attempt <= options.retries && !cancellation.isRaised {
+            requeue(flight, after: 0, reason: reason)
+        } else {
+            var outcome = TaskResult.Outcome.synthetic(.error, error: "\(reason); gave up after \(flight.attempt) attempt(s)", attempts: flight.attempt)
+            outcome.seq = flight.seq
+            finish(flight.index, TaskResult(task: tasks[flight.index], worker: slotID, result: outcome))
+        }
+    }
+
+    private func requeue(_ flight: InFlight, after delay: TimeInterval, reason: String) {
+        journal?.append(.retry, task: tasks[flight.index].id, index: flight.index, seq: flight.seq, attempt: flight.attempt + 1, reason: reason)
+        options.events?(.retrying(index: flight.index, task: tasks[flight.index], reason: reason, after: delay))
+        pending.insert(Pending(index: flight.index, attempt: flight.attempt + 1, notBefore: Date().addingTimeInterval(delay)), at: 0)
+    }
+
+    private func finish(_ index: Int, _ result: TaskResult) {
+        results[index] = result
+        journal?.append(.result, task: result.task.id, index: index, worker: result.worker, seq: result.result.seq,
+                        attempt: result.result.attempts, status: result.result.status, record: result)
+        jobLog?.record(result)
+        options.events?(.finished(index: index, result: result))
+        if sequential && !result.result.status.succeeded && (result.task.stopOnError ?? options.stopOnError) {
+            for later in (index + 1)..<tasks.count where results[later] == nil {
+                finish(later, TaskResult(task: tasks[later], worker: nil, result: .synthetic(
+                    .skipped, error: "skipped: task \(result.task.id) failed and stops the sequence", attempts: 0)))
+            }
+            nextSequentialIndex = tasks.count
+        }
+    }
+
+    private func cancelRemaining() {
+        for item in pending {
+            finish(item.index, TaskResult(task: tasks[item.index], worker: nil, result: .synthetic(
+                .cancelled, error: "cancelled before it ran", attempts: item.attempt - 1)))
+        }
+        pending.removeAll()
+        if sequential {
+            for index in nextSequentialIndex..<tasks.count where results[index] == nil && !inFlight.values.contains(where: { $0.index == index }) {
+                finish(index, TaskResult(task: tasks[index], worker: nil, result: .synthetic(.cancelled, error: "cancelled before it ran", attempts: 0)))
+            }
+            nextSequentialIndex = tasks.count
+        }
+    }
+
+    // MARK: assigning
+
+    private func scheduleNextInSequence() {
+        guard inFlight.isEmpty, pending.isEmpty else { return }
+        while nextSequentialIndex < tasks.count, results[nextSequentialIndex] != nil { nextSequentialIndex += 1 }
+        guard nextSequentialIndex < tasks.count else { return }
+        pending.append(Pending(index: nextSequentialIndex, attempt: 1, notBefore: .distantPast))
+        nextSequentialIndex += 1
+    }
+
+    private func assign() throws {
+        var free = freeSlots()
+        if !free.isEmpty || !inFlight.isEmpty {
+            lastLiveWorker = Date()
+            everSawWorker = true
+        } else if !pending.isEmpty, !hasLiveWorker() {
+            let waited = Date().timeIntervalSince(lastLiveWorker)
+            if waited > options.noWorkerTimeout {
+                if !everSawWorker { throw OrchestratorError.noLiveWorkers(queue: slots.first.map { ($0.path as NSString).deletingLastPathComponent } ?? "", waited: waited) }
+                for item in pending {
+                    finish(item.index, TaskResult(task: tasks[item.index], worker: nil, result: .synthetic(
+                        .error, error: "no live worker left to run it", attempts: item.attempt - 1)))
+                }
+                pending.removeAll()
+            }
+            return
+        } else if hasLiveWorker() {
+            lastLiveWorker = Date()
+            everSawWorker = true
+        }
+        let now = Date()
+        var assignments: [(WorkerSlot, TaskAssignment, InFlight)] = []
+        while !free.isEmpty, let position = pending.firstIndex(where: { $0.notBefore <= now }) {
+            let item = pending.remove(at: position)
+            let (slot, owner) = free.removeFirst()
+            let task = tasks[item.index]
+            var assignment = TaskAssignment(
+                id: task.id, seq: nextSeq, prompt: task.prompt, command: task.command, cwd: task.cwd,
+                timeout: task.timeout ?? options.timeout, attempt: item.attempt, workerPid: owner.pid)
+            if let placement = options.placement {
+                do {
+                    let place = try placement(task, slot.id)
+                    assignment.cwd = place.cwd ?? assignment.cwd
+                    assignment.commit = place.commit
+                } catch {
+                    free.insert((slot, owner), at: 0)
+                    finish(item.index, TaskResult(task: task, worker: slot.id, result: .synthetic(
+                        .error, error: "could not prepare worker \(slot.id) for the task: \(error)", attempts: item.attempt)))
+                    continue
+                }
+            }
+            nextSeq += 1
+            journal?.append(.assign, task: task.id, index: item.index, worker: slot.id, seq: assignment.seq, attempt: item.attempt)
+            assignments.append((slot, assignment, InFlight(index: item.index, seq: assignment.seq, attempt: item.attempt, owner: owner)))
+        }
+        guard !assignments.isEmpty else { return }
+        try journal?.sync()
+        for (slot, assignment, flight) in assignments {
+            do {
+                try slot.write(assignment)
+            } catch {
+                pending.insert(Pending(index: flight.index, attempt: flight.attempt, notBefore: Date().addingTimeInterval(1)), at: 0)
+                journal?.append(.retry, task: assignment.id, index: flight.index, worker: slot.id, reason: "could not write task.json: \(error)")
+                continue
+            }
+            inFlight[slot.id] = flight
+            options.events?(.assigned(index: flight.index, task: tasks[flight.index], worker: slot.id, attempt: flight.attempt))
+        }
+    }
+
+    /// Slots with a live owner that is idle (or finished), fresh, and has nothing outstanding.
+    private func freeSlots() -> [(WorkerSlot, SlotLock.Owner)] {
+        slots.compactMap { slot in
+            guard inFlight[slot.id] == nil, case .held(let owner) = SlotLock.probe(slot),
+                  let status = try? slot.readStatus(), status.pid == owner.pid,
+                  [.idle, .done, .error].contains(status.status),
+                  Date().timeIntervalSince(status.heartbeat) <= options.heartbeatTimeout else { return nil }
+            if let task = try? slot.readTask(), task.seq > status.seq, task.workerPid == owner.pid { return nil }
+            return (slot, owner)
+        }
+    }
+
+    private func hasLiveWorker() -> Bool {
+        slots.contains { if case .held = SlotLock.probe($0) { true } else { false } }
+    }
+
+    private func nextWakeInterval() -> TimeInterval {
+        let now = Date()
+        let backoff = pending.map { $0.notBefore.timeIntervalSince(now) }.filter { $0 > 0 }.min() ?? 1
+        return max(0.01, min(1, backoff))
+    }
+
+    /// Kills the process group of the task a dead worker was running, when its leader is still
+    /// the same process (same start time), so a task is never left running unrecorded.
+    static func endOrphanedTask(of slot: WorkerSlot, owner: SlotLock.Owner) {
+        guard let status = try? slot.readStatus(), status.pid == owner.pid, status.status == .working,
+              let pid = status.taskPid, let started = status.taskStartTime,
+              ProcessInfo.startTime(of: pid) == started else { return }
+        kill(-pid, SIGKILL)
+    }
+
+    static func looksRateLimited(_ outcome: TaskOutcome) -> Bool {
+        let text = [outcome.output, outcome.stderr.suffix(4096).description, outcome.error ?? ""].joined(separator: "\n").lowercased()
+        return ["429", "rate limit", "rate_limit", "ratelimit", "overloaded"].contains { text.contains($0) }
+    }
+}

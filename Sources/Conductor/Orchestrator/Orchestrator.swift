@@ -1,0 +1,106 @@
+import Foundation
+import Queue
+
+/// Runs lists of tasks on the workers of a queue: in parallel (`executeTasks`) or in order
+/// (`executeSequential`). The Swift face of the seed's `Orchestrator(3)`.
+///
+/// ```swift
+/// let orchestrator = try Orchestrator(workers: 3, launch: WorkerLaunch(directory: "."))
+/// defer { orchestrator.shutdown() }
+/// let results = try orchestrator.executeTasks([.prompt("Review auth.py", id: "auth"), .command("swift test", id: "test")])
+/// ```
+public final class Orchestrator: @unchecked Sendable {
+    public let queue: QueueRoot
+    /// The worker slots used: `0..<workers`.
+    public let workerIDs: [Int]
+    public var options: OrchestratorOptions
+    private var pool: WorkerPool?
+    private let cancellation = CancellationFlag()
+    private let wakeups = WakeList()
+
+    /// Attaches to the workers `0..<workers` of `queue`, or starts them when `launch` is given.
+    ///
+    /// - Throws: `QueueError` when the queue cannot be created, `WorkerPoolError` when started
+    ///   workers do not come up.
+    public init(workers: Int, queue: QueueRoot = .resolve(nil), options: OrchestratorOptions = OrchestratorOptions(),
+                launch: WorkerLaunch? = nil) throws {
+        self.queue = queue
+        self.options = options
+        workerIDs = Array(0..<max(1, workers))
+        try queue.create()
+        if let launch {
+            pool = try WorkerPool(launch: launch, queue: queue, ids: workerIDs)
+        }
+    }
+
+    /// Runs `tasks` in parallel, one per free worker; returns their results in task order.
+    public func executeTasks(_ tasks: [TaskSpec]) throws -> [TaskResult] {
+        try run(tasks, sequential: false).results
+    }
+
+    /// Runs `tasks` one after another; a failed task whose `stopOnError` is set (or any failed task
+    /// when `stopOnError` is true here) marks the rest `skipped`.
+    public func executeSequential(_ tasks: [TaskSpec], stopOnError: Bool = false) throws -> [TaskResult] {
+        var options = self.options
+        options.stopOnError = options.stopOnError || stopOnError
+        return try run(tasks, sequential: true, options: options).results
+    }
+
+    /// Runs `tasks` and reports results and a summary.
+    ///
+    /// - Throws: `QueueError.orchestratorRunning` when another orchestrator uses the queue,
+    ///   `OrchestratorError.noLiveWorkers` when no worker shows up.
+    public func run(_ tasks: [TaskSpec], sequential: Bool, options: OrchestratorOptions? = nil) throws -> RunReport {
+        let options = options ?? self.options
+        let lock = try FileLock(path: queue.orchestratorLockFile)
+        defer { lock.release() }
+        let slots = workerIDs.map(queue.slot)
+        for slot in slots { try slot.create() }
+        let watcher = try DirectoryWatcher(directories: slots.map(\.path), mode: options.watchMode)
+        wakeups.add(watcher)
+        defer { wakeups.remove(watcher) }
+        let started = Date()
+        let dispatcher = try Dispatcher(
+            tasks: tasks, slots: slots, options: options, sequential: sequential, cancellation: cancellation, watcher: watcher)
+        let results = try dispatcher.run()
+        return RunReport(results: results, summary: RunSummary(results: results, durationMs: Int(Date().timeIntervalSince(started) * 1000)))
+    }
+
+    /// Stops handing out tasks: those not yet started are recorded `cancelled`; running ones are
+    /// waited for. Callable from any thread (a signal handler's queue).
+    public func cancel() {
+        cancellation.raise()
+        wakeups.wakeAll()
+    }
+
+    /// Stops the workers this orchestrator started (their running tasks are recorded `cancelled`).
+    /// Workers it attached to are left running.
+    public func shutdown() {
+        pool?.stop()
+        pool = nil
+    }
+
+    /// Ends the started workers' running tasks now (as `shutdown` does) while the run collects
+    /// their `cancelled` results: what a batch does on Ctrl-C.
+    public func stopWorkers() {
+        pool?.signalStop()
+    }
+}
+
+/// The watchers of runs in progress, so `cancel()` can wake them from another thread.
+private final class WakeList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var watchers: [ObjectIdentifier: DirectoryWatcher] = [:]
+
+    func add(_ watcher: DirectoryWatcher) {
+        lock.withLock { watchers[ObjectIdentifier(watcher)] = watcher }
+    }
+
+    func remove(_ watcher: DirectoryWatcher) {
+        lock.withLock { watchers[ObjectIdentifier(watcher)] = nil }
+    }
+
+    func wakeAll() {
+        lock.withLock { watchers.values.forEach { $0.wake() } }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Queue
+
+/// How an orchestrator runs a list of tasks.
+public struct OrchestratorOptions: Sendable {
+    /// Extra attempts for a task whose worker died or that hit a rate limit.
+    public var retries = 2
+    /// Seconds a task may run when it sets no `timeout`; nil for no limit.
+    public var timeout: TimeInterval?
+    /// The first wait before retrying a rate-limited task; it doubles on each retry.
+    public var backoff: TimeInterval = 2
+    /// A worker whose heartbeat is older than this is taken for dead (hung or stopped).
+    public var heartbeatTimeout: TimeInterval = 20
+    /// How long to wait for a live worker before giving up.
+    public var noWorkerTimeout: TimeInterval = 10
+    /// In a sequential run, stop at the first failure even when the task does not say `stopOnError`.
+    public var stopOnError = false
+    /// The journal file; none when nil.
+    public var journalPath: String?
+    /// A GNU parallel style job log; none when nil.
+    public var jobLogPath: String?
+    public var watchMode: DirectoryWatcher.Mode = .fromEnvironment
+    /// Called just before a task is assigned to a worker, to say where it runs and how its changes
+    /// are committed (batches make worktrees here). A throw fails the task without running it.
+    public var placement: (@Sendable (TaskSpec, Int) throws -> Placement)?
+    /// Told about assignments, retries and results as they happen (progress displays).
+    public var events: (@Sendable (OrchestratorEvent) -> Void)?
+
+    public init() {}
+}
+
+/// Where a task runs and how its changes are recorded, chosen when it is assigned.
+public struct Placement: Sendable {
+    public var cwd: String?
+    public var commit: CommitRequest?
+
+    public init(cwd: String?, commit: CommitRequest?) {
+        self.cwd = cwd
+        self.commit = commit
+    }
+}
+
+/// Something that happened during a run.
+public enum OrchestratorEvent: Sendable {
+    case assigned(index: Int, task: TaskSpec, worker: Int, attempt: Int)
+    case retrying(index: Int, task: TaskSpec, reason: String, after: TimeInterval)
+    case finished(index: Int, result: TaskResult)
+}
+
+/// A run that cannot go ahead at all.
+public enum OrchestratorError: Error, CustomStringConvertible {
+    case noLiveWorkers(queue: String, waited: TimeInterval)
+    case queue(QueueError)
+
+    public var description: String {
+        switch self {
+        case .noLiveWorkers(let queue, let waited):
+            return "no live worker on the queue \(queue) (waited \(Int(waited)) s); start workers first: conductor worker 0 DIR --queue \(queue)"
+        case .queue(let error):
+            return error.description
+        }
+    }
+}

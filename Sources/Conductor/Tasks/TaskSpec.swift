@@ -1,0 +1,53 @@
+/// One unit of work from a tasks file: a prompt for the agent or a shell command.
+public struct TaskSpec: Codable, Sendable, Equatable {
+    /// Unique within the file; used in branch names, file names and commit trailers.
+    public var id: String
+    /// A prompt for the agent. Exactly one of `prompt` and `command` is set.
+    public var prompt: String?
+    /// A shell command, run with `/bin/sh -c`.
+    public var command: String?
+    /// The repository the task works on (relative to the tasks file), for batches.
+    public var repo: String?
+    /// The directory to run in, overriding the worker's own.
+    public var cwd: String?
+    /// Seconds before the task is ended (SIGTERM to its process group, then SIGKILL).
+    public var timeout: Double?
+    /// In a sequential run, a failure of this task skips the ones after it.
+    public var stopOnError: Bool?
+
+    public init(id: String, prompt: String? = nil, command: String? = nil, repo: String? = nil, cwd: String? = nil,
+                timeout: Double? = nil, stopOnError: Bool? = nil) {
+        self.id = id
+        self.prompt = prompt
+        self.command = command
+        self.repo = repo
+        self.cwd = cwd
+        self.timeout = timeout
+        self.stopOnError = stopOnError
+    }
+
+    /// A task running `command` in the shell.
+    public static func command(_ command: String, id: String) -> TaskSpec {
+        TaskSpec(id: id, command: command)
+    }
+
+    /// A task handing `prompt` to the agent.
+    public static func prompt(_ prompt: String, id: String) -> TaskSpec {
+        TaskSpec(id: id, prompt: prompt)
+    }
+
+    /// The prompt or command, as one line for tables and job logs.
+    public var summary: String {
+        (command ?? prompt ?? "").split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
+    /// True when `id` can be used in a branch name and a file name: letters, digits, `.`, `_`,
+    /// `-`, starting with a letter or digit, at most 64 characters, no `..`, not ending in `.lock`.
+    public static func isUsableID(_ id: String) -> Bool {
+        guard let first = id.unicodeScalars.first, id.count <= 64, !id.contains(".."), !id.hasSuffix(".lock"),
+              first.properties.isASCIIHexDigit || ("a"..."z").contains(first) || ("A"..."Z").contains(first) else { return false }
+        return id.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Queue
+import Synchronization
+
+/// Owns a slot's `status.json`: every state change and every heartbeat goes through it, under one
+/// lock, so a heartbeat can never write back a state that has already changed.
+final class StatusBoard: Sendable {
+    private let slot: WorkerSlot
+    private let current: Mutex<WorkerStatus>
+
+    init(slot: WorkerSlot, seq: Int) throws {
+        self.slot = slot
+        let now = Date()
+        let status = WorkerStatus(status: .idle, pid: getpid(), taskId: nil, seq: seq, since: now, heartbeat: now)
+        current = Mutex(status)
+        try slot.write(status)
+    }
+
+    /// Enters `state` for the task `taskId`/`seq`.
+    func set(_ state: WorkerState, taskId: String?, seq: Int) throws {
+        try current.withLock { status in
+            let now = Date()
+            status = WorkerStatus(status: state, pid: status.pid, taskId: taskId, seq: seq, since: now, heartbeat: now)
+            try slot.write(status)
+        }
+    }
+
+    /// Records the process running the current task (nil when it has ended).
+    func setTaskProcess(_ pid: Int32?) throws {
+        try current.withLock { status in
+            status.taskPid = pid
+            status.taskStartTime = pid.flatMap(ProcessInfo.startTime)
+            status.heartbeat = Date()
+            try slot.write(status)
+        }
+    }
+
+    /// Rewrites the current state with a fresh heartbeat.
+    func beat() throws {
+        try current.withLock { status in
+            status.heartbeat = Date()
+            try slot.write(status)
+        }
+    }
+
+    var seq: Int { current.withLock { $0.seq } }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Git
+import Queue
+
+/// Runs one assignment to its outcome: starts the process, waits (with the timeout), reads the
+/// logs and the agent's report, commits the task's changes when asked.
+struct TaskRun {
+    let assignment: TaskAssignment
+    let slot: WorkerSlot
+    let configuration: WorkerConfiguration
+
+    /// Performs the task. `started` is told about the child process when it starts (and nil when
+    /// it could not start), so the worker can end it on a stop.
+    func perform(started: (ChildProcess?) -> Void) -> TaskOutcome {
+        let startedAt = Date()
+        let stem = "\(slot.logsDirectory)/\(assignment.seq)-\(Self.safeFileName(assignment.id))"
+        let directory = assignment.cwd ?? configuration.directory
+        var outcome = TaskOutcome(
+            taskId: assignment.id, seq: assignment.seq, status: .error, startedAt: startedAt,
+            worker: configuration.id, workerPid: getpid(), attempt: assignment.attempt, cwd: directory,
+            stdoutLog: stem + ".stdout", stderrLog: stem + ".stderr")
+        let exit: ChildProcess.Exit
+        do {
+            let child = try ChildProcess(
+                arguments: try arguments(), directory: directory, environment: environment(),
+                stdoutPath: stem + ".stdout", stderrPath: stem + ".stderr")
+            started(child)
+            exit = child.wait(timeout: assignment.timeout ?? configuration.defaultTimeout, grace: configuration.grace)
+            started(nil)
+        } catch {
+            started(nil)
+            outcome.error = "\(error)"
+            return finished(outcome)
+        }
+        outcome.exitCode = exit.status
+        outcome.signal = exit.signal
+        let stdout = (try? Self.readHead(stem + ".stdout", limit: assignment.prompt != nil ? 16 << 20 : configuration.outputLimit)) ?? Data()
+        outcome.stderr = Self.text(try? Self.readTail(stem + ".stderr", limit: configuration.outputLimit))
+        var agentFailed = false
+        if assignment.prompt != nil, configuration.agent.speaksClaudeJSON, let parsed = Agent.parseClaudeOutput(stdout) {
+            outcome.output = String(parsed.text.prefix(configuration.outputLimit))
+            outcome.agent = parsed.report
+            agentFailed = parsed.report.isError == true
+        } else {
+            outcome.output = Self.text(stdout.prefix(configuration.outputLimit))
+        }
+        if exit.cancelled {
+            outcome.status = .cancelled
+            outcome.error = "cancelled: the worker was stopped while the task ran"
+        } else if exit.timedOut {
+            outcome.status = .timeout
+            outcome.error = "timed out after \((assignment.timeout ?? configuration.defaultTimeout ?? 0).formatted()) s; its process group was ended"
+        } else if exit.status == 0 && !agentFailed {
+            outcome.status = .done
+        } else {
+            outcome.status = .error
+            if let signal = exit.signal { outcome.error = "ended by signal \(signal)" }
+            else if agentFailed { outcome.error = "the agent reported an error (\(outcome.agent?.subtype ?? "is_error"))" }
+            else { outcome.error = "exited with status \(exit.status ?? -1)" }
+        }
+        if let request = assignment.commit, outcome.status != .cancelled {
+            commit(request, in: directory, into: &outcome)
+        }
+        return finished(outcome)
+    }
+
+    /// Stamps the finish time and duration.
+    private func finished(_ outcome: TaskOutcome) -> TaskOutcome {
+        var outcome = outcome
+        outcome.finishedAt = Date()
+        outcome.durationMs = Int(outcome.finishedAt.timeIntervalSince(outcome.startedAt) * 1000)
+        return outcome
+    }
+
+    private func arguments() throws -> [String] {
+        if let command = assignment.command { return ["/bin/sh", "-c", command] }
+        return try configuration.agent.arguments(for: assignment.prompt ?? "", searchPath: configuration.environment["PATH"])
+    }
+
+    /// The worker's environment plus the task's identity, so scripts and agents can tell where they run.
+    private func environment() -> [String: String] {
+        var environment = configuration.environment
+        environment["CONDUCTOR_TASK_ID"] = assignment.id
+        environment["CONDUCTOR_WORKER"] = String(configuration.id)
+        environment["CONDUCTOR_SEQ"] = String(assignment.seq)
+        environment["CONDUCTOR_ATTEMPT"] = String(assignment.attempt)
+        return environment
+    }
+
+    private func commit(_ request: CommitRequest, in directory: String, into outcome: inout TaskOutcome) {
+        do {
+            let repository = try Repository.open(at: directory)
+            var trailers = request.trailers.compactMap { pair in pair.count == 2 ? (key: pair[0], value: pair[1]) : nil }
+            if outcome.status != .done { trailers.append((key: "Conductor-Status", value: outcome.status.rawValue)) }
+            outcome.commit = try repository.commitAll(message: request.message, trailers: trailers)?.hex
+            outcome.branch = try? repository.currentBranch()
+        } catch {
+            outcome.status = .error
+            outcome.error = [outcome.error, "committing the task's changes failed: \(error)"].compactMap { $0 }.joined(separator: "; ")
+        }
+    }
+
+    static func safeFileName(_ id: String) -> String {
+        String(id.map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" }.prefix(64))
+    }
+
+    static func text<Bytes: Collection<UInt8>>(_ data: Bytes?) -> String {
+        guard let data else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func readHead(_ path: String, limit: Int) throws -> Data {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        return try handle.read(upToCount: limit) ?? Data()
+    }
+
+    private static func readTail(_ path: String, limit: Int) throws -> Data {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: size > UInt64(limit) ? size - UInt64(limit) : 0)
+        return try handle.readToEnd() ?? Data()
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Queue
+import Synchronization
+
+/// A worker process's main loop: owns one slot, waits for `task.json`, runs each task, writes
+/// `result.json` and `status.json`.
+///
+/// A task is run only when its `seq` is newer than anything the worker has seen and, when it names
+/// a worker pid, that pid is this process: a task written for a previous owner of the slot is never
+/// run by its successor (the orchestrator re-queues it instead).
+public final class Worker: Sendable {
+    public let configuration: WorkerConfiguration
+    private let log: @Sendable (String) -> Void
+    private let control = Mutex<(stopping: Bool, running: ChildProcess?, watcher: DirectoryWatcher?)>((false, nil, nil))
+
+    public init(configuration: WorkerConfiguration, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.log = log
+    }
+
+    /// Serves tasks until `stop()` is called (or the parent process named in the configuration dies).
+    ///
+    /// - Throws: `QueueError` when the slot cannot be created or a live worker owns it.
+    public func run() throws {
+        let queue = configuration.queue
+        try queue.create()
+        let slot = queue.slot(configuration.id)
+        try slot.create()
+        let lock = try SlotLock.acquire(slot, log: log)
+        defer { lock.release() }
+        var watermark = TaskPicker.watermark(of: slot)
+        let board = try StatusBoard(slot: slot, seq: watermark)
+        let watcher = try DirectoryWatcher(directories: [slot.path], mode: configuration.watchMode)
+        let stopping = control.withLock { state -> Bool in
+            state.watcher = watcher
+            return state.stopping
+        }
+        let heartbeat = startHeartbeat(board)
+        defer { heartbeat.cancel() }
+        log("worker \(configuration.id) (pid \(getpid())) serving \(slot.path), running tasks in \(configuration.directory)")
+        var picker = TaskPicker(slot: slot, watermark: watermark)
+        if !stopping {
+            while !isStopping {
+                if let pick = picker.next() {
+                    watermark = pick.seq
+                    switch pick {
+                    case .task(let assignment): try execute(assignment, slot: slot, board: board)
+                    case .malformed(let outcome):
+                        log("worker \(configuration.id): malformed task.json: \(outcome.error ?? "")")
+                        try slot.write(outcome)
+                        try board.set(.error, taskId: outcome.taskId, seq: outcome.seq)
+                    }
+                    continue
+                }
+                watcher.wait(timeout: configuration.heartbeatInterval)
+            }
+        }
+        try? board.set(.stopped, taskId: nil, seq: watermark)
+        log("worker \(configuration.id) stopped")
+    }
+
+    /// Asks the worker to stop: the running task's process group is ended and recorded
+    /// `cancelled`, then `run()` returns. Callable from any thread, any number of times.
+    public func stop() {
+        let (child, watcher) = control.withLock { state in
+            state.stopping = true
+            return (state.running, state.watcher)
+        }
+        child?.terminate(grace: configuration.grace)
+        watcher?.wake()
+    }
+
+    private var isStopping: Bool { control.withLock { $0.stopping } }
+
+    private func startHeartbeat(_ board: StatusBoard) -> DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "conductor.worker.heartbeat"))
+        let interval = configuration.heartbeatInterval
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        let parent = configuration.parentPid
+        timer.setEventHandler { [self] in
+            try? board.beat()
+            if let parent, kill(parent, 0) != 0 && errno == ESRCH {
+                log("worker \(configuration.id): parent process \(parent) is gone; stopping")
+                stop()
+            }
+        }
+        timer.resume()
+        return timer
+    }
+
+    private func execute(_ assignment: TaskAssignment, slot: WorkerSlot, board: StatusBoard) throws {
+        try board.set(.working, taskId: assignment.id, seq: assignment.seq)
+        log("worker \(configuration.id): task \(assignment.id) (seq \(assignment.seq), attempt \(assignment.attempt)) started")
+        let outcome = TaskRun(assignment: assignment, slot: slot, configuration: configuration).perform { child in
+            let stopping = control.withLock { state -> Bool in
+                state.running = child
+                return state.stopping
+            }
+            if stopping { child?.terminate(grace: configuration.grace) }
+            try? board.setTaskProcess(child?.pid)
+        }
+        try slot.write(outcome)
+        try board.set(outcome.status == .done ? .done : .error, taskId: assignment.id, seq: assignment.seq)
+        log("worker \(configuration.id): task \(assignment.id) \(outcome.status.rawValue) in \(outcome.durationMs) ms")
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import Queue
+
+/// Everything a worker needs to know: its slot, where tasks run, which agent answers prompts.
+public struct WorkerConfiguration: Sendable {
+    /// The slot number (`<queue>/workers/<id>`).
+    public var id: Int
+    /// Where tasks run unless their `cwd` says otherwise.
+    public var directory: String
+    public var queue: QueueRoot
+    public var agent: Agent
+    /// Seconds a task may run when it does not set its own timeout; nil for no limit.
+    public var defaultTimeout: TimeInterval?
+    /// Seconds between SIGTERM and SIGKILL when a task is ended.
+    public var grace: TimeInterval = 5
+    /// Seconds between heartbeats written to `status.json`.
+    public var heartbeatInterval: TimeInterval = 2
+    public var watchMode: DirectoryWatcher.Mode = .fromEnvironment
+    /// Bytes of stdout (and of stderr) copied into `result.json`; the logs keep everything.
+    public var outputLimit = 64 * 1024
+    /// The worker stops when this process is gone (workers started by a batch).
+    public var parentPid: Int32?
+    /// The environment tasks start from.
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
+
+    public init(id: Int, directory: String, queue: QueueRoot, agent: Agent = .claude()) {
+        self.id = id
+        self.directory = directory
+        self.queue = queue
+        self.agent = agent
+    }
+}

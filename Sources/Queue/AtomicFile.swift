@@ -1,0 +1,128 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads and writes whole files so that a reader never sees half of one.
+///
+/// A write goes to a temporary file in the same directory, which is then renamed over the target:
+/// `rename` is atomic within a file system. Files are opened with `O_NOFOLLOW`, so a symlink planted
+/// where a queue file belongs is refused rather than followed.
+public enum AtomicFile {
+    /// Replaces `path` with `data` atomically (mode 0600).
+    ///
+    /// - Parameter durable: also `fsync` the file before the rename (for records that must survive
+    ///   a machine crash, not only a process crash).
+    public static func write(_ data: Data, to path: String, durable: Bool = false) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let temporary = "\(directory)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw QueueError.io("create \(temporary)", errno) }
+        var failure: QueueError?
+        data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = .io("write \(temporary)", errno)
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == nil, durable, fsync(fd) != 0 { failure = .io("fsync \(temporary)", errno) }
+        close(fd)
+        if failure == nil, rename(temporary, path) != 0 { failure = .io("rename \(temporary) to \(path)", errno) }
+        if let failure {
+            unlink(temporary)
+            throw failure
+        }
+    }
+
+    /// The contents of `path`, or nil when it does not exist.
+    ///
+    /// - Throws: `QueueError` when the file cannot be read, or is a symlink.
+    public static func read(_ path: String) throws -> Data? {
+        try readVersion(path)?.data
+    }
+
+    /// The contents of `path` with the identity of the version read (inode, modification time,
+    /// size), both taken from one open file, so they always belong together.
+    public static func readVersion(_ path: String) throws -> (data: Data, version: [Int])? {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            if errno == ELOOP { throw QueueError.symlink(path) }
+            throw QueueError.io("open \(path)", errno)
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw QueueError.io("stat \(path)", errno) }
+        let version = [Int(info.st_ino), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_size)]
+        return (try readAll(fd, path: path), version)
+    }
+
+    private static func readAll(_ fd: Int32, path: String) throws -> Data {
+        var data = Data()
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw QueueError.io("read \(path)", errno)
+            }
+            if count == 0 { return data }
+            data.append(contentsOf: chunk[0..<count])
+        }
+    }
+
+    /// Encodes `value` as JSON and writes it atomically.
+    public static func writeJSON<Value: Encodable>(_ value: Value, to path: String, durable: Bool = false) throws {
+        try write(try QueueJSON.encoder.encode(value), to: path, durable: durable)
+    }
+
+    /// Reads and decodes a JSON file; nil when it does not exist.
+    ///
+    /// - Throws: `QueueError.malformed` naming the file when it is not the expected JSON.
+    public static func readJSON<Value: Decodable>(_ type: Value.Type, from path: String) throws -> Value? {
+        guard let data = try read(path) else { return nil }
+        do {
+            return try QueueJSON.decoder.decode(type, from: data)
+        } catch {
+            throw QueueError.malformed(path, QueueJSON.describe(error))
+        }
+    }
+}
+
+/// The JSON conventions of queue files: sorted keys, ISO 8601 dates.
+public enum QueueJSON {
+    public static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    public static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    /// A one-line account of a decoding error: which field, what was wrong.
+    public static func describe(_ error: Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        func field(_ path: [CodingKey]) -> String {
+            path.isEmpty ? "top level" : "field \"" + path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") + "\""
+        }
+        switch error {
+        case .typeMismatch(let type, let context): return "\(field(context.codingPath)): expected \(type)"
+        case .valueNotFound(let type, let context): return "\(field(context.codingPath)): expected \(type), found null"
+        case .keyNotFound(let key, let context): return "\(field(context.codingPath + [key])): missing"
+        case .dataCorrupted(let context): return "\(field(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}

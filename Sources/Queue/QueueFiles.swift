@@ -1,0 +1,173 @@
+import Foundation
+
+/// `task.json`: the work the orchestrator assigns to one slot.
+public struct TaskAssignment: Codable, Sendable, Equatable {
+    /// The task's id, unique within a run.
+    public var id: String
+    /// Increases with every assignment on the queue, so an old file is never taken for a new one.
+    public var seq: Int
+    /// A prompt for the agent; exactly one of `prompt` and `command` is set.
+    public var prompt: String?
+    /// A shell command, run with `/bin/sh -c`.
+    public var command: String?
+    /// The directory to run in; the worker's own directory when nil.
+    public var cwd: String?
+    /// Seconds before the task's process group is terminated.
+    public var timeout: Double?
+    /// 1 for a first try, 2 after one retry, and so on.
+    public var attempt: Int
+    /// The worker process the task was assigned to; another process in the slot ignores it.
+    public var workerPid: Int32?
+    /// When set, the worker commits what the task changed in `cwd` with this message and trailers.
+    public var commit: CommitRequest?
+
+    public init(id: String, seq: Int, prompt: String? = nil, command: String? = nil, cwd: String? = nil,
+                timeout: Double? = nil, attempt: Int = 1, workerPid: Int32? = nil, commit: CommitRequest? = nil) {
+        self.id = id
+        self.seq = seq
+        self.prompt = prompt
+        self.command = command
+        self.cwd = cwd
+        self.timeout = timeout
+        self.attempt = attempt
+        self.workerPid = workerPid
+        self.commit = commit
+    }
+}
+
+/// How the worker should record a task's changes as a commit.
+public struct CommitRequest: Codable, Sendable, Equatable {
+    public var message: String
+    /// `[key, value]` pairs appended as trailers.
+    public var trailers: [[String]]
+
+    public init(message: String, trailers: [[String]]) {
+        self.message = message
+        self.trailers = trailers
+    }
+}
+
+/// The states a worker reports in `status.json`.
+public enum WorkerState: String, Codable, Sendable {
+    case idle, working, done, error, stopped
+}
+
+/// `status.json`: what a worker is doing, rewritten on every change and as a heartbeat.
+public struct WorkerStatus: Codable, Sendable, Equatable {
+    public var status: WorkerState
+    public var pid: Int32
+    public var taskId: String?
+    /// The seq of the task this status is about (the last one handled when idle).
+    public var seq: Int
+    /// When the worker entered this state.
+    public var since: Date
+    /// Refreshed every few seconds while the worker lives.
+    public var heartbeat: Date
+    /// While working: the pid (and process group id) of the task's process, and its start time
+    /// in clock ticks, so whoever finds the worker dead can end the task it left behind.
+    public var taskPid: Int32?
+    public var taskStartTime: UInt64?
+
+    public init(status: WorkerState, pid: Int32, taskId: String?, seq: Int, since: Date, heartbeat: Date) {
+        self.status = status
+        self.pid = pid
+        self.taskId = taskId
+        self.seq = seq
+        self.since = since
+        self.heartbeat = heartbeat
+    }
+}
+
+/// How a task ended.
+public enum ResultStatus: String, Codable, Sendable {
+    /// Exit status 0 (and, for an agent, no error reported).
+    case done
+    /// A non-zero exit, an agent error, or a task that could not start.
+    case error
+    /// Ended by the worker after its timeout.
+    case timeout
+    /// Ended because the worker (or the whole batch) was stopped.
+    case cancelled
+    /// Never run: an earlier task of a sequential run failed with `stopOnError`.
+    case skipped
+
+    /// True only for `done`.
+    public var succeeded: Bool { self == .done }
+}
+
+/// What an agent reported about its run (Claude Code's JSON output).
+public struct AgentReport: Codable, Sendable, Equatable {
+    public var costUsd: Double?
+    public var sessionId: String?
+    public var numTurns: Int?
+    public var durationMs: Int?
+    public var subtype: String?
+    public var isError: Bool?
+
+    public init(costUsd: Double? = nil, sessionId: String? = nil, numTurns: Int? = nil, durationMs: Int? = nil,
+                subtype: String? = nil, isError: Bool? = nil) {
+        self.costUsd = costUsd
+        self.sessionId = sessionId
+        self.numTurns = numTurns
+        self.durationMs = durationMs
+        self.subtype = subtype
+        self.isError = isError
+    }
+}
+
+/// `result.json`: the outcome of one assignment, matched to it by `taskId` and `seq`.
+public struct TaskOutcome: Codable, Sendable, Equatable {
+    public var taskId: String
+    public var seq: Int
+    public var status: ResultStatus
+    public var exitCode: Int32?
+    /// The signal that ended the process, when one did.
+    public var signal: Int32?
+    /// The agent's answer, or the command's stdout (bounded; the full text is in `stdoutLog`).
+    public var output: String
+    /// The process's stderr (bounded; the full text is in `stderrLog`).
+    public var stderr: String
+    /// Why the task failed when the process itself did not say (bad task, missing agent, timeout).
+    public var error: String?
+    public var durationMs: Int
+    public var startedAt: Date
+    public var finishedAt: Date
+    /// The slot and process that ran the task.
+    public var worker: Int
+    public var workerPid: Int32
+    public var attempt: Int
+    public var cwd: String?
+    public var stdoutLog: String?
+    public var stderrLog: String?
+    public var agent: AgentReport?
+    /// The commit the worker made of the task's changes, if any.
+    public var commit: String?
+    public var branch: String?
+
+    public init(taskId: String, seq: Int, status: ResultStatus, exitCode: Int32? = nil, signal: Int32? = nil,
+                output: String = "", stderr: String = "", error: String? = nil, durationMs: Int = 0,
+                startedAt: Date = Date(), finishedAt: Date = Date(), worker: Int, workerPid: Int32, attempt: Int = 1,
+                cwd: String? = nil, stdoutLog: String? = nil, stderrLog: String? = nil, agent: AgentReport? = nil,
+                commit: String? = nil, branch: String? = nil) {
+        self.taskId = taskId
+        self.seq = seq
+        self.status = status
+        self.exitCode = exitCode
+        self.signal = signal
+        self.output = output
+        self.stderr = stderr
+        self.error = error
+        self.durationMs = durationMs
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.worker = worker
+        self.workerPid = workerPid
+        self.attempt = attempt
+        self.cwd = cwd
+        self.stdoutLog = stdoutLog
+        self.stderrLog = stderrLog
+        self.agent = agent
+        self.commit = commit
+        self.branch = branch
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Stops a queue's workers and clears its slots (`conductor reset`).
+public enum QueueReset {
+    /// Stops every live worker of `root` by the pid in its lock (never by process name): SIGTERM,
+    /// then SIGKILL if it still holds the lock after `grace` seconds. Then removes the slots.
+    ///
+    /// - Parameter force: go ahead even while an orchestrator is running on the queue.
+    /// - Returns: the pids that were stopped.
+    /// - Throws: `QueueError.orchestratorRunning` when an orchestrator runs and `force` is false.
+    @discardableResult
+    public static func reset(_ root: QueueRoot, force: Bool, grace: TimeInterval = 10, log: (String) -> Void = { _ in }) throws -> [Int32] {
+        if !force, let pid = FileLock.holder(of: root.orchestratorLockFile) {
+            throw QueueError.orchestratorRunning(root: root.path, pid: pid)
+        }
+        var stopped: [Int32] = []
+        let slots = root.existingSlots()
+        for slot in slots {
+            guard case .held(let owner) = SlotLock.probe(slot) else { continue }
+            if let expected = owner.startTime, let actual = ProcessInfo.startTime(of: owner.pid), expected != actual {
+                log("slot \(slot.id): pid \(owner.pid) now belongs to another process; not signalled")
+                continue
+            }
+            log("stopping worker \(slot.id) (pid \(owner.pid))")
+            kill(owner.pid, SIGTERM)
+            stopped.append(owner.pid)
+        }
+        let deadline = Date().addingTimeInterval(grace)
+        for slot in slots {
+            while case .held(let owner) = SlotLock.probe(slot) {
+                if Date() > deadline {
+                    log("worker \(slot.id) (pid \(owner.pid)) did not stop in \(Int(grace)) s; killing it")
+                    kill(owner.pid, SIGKILL)
+                    usleep(100_000)
+                    break
+                }
+                usleep(20_000)
+            }
+        }
+        for slot in slots {
+            do {
+                try FileManager.default.removeItem(atPath: slot.path)
+            } catch {
+                throw QueueError.io("remove \(slot.path)", Int32((error as NSError).code))
+            }
+        }
+        return stopped
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+
+/// One worker's directory in the queue: `task.json`, `status.json`, `result.json`, `.lock/`, `logs/`.
+public struct WorkerSlot: Sendable, Equatable {
+    public let id: Int
+    public let path: String
+
+    public var taskFile: String { "\(path)/task.json" }
+    public var statusFile: String { "\(path)/status.json" }
+    public var resultFile: String { "\(path)/result.json" }
+    public var lockDirectory: String { "\(path)/.lock" }
+    public var logsDirectory: String { "\(path)/logs" }
+
+    /// Creates the slot directory (0700) and its logs directory.
+    public func create() throws {
+        try QueueRoot.makePrivateDirectory(path)
+        try QueueRoot.makePrivateDirectory(logsDirectory)
+    }
+
+    public func readTask() throws -> TaskAssignment? { try AtomicFile.readJSON(TaskAssignment.self, from: taskFile) }
+    public func readStatus() throws -> WorkerStatus? { try AtomicFile.readJSON(WorkerStatus.self, from: statusFile) }
+    public func readResult() throws -> TaskOutcome? { try AtomicFile.readJSON(TaskOutcome.self, from: resultFile) }
+
+    public func write(_ task: TaskAssignment) throws { try AtomicFile.writeJSON(task, to: taskFile) }
+    public func write(_ status: WorkerStatus) throws { try AtomicFile.writeJSON(status, to: statusFile) }
+    public func write(_ result: TaskOutcome) throws { try AtomicFile.writeJSON(result, to: resultFile) }
+
+    /// The live process that owns the slot, if any (see `SlotLock`).
+    public func liveOwner() -> SlotLock.Owner? {
+        if case .held(let owner) = SlotLock.probe(self) { return owner }
+        return nil
+    }
+}

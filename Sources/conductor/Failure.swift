@@ -1,0 +1,35 @@
+import ArgumentParser
+import Conductor
+import Foundation
+
+/// conductor's exit codes, and how errors map onto them.
+enum Failure {
+    static let tasksFailed = ExitCode(1)
+    static let badInput = ExitCode(2)
+    static let environment = ExitCode(3)
+    static let interrupted = ExitCode(130)
+
+    /// The exit code for an error that ends a command.
+    static func code(for error: Error) -> ExitCode {
+        switch error {
+        case is TasksFileError, is AgentError, is ValidationError: badInput
+        default: environment
+        }
+    }
+
+    /// One clear line (or one per problem) for the user, not a Foundation error dump.
+    static func message(for error: Error) -> String {
+        switch error {
+        case let error as CustomStringConvertible: error.description
+        default: error.localizedDescription
+        }
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// True when standard error is a terminal (progress may redraw in place).
+var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }

@@ -1,0 +1,47 @@
+import Conductor
+import Foundation
+
+/// The end-of-run table of tasks, for people.
+enum ResultTable {
+    static func render(_ results: [TaskResult]) -> String {
+        let header = ["TASK", "WORKER", "STATUS", "TRIES", "TIME", "COST", "OUTPUT"]
+        let rows = results.map { record -> [String] in
+            let outcome = record.result
+            let firstLine = (outcome.status.succeeded ? outcome.output : (outcome.error ?? outcome.output))
+                .split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+            return [
+                record.task.id,
+                record.worker.map(String.init) ?? "-",
+                outcome.status.rawValue,
+                String(outcome.attempts),
+                String(format: "%.1fs", Double(outcome.durationMs) / 1000),
+                outcome.agent?.costUsd.map { String(format: "$%.4f", $0) } ?? "-",
+                String(firstLine.prefix(60)),
+            ]
+        }
+        return table([header] + rows)
+    }
+
+    static func summaryLine(_ summary: RunSummary) -> String {
+        var parts = ["\(summary.succeeded)/\(summary.total) succeeded"]
+        if summary.failed > 0 { parts.append("\(summary.failed) failed") }
+        if summary.timedOut > 0 { parts.append("\(summary.timedOut) timed out") }
+        if summary.cancelled > 0 { parts.append("\(summary.cancelled) cancelled") }
+        if summary.skipped > 0 { parts.append("\(summary.skipped) skipped") }
+        if summary.retries > 0 { parts.append("\(summary.retries) retries") }
+        parts.append(String(format: "%.1f s", Double(summary.durationMs) / 1000))
+        if summary.costUsd > 0 { parts.append(String(format: "$%.4f", summary.costUsd)) }
+        return parts.joined(separator: ", ")
+    }
+
+    /// Left-aligned columns separated by two spaces.
+    static func table(_ rows: [[String]]) -> String {
+        guard let columns = rows.map(\.count).max() else { return "" }
+        let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Conductor
+import Foundation
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show each worker: state, task, pid and whether it lives, time in state, last result.",
+        discussion: """
+        The same facts are on disk: cat <queue>/workers/0/status.json | jq .
+        Example: conductor status --watch
+        """
+    )
+
+    @OptionGroup var queueOptions: QueueOptions
+
+    @Flag(help: "Print the snapshot as JSON.")
+    var json = false
+
+    @Flag(help: "Redraw every second until interrupted.")
+    var watch = false
+
+    func run() throws {
+        let root = queueOptions.root
+        guard FileManager.default.fileExists(atPath: root.path) else {
+            throw ValidationError("there is no queue at \(root.path); start a worker first (conductor worker 0 DIR) or pass --queue")
+        }
+        repeat {
+            let snapshot = QueueSnapshot.read(root)
+            if json {
+                try printJSON(snapshot)
+            } else {
+                if watch { print("\u{1B}[H\u{1B}[2J", terminator: "") }
+                print(Self.render(snapshot))
+            }
+            if watch { Thread.sleep(forTimeInterval: 1) }
+        } while watch
+    }
+
+    static func render(_ snapshot: QueueSnapshot) -> String {
+        var lines = ["queue: \(snapshot.queue)" + (snapshot.orchestratorPid.map { "  (orchestrator pid \($0) running)" } ?? "")]
+        guard !snapshot.workers.isEmpty else { return (lines + ["no workers"]).joined(separator: "\n") }
+        let rows = snapshot.workers.map { slot -> [String] in
+            [
+                String(slot.id),
+                slot.status,
+                slot.alive ? "alive" : "dead",
+                slot.pid.map(String.init) ?? "-",
+                slot.taskId ?? "-",
+                slot.secondsInState.map { duration($0) } ?? "-",
+                slot.lastResult.map { "\($0.taskId): \($0.status.rawValue)" } ?? "-",
+            ]
+        }
+        lines.append(ResultTable.table([["WORKER", "STATE", "PROCESS", "PID", "TASK", "FOR", "LAST RESULT"]] + rows))
+        return lines.joined(separator: "\n")
+    }
+
+    private static func duration(_ seconds: Double) -> String {
+        seconds < 60 ? String(format: "%.0fs", seconds) : seconds < 3600 ? String(format: "%.0fm", seconds / 60) : String(format: "%.1fh", seconds / 3600)
+    }
+}

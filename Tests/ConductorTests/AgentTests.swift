@@ -1,0 +1,36 @@
+import Conductor
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct AgentTests {
+    @Test func claudeGetsThePromptAsOneArgument() throws {
+        let agent = Agent.claude(extraArguments: ["--model", "sonnet"], program: "/bin/echo")
+        let prompt = "Fix it; rm -rf / $(whoami) `id` \"quoted\""
+        #expect(try agent.arguments(for: prompt, searchPath: nil) == ["/bin/echo", "-p", "--output-format", "json", "--model", "sonnet", prompt])
+        #expect(try agent.arguments(for: "-dash first", searchPath: nil) == ["/bin/echo", "-p", "--output-format", "json", "--model", "sonnet", "--", "-dash first"])
+    }
+
+    @Test func templatesSplitLikeAShellButPlaceThePromptVerbatim() throws {
+        let agent = try Agent.template(#"/bin/echo --yes --message={prompt} 'two words' "x y" a\ b"#)
+        #expect(try agent.arguments(for: "hi; ls", searchPath: nil) == ["/bin/echo", "--yes", "--message=hi; ls", "two words", "x y", "a b"])
+        let appended = try Agent.template("/bin/echo --flag")
+        #expect(try appended.arguments(for: "p", searchPath: nil) == ["/bin/echo", "--flag", "p"])
+        #expect(throws: AgentError.self) { try Agent.template("echo 'unclosed") }
+        #expect(throws: AgentError.self) { try Agent.template("   ") }
+        #expect(throws: AgentError.unknownPreset("gpt")) { try Agent.preset("gpt") }
+    }
+
+    @Test func aMissingAgentIsAClearError() {
+        let error = #expect(throws: AgentError.self) { try Agent.claude().arguments(for: "x", searchPath: "/nonexistent") }
+        #expect(error?.description.contains("not installed") == true)
+    }
+
+    @Test func parsesClaudesJSONResult() throws {
+        let output = Data(#"{"type":"result","subtype":"success","is_error":false,"duration_ms":1234,"num_turns":3,"result":"All good","session_id":"abc","total_cost_usd":0.25}"#.utf8)
+        let parsed = try #require(Agent.parseClaudeOutput(output))
+        #expect(parsed.text == "All good")
+        #expect(parsed.report == AgentReport(costUsd: 0.25, sessionId: "abc", numTurns: 3, durationMs: 1234, subtype: "success", isError: false))
+        #expect(Agent.parseClaudeOutput(Data("plain text".utf8)) == nil)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Queue
+import Testing
+import TestSupport
+
+@Suite struct AtomicFileTests {
+    @Test func roundTripsJSONWithPrivateMode() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.appending("status.json")
+        let status = WorkerStatus(status: .working, pid: 42, taskId: "t", seq: 7, since: Date(timeIntervalSince1970: 1000), heartbeat: Date(timeIntervalSince1970: 1001))
+        try AtomicFile.writeJSON(status, to: path)
+        #expect(try AtomicFile.readJSON(WorkerStatus.self, from: path) == status)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try AtomicFile.read(directory.appending("absent.json")) == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["status.json"])
+    }
+
+    @Test func aReaderNeverSeesHalfAFile() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.appending("result.json")
+        let sizes = [1, 300_000, 1_000_000]
+        try AtomicFile.write(Data(repeating: UInt8(ascii: "a"), count: 10), to: path)
+        let writer = Thread {
+            for round in 0..<300 {
+                let byte = UInt8(ascii: round % 2 == 0 ? "b" : "c")
+                try? AtomicFile.write(Data(repeating: byte, count: sizes[round % sizes.count]), to: path)
+            }
+        }
+        writer.start()
+        var reads = 0
+        while !writer.isFinished || reads < 300 {
+            let data = try #require(try AtomicFile.read(path))
+            let first = data.first!
+            #expect(data.allSatisfy { $0 == first }, "a read mixed two writes")
+            #expect([10, 1, 300_000, 1_000_000].contains(data.count), "a read saw a partial file of \(data.count) bytes")
+            reads += 1
+            if reads > 100_000 { break }
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0 != "result.json" }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func refusesToReadThroughAPlantedSymlink() throws {
+        let directory = TemporaryDirectory()
+        try "secret".write(toFile: directory.appending("target"), atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: directory.appending("task.json"), withDestinationPath: directory.appending("target"))
+        #expect(throws: QueueError.symlink(directory.appending("task.json"))) { try AtomicFile.read(directory.appending("task.json")) }
+        try AtomicFile.write(Data("new".utf8), to: directory.appending("task.json"))
+        #expect(try String(contentsOfFile: directory.appending("target"), encoding: .utf8) == "secret")
+        #expect(try AtomicFile.read(directory.appending("task.json")) == Data("new".utf8))
+    }
+
+    @Test func malformedJSONNamesTheFileAndField() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.appending("task.json")
+        try AtomicFile.write(Data(#"{"id": "x", "seq": "seven", "attempt": 1}"#.utf8), to: path)
+        let error = #expect(throws: QueueError.self) { try AtomicFile.readJSON(TaskAssignment.self, from: path) }
+        #expect(error?.description.contains(path) == true)
+        #expect(error?.description.contains("\"seq\"") == true)
+    }
+
+    @Test func aFullDiskIsReportedAndLeavesNoTemporaryFile() throws {
+        let directory = TemporaryDirectory()
+        // /dev/full answers every write with ENOSPC; a directory we cannot write to stands in for the rest.
+        #expect(throws: QueueError.self) { try AtomicFile.write(Data("x".utf8), to: "/dev/full/nested") }
+        let error = QueueError.io("write x", ENOSPC)
+        #expect(error.description.contains("the disk is full"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
+}
