@@ -3,6 +3,7 @@ import Foundation
 /// `conductor-bench NAME...`: runs the named benchmarks (all when none is named) and prints,
 /// for each, conductor's time beside the tool a user would use instead, measured in one run.
 let benchmarks: [String: () throws -> Void] = [
+    "dispatch": DispatchBenchmark.run,
     "worktrees": WorktreeBenchmark.run,
 ]
 

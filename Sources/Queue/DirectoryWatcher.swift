@@ -24,16 +24,27 @@ public final class DirectoryWatcher: @unchecked Sendable {
 
     /// Why a wait ended.
     public enum Wake: Sendable, Equatable {
-        case changed, timedOut, woken
+        /// Something changed in these directories (indices into `directories`; all of them when polling).
+        case changed(Set<Int>)
+        case timedOut
+        case woken
     }
 
     public let mode: Mode
+    /// The directories watched, in the order given.
+    public let directories: [String]
+    /// The file names whose arrival or removal counts; nil for every name. Names starting with
+    /// `.` (temporary files of atomic writes, the lock) never count.
+    public let names: Set<String>?
     private let inotifyDescriptor: Int32
+    private var watchDescriptors: [Int32: Int] = [:]
     private let wakeReader: Int32
     private let wakeWriter: Int32
 
     /// Starts watching `directories` for files created, written, moved in or deleted.
-    public init(directories: [String], mode requested: Mode = .fromEnvironment) throws {
+    public init(directories: [String], names: Set<String>? = nil, mode requested: Mode = .fromEnvironment) throws {
+        self.directories = directories
+        self.names = names
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw QueueError.io("pipe", errno) }
         for end in pipeEnds {
@@ -50,12 +61,16 @@ public final class DirectoryWatcher: @unchecked Sendable {
         }
         let events = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM)
         if descriptor >= 0 {
-            for directory in directories where inotify_add_watch(descriptor, directory, events) < 0 {
-                let code = errno
-                close(descriptor)
-                close(wakeReader)
-                close(wakeWriter)
-                throw QueueError.io("watch \(directory)", code)
+            for (index, directory) in directories.enumerated() {
+                let watch = inotify_add_watch(descriptor, directory, events)
+                guard watch >= 0 else {
+                    let code = errno
+                    close(descriptor)
+                    close(wakeReader)
+                    close(wakeWriter)
+                    throw QueueError.io("watch \(directory)", code)
+                }
+                watchDescriptors[watch] = index
             }
         }
         self.mode = mode
@@ -71,31 +86,57 @@ public final class DirectoryWatcher: @unchecked Sendable {
     /// Blocks until a watched directory changes, `wake()` is called, or `timeout` seconds pass.
     @discardableResult
     public func wait(timeout: TimeInterval) -> Wake {
-        var descriptors = [pollfd(fd: wakeReader, events: Int16(POLLIN), revents: 0)]
-        var limit = timeout
-        switch mode {
-        case .inotify: descriptors.append(pollfd(fd: inotifyDescriptor, events: Int16(POLLIN), revents: 0))
-        case .polling(let interval): limit = min(timeout, interval)
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let remaining = deadline.timeIntervalSinceNow
+            var descriptors = [pollfd(fd: wakeReader, events: Int16(POLLIN), revents: 0)]
+            var limit = max(0, remaining)
+            switch mode {
+            case .inotify: descriptors.append(pollfd(fd: inotifyDescriptor, events: Int16(POLLIN), revents: 0))
+            case .polling(let interval): limit = min(limit, interval)
+            }
+            let ready = poll(&descriptors, nfds_t(descriptors.count), Int32(min(limit, 86_400) * 1000 + 0.999))
+            if ready > 0 && descriptors[0].revents != 0 {
+                drain(wakeReader)
+                return .woken
+            }
+            if ready > 0 {
+                let changed = readEvents()
+                if !changed.isEmpty { return .changed(changed) }
+                continue
+            }
+            if case .polling = mode, limit < remaining { return .changed(Set(directories.indices)) }
+            if deadline.timeIntervalSinceNow <= 0 { return .timedOut }
         }
-        let milliseconds = Int32(max(0, min(limit, 86_400) * 1000).rounded(.up))
-        let ready = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
-        if ready > 0 && descriptors[0].revents != 0 {
-            drain(wakeReader)
-            if descriptors.count > 1 && descriptors[1].revents != 0 { drain(inotifyDescriptor) }
-            return .woken
-        }
-        if ready > 0 {
-            drain(inotifyDescriptor)
-            return .changed
-        }
-        if case .polling = mode, limit < timeout { return .changed }
-        return .timedOut
     }
 
     /// Ends the current (or next) `wait` early. Async-signal-safe.
     public func wake() {
         var byte: UInt8 = 1
         _ = Glibc.write(wakeWriter, &byte, 1)
+    }
+
+    /// Reads the queued inotify events; returns the directories where a counted name changed.
+    private func readEvents() -> Set<Int> {
+        var changed = Set<Int>()
+        var buffer = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(inotifyDescriptor, $0.baseAddress!, $0.count) }
+            guard count > 0 else { return changed }
+            var offset = 0
+            buffer.withUnsafeBytes { bytes in
+                while offset + MemoryLayout<inotify_event>.size <= count {
+                    let event = bytes.loadUnaligned(fromByteOffset: offset, as: inotify_event.self)
+                    let nameStart = offset + MemoryLayout<inotify_event>.size
+                    let nameBytes = bytes[nameStart..<(nameStart + Int(event.len))].prefix { $0 != 0 }
+                    let name = String(decoding: nameBytes, as: UTF8.self)
+                    if let index = watchDescriptors[event.wd], !name.hasPrefix("."), names?.contains(name) ?? true {
+                        changed.insert(index)
+                    }
+                    offset = nameStart + Int(event.len)
+                }
+            }
+        }
     }
 
     private func drain(_ descriptor: Int32) {

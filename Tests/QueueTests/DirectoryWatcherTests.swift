@@ -9,17 +9,26 @@ import TestSupport
         let directory = TemporaryDirectory()
         let watcher = try DirectoryWatcher(directories: [directory.path], mode: mode)
         try AtomicFile.write(Data("{}".utf8), to: directory.appending("task.json"))
-        #expect(watcher.wait(timeout: 30) == .changed)
+        #expect(watcher.wait(timeout: 30) == .changed([0]))
     }
 
     @Test func inotifyWakesForARenameIntoTheDirectory() throws {
         let directory = TemporaryDirectory()
         let watcher = try DirectoryWatcher(directories: [directory.path], mode: .inotify)
         #expect(watcher.mode == .inotify)
+        #expect(watcher.wait(timeout: 0.05) == .timedOut)
         let writer = Thread { try? AtomicFile.write(Data("{}".utf8), to: directory.appending("status.json")) }
         writer.start()
-        #expect(watcher.wait(timeout: 30) == .changed)
-        #expect(watcher.wait(timeout: 0.05) == .timedOut)
+        #expect(watcher.wait(timeout: 30) == .changed([0]))
+    }
+
+    @Test func onlyTheNamedFilesCountAndTheChangedDirectoryIsReported() throws {
+        let first = TemporaryDirectory(), second = TemporaryDirectory()
+        let watcher = try DirectoryWatcher(directories: [first.path, second.path], names: ["task.json"], mode: .inotify)
+        try AtomicFile.write(Data("{}".utf8), to: first.appending("status.json"))
+        #expect(watcher.wait(timeout: 0.2) == .timedOut)
+        try AtomicFile.write(Data("{}".utf8), to: second.appending("task.json"))
+        #expect(watcher.wait(timeout: 30) == .changed([1]))
     }
 
     @Test func wakeEndsAWaitFromAnotherThread() throws {

@@ -34,6 +34,11 @@ final class Dispatcher {
     private var nextSequentialIndex = 0
     private var lastLiveWorker = Date()
     private var everSawWorker = false
+    /// Slots to look at on the next pass: those whose files changed, or all of them.
+    private var dirty: Set<Int>
+    private var lastFullScan = Date.distantPast
+    /// Every slot is looked at least this often, for deaths and stale heartbeats.
+    private static let fullScanInterval: TimeInterval = 0.5
 
     init(tasks: [TaskSpec], slots: [WorkerSlot], options: OrchestratorOptions, sequential: Bool,
          cancellation: CancellationFlag, watcher: DirectoryWatcher) throws {
@@ -44,6 +49,7 @@ final class Dispatcher {
         self.cancellation = cancellation
         self.watcher = watcher
         results = Array(repeating: nil, count: tasks.count)
+        dirty = Set(slots.map(\.id))
         pending = sequential ? [] : tasks.indices.map { Pending(index: $0, attempt: 1, notBefore: .distantPast) }
         nextSeq = (slots.map(TaskPicker.watermark).max() ?? 0) + 1
         journal = try options.journalPath.map(Journal.init)
@@ -59,7 +65,14 @@ final class Dispatcher {
             try assign()
             try journal?.sync()
             if results.allSatisfy({ $0 != nil }) { break }
-            watcher.wait(timeout: nextWakeInterval())
+            dirty = []
+            if case .changed(let indices) = watcher.wait(timeout: nextWakeInterval()) {
+                dirty = Set(indices.map { slots[$0].id })
+            }
+            if Date().timeIntervalSince(lastFullScan) >= Self.fullScanInterval {
+                dirty = Set(slots.map(\.id))
+                lastFullScan = Date()
+            }
         }
         try journal?.sync()
         return results.map { $0! }
@@ -68,7 +81,7 @@ final class Dispatcher {
     // MARK: collecting
 
     private func collect() {
-        for (slotID, flight) in inFlight {
+        for (slotID, flight) in inFlight where dirty.contains(slotID) {
             let slot = slots.first { $0.id == slotID }!
             if let outcome = try? slot.readResult(), outcome.seq == flight.seq, outcome.taskId == tasks[flight.index].id {
                 inFlight[slotID] = nil
@@ -116,6 +129,7 @@ final class Dispatcher {
         journal?.append(.retry, task: tasks[flight.index].id, index: flight.index, seq: flight.seq, attempt: flight.attempt + 1, reason: reason)
         options.events?(.retrying(index: flight.index, task: tasks[flight.index], reason: reason, after: delay))
         pending.insert(Pending(index: flight.index, attempt: flight.attempt + 1, notBefore: Date().addingTimeInterval(delay)), at: 0)
+        dirty = Set(slots.map(\.id))
     }
 
     private func finish(_ index: Int, _ result: TaskResult) {
@@ -220,7 +234,7 @@ final class Dispatcher {
     /// Slots with a live owner that is idle (or finished), fresh, and has nothing outstanding.
     private func freeSlots() -> [(WorkerSlot, SlotLock.Owner)] {
         slots.compactMap { slot in
-            guard inFlight[slot.id] == nil, case .held(let owner) = SlotLock.probe(slot),
+            guard dirty.contains(slot.id), inFlight[slot.id] == nil, case .held(let owner) = SlotLock.probe(slot),
                   let status = try? slot.readStatus(), status.pid == owner.pid,
                   [.idle, .done, .error].contains(status.status),
                   Date().timeIntervalSince(status.heartbeat) <= options.heartbeatTimeout else { return nil }

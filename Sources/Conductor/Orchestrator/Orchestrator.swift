@@ -56,7 +56,7 @@ public final class Orchestrator: @unchecked Sendable {
         defer { lock.release() }
         let slots = workerIDs.map(queue.slot)
         for slot in slots { try slot.create() }
-        let watcher = try DirectoryWatcher(directories: slots.map(\.path), mode: options.watchMode)
+        let watcher = try DirectoryWatcher(directories: slots.map(\.path), names: ["status.json", "result.json"], mode: options.watchMode)
         wakeups.add(watcher)
         defer { wakeups.remove(watcher) }
         let started = Date()

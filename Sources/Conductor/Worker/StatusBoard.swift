@@ -16,21 +16,13 @@ final class StatusBoard: Sendable {
         try slot.write(status)
     }
 
-    /// Enters `state` for the task `taskId`/`seq`.
-    func set(_ state: WorkerState, taskId: String?, seq: Int) throws {
+    /// Enters `state` for the task `taskId`/`seq`; `taskPid` names the task's process while working.
+    func set(_ state: WorkerState, taskId: String?, seq: Int, taskPid: Int32? = nil) throws {
         try current.withLock { status in
             let now = Date()
             status = WorkerStatus(status: state, pid: status.pid, taskId: taskId, seq: seq, since: now, heartbeat: now)
-            try slot.write(status)
-        }
-    }
-
-    /// Records the process running the current task (nil when it has ended).
-    func setTaskProcess(_ pid: Int32?) throws {
-        try current.withLock { status in
-            status.taskPid = pid
-            status.taskStartTime = pid.flatMap(ProcessInfo.startTime)
-            status.heartbeat = Date()
+            status.taskPid = taskPid
+            status.taskStartTime = taskPid.flatMap(ProcessInfo.startTime)
             try slot.write(status)
         }
     }

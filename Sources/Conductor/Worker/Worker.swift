@@ -30,7 +30,7 @@ public final class Worker: Sendable {
         defer { lock.release() }
         var watermark = TaskPicker.watermark(of: slot)
         let board = try StatusBoard(slot: slot, seq: watermark)
-        let watcher = try DirectoryWatcher(directories: [slot.path], mode: configuration.watchMode)
+        let watcher = try DirectoryWatcher(directories: [slot.path], names: ["task.json"], mode: configuration.watchMode)
         let stopping = control.withLock { state -> Bool in
             state.watcher = watcher
             return state.stopping
@@ -89,7 +89,6 @@ public final class Worker: Sendable {
     }
 
     private func execute(_ assignment: TaskAssignment, slot: WorkerSlot, board: StatusBoard) throws {
-        try board.set(.working, taskId: assignment.id, seq: assignment.seq)
         log("worker \(configuration.id): task \(assignment.id) (seq \(assignment.seq), attempt \(assignment.attempt)) started")
         let outcome = TaskRun(assignment: assignment, slot: slot, configuration: configuration).perform { child in
             let stopping = control.withLock { state -> Bool in
@@ -97,7 +96,7 @@ public final class Worker: Sendable {
                 return state.stopping
             }
             if stopping { child?.terminate(grace: configuration.grace) }
-            try? board.setTaskProcess(child?.pid)
+            if let child { try? board.set(.working, taskId: assignment.id, seq: assignment.seq, taskPid: child.pid) }
         }
         try slot.write(outcome)
         try board.set(outcome.status == .done ? .done : .error, taskId: assignment.id, seq: assignment.seq)

@@ -1,0 +1,78 @@
+import Foundation
+
+/// 1,000 `true` tasks on 4 workers: conductor's orchestrator against `xargs -P4` and GNU
+/// `parallel -j4`, each running `sh -c true` 1,000 times, in one run. Also the workers' peak RSS.
+enum DispatchBenchmark {
+    static let tasks = 1_000
+    static let workers = 4
+    static let rounds = 3
+
+    static func run() throws {
+        let conductor = try locateConductor()
+        let scratch = try makeScratchDirectory("dispatch")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let queue = "\(scratch)/queue"
+        let tasksFile = "\(scratch)/tasks.json"
+        let list = (0..<tasks).map { _ in #"{"command": "true"}"# }.joined(separator: ",")
+        try "[\(list)]".write(toFile: tasksFile, atomically: true, encoding: .utf8)
+
+        let workerProcesses = try (0..<workers).map { id in
+            try startBackground([conductor, "worker", String(id), scratch, "--queue", queue])
+        }
+        defer { workerProcesses.forEach { $0.terminate(); $0.waitUntilExit() } }
+        try waitForWorkers(queue: queue, count: workers)
+
+        var ours: [Double] = [], xargs: [Double] = [], parallel: [Double] = []
+        for _ in 0..<rounds {
+            ours.append(try time { try shell([conductor, "orchestrator", String(workers), tasksFile, "--queue", queue, "--journal", "\(scratch)/journal.jsonl", "--json"]) })
+            xargs.append(try time { try shell(["sh", "-c", "seq \(tasks) | xargs -P\(workers) -I{} sh -c true"]) })
+            parallel.append(try time { try shell(["sh", "-c", "seq \(tasks) | parallel -j\(workers) sh -c true"]) })
+        }
+        let rss = workerProcesses.compactMap { peakRSS(of: $0.processIdentifier) }
+        print("dispatch: \(tasks) × `true` on \(workers) workers, median of \(rounds) rounds (every queue file written atomically, journal fsync'd)")
+        let perTask = { (seconds: Double) in String(format: "%.2f ms/task", seconds * 1000 / Double(tasks)) }
+        print("  conductor \(perTask(median(ours))), xargs -P\(workers) \(perTask(median(xargs))), parallel -j\(workers) \(perTask(median(parallel)))")
+        report("dispatch vs xargs", conductor: median(ours), other: median(xargs), otherName: "xargs -P4", target: 1.0)
+        report("dispatch vs GNU parallel", conductor: median(ours), other: median(parallel), otherName: "parallel -j4", target: 1.0 / 3)
+        if let peak = rss.max() {
+            print(String(format: "worker peak RSS: %.1f MB (target <= 20 MB: %@)", Double(peak) / 1024, peak <= 20 * 1024 ? "met" : "NOT met"))
+        }
+    }
+
+    /// The release `conductor` beside this benchmark binary.
+    static func locateConductor() throws -> String {
+        let path = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("conductor").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw CommandFailed(description: "build conductor first: swift build -c release (looked for \(path))")
+        }
+        return path
+    }
+
+    static func waitForWorkers(queue: String, count: Int) throws {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let ready = (0..<count).allSatisfy { FileManager.default.fileExists(atPath: "\(queue)/workers/\($0)/.lock/pid") }
+            if ready { return }
+            usleep(20_000)
+        }
+        throw CommandFailed(description: "workers did not start")
+    }
+
+    /// VmHWM (peak resident set) of a live process, in KiB.
+    static func peakRSS(of pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        return status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
+            .flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") }
+    }
+}
+
+/// Starts a process with output discarded and returns it running.
+func startBackground(_ arguments: [String]) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: arguments[0])
+    process.arguments = Array(arguments.dropFirst())
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return process
+}
