@@ -3,7 +3,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release
 
-.PHONY: deps build test demo bench bench-worktrees clean
+.PHONY: deps build test demo bench bench-worktrees bench-dispatch clean
 
 ## deps: install the system packages conductor needs (libgit2-dev, tmux, GNU parallel) when missing
 deps:
@@ -30,12 +30,16 @@ demo: deps
 
 ## bench: every benchmark, side by side with the tools a user would use instead
 bench: deps
-	$(SWIFT) build -c release --product conductor-bench
+	$(SWIFT) build -c release
 	$(RELEASE_BIN)/conductor-bench
 
 bench-worktrees: deps
 	$(SWIFT) build -c release --product conductor-bench
 	$(RELEASE_BIN)/conductor-bench worktrees
+
+bench-dispatch: deps
+	$(SWIFT) build -c release
+	$(RELEASE_BIN)/conductor-bench dispatch
 
 clean:
 	rm -rf .build

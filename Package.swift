@@ -30,6 +30,9 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "conductor-bench", dependencies: ["Git"], path: "Benchmarks/conductor-bench"),
+        .executableTarget(name: "example-parallel-review", dependencies: ["Conductor"], path: "Examples/ParallelReview"),
+        .executableTarget(name: "example-parallel-tests", dependencies: ["Conductor"], path: "Examples/ParallelTests"),
+        .executableTarget(name: "example-sequential-pipeline", dependencies: ["Conductor"], path: "Examples/SequentialPipeline"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
         .testTarget(name: "QueueTests", dependencies: ["Queue", "TestSupport"]),

@@ -11,30 +11,36 @@ enum DispatchBenchmark {
         let conductor = try locateConductor()
         let scratch = try makeScratchDirectory("dispatch")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let queue = "\(scratch)/queue"
         let tasksFile = "\(scratch)/tasks.json"
         let list = (0..<tasks).map { _ in #"{"command": "true"}"# }.joined(separator: ",")
         try "[\(list)]".write(toFile: tasksFile, atomically: true, encoding: .utf8)
-
-        let workerProcesses = try (0..<workers).map { id in
-            try startBackground([conductor, "worker", String(id), scratch, "--queue", queue])
-        }
-        defer { workerProcesses.forEach { $0.terminate(); $0.waitUntilExit() } }
-        try waitForWorkers(queue: queue, count: workers)
-
-        var ours: [Double] = [], xargs: [Double] = [], parallel: [Double] = []
-        for _ in 0..<rounds {
-            ours.append(try time { try shell([conductor, "orchestrator", String(workers), tasksFile, "--queue", queue, "--journal", "\(scratch)/journal.jsonl", "--json"]) })
-            xargs.append(try time { try shell(["sh", "-c", "seq \(tasks) | xargs -P\(workers) -I{} sh -c true"]) })
-            parallel.append(try time { try shell(["sh", "-c", "seq \(tasks) | parallel -j\(workers) sh -c true"]) })
-        }
-        let rss = workerProcesses.compactMap { peakRSS(of: $0.processIdentifier) }
         print("dispatch: \(tasks) × `true` on \(workers) workers, median of \(rounds) rounds (every queue file written atomically, journal fsync'd)")
-        let perTask = { (seconds: Double) in String(format: "%.2f ms/task", seconds * 1000 / Double(tasks)) }
-        print("  conductor \(perTask(median(ours))), xargs -P\(workers) \(perTask(median(xargs))), parallel -j\(workers) \(perTask(median(parallel)))")
-        report("dispatch vs xargs", conductor: median(ours), other: median(xargs), otherName: "xargs -P4", target: 1.0)
-        report("dispatch vs GNU parallel", conductor: median(ours), other: median(parallel), otherName: "parallel -j4", target: 1.0 / 3)
-        if let peak = rss.max() {
+
+        var queues = [("queue on disk (\(FileManager.default.temporaryDirectory.path))", "\(scratch)/queue")]
+        if FileManager.default.fileExists(atPath: "/dev/shm") {
+            queues.append(("queue on tmpfs (/dev/shm)", "/dev/shm/conductor-bench-\(getpid())"))
+        }
+        var peaks: [Int] = []
+        for (label, queue) in queues {
+            defer { try? FileManager.default.removeItem(atPath: queue) }
+            let workerProcesses = try (0..<workers).map { id in
+                try startBackground([conductor, "worker", String(id), scratch, "--queue", queue])
+            }
+            defer { workerProcesses.forEach { $0.terminate(); $0.waitUntilExit() } }
+            try waitForWorkers(queue: queue, count: workers)
+            var ours: [Double] = [], xargs: [Double] = [], parallel: [Double] = []
+            for _ in 0..<rounds {
+                ours.append(try time { try shell([conductor, "orchestrator", String(workers), tasksFile, "--queue", queue, "--journal", "\(queue)/journal.jsonl", "--json"]) })
+                xargs.append(try time { try shell(["sh", "-c", "seq \(tasks) | xargs -P\(workers) -I{} sh -c true"]) })
+                parallel.append(try time { try shell(["sh", "-c", "seq \(tasks) | parallel -j\(workers) sh -c true"]) })
+            }
+            peaks += workerProcesses.compactMap { peakRSS(of: $0.processIdentifier) }
+            let perTask = { (seconds: Double) in String(format: "%.2f ms/task", seconds * 1000 / Double(tasks)) }
+            print("  \(label): conductor \(perTask(median(ours))), xargs -P\(workers) \(perTask(median(xargs))), parallel -j\(workers) \(perTask(median(parallel)))")
+            report("  dispatch vs xargs, \(label)", conductor: median(ours), other: median(xargs), otherName: "xargs -P4", target: 1.0)
+            report("  dispatch vs GNU parallel, \(label)", conductor: median(ours), other: median(parallel), otherName: "parallel -j4", target: 1.0 / 3)
+        }
+        if let peak = peaks.max() {
             print(String(format: "worker peak RSS: %.1f MB (target <= 20 MB: %@)", Double(peak) / 1024, peak <= 20 * 1024 ? "met" : "NOT met"))
         }
     }

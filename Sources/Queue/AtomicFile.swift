@@ -61,20 +61,25 @@ public enum AtomicFile {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw QueueError.io("stat \(path)", errno) }
         let version = [Int(info.st_ino), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_size)]
-        return (try readAll(fd, path: path), version)
+        return (try readAll(fd, path: path, sizeHint: Int(info.st_size)), version)
     }
 
-    private static func readAll(_ fd: Int32, path: String) throws -> Data {
-        var data = Data()
-        var chunk = [UInt8](repeating: 0, count: 16_384)
+    /// Reads `fd` to its end into one buffer sized from `sizeHint` (the size `fstat` saw).
+    private static func readAll(_ fd: Int32, path: String, sizeHint: Int) throws -> Data {
+        var data = Data(count: max(sizeHint, 0) + 1)
+        var length = 0
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if length == data.count { data.count *= 2 }
+            let count = data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + length, $0.count - length) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw QueueError.io("read \(path)", errno)
             }
-            if count == 0 { return data }
-            data.append(contentsOf: chunk[0..<count])
+            if count == 0 {
+                data.count = length
+                return data
+            }
+            length += count
         }
     }
 

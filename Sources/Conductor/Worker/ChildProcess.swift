@@ -8,8 +8,8 @@ import Glibc
 /// A task's process, started in a process group of its own so that it can be ended with
 /// everything it spawned.
 ///
-/// stdin is `/dev/null`; stdout and stderr go to files. Signals the worker ignores or handles are
-/// reset to their defaults in the child.
+/// stdin is `/dev/null`; stdout and stderr go to files; no other descriptor of the parent is
+/// inherited. Signals the worker ignores or handles are reset to their defaults in the child.
 public final class ChildProcess: Sendable {
     /// How the process ended.
     public struct Exit: Sendable, Equatable {
@@ -60,6 +60,7 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         conductor_spawn_file_actions_addchdir(&actions, directory)
+        conductor_spawn_file_actions_addclosefrom(&actions, 3)
 
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]

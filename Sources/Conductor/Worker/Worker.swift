@@ -79,7 +79,7 @@ public final class Worker: Sendable {
         let parent = configuration.parentPid
         timer.setEventHandler { [self] in
             try? board.beat()
-            if let parent, kill(parent, 0) != 0 && errno == ESRCH {
+            if let parent, getppid() != parent {
                 log("worker \(configuration.id): parent process \(parent) is gone; stopping")
                 stop()
             }
