@@ -3,7 +3,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release
 
-.PHONY: deps build test demo bench bench-worktrees bench-dispatch clean
+.PHONY: deps build test demo bench bench-worktrees bench-dispatch bench-report bench-batch clean
 
 ## deps: install the system packages conductor needs (libgit2-dev, tmux, GNU parallel) when missing
 deps:
@@ -40,6 +40,14 @@ bench-worktrees: deps
 bench-dispatch: deps
 	$(SWIFT) build -c release
 	$(RELEASE_BIN)/conductor-bench dispatch
+
+bench-report: deps
+	$(SWIFT) build -c release --product conductor-bench
+	$(RELEASE_BIN)/conductor-bench report
+
+bench-batch: deps
+	$(SWIFT) build -c release
+	$(RELEASE_BIN)/conductor-bench batch
 
 clean:
 	rm -rf .build

@@ -1,5 +1,5 @@
 import Foundation
-import Git
+import Conductor
 
 /// 8 worktrees of a ~1,000-file / ~40 MB repository: conductor's git layer against
 /// `git worktree add -b` ×8, alternating, several rounds, medians compared.

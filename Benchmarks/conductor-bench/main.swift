@@ -3,7 +3,9 @@ import Foundation
 /// `conductor-bench NAME...`: runs the named benchmarks (all when none is named) and prints,
 /// for each, conductor's time beside the tool a user would use instead, measured in one run.
 let benchmarks: [String: () throws -> Void] = [
+    "batch": BatchSetupBenchmark.run,
     "dispatch": DispatchBenchmark.run,
+    "report": ReportBenchmark.run,
     "worktrees": WorktreeBenchmark.run,
 ]
 

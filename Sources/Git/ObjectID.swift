@@ -16,6 +16,7 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses a full 40-character hex id.
     public init(hex: String) throws {
+        Libgit2.ensureInitialized()
         var oid = git_oid()
         try check("git_oid_fromstr") { git_oid_fromstr(&oid, hex) }
         self.init(oid)

@@ -61,7 +61,8 @@ extension Repository {
         return ObjectID(commitID)
     }
 
-    private func defaultSignature() throws -> UnsafeMutablePointer<git_signature> {
+    /// The configured identity (`user.name`, `user.email`), else `fallbackIdentity`; the caller frees it.
+    func defaultSignature() throws -> UnsafeMutablePointer<git_signature> {
         var signature: UnsafeMutablePointer<git_signature>?
         if git_signature_default(&signature, pointer) == 0, let signature { return signature }
         try check("git_signature_now") {

@@ -47,9 +47,10 @@ extension Repository {
     /// whose working directory is gone, and half-written entries (no `gitdir`, `commondir` or
     /// `HEAD`) that a crashed add left behind. Locked entries are kept.
     ///
-    /// - Returns: the names of the entries removed.
+    /// - Parameter dryRun: only report what would be removed.
+    /// - Returns: the names of the entries removed (or that would be).
     @discardableResult
-    public func pruneStaleWorktreeEntries() throws -> [String] {
+    public func pruneStaleWorktreeEntries(dryRun: Bool = false) throws -> [String] {
         let files = FileManager.default
         guard let entries = try? files.contentsOfDirectory(atPath: worktreeAdminRoot) else { return [] }
         var removed: [String] = []
@@ -60,7 +61,7 @@ extension Repository {
             if !isComplete {
                 let modified = (try? files.attributesOfItem(atPath: admin)[.modificationDate] as? Date) ?? .distantPast
                 guard Date().timeIntervalSince(modified) > Self.staleEntryGracePeriod else { continue }
-                try files.removeItem(atPath: admin)
+                if !dryRun { try files.removeItem(atPath: admin) }
                 removed.append(name)
                 continue
             }
@@ -68,6 +69,10 @@ extension Repository {
             guard git_worktree_lookup(&worktree, pointer, name) == 0 else { continue }
             defer { git_worktree_free(worktree) }
             guard git_worktree_validate(worktree) < 0 else { continue }
+            if dryRun {
+                removed.append(name)
+                continue
+            }
             var options = git_worktree_prune_options()
             git_worktree_prune_options_init(&options, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION))
             try check("git_worktree_prune(\(name))") { git_worktree_prune(worktree, &options) }

@@ -20,6 +20,10 @@ public struct TaskAssignment: Codable, Sendable, Equatable {
     public var workerPid: Int32?
     /// When set, the worker commits what the task changed in `cwd` with this message and trailers.
     public var commit: CommitRequest?
+    /// A shell command to run in `cwd` before the task, once: skipped when `setupMarker` exists,
+    /// which the worker creates after the command succeeds.
+    public var setup: String?
+    public var setupMarker: String?
 
     public init(id: String, seq: Int, prompt: String? = nil, command: String? = nil, cwd: String? = nil,
                 timeout: Double? = nil, attempt: Int = 1, workerPid: Int32? = nil, commit: CommitRequest? = nil) {

@@ -16,7 +16,10 @@ struct ConductorCommand: ParsableCommand {
         3 the environment stopped the run (no live worker, queue busy, git or disk error); 130 interrupted.
         """,
         version: Conductor.version,
-        subcommands: [WorkerCommand.self, OrchestratorCommand.self, StatusCommand.self, ResetCommand.self]
+        subcommands: [
+            BatchCommand.self, ReportCommand.self, MergeCommand.self, PruneCommand.self,
+            WorkerCommand.self, OrchestratorCommand.self, StatusCommand.self, ResetCommand.self,
+        ]
     )
 
     static func main() {

@@ -13,6 +13,11 @@ enum Failure {
     static func code(for error: Error) -> ExitCode {
         switch error {
         case is TasksFileError, is AgentError, is ValidationError: badInput
+        case let error as BatchError:
+            switch error {
+            case .running: environment
+            default: badInput
+            }
         default: environment
         }
     }

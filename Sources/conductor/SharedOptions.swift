@@ -27,19 +27,29 @@ struct AgentOptions: ParsableArguments {
         valueName: "arg"))
     var agentArguments: [String] = []
 
-    /// The agent these options name: `--agent-cmd`, else `--agent`, else `$CONDUCTOR_AGENT_CMD`, else claude.
-    func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Agent {
+    /// The agent these options name: `--agent-cmd`, else `--agent`, else the tasks file's `agent`
+    /// (a preset name or a template), else `$CONDUCTOR_AGENT_CMD`, else claude.
+    func resolve(fileAgent: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Agent {
         if let agentCommand { return try Agent.template(agentCommand, extraArguments: agentArguments) }
         if let agent { return try Agent.preset(agent, extraArguments: agentArguments) }
+        if let fileAgent {
+            return Agent.presetNames.contains(fileAgent)
+                ? try Agent.preset(fileAgent, extraArguments: agentArguments)
+                : try Agent.template(fileAgent, extraArguments: agentArguments)
+        }
         if let template = environment["CONDUCTOR_AGENT_CMD"], !template.isEmpty {
             return try Agent.template(template, extraArguments: agentArguments)
         }
         return Agent.claude(extraArguments: agentArguments)
     }
 
-    /// The same options as `conductor worker` arguments, for workers started by a batch.
-    var workerArguments: [String] {
-        (agent.map { ["--agent", $0] } ?? []) + (agentCommand.map { ["--agent-cmd", $0] } ?? [])
-            + agentArguments.map { "--agent-arg=\($0)" }
+    /// The same choice as `conductor worker` arguments, for the workers a batch starts.
+    func workerArguments(fileAgent: String? = nil) -> [String] {
+        var arguments: [String]
+        if let agentCommand { arguments = ["--agent-cmd", agentCommand] }
+        else if let agent { arguments = ["--agent", agent] }
+        else if let fileAgent { arguments = Agent.presetNames.contains(fileAgent) ? ["--agent", fileAgent] : ["--agent-cmd", fileAgent] }
+        else { arguments = [] }
+        return arguments + agentArguments.map { "--agent-arg=\($0)" }
     }
 }

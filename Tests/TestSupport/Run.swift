@@ -11,6 +11,11 @@ public struct RunResult: Sendable {
 public struct RunFailure: Error, CustomStringConvertible {
     public let command: [String]
     public let result: RunResult
+
+    public init(command: [String], result: RunResult) {
+        self.command = command
+        self.result = result
+    }
     public var description: String {
         "\(command.joined(separator: " ")) exited \(result.status)\nstdout: \(result.stdout)\nstderr: \(result.stderr)"
     }

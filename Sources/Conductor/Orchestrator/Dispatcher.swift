@@ -194,8 +194,18 @@ final class Dispatcher {
         let now = Date()
         var assignments: [(WorkerSlot, TaskAssignment, InFlight)] = []
         while !free.isEmpty, let position = pending.firstIndex(where: { $0.notBefore <= now }) {
-            let item = pending.remove(at: position)
-            let (slot, owner) = free.removeFirst()
+            var item = pending[position]
+            var slotPosition = 0
+            if let prefer = options.preferredWorker {
+                // A task that prefers a free worker goes there; a free worker takes its own tasks first.
+                if let wanted = prefer(tasks[item.index]), let index = free.firstIndex(where: { $0.0.id == wanted }) {
+                    slotPosition = index
+                } else if let own = pending.firstIndex(where: { $0.notBefore <= now && prefer(tasks[$0.index]) == free[0].0.id }) {
+                    item = pending[own]
+                }
+            }
+            pending.removeAll { $0.index == item.index }
+            let (slot, owner) = free.remove(at: slotPosition)
             let task = tasks[item.index]
             var assignment = TaskAssignment(
                 id: task.id, seq: nextSeq, prompt: task.prompt, command: task.command, cwd: task.cwd,
@@ -205,8 +215,10 @@ final class Dispatcher {
                     let place = try placement(task, slot.id)
                     assignment.cwd = place.cwd ?? assignment.cwd
                     assignment.commit = place.commit
+                    assignment.setup = place.setup
+                    assignment.setupMarker = place.setupMarker
                 } catch {
-                    free.insert((slot, owner), at: 0)
+                    free.insert((slot, owner), at: slotPosition)
                     finish(item.index, TaskResult(task: task, worker: slot.id, result: .synthetic(
                         .error, error: "could not prepare worker \(slot.id) for the task: \(error)", attempts: item.attempt)))
                     continue

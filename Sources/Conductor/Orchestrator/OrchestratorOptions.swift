@@ -25,6 +25,8 @@ public struct OrchestratorOptions: Sendable {
     public var placement: (@Sendable (TaskSpec, Int) throws -> Placement)?
     /// Told about assignments, retries and results as they happen (progress displays).
     public var events: (@Sendable (OrchestratorEvent) -> Void)?
+    /// The worker a task should go to when it is free (a resumed task, back to its worktree).
+    public var preferredWorker: (@Sendable (TaskSpec) -> Int?)?
 
     public init() {}
 }
@@ -33,10 +35,15 @@ public struct OrchestratorOptions: Sendable {
 public struct Placement: Sendable {
     public var cwd: String?
     public var commit: CommitRequest?
+    /// Run once before the task when `setupMarker` does not exist yet.
+    public var setup: String?
+    public var setupMarker: String?
 
-    public init(cwd: String?, commit: CommitRequest?) {
+    public init(cwd: String?, commit: CommitRequest?, setup: String? = nil, setupMarker: String? = nil) {
         self.cwd = cwd
         self.commit = commit
+        self.setup = setup
+        self.setupMarker = setupMarker
     }
 }
 

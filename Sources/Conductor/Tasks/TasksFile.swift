@@ -36,25 +36,25 @@ public struct TasksFile: Sendable, Equatable {
     /// - Throws: `TasksFileError` listing every problem found, one per line, each naming the file,
     ///   the task and the field.
     public static func load(_ path: String) throws -> TasksFile {
-        let data: Data
-        if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw TasksFileError(path: path, problems: ["the file does not exist"])
-            }
-            guard !isDirectory.boolValue else { throw TasksFileError(path: path, problems: ["is a directory, not a tasks file"]) }
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            guard size <= maximumSize else {
-                throw TasksFileError(path: path, problems: ["is \(size) bytes; a tasks file may be at most \(maximumSize >> 20) MiB"])
-            }
-            guard let contents = FileManager.default.contents(atPath: path) else {
-                throw TasksFileError(path: path, problems: ["cannot be read (check its permissions)"])
-            }
-            data = contents
+        try parse(try read(path), path: path)
+    }
+
+    /// The bytes of a tasks file (`-` reads standard input), refusing what cannot be one.
+    public static func read(_ path: String) throws -> Data {
+        if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw TasksFileError(path: path, problems: ["the file does not exist"])
         }
-        return try parse(data, path: path)
+        guard !isDirectory.boolValue else { throw TasksFileError(path: path, problems: ["is a directory, not a tasks file"]) }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= maximumSize else {
+            throw TasksFileError(path: path, problems: ["is \(size) bytes; a tasks file may be at most \(maximumSize >> 20) MiB"])
+        }
+        guard let contents = FileManager.default.contents(atPath: path) else {
+            throw TasksFileError(path: path, problems: ["cannot be read (check its permissions)"])
+        }
+        return contents
     }
 
     /// Checks the JSON of a tasks file.

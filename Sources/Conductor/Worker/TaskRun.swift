@@ -19,6 +19,10 @@ struct TaskRun {
             taskId: assignment.id, seq: assignment.seq, status: .error, startedAt: startedAt,
             worker: configuration.id, workerPid: getpid(), attempt: assignment.attempt, cwd: directory,
             stdoutLog: stem + ".stdout", stderrLog: stem + ".stderr")
+        if let failure = runSetup(in: directory, stem: stem, started: started) {
+            outcome.error = failure
+            return finished(outcome)
+        }
         let exit: ChildProcess.Exit
         do {
             let child = try ChildProcess(
@@ -70,6 +74,30 @@ struct TaskRun {
         outcome.finishedAt = Date()
         outcome.durationMs = Int(outcome.finishedAt.timeIntervalSince(outcome.startedAt) * 1000)
         return outcome
+    }
+
+    /// Runs the assignment's setup command unless its marker says it already ran; returns why it
+    /// failed, or nil.
+    private func runSetup(in directory: String, stem: String, started: (ChildProcess?) -> Void) -> String? {
+        guard let setup = assignment.setup, let marker = assignment.setupMarker,
+              !FileManager.default.fileExists(atPath: marker) else { return nil }
+        do {
+            let child = try ChildProcess(
+                arguments: ["/bin/sh", "-c", setup], directory: directory, environment: environment(),
+                stdoutPath: stem + ".setup.stdout", stderrPath: stem + ".setup.stderr")
+            started(child)
+            let exit = child.wait(timeout: assignment.timeout ?? configuration.defaultTimeout, grace: configuration.grace)
+            started(nil)
+            guard exit.status == 0, !exit.cancelled, !exit.timedOut else {
+                return "the setup command failed (\(exit.timedOut ? "timed out" : exit.cancelled ? "cancelled" : "exit \(exit.status ?? -1)")); see \(stem).setup.stderr"
+            }
+            try QueueRoot.makePrivateDirectory((marker as NSString).deletingLastPathComponent)
+            try AtomicFile.write(Data(), to: marker)
+            return nil
+        } catch {
+            started(nil)
+            return "the setup command could not run: \(error)"
+        }
     }
 
     private func arguments() throws -> [String] {

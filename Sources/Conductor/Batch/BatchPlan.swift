@@ -1,0 +1,139 @@
+import Foundation
+import Git
+import Queue
+
+/// What a batch will do, checked completely before anything is written: the tasks, the
+/// repository and base of each, the batch's name and directory.
+public struct BatchPlan: Sendable {
+    public var record: BatchRecord
+    public var tasks: [TaskSpec]
+    /// For each task (by index), the index of its repository in `record.repos`.
+    public var repoOfTask: [Int]
+    /// Warnings worth printing before the batch starts (several agents in one checkout, say).
+    public var warnings: [String]
+
+    /// Everything `conductor batch` takes from its command line.
+    public struct Options: Sendable {
+        public var store: BatchStore
+        public var name: String?
+        public var workers: Int?
+        public var base: String?
+        public var worktrees = false
+        public var sequential = false
+        public var agent: Agent?
+        public var agentArguments: [String] = []
+        /// Where relative paths start when the tasks file is read from standard input.
+        public var currentDirectory = FileManager.default.currentDirectoryPath
+        public var environment = ProcessInfo.processInfo.environment
+
+        public init(store: BatchStore) {
+            self.store = store
+        }
+    }
+
+    /// The default number of workers, as the seed's launcher had it.
+    public static let defaultWorkers = 3
+
+    /// Checks `file` and the repositories it names.
+    ///
+    /// - Throws: `TasksFileError` with one line per problem (naming the task and the field) when
+    ///   anything is wrong; nothing has been written then.
+    public static func make(_ file: TasksFile, options: Options) throws -> BatchPlan {
+        var problems: [String] = []
+        let fileDirectory = file.path == "-" ? options.currentDirectory
+            : (URL(fileURLWithPath: file.path, relativeTo: URL(fileURLWithPath: options.currentDirectory)).standardizedFileURL.path as NSString).deletingLastPathComponent
+        let name = options.name ?? options.store.newName()
+        if !TaskSpec.isUsableID(name) || !Repository.isValidBranchName("conductor/\(name)/w0") {
+            problems.append("--name: " + BatchError.invalidName(name).description)
+        }
+        let workers = options.workers ?? file.workers ?? defaultWorkers
+        let directory = "\(options.store.path)/\(name)"
+
+        var repos: [BatchRepository] = []
+        var repoOfTask: [Int] = []
+        var opened: [String: Int] = [:]
+        for (number, task) in file.tasks.enumerated() {
+            let label = "task \(number + 1) (id \"\(task.id)\")"
+            let (given, field) = task.repo.map { ($0, "field \"repo\"") } ?? file.repo.map { ($0, "top-level field \"repo\"") } ?? (".", "the current directory")
+            let base = given == "." && task.repo == nil && file.repo == nil ? options.currentDirectory : fileDirectory
+            let path = URL(fileURLWithPath: given, relativeTo: URL(fileURLWithPath: base)).standardizedFileURL.path
+            do {
+                let repository = try Repository.open(at: path)
+                let root = repository.workingDirectory
+                if let index = opened[root] {
+                    repoOfTask.append(index)
+                    continue
+                }
+                let resolved = try repository.resolveBase(options.base ?? file.base)
+                var folder = (root as NSString).lastPathComponent
+                if repos.contains(where: { $0.name == folder }) { folder += "-\(repos.count + 1)" }
+                opened[root] = repos.count
+                repoOfTask.append(repos.count)
+                repos.append(BatchRepository(path: root, name: folder, base: resolved.branch, baseCommit: resolved.commit.hex))
+                for worker in 0..<workers where try repository.branchTip("conductor/\(name)/w\(worker)") != nil {
+                    problems.append("\(label): branch conductor/\(name)/w\(worker) already exists in \(root); pick another --name or prune that batch")
+                }
+            } catch let error as GitError {
+                let what = task.repo == nil && file.repo == nil ? "the current directory '\(path)'" : "\(field) '\(given)' (\(path))"
+                problems.append("\(label): \(what): \(error.message)")
+                repoOfTask.append(-1)
+            }
+        }
+        if let agentProblem = agentProblem(file, options) { problems.append(agentProblem) }
+        if FileManager.default.fileExists(atPath: directory) {
+            problems.append("--name: " + BatchError.exists(directory).description)
+        }
+        guard problems.isEmpty else { throw TasksFileError(path: file.path, problems: Array(Set(problems)).sorted()) }
+
+        var warnings: [String] = []
+        if !options.worktrees && workers > 1 && !options.sequential {
+            for repo in repos {
+                warnings.append("\(workers) agents will share the checkout \(repo.path) and may trample each other's changes; add --worktrees to give each its own")
+            }
+        }
+        let record = BatchRecord(
+            name: name, createdAt: Date(), directory: directory,
+            tasksFile: file.path == "-" ? "-" : URL(fileURLWithPath: file.path, relativeTo: URL(fileURLWithPath: options.currentDirectory)).standardizedFileURL.path,
+            workers: options.sequential ? 1 : workers, worktrees: options.worktrees, sequential: options.sequential,
+            repos: repos, agentArguments: options.agentArguments, setup: file.setup)
+        return BatchPlan(record: record, tasks: file.tasks, repoOfTask: repoOfTask, warnings: warnings)
+    }
+
+    /// The plan of an existing batch, from its own copy of the tasks file, to resume it.
+    ///
+    /// - Parameter tasksFile: a tasks file the user named; it must hold the same tasks.
+    public static func resuming(_ record: BatchRecord, checking tasksFile: String?) throws -> BatchPlan {
+        let file = try TasksFile.load(record.tasksCopy)
+        if let tasksFile {
+            let given = try TasksFile.load(tasksFile)
+            guard given.tasks.map(\.id) == file.tasks.map(\.id) else {
+                throw BatchError.resumeMismatch("\(tasksFile) does not hold the same tasks as batch \(record.name) (\(record.tasksCopy)); resume without a tasks file to use the batch's own copy")
+            }
+        }
+        let origin = record.tasksFile == "-" ? FileManager.default.currentDirectoryPath : (record.tasksFile as NSString).deletingLastPathComponent
+        let repoOfTask = try file.tasks.map { task -> Int in
+            guard let given = task.repo ?? file.repo else {
+                if record.repos.count == 1 { return 0 }
+                throw BatchError.resumeMismatch("task \(task.id) names no repository and batch \(record.name) has several")
+            }
+            let path = URL(fileURLWithPath: given, relativeTo: URL(fileURLWithPath: origin)).standardizedFileURL.path
+            let root = try Repository.open(at: path).workingDirectory
+            guard let index = record.repos.firstIndex(where: { $0.path == root }) else {
+                throw BatchError.resumeMismatch("task \(task.id) names \(root), which is not part of batch \(record.name)")
+            }
+            return index
+        }
+        return BatchPlan(record: record, tasks: file.tasks, repoOfTask: repoOfTask, warnings: [])
+    }
+
+    /// A prompt task with no usable agent is bad input, caught before any worktree is made.
+    private static func agentProblem(_ file: TasksFile, _ options: Options) -> String? {
+        guard file.tasks.contains(where: { $0.prompt != nil }), let agent = options.agent else { return nil }
+        do {
+            _ = try agent.arguments(for: "probe", searchPath: options.environment["PATH"])
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+}

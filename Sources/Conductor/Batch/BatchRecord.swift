@@ -1,0 +1,75 @@
+import Foundation
+import Queue
+
+/// `batch.json`: what a batch is, so `report`, `merge`, `prune` and `--resume` can find its
+/// repositories, branches and worktrees long after it ran.
+public struct BatchRecord: Codable, Sendable, Equatable {
+    public var name: String
+    public var createdAt: Date
+    /// The batch directory, `<dir>/<name>`.
+    public var directory: String
+    /// The tasks file the batch was started with (a copy is `tasks.json` in the batch directory).
+    public var tasksFile: String
+    public var workers: Int
+    /// True when every worker has its own worktree per repository.
+    public var worktrees: Bool
+    public var sequential: Bool
+    public var repos: [BatchRepository]
+    /// The agent options the workers were started with (`conductor worker` arguments).
+    public var agentArguments: [String]
+    /// Run once in each new worktree before its first task.
+    public var setup: String?
+
+    public init(name: String, createdAt: Date, directory: String, tasksFile: String, workers: Int, worktrees: Bool,
+                sequential: Bool, repos: [BatchRepository], agentArguments: [String], setup: String?) {
+        self.name = name
+        self.createdAt = createdAt
+        self.directory = directory
+        self.tasksFile = tasksFile
+        self.workers = workers
+        self.worktrees = worktrees
+        self.sequential = sequential
+        self.repos = repos
+        self.agentArguments = agentArguments
+        self.setup = setup
+    }
+
+    /// The branch of worker `worker`: `conductor/<name>/w<worker>` (the same in every repository).
+    public func branch(worker: Int) -> String { "conductor/\(name)/w\(worker)" }
+
+    /// The integration branch `conductor merge` builds.
+    public var mergedBranch: String { "conductor/\(name)/merged" }
+
+    /// The worktree admin name (one path component, unique in the repository).
+    public func worktreeName(worker: Int) -> String { "conductor-\(name)-w\(worker)" }
+
+    /// Where worker `worker` works in `repo`: `<batch dir>/<repo name>/w<worker>`.
+    public func worktreePath(_ repo: BatchRepository, worker: Int) -> String { "\(directory)/\(repo.name)/w\(worker)" }
+
+    public var queue: QueueRoot { QueueRoot(path: "\(directory)/queue") }
+    public var journalFile: String { "\(directory)/journal.jsonl" }
+    public var resultsFile: String { "\(directory)/results.jsonl" }
+    public var reportJSONFile: String { "\(directory)/report.json" }
+    public var reportMarkdownFile: String { "\(directory)/report.md" }
+    public var tasksCopy: String { "\(directory)/tasks.json" }
+    public static let fileName = "batch.json"
+}
+
+/// One repository a batch works on.
+public struct BatchRepository: Codable, Sendable, Equatable {
+    /// The main checkout's working directory (absolute).
+    public var path: String
+    /// The directory name used under the batch directory (the repository's folder name, made unique).
+    public var name: String
+    /// The base branch.
+    public var base: String
+    /// The base branch's commit when the batch started.
+    public var baseCommit: String
+
+    public init(path: String, name: String, base: String, baseCommit: String) {
+        self.path = path
+        self.name = name
+        self.base = base
+        self.baseCommit = baseCommit
+    }
+}

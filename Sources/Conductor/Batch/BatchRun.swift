@@ -1,0 +1,136 @@
+import Foundation
+import Git
+import Queue
+
+/// Runs a batch: its own queue and worker processes, a worktree per worker and repository, a
+/// commit per task, results and the merge report written into the batch directory.
+public final class BatchRun: @unchecked Sendable {
+    /// What a finished (or interrupted) batch produced.
+    public struct Outcome: Sendable {
+        public var record: BatchRecord
+        /// Every task's final record, in task order (earlier runs' successes included on resume).
+        public var results: [TaskResult]
+        public var summary: RunSummary
+        /// True when the run was interrupted (Ctrl-C).
+        public var interrupted: Bool
+    }
+
+    public let plan: BatchPlan
+    private let orchestratorOptions: OrchestratorOptions
+    private let launch: WorkerLaunch
+    private let provisioner: WorktreeProvisioner
+    private let lock = NSLock()
+    private var orchestrator: Orchestrator?
+    private var interrupted = false
+
+    /// - Parameters:
+    ///   - options: retries, timeouts, job log and event hooks; the placement and journal are the batch's.
+    ///   - executable: the `conductor` binary the workers run (default: beside this program).
+    public init(plan: BatchPlan, options: OrchestratorOptions, executable: String? = nil,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.plan = plan
+        var options = options
+        options.journalPath = plan.record.journalFile
+        provisioner = WorktreeProvisioner(plan: plan)
+        options.placement = { [provisioner] task, worker in try provisioner.placement(for: task, worker: worker) }
+        orchestratorOptions = options
+        let firstRepo = plan.record.repos.first?.path ?? FileManager.default.currentDirectoryPath
+        launch = WorkerLaunch(directory: firstRepo, arguments: plan.record.agentArguments, executable: executable, environment: environment)
+    }
+
+    /// Creates the batch directory and writes `batch.json` and the copy of the tasks file.
+    public static func create(_ plan: BatchPlan, tasksData: Data) throws {
+        let record = plan.record
+        let store = BatchStore(path: (record.directory as NSString).deletingLastPathComponent)
+        try QueueRoot.makePrivateDirectory(store.path)
+        guard mkdir(record.directory, 0o700) == 0 else {
+            throw errno == EEXIST ? BatchError.exists(record.directory) : QueueError.io("create \(record.directory)", errno)
+        }
+        try AtomicFile.write(tasksData, to: record.tasksCopy)
+        try store.save(record)
+    }
+
+    /// Runs the tasks of the plan that have not succeeded yet (all of them in a new batch).
+    ///
+    /// - Throws: `WorkerPoolError` when the workers do not start, `QueueError` on disk trouble.
+    public func run() throws -> Outcome {
+        let record = plan.record
+        let previous = try Self.finalResults(journal: record.journalFile)
+        let remaining = plan.tasks.filter { previous[$0.id]?.result.status != .done }
+        var options = orchestratorOptions
+        options.preferredWorker = { task in previous[task.id]?.worker }
+        try Self.waitForSlotsToFree(record)
+        // Worktrees are checked out while the workers start.
+        let worktreesReady = DispatchGroup()
+        if previous.isEmpty {
+            DispatchQueue.global().async(group: worktreesReady) { [provisioner] in provisioner.prepareFirstWorktrees() }
+        }
+        let orchestrator: Orchestrator
+        do {
+            orchestrator = try Orchestrator(workers: record.workers, queue: record.queue, options: options, launch: launch)
+        } catch {
+            worktreesReady.wait()
+            throw error
+        }
+        worktreesReady.wait()
+        lock.withLock { self.orchestrator = orchestrator }
+        if lock.withLock({ interrupted }) { orchestrator.cancel() }
+        defer {
+            orchestrator.shutdown()
+            lock.withLock { self.orchestrator = nil }
+        }
+        let started = Date()
+        let report = try orchestrator.run(remaining, sequential: record.sequential, options: options)
+        var byID = previous
+        for result in report.results { byID[result.task.id] = result }
+        let results = plan.tasks.compactMap { byID[$0.id] }
+        try Self.writeResults(results, to: record.resultsFile)
+        return Outcome(record: record, results: results,
+                       summary: RunSummary(results: results, durationMs: Int(Date().timeIntervalSince(started) * 1000)),
+                       interrupted: lock.withLock { interrupted })
+    }
+
+    /// Stops the batch as Ctrl-C should: no new tasks, running ones ended (their process groups)
+    /// and recorded `cancelled`, their work left in the worktrees. Callable from any thread.
+    public func interrupt() {
+        let orchestrator = lock.withLock { () -> Orchestrator? in
+            interrupted = true
+            return self.orchestrator
+        }
+        orchestrator?.cancel()
+        orchestrator?.stopWorkers()
+    }
+
+    /// The last final record of every task in a batch journal.
+    public static func finalResults(journal: String) throws -> [String: TaskResult] {
+        var results: [String: TaskResult] = [:]
+        for entry in try Journal.read(journal) where entry.event == .result {
+            if let record = entry.record { results[record.task.id] = record }
+        }
+        return results
+    }
+
+    /// Workers of an earlier, killed run of this batch end when they notice their parent is gone;
+    /// wait (briefly) for them to release their slots.
+    private static func waitForSlotsToFree(_ record: BatchRecord) throws {
+        if let pid = FileLock.holder(of: record.queue.orchestratorLockFile) {
+            throw BatchError.running(name: record.name, pid: pid)
+        }
+        let deadline = Date().addingTimeInterval(15)
+        for worker in 0..<record.workers {
+            while case .held = SlotLock.probe(record.queue.slot(worker)), Date() < deadline {
+                usleep(50_000)
+            }
+        }
+    }
+
+    /// `results.jsonl`: one final record per line, in task order.
+    static func writeResults(_ results: [TaskResult], to path: String) throws {
+        var data = Data()
+        for result in results {
+            data.append(try QueueJSON.encoder.encode(result))
+            data.append(0x0A)
+        }
+        try AtomicFile.write(data, to: path, durable: true)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Git
+import Queue
+
+/// Makes each worker's worktree the first time the worker gets a task for a repository, copies
+/// the files `.worktreeinclude` names into it, and says where each task runs.
+final class WorktreeProvisioner: @unchecked Sendable {
+    private let plan: BatchPlan
+    private let lock = NSLock()
+    private var ready: Set<String> = []
+
+    init(plan: BatchPlan) {
+        self.plan = plan
+    }
+
+    /// Where `task` runs on `worker`, and how its changes are committed.
+    func placement(for task: TaskSpec, worker: Int) throws -> Placement {
+        let record = plan.record
+        let repo = record.repos[plan.repoOfTask[plan.tasks.firstIndex { $0.id == task.id }!]]
+        guard record.worktrees else { return Placement(cwd: task.cwd.map { absolute($0, in: repo.path) } ?? repo.path, commit: nil) }
+        let path = try lock.withLock { try ensureWorktree(repo, worker: worker) }
+        let summary = task.summary
+        let subject = "\(task.id): " + (summary.count > 60 ? summary.prefix(57) + "…" : Substring(summary))
+        let body = (task.prompt ?? task.command ?? "")
+        let commit = CommitRequest(
+            message: body.count > summary.count || summary.count > 60 ? "\(subject)\n\n\(body)" : subject,
+            trailers: [["Conductor-Batch", record.name], ["Conductor-Task", task.id], ["Conductor-Worker", String(worker)]])
+        let marker = record.setup.map { _ in "\(record.directory)/state/setup-\(repo.name)-w\(worker).done" }
+        return Placement(cwd: task.cwd.map { absolute($0, in: path) } ?? path, commit: commit, setup: record.setup, setupMarker: marker)
+    }
+
+    /// Makes, in parallel, the worktrees the first assignments will need: task i goes to worker i
+    /// when every worker is free, so those pairs are made up front instead of one by one. Any
+    /// failure is left for `placement`, which reports it on the task.
+    func prepareFirstWorktrees() {
+        let record = plan.record
+        guard record.worktrees else { return }
+        let firstPairs = (0..<min(record.workers, plan.tasks.count)).map { (repo: plan.repoOfTask[$0], worker: $0) }
+        lock.withLock {
+            for (repoIndex, pairs) in Dictionary(grouping: firstPairs, by: \.repo) {
+                let repo = record.repos[repoIndex]
+                guard let repository = try? Repository.open(at: repo.path), let base = try? ObjectID(hex: repo.baseCommit) else { continue }
+                let specs = pairs.compactMap { pair -> WorktreeSpec? in
+                    let branch = record.branch(worker: pair.worker)
+                    guard (try? repository.worktree(named: record.worktreeName(worker: pair.worker))) ?? nil == nil,
+                          (try? repository.branchTip(branch)) ?? nil == nil else { return nil }
+                    return WorktreeSpec(name: record.worktreeName(worker: pair.worker), path: record.worktreePath(repo, worker: pair.worker),
+                                        branch: branch, startPoint: base)
+                }
+                guard let results = try? Repository.addWorktrees(specs, repositoryAt: repo.path) else { continue }
+                for (spec, result) in zip(specs, results) {
+                    guard case .success = result, (try? copyIncludedFiles(from: repository, to: spec.path)) != nil else { continue }
+                    let worker = pairs.first { record.worktreeName(worker: $0.worker) == spec.name }!.worker
+                    ready.insert("\(repo.path)\u{0}\(worker)")
+                }
+            }
+        }
+    }
+
+    private func absolute(_ path: String, in base: String) -> String {
+        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: base)).standardizedFileURL.path
+    }
+
+    private func ensureWorktree(_ repo: BatchRepository, worker: Int) throws -> String {
+        let record = plan.record
+        let path = record.worktreePath(repo, worker: worker)
+        let key = "\(repo.path)\u{0}\(worker)"
+        if ready.contains(key) { return path }
+        let repository = try Repository.open(at: repo.path)
+        let name = record.worktreeName(worker: worker)
+        if let existing = try repository.worktree(named: name), existing.isValid, existing.path == path {
+            ready.insert(key)
+            return path
+        }
+        let branch = record.branch(worker: worker)
+        let branchExists = try repository.branchTip(branch) != nil
+        try repository.addWorktree(WorktreeSpec(
+            name: name, path: path, branch: branch, startPoint: branchExists ? nil : try ObjectID(hex: repo.baseCommit)))
+        try copyIncludedFiles(from: repository, to: path)
+        ready.insert(key)
+        return path
+    }
+
+    /// Copies the gitignored files listed in `.worktreeinclude` (paths or globs, one per line,
+    /// `#` comments) from the main checkout into a new worktree, e.g. `.env`.
+    private func copyIncludedFiles(from repository: Repository, to worktree: String) throws {
+        let root = repository.workingDirectory
+        guard let list = try? String(contentsOfFile: "\(root)/.worktreeinclude", encoding: .utf8) else { return }
+        for line in list.split(whereSeparator: \.isNewline) {
+            let pattern = line.trimmingCharacters(in: .whitespaces)
+            guard !pattern.isEmpty, !pattern.hasPrefix("#"), !pattern.hasPrefix("/"), !pattern.contains("..") else { continue }
+            for relative in expand(pattern, in: root) where try repository.isIgnored(relative) {
+                let target = "\(worktree)/\(relative)"
+                guard !FileManager.default.fileExists(atPath: target) else { continue }
+                try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try FileManager.default.copyItem(atPath: "\(root)/\(relative)", toPath: target)
+            }
+        }
+    }
+
+    /// The existing regular files a `.worktreeinclude` line names, relative to `root`.
+    private func expand(_ pattern: String, in root: String) -> [String] {
+        var matches = glob_t()
+        defer { globfree(&matches) }
+        guard glob("\(root)/\(pattern)", 0, nil, &matches) == 0 else { return [] }
+        return (0..<Int(matches.gl_pathc)).compactMap { index in
+            guard let pointer = matches.gl_pathv[index] else { return nil }
+            let path = String(cString: pointer)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  path.hasPrefix(root + "/") else { return nil }
+            return String(path.dropFirst(root.count + 1))
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+
+extension MergeReport {
+    /// Reads every worker branch of `batch` in each of its repositories and compares them with
+    /// the base branch as it is now and with each other. Nothing is checked out or written.
+    ///
+    /// - Parameter results: the batch's task results (`results.jsonl`), for the totals.
+    /// - Throws: `GitError` when a repository or its base branch cannot be read, `ReportError`
+    ///   when a worker branch shares no history with its base.
+    public static func build(for batch: BatchRecord, results: [TaskResult]) throws -> MergeReport {
+        let repos = try batch.repos.map { try RepoReader(batch: batch, repo: $0).read() }
+        return MergeReport(batch: batch.name, generatedAt: Date(), repos: repos, totals: Totals(results: results, repos: repos))
+    }
+}
+
+/// Builds one repository's part of the report with one repository handle.
+private struct RepoReader {
+    let batch: BatchRecord
+    let repo: BatchRepository
+    let repository: Repository
+
+    init(batch: BatchRecord, repo: BatchRepository) throws {
+        self.batch = batch
+        self.repo = repo
+        repository = try Repository.open(at: repo.path)
+    }
+
+    /// A worker branch as read from git, with what the pairwise comparison needs.
+    private struct Reading {
+        var entry: MergeReport.WorkerBranch
+        var tip: ObjectID
+        /// Where the branch left the base: the commit its file list is relative to.
+        var forkPoint: ObjectID
+    }
+
+    func read() throws -> MergeReport.Repo {
+        let baseTip = try repository.resolveBase(repo.base).commit
+        let readings = try (0..<batch.workers).compactMap { try readWorker($0, baseTip: baseTip) }
+        let conflicts = try pairwiseConflicts(readings)
+        let entries = readings.map(\.entry)
+        return MergeReport.Repo(
+            path: repo.path, name: repo.name, base: repo.base, baseCommit: repo.baseCommit, baseTip: baseTip.hex,
+            workers: entries, conflicts: conflicts, mergeOrder: Self.mergeOrder(entries, conflicts))
+    }
+
+    private func readWorker(_ worker: Int, baseTip: ObjectID) throws -> Reading? {
+        let branch = batch.branch(worker: worker)
+        guard let tip = try repository.branchTip(branch) else { return nil }
+        guard let forkPoint = try repository.mergeBase(baseTip, tip) else {
+            throw ReportError.unrelatedHistory(repository: repo.path, branch: branch, base: repo.base)
+        }
+        let commits = try repository.commits(from: baseTip, to: tip).map {
+            MergeReport.Commit(sha: $0.id.hex, task: $0.trailer("Conductor-Task"), message: $0.summary)
+        }
+        let diff = try repository.diff(from: forkPoint, to: tip)
+        let files = diff.files.map {
+            MergeReport.ChangedFile(
+                path: $0.path, oldPath: $0.oldPath, status: $0.status, insertions: $0.insertions, deletions: $0.deletions,
+                binary: $0.isBinary)
+        }
+        let worktree = worktreeCheckout(worker)
+        let uncommitted = try worktree?.checkout.uncommittedChanges().map {
+            MergeReport.UncommittedFile(path: $0.path, kind: $0.kind.rawValue)
+        } ?? []
+        let conflictsWithBase = try commits.isEmpty ? [] : repository.conflicts(between: baseTip, and: tip)
+        let entry = MergeReport.WorkerBranch(
+            worker: worker, branch: branch, tip: tip.hex, worktree: worktree?.path, commits: commits, files: files,
+            insertions: diff.insertions, deletions: diff.deletions, uncommitted: uncommitted,
+            mergesCleanly: conflictsWithBase.isEmpty, conflictsWithBase: conflictsWithBase,
+            state: Self.state(try repository.mergeState(of: tip, into: baseTip)))
+        return Reading(entry: entry, tip: tip, forkPoint: forkPoint)
+    }
+
+    /// The worker's worktree, when its directory exists and is a checkout of this repository
+    /// (a leftover directory must not be read as the repository around it).
+    private func worktreeCheckout(_ worker: Int) -> (path: String, checkout: Repository)? {
+        let path = batch.worktreePath(repo, worker: worker)
+        guard FileManager.default.fileExists(atPath: path),
+              let checkout = try? Repository.open(at: path),
+              Self.resolved(checkout.workingDirectory) == Self.resolved(path),
+              Self.resolved(checkout.commonDirectory) == Self.resolved(repository.commonDirectory) else { return nil }
+        return (path, checkout)
+    }
+
+    /// Every pair of branches with commits that conflict. Only pairs that can conflict are merged:
+    /// two branches that left the base at the same commit conflict only where one changes a path
+    /// the other also changes (or a directory above it).
+    private func pairwiseConflicts(_ readings: [Reading]) throws -> [MergeReport.BranchConflict] {
+        let active = readings.filter { !$0.entry.commits.isEmpty }
+        let touched = active.map { reading in
+            Set(reading.entry.files.flatMap { [$0.path] + ($0.oldPath.map { [$0] } ?? []) })
+        }
+        let directories = touched.map { paths in Set(paths.flatMap(Self.parentDirectories)) }
+        var conflicts: [MergeReport.BranchConflict] = []
+        for i in active.indices {
+            for j in active.indices where j > i {
+                let overlaps = !touched[i].isDisjoint(with: touched[j]) || !touched[i].isDisjoint(with: directories[j])
+                    || !touched[j].isDisjoint(with: directories[i])
+                if !overlaps {
+                    let sameFork = try active[i].forkPoint == active[j].forkPoint
+                        && repository.mergeBase(active[i].tip, active[j].tip) == active[i].forkPoint
+                    if sameFork { continue }
+                }
+                let paths = try repository.conflicts(between: active[i].tip, and: active[j].tip)
+                if !paths.isEmpty {
+                    conflicts.append(MergeReport.BranchConflict(a: active[i].entry.worker, b: active[j].entry.worker, paths: paths))
+                }
+            }
+        }
+        return conflicts
+    }
+
+    static func mergeOrder(_ workers: [MergeReport.WorkerBranch], _ conflicts: [MergeReport.BranchConflict]) -> [Int] {
+        var conflictCount: [Int: Int] = [:]
+        for conflict in conflicts {
+            conflictCount[conflict.a, default: 0] += 1
+            conflictCount[conflict.b, default: 0] += 1
+        }
+        func key(_ worker: MergeReport.WorkerBranch) -> (Int, Int, Int, Int) {
+            (worker.mergesCleanly ? 0 : 1, conflictCount[worker.worker] ?? 0, worker.files.count, worker.worker)
+        }
+        return workers.filter { !$0.commits.isEmpty && $0.state == .unmerged }.sorted { key($0) < key($1) }.map(\.worker)
+    }
+
+    private static func state(_ state: MergeState) -> MergeReport.State {
+        switch state {
+        case .merged: .merged
+        case .squashMerged: .squashMerged
+        case .unmerged: .unmerged
+        }
+    }
+
+    /// `a/b/c.txt` → `a`, `a/b`.
+    private static func parentDirectories(_ path: String) -> [String] {
+        let parts = path.split(separator: "/")
+        return parts.indices.dropLast().map { parts[...$0].joined(separator: "/") }
+    }
+
+    private static func resolved(_ path: String) -> String {
+        URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+    }
+}
+
+extension MergeReport.Totals {
+    /// Task counts, cost and time from `results`; commits, files and lines from the branches.
+    init(results: [TaskResult], repos: [MergeReport.Repo]) {
+        let branches = repos.flatMap(\.workers)
+        tasks = results.count
+        succeeded = results.filter { $0.result.status.succeeded }.count
+        failed = tasks - succeeded
+        costUsd = results.reduce(0) { $0 + ($1.result.agent?.costUsd ?? 0) }
+        let starts = results.compactMap(\.result.startedAt)
+        let ends = results.compactMap(\.result.finishedAt)
+        if let first = starts.min(), let last = ends.max(), last >= first {
+            durationMs = Int((last.timeIntervalSince(first) * 1000).rounded())
+        } else {
+            durationMs = results.reduce(0) { $0 + $1.result.durationMs }
+        }
+        commits = branches.reduce(0) { $0 + $1.commits.count }
+        filesChanged = branches.reduce(0) { $0 + $1.files.count }
+        insertions = branches.reduce(0) { $0 + $1.insertions }
+        deletions = branches.reduce(0) { $0 + $1.deletions }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+
+extension MergeReport {
+    /// `report.md`: per repository a table of the worker branches, the conflicts, the merge order
+    /// and each branch's commits and files; then the batch totals.
+    public func markdown() -> String {
+        var lines = ["# Batch \(batch)", ""]
+        for repo in repos { lines += repo.markdownLines(batch: batch) }
+        lines += ["## Totals", ""]
+        if totals.tasks == 0 {
+            lines.append("- Tasks: no results recorded")
+        } else {
+            lines.append("- Tasks: \(totals.tasks) (\(totals.succeeded) succeeded, \(totals.failed) did not)")
+            lines.append("- Time: \(Self.seconds(totals.durationMs))" + (totals.costUsd > 0 ? String(format: ", cost $%.4f", totals.costUsd) : ""))
+        }
+        lines.append("- Branches: \(totals.commits) commit(s), \(totals.filesChanged) file change(s), +\(totals.insertions) −\(totals.deletions)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A few lines for the end of a batch: per repository the branches with changes, the
+    /// conflicts, the suggested merge order and how to look closer.
+    public func summary() -> String {
+        var lines: [String] = []
+        for repo in repos {
+            lines.append("\(repo.name) (\(repo.path)), base \(repo.base):")
+            let changed = repo.workers.filter(\.hasChanges)
+            if changed.isEmpty { lines.append("  no worker branch has changes") }
+            for worker in changed {
+                var facts = ["\(worker.commits.count) commit(s)", "\(worker.files.count) file(s)", "+\(worker.insertions) -\(worker.deletions)"]
+                if !worker.uncommitted.isEmpty { facts.append("\(worker.uncommitted.count) uncommitted file(s)") }
+                if !worker.conflictsWithBase.isEmpty {
+                    facts.append("conflicts with \(repo.base) in \(worker.conflictsWithBase.joined(separator: ", "))")
+                }
+                lines.append("  w\(worker.worker) \(worker.branch): " + facts.joined(separator: ", "))
+            }
+            for conflict in repo.conflicts {
+                lines.append("  conflict: w\(conflict.a) and w\(conflict.b) in \(conflict.paths.joined(separator: ", "))")
+            }
+            if !repo.mergeOrder.isEmpty {
+                lines.append("  suggested merge order: " + repo.mergeOrder.map { "w\($0)" }.joined(separator: ", "))
+                if let first = repo.mergeOrder.first.flatMap(repo.worker) {
+                    lines.append("  inspect: git -C \(repo.path) log --stat \(repo.base)..\(first.branch)")
+                }
+            }
+        }
+        if repos.contains(where: { !$0.mergeOrder.isEmpty }) {
+            lines.append("merge: conductor merge \(batch) builds conductor/\(batch)/merged from the branches that merge cleanly")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func seconds(_ milliseconds: Int) -> String {
+        String(format: "%.1f s", Double(milliseconds) / 1000)
+    }
+}
+
+extension MergeReport.Repo {
+    func markdownLines(batch: String) -> [String] {
+        let moved = baseTip == baseCommit ? "at \(Markdown.short(baseTip))"
+            : "at \(Markdown.short(baseCommit)) when the batch started, now \(Markdown.short(baseTip))"
+        var lines = ["## \(name) — \(Markdown.code(path))", "", "Base \(Markdown.code(base)) \(moved).", ""]
+        guard !workers.isEmpty else { return lines + ["No worker branch exists in this repository.", ""] }
+
+        lines += [
+            "| worker | branch | commits | files | +/− | uncommitted | merges cleanly |",
+            "|---:|---|---:|---:|---:|---:|---|",
+        ]
+        for worker in workers {
+            let clean = worker.commits.isEmpty ? "—"
+                : worker.mergesCleanly ? "yes" : "no: " + worker.conflictsWithBase.map(Markdown.code).joined(separator: ", ")
+            let cells = [
+                "w\(worker.worker)", Markdown.code(worker.branch), "\(worker.commits.count)", "\(worker.files.count)",
+                "+\(worker.insertions) −\(worker.deletions)", "\(worker.uncommitted.count)", clean,
+            ]
+            lines.append("| " + cells.map(Markdown.cell).joined(separator: " | ") + " |")
+        }
+
+        lines += ["", "### Conflicts between branches", ""]
+        if conflicts.isEmpty {
+            lines.append("None: every branch can be merged alongside every other.")
+        }
+        for conflict in conflicts {
+            lines.append("- w\(conflict.a) and w\(conflict.b): " + conflict.paths.map(Markdown.code).joined(separator: ", "))
+        }
+
+        lines += ["", "### Merge order", ""]
+        if mergeOrder.isEmpty {
+            lines.append("Nothing to merge: no branch has commits the base lacks.")
+        } else {
+            for (position, number) in mergeOrder.enumerated() {
+                guard let worker = worker(number) else { continue }
+                var notes: [String] = []
+                if !worker.mergesCleanly { notes.append("conflicts with \(base)") }
+                let others = workersConflicting(with: number)
+                if !others.isEmpty { notes.append("conflicts with " + others.map { "w\($0)" }.joined(separator: ", ")) }
+                lines.append("\(position + 1). w\(number) \(Markdown.code(worker.branch))" + (notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))"))
+            }
+            lines += ["", "`conductor merge \(batch)` builds `conductor/\(batch)/merged` from these, leaving out any branch that conflicts."]
+        }
+
+        for worker in workers where worker.hasChanges {
+            lines += ["", "### w\(worker.worker) — \(Markdown.code(worker.branch))", ""]
+            if let worktree = worker.worktree { lines += ["Worktree: \(Markdown.code(worktree))", ""] }
+            if !worker.commits.isEmpty {
+                lines.append("Commits:")
+                for commit in worker.commits {
+                    let task = commit.task.map { " task \(Markdown.code($0)):" } ?? ""
+                    lines.append("- \(Markdown.code(Markdown.short(commit.sha)))\(task) \(commit.message)")
+                }
+                lines.append("")
+            }
+            if !worker.files.isEmpty {
+                lines.append("Files:")
+                for file in worker.files {
+                    let path = file.oldPath.map { "\(Markdown.code($0)) → " } ?? ""
+                    let counts = file.binary ? "binary" : "+\(file.insertions) −\(file.deletions)"
+                    lines.append("- \(file.status.rawValue) \(path)\(Markdown.code(file.path)) \(counts)")
+                }
+                lines.append("")
+            }
+            if !worker.uncommitted.isEmpty {
+                lines.append("Uncommitted:")
+                lines += worker.uncommitted.map { "- \(Markdown.code($0.path)) (\($0.kind))" }
+                lines.append("")
+            }
+            if lines.last == "" { lines.removeLast() }
+        }
+        lines.append("")
+        return lines
+    }
+}
+
+/// Small helpers for writing Markdown that survives odd file names.
+enum Markdown {
+    /// `text` as a code span, with a fence longer than any run of backticks inside it.
+    static func code(_ text: String) -> String {
+        var longest = 0, run = 0
+        for character in text {
+            run = character == "`" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        let fence = String(repeating: "`", count: longest + 1)
+        let padded = text.hasPrefix("`") || text.hasSuffix("`") ? " \(text) " : text
+        return fence + padded + fence
+    }
+
+    /// A table cell: pipes escaped, line breaks flattened.
+    static func cell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+
+    static func short(_ sha: String) -> String { String(sha.prefix(7)) }
+}

@@ -1,0 +1,149 @@
+import ArgumentParser
+import Conductor
+import Foundation
+
+struct BatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batch",
+        abstract: "Run a tasks file on N workers of its own, each in its own git worktree and branch.",
+        discussion: """
+        The tasks file is checked completely first (fields, types, ids, repositories, base branches); \
+        on any problem conductor prints one line per problem and exits 2 without writing anything.
+
+        The batch lives in DIR/NAME/: a copy of the tasks file, batch.json, its own queue, the journal, \
+        results.jsonl, logs, report.json and report.md. With --worktrees, worker n works in \
+        DIR/NAME/<repo>/w<n> on branch conductor/NAME/w<n>, made from the base commit the first time it \
+        gets a task for that repository; files listed in the repository's .worktreeinclude (gitignored \
+        ones, e.g. .env) are copied in, and the tasks file's "setup" command runs once per worktree. \
+        After each task the worker commits what it changed: one commit per task with the trailers \
+        Conductor-Batch, Conductor-Task and Conductor-Worker.
+
+        A task's repository is its "repo" (relative to the tasks file), else the file's "repo", else the \
+        repository of the current directory. The base is --base, else the file's "base", else the branch \
+        HEAD points to.
+
+        Ctrl-C stops dispatch, ends the running tasks (their work stays in the worktrees) and records them \
+        cancelled; `conductor batch --resume --name NAME` then runs only the tasks that did not succeed, \
+        in the same worktrees and branches.
+
+        Examples:
+          conductor batch --worktrees -w 3 tasks.json
+          git log conductor/<name>/w0
+          conductor report
+          conductor batch --resume --name 20261125-101502
+        """
+    )
+
+    @Argument(help: "The tasks file (- for standard input). With --resume, optional: the batch's own copy is used.")
+    var tasksFile: String?
+
+    @Flag(help: "Give every worker its own git worktree and branch (recommended).")
+    var worktrees = false
+
+    @Option(name: [.short, .long], help: "How many workers (default: the file's \"workers\", else 3).")
+    var workers: Int?
+
+    @Option(name: [.short, .customLong("dir")], help: ArgumentHelp("Where batches live (default: ~/conductor-work).", valueName: "dir"))
+    var directory: String?
+
+    @Option(help: "The batch name (default: the UTC time, e.g. 20261125-101502).")
+    var name: String?
+
+    @Option(help: "The base branch (default: the file's \"base\", else the branch HEAD points to).")
+    var base: String?
+
+    @OptionGroup var agentOptions: AgentOptions
+
+    @Flag(help: "Run the tasks in order in one worktree, each seeing the last one's work.")
+    var sequential = false
+
+    @Flag(name: .customLong("stop-on-error"), help: "With --sequential: any failed task stops the rest.")
+    var stopOnError = false
+
+    @Option(help: ArgumentHelp("Seconds a task may run when it sets no timeout (default: no limit).", valueName: "seconds"))
+    var timeout: Double?
+
+    @Option(help: "Extra attempts for a task whose worker died or that hit a rate limit.")
+    var retries = 2
+
+    @Flag(help: "Print {\"batch\", \"results\", \"report\"} as JSON on stdout.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Also write a GNU parallel style job log here.", valueName: "file"))
+    var joblog: String?
+
+    @Flag(help: "Continue the batch named by --name (or the newest): run only the tasks that did not succeed.")
+    var resume = false
+
+    func validate() throws {
+        if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be 1 to 256, got \(workers)") }
+        if let timeout, timeout <= 0 { throw ValidationError("--timeout must be greater than 0") }
+        guard retries >= 0 else { throw ValidationError("--retries must be 0 or more") }
+        if !resume && tasksFile == nil { throw ValidationError("give a tasks file (or - for standard input)") }
+    }
+
+    func run() throws {
+        let store = BatchStore.resolve(directory)
+        let plan = resume ? try resumePlan(store) : try newPlan(store)
+        for warning in plan.warnings { printError("warning: \(warning)") }
+        var options = OrchestratorOptions()
+        options.retries = retries
+        options.timeout = timeout
+        options.stopOnError = stopOnError
+        options.jobLogPath = joblog
+        let progress = ProgressPrinter(total: plan.tasks.count)
+        options.events = { progress.handle($0) }
+        let batch = BatchRun(plan: plan, options: options)
+        SignalTrap.install([SIGINT, SIGTERM, SIGHUP]) { _ in
+            progress.note("interrupted: stopping the workers; their tasks will be recorded cancelled")
+            batch.interrupt()
+        }
+        printError("batch \(plan.record.name): \(plan.tasks.count) task(s) on \(plan.record.workers) worker(s) in \(plan.record.directory)")
+        let outcome = try batch.run()
+        let report = try BatchReporting.writeReport(for: outcome.record, results: outcome.results)
+        if json {
+            try printJSON(BatchJSON(batch: outcome.record.name, directory: outcome.record.directory, results: outcome.results,
+                                    summary: outcome.summary, report: report))
+        } else {
+            print(BatchReporting.table(outcome.results, record: outcome.record))
+            print(ResultTable.summaryLine(outcome.summary))
+            print(report.summary())
+            if outcome.interrupted {
+                print("resume with: conductor batch --resume --name \(outcome.record.name)" + (directory.map { " -d \($0)" } ?? ""))
+            }
+        }
+        if outcome.interrupted { throw Failure.interrupted }
+        if !outcome.summary.allSucceeded { throw Failure.tasksFailed }
+    }
+
+    private func newPlan(_ store: BatchStore) throws -> BatchPlan {
+        let path = tasksFile ?? "-"
+        let data = try TasksFile.read(path)
+        let file = try TasksFile.parse(data, path: path)
+        var options = BatchPlan.Options(store: store)
+        options.name = name
+        options.workers = workers
+        options.base = base
+        options.worktrees = worktrees
+        options.sequential = sequential
+        options.agent = try agentOptions.resolve(fileAgent: file.agent)
+        options.agentArguments = agentOptions.workerArguments(fileAgent: file.agent)
+        let plan = try BatchPlan.make(file, options: options)
+        try BatchRun.create(plan, tasksData: data)
+        return plan
+    }
+
+    private func resumePlan(_ store: BatchStore) throws -> BatchPlan {
+        let record = try store.load(name)
+        return try BatchPlan.resuming(record, checking: tasksFile == "-" ? nil : tasksFile)
+    }
+}
+
+/// What `conductor batch --json` prints.
+struct BatchJSON: Encodable {
+    let batch: String
+    let directory: String
+    let results: [TaskResult]
+    let summary: RunSummary
+    let report: MergeReport
+}

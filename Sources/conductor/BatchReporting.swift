@@ -1,0 +1,43 @@
+import Conductor
+import Foundation
+
+/// The end of a batch, for people: the merge report written to disk, and the task table.
+enum BatchReporting {
+    /// Builds the merge report and writes `report.json` and `report.md` into the batch directory.
+    static func writeReport(for record: BatchRecord, results: [TaskResult]) throws -> MergeReport {
+        let report = try MergeReport.build(for: record, results: results)
+        try report.save(for: record)
+        return report
+    }
+
+    /// One row per task: worker, status, duration, files its commit changed, cost.
+    static func table(_ results: [TaskResult], record batch: BatchRecord) -> String {
+        let repositories = batch.repos.compactMap { try? Repository.open(at: $0.path) }
+        let header = ["TASK", "WORKER", "STATUS", "TIME", "FILES", "COST", "RESULT"]
+        let rows = results.map { record in
+            let outcome = record.result
+            let summary = (outcome.status.succeeded ? outcome.output : (outcome.error ?? outcome.output))
+                .split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+            return [
+                record.task.id,
+                record.worker.map { "w\($0)" } ?? "-",
+                outcome.status.rawValue,
+                String(format: "%.1fs", Double(outcome.durationMs) / 1000),
+                outcome.commit.flatMap { filesChanged(by: $0, in: repositories) }.map(String.init) ?? "-",
+                outcome.agent?.costUsd.map { String(format: "$%.4f", $0) } ?? "-",
+                String(summary.prefix(50)),
+            ]
+        }
+        return ResultTable.table([header] + rows)
+    }
+
+    /// How many files a task's commit changed against its parent, in whichever repository has it.
+    private static func filesChanged(by sha: String, in repositories: [Repository]) -> Int? {
+        for repository in repositories {
+            guard let commit = try? repository.resolveCommit(sha) else { continue }
+            guard let parent = try? repository.resolveCommit(sha + "^") else { return nil }
+            return try? repository.diff(from: parent, to: commit).files.count
+        }
+        return nil
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Conductor
+import Foundation
+
+struct PruneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Remove a batch's worktrees, queue and directory, and its branches whose work is merged.",
+        discussion: """
+        A worktree with uncommitted or untracked changes is kept (its files are listed), and so is a \
+        branch with commits the base lacks (its count is given), unless --force. A branch is merged when \
+        its commits are reachable from the base, or when its changes are already there (squash-merged). \
+        Only the worktrees and branches the batch made are touched. While anything is kept, the batch \
+        directory keeps batch.json so that report and prune still know it.
+
+        Exit status: 0 when everything is gone (or with --dry-run), 1 when something was kept.
+
+        Examples:
+          conductor prune --dry-run         # the newest batch: what would go, what would stay
+          conductor prune 20261125-101502
+          conductor prune --all --force     # every batch, unmerged work included
+        """
+    )
+
+    @Argument(help: "The batch (default: the newest).")
+    var name: String?
+
+    @Flag(help: "Prune every batch in the directory.")
+    var all = false
+
+    @Option(name: [.short, .customLong("dir")], help: ArgumentHelp("Where batches live (default: ~/conductor-work).", valueName: "dir"))
+    var directory: String?
+
+    @Flag(name: .customLong("dry-run"), help: "Print what would happen; change nothing.")
+    var dryRun = false
+
+    @Flag(help: "Also remove dirty worktrees and delete unmerged branches.")
+    var force = false
+
+    @Flag(help: "Print the actions as JSON.")
+    var json = false
+
+    func validate() throws {
+        if all && name != nil { throw ValidationError("give a batch name or --all, not both") }
+    }
+
+    func run() throws {
+        let store = BatchStore.resolve(directory)
+        let records = all ? try store.batchNames().map { try store.load($0) } : [try store.load(name)]
+        var report: [String: [PruneAction]] = [:]
+        var keptAnything = false
+        for record in records {
+            let planned = try BatchPrune.plan(record, force: force)
+            let actions = dryRun ? planned : BatchPrune.execute(planned, record: record, force: force)
+            report[record.name] = actions
+            keptAnything = keptAnything || actions.contains(where: \.keeps)
+            if !json {
+                print("\(dryRun ? "would prune" : "pruned") batch \(record.name):")
+                for action in actions { print("  " + Self.describe(action, dryRun: dryRun)) }
+            }
+        }
+        if json { try printJSON(report) }
+        if keptAnything && !dryRun { throw Failure.tasksFailed }
+    }
+
+    static func describe(_ action: PruneAction, dryRun: Bool) -> String {
+        let verb: String
+        switch action.kind {
+        case .cleanStaleEntries: verb = dryRun ? "would clean stale worktree entries" : "cleaned stale worktree entries"
+        case .removeWorktree: verb = dryRun ? "would remove worktree" : "removed worktree"
+        case .keepWorktree: verb = "kept worktree"
+        case .deleteBranch: verb = dryRun ? "would delete branch" : "deleted branch"
+        case .keepBranch: verb = "kept branch"
+        case .removeQueue: verb = dryRun ? "would remove queue" : "removed queue"
+        case .removeBatchDirectory: verb = dryRun ? "would remove batch directory" : "removed batch directory"
+        case .keepBatchDirectory: verb = "kept batch directory"
+        }
+        let subject = action.branch.map { action.kind == .removeWorktree || action.kind == .keepWorktree ? "\(action.path ?? "") (\($0))" : $0 } ?? action.path ?? action.repo ?? ""
+        var line = "\(verb) \(subject): \(action.reason)"
+        if let files = action.files, !files.isEmpty {
+            line += " [" + files.prefix(8).joined(separator: ", ") + (files.count > 8 ? ", …" : "") + "]"
+        }
+        return line
+    }
+}

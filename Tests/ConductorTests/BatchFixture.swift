@@ -1,0 +1,56 @@
+import Conductor
+import Foundation
+import TestSupport
+
+/// Temporary repositories, a batch directory and a private HOME, for running `conductor batch`
+/// and friends as a user would, with the stand-in agent.
+final class BatchFixture: @unchecked Sendable {
+    let directory = TemporaryDirectory("conductor-batch")
+    /// `-d` for every command.
+    var store: String { directory.appending("work") }
+    let environment: [String: String]
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: directory.appending("home"), withIntermediateDirectories: true)
+        environment = [
+            "HOME": directory.appending("home"),
+            "CONDUCTOR_AGENT_CMD": Binaries.fakeClaude,
+            "FAKE_CLAUDE_STATE": directory.appending("agent-state"),
+            "CONDUCTOR_WATCH": "inotify",
+        ]
+    }
+
+    /// Makes a repository `name` (branch main, a few commits) next to the tasks files.
+    @discardableResult
+    func makeRepository(_ name: String) throws -> String {
+        let path = directory.appending(name)
+        let made = try run(["bash", Binaries.fixtures + "/make-repo.sh", path])
+        guard made.status == 0 else { throw FixtureError("make-repo.sh failed: \(made.stderr)") }
+        return path
+    }
+
+    /// Writes a tasks file next to the repositories and returns its path.
+    func tasksFile(_ json: String, name: String = "tasks.json") throws -> String {
+        let path = directory.appending(name)
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Runs `conductor` in the fixture directory with `-d` where the command takes it.
+    func conductor(_ arguments: [String], in workingDirectory: String? = nil) throws -> RunResult {
+        try run([Binaries.conductor] + arguments, in: workingDirectory ?? directory.path, environment: environment)
+    }
+
+    /// Runs git in `repository` and returns stdout; throws on failure.
+    @discardableResult
+    func git(_ repository: String, _ arguments: [String]) throws -> String {
+        let result = try run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.com"] + arguments, in: repository)
+        guard result.status == 0 else { throw RunFailure(command: ["git"] + arguments, result: result) }
+        return result.stdout
+    }
+
+    /// Decodes `batch --json` output.
+    func batchJSON(_ output: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] ?? [:]
+    }
+}
