@@ -219,3 +219,44 @@ import TestSupport
         #expect(results.count == 6)
     }
 }
+
+@Suite struct BatchWorktreeSetupTests {
+    @Test func worktreeIncludeFilesAreCopiedAndSetupRunsOncePerWorktree() throws {
+        let fixture = try BatchFixture()
+        let app = try fixture.makeRepository("app")
+        try "SECRET=1\n".write(toFile: app + "/.env", atomically: true, encoding: .utf8)
+        try ".env\nmissing-file\n# a comment\n".write(toFile: app + "/.worktreeinclude", atomically: true, encoding: .utf8)
+        try fixture.git(app, ["add", ".worktreeinclude"])
+        try fixture.git(app, ["commit", "-q", "-m", "worktreeinclude"])
+        let file = try fixture.tasksFile("""
+        {"setup": "echo ran >> setup.log", "tasks": [
+          {"id": "t1", "command": "sleep 0.2; cat .env > seen1.txt"},
+          {"id": "t2", "command": "sleep 0.2; cat .env > seen2.txt"},
+          {"id": "t3", "command": "cat .env > seen3.txt"},
+          {"id": "t4", "command": "cat .env > seen4.txt"}
+        ]}
+        """)
+        let result = try fixture.conductor(["batch", "--worktrees", "-w", "2", "-d", fixture.store, "--name", "s1", file], in: app)
+        #expect(result.status == 0, "\(result.stderr)")
+        for worker in 0..<2 {
+            let worktree = "\(fixture.store)/s1/app/w\(worker)"
+            #expect(try String(contentsOfFile: worktree + "/.env", encoding: .utf8) == "SECRET=1\n")
+            #expect(try String(contentsOfFile: worktree + "/setup.log", encoding: .utf8) == "ran\n", "setup ran once in w\(worker)")
+            #expect(try fixture.git(worktree, ["status", "--porcelain"]).isEmpty, "copied and setup files stay ignored")
+        }
+        let committed = try fixture.git(app, ["log", "--all", "--name-only", "--format="]).split(separator: "\n")
+        #expect(!committed.contains(".env"))
+        #expect(Set(committed.filter { $0.hasPrefix("seen") }) == ["seen1.txt", "seen2.txt", "seen3.txt", "seen4.txt"])
+    }
+
+    @Test func withoutWorktreesSeveralWorkersShareTheCheckoutWithAWarning() throws {
+        let fixture = try BatchFixture()
+        let app = try fixture.makeRepository("app")
+        let file = try fixture.tasksFile(#"[{"command": "echo a > a.txt"}, {"command": "echo b > b.txt"}]"#)
+        let result = try fixture.conductor(["batch", "-w", "2", "-d", fixture.store, file], in: app)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("2 agents will share the checkout \(app)"))
+        #expect(FileManager.default.fileExists(atPath: app + "/a.txt"))
+        #expect(try fixture.git(app, ["branch", "--list", "conductor/*"]).isEmpty)
+    }
+}
