@@ -116,6 +116,14 @@ extension Repository {
         }
         let workingDirectory = repository.workingDirectory
         let pending = results.indices.filter { results[$0] == nil }
+        // libgit2 makes `.git/worktrees` (and we make the worktrees' parents) with check-then-mkdir;
+        // made here first, concurrent adds cannot trip over each other creating them.
+        let files = FileManager.default
+        try? files.createDirectory(atPath: repository.worktreeAdminRoot, withIntermediateDirectories: true)
+        for index in pending {
+            let parent = (URL(fileURLWithPath: specs[index].path).standardizedFileURL.path as NSString).deletingLastPathComponent
+            try? files.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        }
         let added = ParallelResults<Result<WorktreeInfo, GitError>>(count: pending.count)
         DispatchQueue.concurrentPerform(iterations: pending.count) { slot in
             let spec = specs[pending[slot]]

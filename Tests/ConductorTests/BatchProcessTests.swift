@@ -187,10 +187,9 @@ import TestSupport
             [Binaries.conductor, "batch", "--worktrees", "-w", "2", "-d", fixture.store, "--name", "r1", file],
             directory: app, environment: fixture.environment)
         let journal = "\(fixture.store)/r1/journal.jsonl"
+        let worktrees = (0..<2).map { "\(fixture.store)/r1/app/w\($0)" }
         #expect(waitUntil {
-            let entries = (try? Journal.read(journal)) ?? []
-            let running = Set(entries.filter { $0.event == .assign }.compactMap(\.task))
-            return running.isSuperset(of: ["slow3", "slow4"])
+            ["slow3.txt", "slow4.txt"].allSatisfy { name in worktrees.contains { FileManager.default.fileExists(atPath: "\($0)/\(name)") } }
         }, "\(batch.output)")
         kill(batch.pid, SIGINT)
         #expect(batch.waitForExit() == 130, "\(batch.output)")
@@ -202,7 +201,7 @@ import TestSupport
         #expect(interrupted["fast1"]?.result.status == .done)
         #expect(try run(["pgrep", "-f", "sleep 61.25"]).stdout.isEmpty, "no task outlives the interrupt")
         // The cancelled tasks' work stays in the worktrees, uncommitted.
-        let leftovers = (0..<2).map { "\(fixture.store)/r1/app/w\($0)" }.filter {
+        let leftovers = worktrees.filter {
             FileManager.default.fileExists(atPath: "\($0)/slow3.txt") || FileManager.default.fileExists(atPath: "\($0)/slow4.txt")
         }
         #expect(leftovers.count == 2)
