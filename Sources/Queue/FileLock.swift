@@ -9,12 +9,16 @@ public final class FileLock {
     public let path: String
     private var descriptor: Int32
 
-    /// Takes the lock without waiting.
+    /// Takes the lock, waiting for the holder to finish when `wait` is true.
     ///
-    /// - Throws: `QueueError.orchestratorRunning` with the holder's pid when it is taken.
-    public init(path: String) throws {
+    /// - Throws: `QueueError.orchestratorRunning` with the holder's pid when it is taken (and
+    ///   `wait` is false).
+    public init(path: String, wait: Bool = false) throws {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw errno == ELOOP ? QueueError.symlink(path) : QueueError.io("open \(path)", errno) }
+        if wait {
+            while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = Self.readPid(fd)
             close(fd)

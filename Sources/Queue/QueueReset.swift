@@ -5,8 +5,8 @@ import Glibc
 
 /// Stops a queue's workers and clears its slots (`conductor reset`).
 public enum QueueReset {
-    /// Stops every live worker of `root` by the pid in its lock (never by process name): SIGTERM,
-    /// then SIGKILL if it still holds the lock after `grace` seconds. Then removes the slots.
+    /// Stops every live worker of `root` by the pid in its lock (never by process name), then
+    /// removes the slots.
     ///
     /// - Parameter force: go ahead even while an orchestrator is running on the queue.
     /// - Returns: the pids that were stopped.
@@ -16,6 +16,23 @@ public enum QueueReset {
         if !force, let pid = FileLock.holder(of: root.orchestratorLockFile) {
             throw QueueError.orchestratorRunning(root: root.path, pid: pid)
         }
+        let stopped = stopWorkers(root, grace: grace, log: log)
+        for slot in root.existingSlots() {
+            do {
+                try FileManager.default.removeItem(atPath: slot.path)
+            } catch {
+                throw QueueError.io("remove \(slot.path)", Int32((error as NSError).code))
+            }
+        }
+        return stopped
+    }
+
+    /// Sends SIGTERM to every live worker of `root` (each records its running task `cancelled`),
+    /// and SIGKILL to any that still holds its lock after `grace` seconds. Slots stay as they are.
+    ///
+    /// - Returns: the pids that were signalled.
+    @discardableResult
+    public static func stopWorkers(_ root: QueueRoot, grace: TimeInterval = 10, log: (String) -> Void = { _ in }) -> [Int32] {
         var stopped: [Int32] = []
         let slots = root.existingSlots()
         for slot in slots {
@@ -38,13 +55,6 @@ public enum QueueReset {
                     break
                 }
                 usleep(20_000)
-            }
-        }
-        for slot in slots {
-            do {
-                try FileManager.default.removeItem(atPath: slot.path)
-            } catch {
-                throw QueueError.io("remove \(slot.path)", Int32((error as NSError).code))
             }
         }
         return stopped

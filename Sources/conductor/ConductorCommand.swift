@@ -18,6 +18,7 @@ struct ConductorCommand: ParsableCommand {
         version: Conductor.version,
         subcommands: [
             BatchCommand.self, ReportCommand.self, MergeCommand.self, PruneCommand.self,
+            LaunchCommand.self, SubmitCommand.self, StopCommand.self,
             WorkerCommand.self, OrchestratorCommand.self, StatusCommand.self, ResetCommand.self,
         ]
     )

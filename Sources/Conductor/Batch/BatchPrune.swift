@@ -34,6 +34,9 @@ public enum BatchPrune {
         if let pid = FileLock.holder(of: record.queue.orchestratorLockFile) {
             throw BatchError.running(name: record.name, pid: pid)
         }
+        for slot in record.queue.existingSlots() {
+            if case .held(let owner) = SlotLock.probe(slot) { throw BatchError.running(name: record.name, pid: owner.pid) }
+        }
         var actions: [PruneAction] = []
         for repo in record.repos {
             guard let repository = try? Repository.open(at: repo.path) else { continue }

@@ -52,7 +52,7 @@ public final class Orchestrator: @unchecked Sendable {
     ///   `OrchestratorError.noLiveWorkers` when no worker shows up.
     public func run(_ tasks: [TaskSpec], sequential: Bool, options: OrchestratorOptions? = nil) throws -> RunReport {
         let options = options ?? self.options
-        let lock = try FileLock(path: queue.orchestratorLockFile)
+        let lock = try FileLock(path: queue.orchestratorLockFile, wait: options.waitForQueue)
         defer { lock.release() }
         let slots = workerIDs.map(queue.slot)
         for slot in slots { try slot.create() }

@@ -25,6 +25,8 @@ public struct OrchestratorOptions: Sendable {
     public var placement: (@Sendable (TaskSpec, Int) throws -> Placement)?
     /// Told about assignments, retries and results as they happen (progress displays).
     public var events: (@Sendable (OrchestratorEvent) -> Void)?
+    /// Wait for another orchestrator on the same queue to finish instead of failing (submissions).
+    public var waitForQueue = false
     /// The worker a task should go to when it is free (a resumed task, back to its worktree).
     public var preferredWorker: (@Sendable (TaskSpec) -> Int?)?
 

@@ -1,0 +1,95 @@
+import Foundation
+import Git
+import Queue
+
+/// `conductor launch`: a tmux session with an orchestrator pane (a shell whose `CONDUCTOR_HOME`
+/// is the session's queue) and one pane per worker. With worktrees, worker n works on branch
+/// `conductor/<session>/w<n>` in `<dir>/<session>/<repo>/w<n>`, as a batch of that name would, so
+/// `report` and `prune` work on a session too.
+public struct SessionLauncher {
+    public struct Options: Sendable {
+        public var name = "conductor"
+        public var workers = 3
+        public var worktrees = false
+        public var store: BatchStore
+        public var repository: String
+        /// `conductor worker` arguments choosing the agent.
+        public var agentArguments: [String] = []
+        /// The `conductor` executable the panes run.
+        public var executable: String
+
+        public init(store: BatchStore, repository: String, executable: String) {
+            self.store = store
+            self.repository = repository
+            self.executable = executable
+        }
+    }
+
+    public let options: Options
+    public let tmux: Tmux
+
+    public init(options: Options, tmux: Tmux) {
+        self.options = options
+        self.tmux = tmux
+    }
+
+    /// Creates the session record, the worktrees (in parallel) and the tmux session.
+    ///
+    /// - Throws: `SessionError.exists` when the tmux session exists, `BatchError` for a bad name
+    ///   or an existing session directory, `GitError` for a repository that cannot be used.
+    @discardableResult
+    public func launch() throws -> BatchRecord {
+        let name = options.name
+        guard TaskSpec.isUsableID(name), Repository.isValidBranchName("conductor/\(name)/w0") else { throw BatchError.invalidName(name) }
+        if tmux.hasSession(name) { throw SessionError.exists(name) }
+        let repository = try Repository.open(at: options.repository)
+        let base = try repository.resolveBase(nil)
+        let directory = "\(options.store.path)/\(name)"
+        if FileManager.default.fileExists(atPath: directory) { throw BatchError.exists(directory) }
+        let repo = BatchRepository(path: repository.workingDirectory, name: (repository.workingDirectory as NSString).lastPathComponent,
+                                   base: base.branch, baseCommit: base.commit.hex)
+        let record = BatchRecord(name: name, createdAt: Date(), directory: directory, tasksFile: "-", workers: options.workers,
+                                 worktrees: options.worktrees, sequential: false, repos: [repo],
+                                 agentArguments: options.agentArguments, setup: nil)
+        try QueueRoot.makePrivateDirectory(options.store.path)
+        try QueueRoot.makePrivateDirectory(directory)
+        try options.store.save(record)
+        try record.queue.create()
+
+        var workerDirectories = Array(repeating: repo.path, count: options.workers)
+        if options.worktrees {
+            let specs = (0..<options.workers).map { worker in
+                WorktreeSpec(name: record.worktreeName(worker: worker), path: record.worktreePath(repo, worker: worker),
+                             branch: record.branch(worker: worker), startPoint: base.commit)
+            }
+            for (index, result) in try Repository.addWorktrees(specs, repositoryAt: repo.path).enumerated() {
+                workerDirectories[index] = try result.get().path
+            }
+        }
+        try startSession(record, repo: repo, workerDirectories: workerDirectories)
+        return record
+    }
+
+    private func startSession(_ record: BatchRecord, repo: BatchRepository, workerDirectories: [String]) throws {
+        let name = record.name
+        let queue = record.queue.path
+        let greeting = "conductor session \(name): \(record.workers) worker(s) on the queue \(queue). "
+            + "Hand them work with: conductor submit --wait --prompt 'TEXT' (or a tasks file); conductor status shows them."
+        let shell = "printf '%s\\n' \(Tmux.quote(greeting)); exec \"${SHELL:-/bin/sh}\""
+        try tmux.run(["new-session", "-d", "-s", name, "-n", "conductor", "-x", "220", "-y", "60", "-c", repo.path,
+                      "-e", "CONDUCTOR_HOME=\(queue)", "-e", "CONDUCTOR_SESSION=\(name)", shell])
+        do {
+            try tmux.run(["set-option", "-w", "-t", "\(name):conductor", "remain-on-exit", "on"])
+            for (worker, directory) in workerDirectories.enumerated() {
+                let command = ([options.executable, "worker", String(worker), directory, "--queue", queue] + record.agentArguments)
+                    .map(Tmux.quote).joined(separator: " ")
+                try tmux.run(["split-window", "-t", "\(name):conductor", "-c", directory, "-e", "CONDUCTOR_HOME=\(queue)", "exec " + command])
+                try tmux.run(["select-layout", "-t", "\(name):conductor", "main-vertical"])
+            }
+            try tmux.run(["select-pane", "-t", "\(name):conductor.0"])
+        } catch {
+            _ = try? tmux.run(["kill-session", "-t", "=\(name)"])
+            throw error
+        }
+    }
+}

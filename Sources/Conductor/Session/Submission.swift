@@ -1,0 +1,37 @@
+import Foundation
+import Queue
+
+/// Handing tasks to workers that are already running (a launched session's, or any started with
+/// `conductor worker`): what `conductor submit` does.
+public enum Submission {
+    /// The batch or session a queue belongs to (`<queue>/../batch.json`), if it has one.
+    public static func record(for queue: QueueRoot) -> BatchRecord? {
+        let file = ((queue.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(BatchRecord.fileName)
+        guard let record = try? AtomicFile.readJSON(BatchRecord.self, from: file), record.queue == queue else { return nil }
+        return record
+    }
+
+    /// How many worker slots the queue has (slots `0..<n`).
+    public static func workerCount(_ queue: QueueRoot) -> Int {
+        (queue.existingSlots().map(\.id).max() ?? -1) + 1
+    }
+
+    /// Orchestrator options for a submission: tasks run in each worker's own directory, and in a
+    /// session with worktrees each task's changes are committed to the worker's branch.
+    public static func options(_ base: OrchestratorOptions, record: BatchRecord?) -> OrchestratorOptions {
+        var options = base
+        options.waitForQueue = true
+        guard let record, record.worktrees else { return options }
+        options.placement = { task, worker in
+            Placement(cwd: task.cwd, commit: CommitRequest(
+                message: "\(task.id): \(task.summary.prefix(60))" + (task.summary.count > 60 ? "…\n\n\(task.prompt ?? task.command ?? "")" : ""),
+                trailers: [["Conductor-Batch", record.name], ["Conductor-Task", task.id], ["Conductor-Worker", String(worker)]]))
+        }
+        return options
+    }
+
+    /// A unique id for a one-off `--prompt` or `--command` submission.
+    public static func newTaskID(now: Date = Date()) -> String {
+        "s\(Int(now.timeIntervalSince1970 * 1000))"
+    }
+}

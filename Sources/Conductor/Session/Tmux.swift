@@ -1,0 +1,69 @@
+import Foundation
+
+/// The tmux command line, run as a child process (tmux is the interface here, not a library).
+public struct Tmux: Sendable {
+    /// The resolved `tmux` executable.
+    public let executable: String
+    public let environment: [String: String]
+
+    /// Finds tmux in `PATH`.
+    ///
+    /// - Throws: `SessionError.tmuxMissing` with the install command.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        guard let path = Executable.find("tmux", searchPath: environment["PATH"]) else { throw SessionError.tmuxMissing }
+        executable = path
+        self.environment = environment
+    }
+
+    /// Runs `tmux arguments…` and returns its stdout.
+    ///
+    /// - Throws: `SessionError.tmuxFailed` with tmux's own message.
+    @discardableResult
+    public func run(_ arguments: [String]) throws -> String {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("conductor-tmux-\(getpid())-\(UUID().uuidString)").path
+        defer {
+            try? FileManager.default.removeItem(atPath: scratch + ".out")
+            try? FileManager.default.removeItem(atPath: scratch + ".err")
+        }
+        let child = try ChildProcess(arguments: [executable] + arguments, directory: FileManager.default.currentDirectoryPath,
+                                     environment: environment, stdoutPath: scratch + ".out", stderrPath: scratch + ".err")
+        let exit = child.wait()
+        let output = (try? String(contentsOfFile: scratch + ".out", encoding: .utf8)) ?? ""
+        guard exit.status == 0 else {
+            let message = (try? String(contentsOfFile: scratch + ".err", encoding: .utf8)) ?? ""
+            throw SessionError.tmuxFailed(arguments.first ?? "", message.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return output
+    }
+
+    /// True when a session called `name` exists.
+    public func hasSession(_ name: String) -> Bool {
+        (try? run(["has-session", "-t", "=\(name)"])) != nil
+    }
+
+    /// Quotes `argument` for the shell tmux runs pane commands with.
+    public static func quote(_ argument: String) -> String {
+        "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
+/// A session that cannot be launched or stopped, worded with the fix.
+public enum SessionError: Error, CustomStringConvertible {
+    case tmuxMissing
+    case tmuxFailed(String, String)
+    case exists(String)
+    case notRunning(String)
+
+    public var description: String {
+        switch self {
+        case .tmuxMissing:
+            return "tmux is not installed; install it (sudo apt-get install tmux, or brew install tmux) and try again"
+        case .tmuxFailed(let command, let message):
+            return "tmux \(command) failed: \(message)"
+        case .exists(let name):
+            return "a tmux session named '\(name)' already exists; attach to it with: tmux attach -t \(name), or stop it with: conductor stop -n \(name)"
+        case .notRunning(let name):
+            return "there is no tmux session named '\(name)' (tmux ls lists the sessions)"
+        }
+    }
+}
