@@ -3,7 +3,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release
 
-.PHONY: deps build test demo bench bench-worktrees bench-dispatch bench-report bench-batch clean
+.PHONY: deps build test chaos demo bench bench-worktrees bench-dispatch bench-report bench-batch clean
 
 ## deps: install the system packages conductor needs (libgit2-dev, tmux, GNU parallel) when missing
 deps:
@@ -22,6 +22,12 @@ build: deps
 ## test: the whole test suite (unit, git, end-to-end)
 test: deps
 	$(SWIFT) test
+
+## chaos: the chaos suite (workers and batches killed with SIGKILL mid-work); prints its figures
+chaos: deps
+	@mkdir -p .build
+	@CONDUCTOR_CHAOS=1 $(SWIFT) test --filter ChaosTests > .build/chaos.log 2>&1; status=$$?; \
+		grep -E "^chaos|recorded an issue|Test run" .build/chaos.log; exit $$status
 
 ## demo: build and run the demo on a throwaway repository
 demo: deps

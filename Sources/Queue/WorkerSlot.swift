@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One worker's directory in the queue: `task.json`, `status.json`, `result.json`, `.lock/`, `logs/`.
 public struct WorkerSlot: Sendable, Equatable {
@@ -24,6 +27,16 @@ public struct WorkerSlot: Sendable, Equatable {
     public func write(_ task: TaskAssignment) throws { try AtomicFile.writeJSON(task, to: taskFile) }
     public func write(_ status: WorkerStatus) throws { try AtomicFile.writeJSON(status, to: statusFile) }
     public func write(_ result: TaskOutcome) throws { try AtomicFile.writeJSON(result, to: resultFile) }
+
+    /// Kills the process group of the task a dead owner (`pid`) left running, when its leader is
+    /// still that task's process (same start time), so no task runs on unrecorded. Called by the
+    /// orchestrator when it finds the owner dead, and by the next owner when it takes the slot.
+    public func endOrphanedTask(ofDeadOwner pid: Int32) {
+        guard let status = try? readStatus(), status.pid == pid, status.status == .working,
+              let task = status.taskPid, let started = status.taskStartTime,
+              ProcessInfo.startTime(of: task) == started else { return }
+        kill(-task, SIGKILL)
+    }
 
     /// The live process that owns the slot, if any (see `SlotLock`).
     public func liveOwner() -> SlotLock.Owner? {

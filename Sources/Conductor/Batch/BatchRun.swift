@@ -55,11 +55,11 @@ public final class BatchRun: @unchecked Sendable {
     /// - Throws: `WorkerPoolError` when the workers do not start, `QueueError` on disk trouble.
     public func run() throws -> Outcome {
         let record = plan.record
-        let previous = try Self.finalResults(journal: record.journalFile)
+        try Self.waitForSlotsToFree(record)
+        let previous = try recoverResults()
         let remaining = plan.tasks.filter { previous[$0.id]?.result.status != .done }
         var options = orchestratorOptions
         options.preferredWorker = { task in previous[task.id]?.worker }
-        try Self.waitForSlotsToFree(record)
         // Worktrees are checked out while the workers start.
         let worktreesReady = DispatchGroup()
         if previous.isEmpty {
@@ -99,6 +99,36 @@ public final class BatchRun: @unchecked Sendable {
         }
         orchestrator?.cancel()
         orchestrator?.stopWorkers()
+    }
+
+    /// The final record of every task from earlier runs of this batch: the journal's, plus results
+    /// a worker wrote for an assignment whose result the journal never got (the batch process was
+    /// killed in between). Those are journaled now, so a task that finished is never run again.
+    private func recoverResults() throws -> [String: TaskResult] {
+        let record = plan.record
+        var results = try Self.finalResults(journal: record.journalFile)
+        let entries = try Journal.read(record.journalFile)
+        let answered = Set(entries.filter { $0.event == .result }.compactMap(\.seq))
+        var recovered: [TaskResult] = []
+        for assignment in entries where assignment.event == .assign {
+            guard let seq = assignment.seq, !answered.contains(seq), let worker = assignment.worker,
+                  let task = plan.tasks.first(where: { $0.id == assignment.task }),
+                  let outcome = try? record.queue.slot(worker).readResult(), outcome.seq == seq, outcome.taskId == task.id,
+                  results[task.id]?.result.status != .done else { continue }
+            let result = TaskResult(task: task, worker: worker, result: .init(outcome))
+            results[task.id] = result
+            recovered.append(result)
+        }
+        if !recovered.isEmpty {
+            let journal = try Journal(path: record.journalFile)
+            for result in recovered {
+                journal.append(.result, task: result.task.id, worker: result.worker, seq: result.result.seq,
+                               attempt: result.result.attempts, status: result.result.status,
+                               reason: "recovered from the worker's result.json", record: result)
+            }
+            try journal.sync()
+        }
+        return results
     }
 
     /// The last final record of every task in a batch journal.

@@ -97,7 +97,7 @@ final class Dispatcher {
                 }
             default:
                 inFlight[slotID] = nil
-                Self.endOrphanedTask(of: slot, owner: flight.owner)
+                slot.endOrphanedTask(ofDeadOwner: flight.owner.pid)
                 workerLost(flight, on: slotID, reason: "worker \(slotID) (pid \(flight.owner.pid)) died while running the task")
             }
         }
@@ -263,15 +263,6 @@ final class Dispatcher {
         let now = Date()
         let backoff = pending.map { $0.notBefore.timeIntervalSince(now) }.filter { $0 > 0 }.min() ?? 1
         return max(0.01, min(1, backoff))
-    }
-
-    /// Kills the process group of the task a dead worker was running, when its leader is still
-    /// the same process (same start time), so a task is never left running unrecorded.
-    static func endOrphanedTask(of slot: WorkerSlot, owner: SlotLock.Owner) {
-        guard let status = try? slot.readStatus(), status.pid == owner.pid, status.status == .working,
-              let pid = status.taskPid, let started = status.taskStartTime,
-              ProcessInfo.startTime(of: pid) == started else { return }
-        kill(-pid, SIGKILL)
     }
 
     static func looksRateLimited(_ outcome: TaskOutcome) -> Bool {

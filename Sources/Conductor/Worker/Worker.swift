@@ -28,6 +28,9 @@ public final class Worker: Sendable {
         try slot.create()
         let lock = try SlotLock.acquire(slot, log: log)
         defer { lock.release() }
+        if let previous = try? slot.readStatus(), previous.pid != getpid() {
+            slot.endOrphanedTask(ofDeadOwner: previous.pid)
+        }
         var watermark = TaskPicker.watermark(of: slot)
         let board = try StatusBoard(slot: slot, seq: watermark)
         let watcher = try DirectoryWatcher(directories: [slot.path], names: ["task.json"], mode: configuration.watchMode)
