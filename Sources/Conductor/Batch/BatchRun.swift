@@ -46,8 +46,14 @@ public final class BatchRun: @unchecked Sendable {
         guard mkdir(record.directory, 0o700) == 0 else {
             throw errno == EEXIST ? BatchError.exists(record.directory) : QueueError.io("create \(record.directory)", errno)
         }
-        try AtomicFile.write(tasksData, to: record.tasksCopy)
-        try store.save(record)
+        do {
+            try AtomicFile.write(tasksData, to: record.tasksCopy)
+            try store.save(record)
+        } catch {
+            // A batch directory that could not be written whole (a full disk, say) is not left behind.
+            try? FileManager.default.removeItem(atPath: record.directory)
+            throw error
+        }
     }
 
     /// Runs the tasks of the plan that have not succeeded yet (all of them in a new batch).
