@@ -3,7 +3,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release
 
-.PHONY: deps build test chaos demo bench bench-worktrees bench-dispatch bench-report bench-batch clean
+.PHONY: deps build test chaos demo bench bench-worktrees bench-dispatch bench-report bench-batch bench-scaling bench-memory clean
 
 ## deps: install the system packages conductor needs (libgit2-dev, tmux, GNU parallel) when missing
 deps:
@@ -54,6 +54,14 @@ bench-report: deps
 bench-batch: deps
 	$(SWIFT) build -c release
 	$(RELEASE_BIN)/conductor-bench batch
+
+bench-scaling: deps
+	$(SWIFT) build -c release
+	$(RELEASE_BIN)/conductor-bench scaling
+
+bench-memory: deps
+	$(SWIFT) build -c release
+	$(RELEASE_BIN)/conductor-bench memory
 
 clean:
 	rm -rf .build

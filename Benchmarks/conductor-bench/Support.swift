@@ -16,9 +16,10 @@ struct CommandFailed: Error, CustomStringConvertible {
     let description: String
 }
 
-/// Runs a command, waits, and returns its stdout; throws when it exits non-zero.
+/// Runs a command, waits, and returns its stdout (and stderr after it, when asked); throws when it
+/// exits non-zero.
 @discardableResult
-func shell(_ arguments: [String], in directory: String? = nil) throws -> String {
+func shell(_ arguments: [String], in directory: String? = nil, captureStderr: Bool = false) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
@@ -26,8 +27,9 @@ func shell(_ arguments: [String], in directory: String? = nil) throws -> String 
     let output = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
     _ = FileManager.default.createFile(atPath: output.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: output) }
-    process.standardOutput = try FileHandle(forWritingTo: output)
-    process.standardError = FileHandle.nullDevice
+    let handle = try FileHandle(forWritingTo: output)
+    process.standardOutput = handle
+    process.standardError = captureStderr ? handle : FileHandle.nullDevice
     try process.run()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {

@@ -5,6 +5,8 @@ import Foundation
 let benchmarks: [String: () throws -> Void] = [
     "batch": BatchSetupBenchmark.run,
     "dispatch": DispatchBenchmark.run,
+    "memory": MemoryBenchmark.run,
+    "scaling": ScalingBenchmark.run,
     "report": ReportBenchmark.run,
     "worktrees": WorktreeBenchmark.run,
 ]
