@@ -51,3 +51,19 @@ import TestSupport
         #expect(try slot.readResult()?.output == "still serving\n")
     }
 }
+
+@Suite struct DirtyCheckoutTests {
+    @Test func aDirtyMainCheckoutIsLeftAloneAndNotCopiedIntoWorktrees() throws {
+        let fixture = try BatchFixture()
+        let app = try fixture.makeRepository("app")
+        try "my unsaved edit\n".write(toFile: app + "/README.md", atomically: true, encoding: .utf8)
+        try "draft\n".write(toFile: app + "/draft.txt", atomically: true, encoding: .utf8)
+        let file = try fixture.tasksFile(#"[{"id": "t", "command": "cat README.md > seen.txt"}]"#)
+        let result = try fixture.conductor(["batch", "--worktrees", "-d", fixture.store, "--name", "d1", file], in: app)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try String(contentsOfFile: app + "/README.md", encoding: .utf8) == "my unsaved edit\n")
+        #expect(try fixture.git(app, ["status", "--porcelain"]) == " M README.md\n?? draft.txt\n")
+        #expect(try fixture.git(app, ["show", "conductor/d1/w0:seen.txt"]).hasPrefix("# Demo project"), "worktrees start from the base commit")
+        #expect(!FileManager.default.fileExists(atPath: "\(fixture.store)/d1/app/w0/draft.txt"))
+    }
+}
