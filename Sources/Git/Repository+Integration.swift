@@ -32,18 +32,13 @@ extension Repository {
             throw GitError.conductor(
                 "merge \(theirs.short) into \(ours.short)", "the two commits share no history; conductor merges only related branches")
         }
+        let index = try mergedIndex(ours, theirs)
+        defer { git_index_free(index) }
+        guard git_index_has_conflicts(index) == 0 else { return nil }
         let ourCommit = try lookupCommit(ours)
         defer { git_commit_free(ourCommit) }
         let theirCommit = try lookupCommit(theirs)
         defer { git_commit_free(theirCommit) }
-        var options = git_merge_options()
-        git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION))
-        var index: OpaquePointer?
-        try check("git_merge_commits(\(ours.short), \(theirs.short))") {
-            git_merge_commits(&index, pointer, ourCommit, theirCommit, &options)
-        }
-        defer { git_index_free(index) }
-        guard git_index_has_conflicts(index) == 0 else { return nil }
 
         var treeID = git_oid()
         try check("git_index_write_tree_to") { git_index_write_tree_to(&treeID, index, pointer) }

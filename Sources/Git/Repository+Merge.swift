@@ -46,7 +46,7 @@ extension Repository {
     }
 
     /// The index an in-memory merge of `theirs` into `ours` produces; the caller frees it.
-    private func mergedIndex(_ ours: ObjectID, _ theirs: ObjectID) throws -> OpaquePointer {
+    func mergedIndex(_ ours: ObjectID, _ theirs: ObjectID) throws -> OpaquePointer {
         let ourCommit = try lookupCommit(ours)
         defer { git_commit_free(ourCommit) }
         let theirCommit = try lookupCommit(theirs)

@@ -43,8 +43,7 @@ struct BatchCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "How many workers (default: the file's \"workers\", else 3).")
     var workers: Int?
 
-    @Option(name: [.short, .customLong("dir")], help: ArgumentHelp("Where batches live (default: ~/conductor-work).", valueName: "dir"))
-    var directory: String?
+    @OptionGroup var storeOptions: StoreOptions
 
     @Option(help: "The batch name (default: the UTC time, e.g. 20261125-101502).")
     var name: String?
@@ -83,7 +82,7 @@ struct BatchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = BatchStore.resolve(directory)
+        let store = storeOptions.store
         let plan = resume ? try resumePlan(store) : try newPlan(store)
         for warning in plan.warnings { printError("warning: \(warning)") }
         var options = OrchestratorOptions()
@@ -109,7 +108,7 @@ struct BatchCommand: ParsableCommand {
             print(ResultTable.summaryLine(outcome.summary))
             print(report.summary())
             if outcome.interrupted {
-                print("resume with: conductor batch --resume --name \(outcome.record.name)" + (directory.map { " -d \($0)" } ?? ""))
+                print("resume with: conductor batch --resume --name \(outcome.record.name)" + (storeOptions.directory.map { " -d \($0)" } ?? ""))
             }
         }
         if outcome.interrupted { throw Failure.interrupted }

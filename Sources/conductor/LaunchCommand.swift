@@ -29,8 +29,7 @@ struct LaunchCommand: ParsableCommand {
     @Flag(help: "Give every worker its own git worktree and branch.")
     var worktrees = false
 
-    @Option(name: [.short, .customLong("dir")], help: ArgumentHelp("Where sessions and batches live (default: ~/conductor-work).", valueName: "dir"))
-    var directory: String?
+    @OptionGroup var storeOptions: StoreOptions
 
     @Option(help: ArgumentHelp("The repository (default: the current directory's).", valueName: "path"))
     var repo: String?
@@ -47,7 +46,7 @@ struct LaunchCommand: ParsableCommand {
     func run() throws {
         _ = try agentOptions.resolve()
         var options = SessionLauncher.Options(
-            store: BatchStore.resolve(directory), repository: repo ?? FileManager.default.currentDirectoryPath,
+            store: storeOptions.store, repository: repo ?? FileManager.default.currentDirectoryPath,
             executable: WorkerLaunch.locateConductor())
         options.name = name
         options.workers = workers

@@ -29,14 +29,13 @@ struct MergeCommand: ParsableCommand {
     @Argument(help: "The batch (default: the newest).")
     var name: String?
 
-    @Option(name: [.short, .customLong("dir")], help: ArgumentHelp("Where batches live (default: ~/conductor-work).", valueName: "dir"))
-    var directory: String?
+    @OptionGroup var storeOptions: StoreOptions
 
     @Flag(help: "Print one outcome per repository as JSON: the branch, its tip, the workers merged and those left out.")
     var json = false
 
     func run() throws {
-        let batch = try BatchStore.resolve(directory).load(name)
+        let batch = try storeOptions.store.load(name)
         let report = try MergeReport.build(for: batch, results: try MergeReport.readResults(batch.resultsFile))
         let outcomes = try IntegrationMerge.run(for: batch, report: report)
         if json {

@@ -28,8 +28,7 @@ struct PruneCommand: ParsableCommand {
     @Flag(help: "Prune every batch in the directory.")
     var all = false
 
-    @Option(name: [.short, .customLong("dir")], help: ArgumentHelp("Where batches live (default: ~/conductor-work).", valueName: "dir"))
-    var directory: String?
+    @OptionGroup var storeOptions: StoreOptions
 
     @Flag(name: .customLong("dry-run"), help: "Print what would happen; change nothing.")
     var dryRun = false
@@ -45,7 +44,7 @@ struct PruneCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = BatchStore.resolve(directory)
+        let store = storeOptions.store
         let records = all ? try store.batchNames().map { try store.load($0) } : [try store.load(name)]
         var report: [String: [PruneAction]] = [:]
         var keptAnything = false

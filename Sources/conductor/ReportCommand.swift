@@ -28,14 +28,13 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "The batch (default: the newest).")
     var name: String?
 
-    @Option(name: [.short, .customLong("dir")], help: ArgumentHelp("Where batches live (default: ~/conductor-work).", valueName: "dir"))
-    var directory: String?
+    @OptionGroup var storeOptions: StoreOptions
 
     @Flag(help: "Print the report as JSON instead of Markdown.")
     var json = false
 
     func run() throws {
-        let batch = try BatchStore.resolve(directory).load(name)
+        let batch = try storeOptions.store.load(name)
         let report = try MergeReport.build(for: batch, results: try MergeReport.readResults(batch.resultsFile))
         try report.save(for: batch)
         if json {

@@ -11,6 +11,15 @@ struct QueueOptions: ParsableArguments {
     var root: QueueRoot { QueueRoot.resolve(queue) }
 }
 
+/// `-d/--dir`: where batches and sessions live.
+struct StoreOptions: ParsableArguments {
+    @Option(name: [.short, .customLong("dir")], help: ArgumentHelp(
+        "Where batches and sessions live (default: ~/conductor-work).", valueName: "dir"))
+    var directory: String?
+
+    var store: BatchStore { BatchStore.resolve(directory) }
+}
+
 /// How prompts reach an agent.
 struct AgentOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(

@@ -12,11 +12,10 @@ struct StopCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "The session name.")
     var name = "conductor"
 
-    @Option(name: [.short, .customLong("dir")], help: ArgumentHelp("Where sessions live (default: ~/conductor-work).", valueName: "dir"))
-    var directory: String?
+    @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
-        let stopped = try SessionStopper.stop(name: name, store: BatchStore.resolve(directory), tmux: try Tmux()) { printError($0) }
+        let stopped = try SessionStopper.stop(name: name, store: storeOptions.store, tmux: try Tmux()) { printError($0) }
         print("stopped session '\(name)' (\(stopped.count) worker(s)); worktrees and branches stay for conductor report \(name) and conductor prune \(name)")
     }
 }

@@ -6,17 +6,20 @@ import Queue
 /// the files `.worktreeinclude` names into it, and says where each task runs.
 final class WorktreeProvisioner: @unchecked Sendable {
     private let plan: BatchPlan
+    /// Each task's repository, by task id.
+    private let repoOfTask: [String: BatchRepository]
     private let lock = NSLock()
     private var ready: Set<String> = []
 
     init(plan: BatchPlan) {
         self.plan = plan
+        repoOfTask = Dictionary(uniqueKeysWithValues: zip(plan.tasks.map(\.id), plan.repoOfTask.map { plan.record.repos[$0] }))
     }
 
     /// Where `task` runs on `worker`, and how its changes are committed.
     func placement(for task: TaskSpec, worker: Int) throws -> Placement {
         let record = plan.record
-        let repo = record.repos[plan.repoOfTask[plan.tasks.firstIndex { $0.id == task.id }!]]
+        let repo = repoOfTask[task.id]!
         guard record.worktrees else { return Placement(cwd: task.cwd.map { absolute($0, in: repo.path) } ?? repo.path, commit: nil) }
         let path = try lock.withLock { try ensureWorktree(repo, worker: worker) }
         let summary = task.summary
