@@ -12,7 +12,8 @@ struct ConductorCommand: ParsableCommand {
         or $CONDUCTOR_HOME) that you can read with ls, cat and jq:
           <queue>/workers/<n>/task.json  status.json  result.json  .lock/pid  logs/
 
-        Exit codes: 0 every task succeeded; 1 a task failed; 2 bad input (arguments, tasks file); \
+        Exit codes: 0 every task succeeded; 1 a task failed (or prune kept something); 2 bad input (arguments, \
+        tasks file, an unknown batch); \
         3 the environment stopped the run (no live worker, queue busy, git or disk error); 130 interrupted.
         """,
         version: Conductor.version,

@@ -104,10 +104,10 @@ final class Dispatcher {
     }
 
     private func handle(_ outcome: TaskOutcome, of flight: InFlight, on slotID: Int) {
-        journal?.append(.result, task: outcome.taskId, index: flight.index, worker: slotID, seq: outcome.seq,
-                        attempt: flight.attempt, status: outcome.status)
         if outcome.status == .error, Self.looksRateLimited(outcome), flight.attempt <= options.retries,
            !cancellation.isRaised {
+            journal?.append(.result, task: outcome.taskId, index: flight.index, worker: slotID, seq: outcome.seq,
+                            attempt: flight.attempt, status: outcome.status)
             let delay = options.backoff * pow(2, Double(flight.attempt - 1))
             requeue(flight, after: delay, reason: "rate limited: \(outcome.error ?? "")")
             return
