@@ -5,12 +5,14 @@ RELEASE_BIN := .build/release
 
 .PHONY: deps build test chaos demo bench bench-worktrees bench-dispatch bench-report bench-batch bench-scaling bench-memory clean
 
-## deps: install the system packages conductor needs (libgit2-dev, tmux, GNU parallel) when missing
+## deps: install what conductor and its tests need (libgit2-dev, tmux, GNU parallel, git, python3 for the stand-in agent) when missing
 deps:
 	@missing=""; \
 	pkg-config --exists libgit2 2>/dev/null || missing="$$missing libgit2-dev pkg-config"; \
 	command -v tmux >/dev/null || missing="$$missing tmux"; \
 	command -v parallel >/dev/null || missing="$$missing parallel"; \
+	command -v git >/dev/null || missing="$$missing git"; \
+	command -v python3 >/dev/null || missing="$$missing python3"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
