@@ -53,31 +53,16 @@ struct BatchCommand: ParsableCommand {
 
     @OptionGroup var agentOptions: AgentOptions
 
-    @Flag(help: "Run the tasks in order in one worktree, each seeing the last one's work.")
-    var sequential = false
-
-    @Flag(name: .customLong("stop-on-error"), help: "With --sequential: any failed task stops the rest.")
-    var stopOnError = false
-
-    @Option(help: ArgumentHelp("Seconds a task may run when it sets no timeout (default: no limit).", valueName: "seconds"))
-    var timeout: Double?
-
-    @Option(help: "Extra attempts for a task whose worker died or that hit a rate limit.")
-    var retries = 2
+    @OptionGroup var runOptions: RunOptions
 
     @Flag(help: "Print {\"batch\", \"results\", \"report\"} as JSON on stdout.")
     var json = false
-
-    @Option(help: ArgumentHelp("Also write a GNU parallel style job log here.", valueName: "file"))
-    var joblog: String?
 
     @Flag(help: "Continue the batch named by --name (or the newest): run only the tasks that did not succeed.")
     var resume = false
 
     func validate() throws {
         if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be 1 to 256, got \(workers)") }
-        if let timeout, timeout <= 0 { throw ValidationError("--timeout must be greater than 0") }
-        guard retries >= 0 else { throw ValidationError("--retries must be 0 or more") }
         if !resume && tasksFile == nil { throw ValidationError("give a tasks file (or - for standard input)") }
     }
 
@@ -85,14 +70,8 @@ struct BatchCommand: ParsableCommand {
         let store = storeOptions.store
         let plan = resume ? try resumePlan(store) : try newPlan(store)
         for warning in plan.warnings { printError("warning: \(warning)") }
-        var options = OrchestratorOptions()
-        options.retries = retries
-        options.timeout = timeout
-        options.stopOnError = stopOnError
-        options.jobLogPath = joblog
         let progress = ProgressPrinter(total: plan.tasks.count)
-        options.events = { progress.handle($0) }
-        let batch = BatchRun(plan: plan, options: options)
+        let batch = BatchRun(plan: plan, options: runOptions.orchestratorOptions(progress: progress))
         SignalTrap.install([SIGINT, SIGTERM, SIGHUP]) { _ in
             progress.note("interrupted: stopping the workers; their tasks will be recorded cancelled")
             batch.interrupt()
@@ -124,7 +103,7 @@ struct BatchCommand: ParsableCommand {
         options.workers = workers
         options.base = base
         options.worktrees = worktrees
-        options.sequential = sequential
+        options.sequential = runOptions.sequential
         options.agent = try agentOptions.resolve(fileAgent: file.agent)
         options.agentArguments = agentOptions.workerArguments(fileAgent: file.agent)
         let plan = try BatchPlan.make(file, options: options)

@@ -32,23 +32,7 @@ struct OrchestratorCommand: ParsableCommand {
 
     @OptionGroup var queueOptions: QueueOptions
 
-    @Flag(help: "Run the tasks one after another, in order, on one worker at a time.")
-    var sequential = false
-
-    @Flag(name: .customLong("stop-on-error"), help: "With --sequential: a failed task skips the rest (as if every task said stopOnError).")
-    var stopOnError = false
-
-    @Option(help: ArgumentHelp("Seconds a task may run when it sets no timeout (default: no limit).", valueName: "seconds"))
-    var timeout: Double?
-
-    @Option(help: "Extra attempts for a task whose worker died or that hit a rate limit.")
-    var retries = 2
-
-    @Option(help: ArgumentHelp("Seconds before the first rate-limit retry; doubles each time.", valueName: "seconds"))
-    var backoff: Double = 2
-
-    @Option(name: .customLong("heartbeat-timeout"), help: ArgumentHelp("A worker silent this long is taken for dead and its task re-queued.", valueName: "seconds"))
-    var heartbeatTimeout: Double = 20
+    @OptionGroup var runOptions: RunOptions
 
     @Option(name: .customLong("worker-wait"), help: ArgumentHelp("How long to wait for a live worker before giving up.", valueName: "seconds"))
     var workerWait: Double = 10
@@ -56,40 +40,27 @@ struct OrchestratorCommand: ParsableCommand {
     @Flag(help: "Print {\"results\": [...], \"summary\": {...}} on stdout.")
     var json = false
 
-    @Option(help: ArgumentHelp("Also write a GNU parallel style job log here.", valueName: "file"))
-    var joblog: String?
-
     @Option(help: ArgumentHelp("The journal file (default: <queue>/journal/<time>-<pid>.jsonl).", valueName: "file"))
     var journal: String?
 
     func validate() throws {
         guard (1...256).contains(workers) else { throw ValidationError("the number of workers must be 1 to 256, got \(workers)") }
-        guard retries >= 0 else { throw ValidationError("--retries must be 0 or more") }
-        if let timeout, timeout <= 0 { throw ValidationError("--timeout must be greater than 0") }
-        guard backoff >= 0 else { throw ValidationError("--backoff must be 0 or more") }
-        guard heartbeatTimeout > 0, workerWait >= 0 else { throw ValidationError("--heartbeat-timeout must be greater than 0 and --worker-wait 0 or more") }
+        guard workerWait >= 0 else { throw ValidationError("--worker-wait must be 0 or more") }
     }
 
     func run() throws {
         let file = try TasksFile.load(tasksFile)
         let queue = queueOptions.root
-        var options = OrchestratorOptions()
-        options.retries = retries
-        options.timeout = timeout
-        options.backoff = backoff
-        options.stopOnError = stopOnError
-        options.heartbeatTimeout = heartbeatTimeout
-        options.noWorkerTimeout = workerWait
-        options.jobLogPath = joblog
-        options.journalPath = try journal ?? defaultJournalPath(queue)
         let progress = ProgressPrinter(total: file.tasks.count)
-        options.events = { progress.handle($0) }
+        var options = runOptions.orchestratorOptions(progress: progress)
+        options.noWorkerTimeout = workerWait
+        options.journalPath = try journal ?? defaultJournalPath(queue)
         let orchestrator = try Orchestrator(workers: workers, queue: queue, options: options)
         SignalTrap.install([SIGINT, SIGTERM]) { _ in
             progress.note("interrupted: no new tasks will start; waiting for the running ones")
             orchestrator.cancel()
         }
-        let report = try orchestrator.run(file.tasks, sequential: sequential)
+        let report = try orchestrator.run(file.tasks, sequential: runOptions.sequential)
         if json {
             try printJSON(report)
         } else {

@@ -11,6 +11,50 @@ struct QueueOptions: ParsableArguments {
     var root: QueueRoot { QueueRoot.resolve(queue) }
 }
 
+/// How a run schedules and retries its tasks (`batch` and `orchestrator`).
+struct RunOptions: ParsableArguments {
+    @Flag(help: "Run the tasks in order, one at a time (in a batch: in one worktree, each seeing the last one's work).")
+    var sequential = false
+
+    @Flag(name: .customLong("stop-on-error"), help: "With --sequential: a failed task skips the rest (as if every task said stopOnError).")
+    var stopOnError = false
+
+    @Option(help: ArgumentHelp("Seconds a task may run when it sets no timeout (default: no limit).", valueName: "seconds"))
+    var timeout: Double?
+
+    @Option(help: "Extra attempts for a task whose worker died or that hit a rate limit.")
+    var retries = 2
+
+    @Option(help: ArgumentHelp("Seconds before the first rate-limit retry; doubles each time.", valueName: "seconds"))
+    var backoff: Double = 2
+
+    @Option(name: .customLong("heartbeat-timeout"), help: ArgumentHelp("A worker silent this long is taken for dead and its task re-queued.", valueName: "seconds"))
+    var heartbeatTimeout: Double = 20
+
+    @Option(help: ArgumentHelp("Also write a GNU parallel style job log here.", valueName: "file"))
+    var joblog: String?
+
+    func validate() throws {
+        if let timeout, timeout <= 0 { throw ValidationError("--timeout must be greater than 0") }
+        guard retries >= 0 else { throw ValidationError("--retries must be 0 or more") }
+        guard backoff >= 0 else { throw ValidationError("--backoff must be 0 or more") }
+        guard heartbeatTimeout > 0 else { throw ValidationError("--heartbeat-timeout must be greater than 0") }
+    }
+
+    /// Orchestrator options carrying these settings, reporting progress to `progress`.
+    func orchestratorOptions(progress: ProgressPrinter) -> OrchestratorOptions {
+        var options = OrchestratorOptions()
+        options.retries = retries
+        options.timeout = timeout
+        options.backoff = backoff
+        options.heartbeatTimeout = heartbeatTimeout
+        options.stopOnError = stopOnError
+        options.jobLogPath = joblog
+        options.events = { progress.handle($0) }
+        return options
+    }
+}
+
 /// `-d/--dir`: where batches and sessions live.
 struct StoreOptions: ParsableArguments {
     @Option(name: [.short, .customLong("dir")], help: ArgumentHelp(

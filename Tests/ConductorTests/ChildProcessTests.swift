@@ -20,8 +20,7 @@ import TestSupport
     @Test func aTimeoutEndsTheWholeProcessGroup() throws {
         let directory = TemporaryDirectory()
         let child = try start("sleep 300 & echo $! > grandchild; sleep 300", in: directory)
-        #expect(waitUntil { FileManager.default.fileExists(atPath: directory.appending("grandchild")) })
-        usleep(50_000)
+        #expect(waitUntil { ((try? String(contentsOfFile: directory.appending("grandchild"), encoding: .utf8)) ?? "").hasSuffix("\n") })
         let grandchild = try #require(Int32(try String(contentsOfFile: directory.appending("grandchild"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         let exit = child.wait(timeout: 0.2, grace: 2)
         #expect(exit.timedOut)

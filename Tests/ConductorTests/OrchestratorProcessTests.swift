@@ -61,7 +61,7 @@ import TestSupport
         let orchestrator = try BackgroundProcess(
             [Binaries.conductor, "orchestrator", "2", file, "--queue", fixture.root.path, "--json", "--heartbeat-timeout", "3"],
             environment: fixture.environment)
-        #expect(waitUntil { FileManager.default.fileExists(atPath: fixture.workDirectory + "/who") })
+        #expect(waitUntil { ((try? String(contentsOfFile: fixture.workDirectory + "/who", encoding: .utf8)) ?? "").hasSuffix("\n") })
         let victim = try #require(Int(try String(contentsOfFile: fixture.workDirectory + "/who", encoding: .utf8).prefix(1)))
         kill(workers[victim].pid, SIGSTOP)
         defer { kill(workers[victim].pid, SIGCONT) }
