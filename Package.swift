@@ -18,10 +18,11 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
-        .target(name: "Git", dependencies: ["CLibgit2"]),
-        .target(name: "Queue"),
+        .target(name: "FoundationShims"),
+        .target(name: "Git", dependencies: ["CLibgit2", "FoundationShims"]),
+        .target(name: "Queue", dependencies: ["FoundationShims"]),
         .target(name: "CSystemShims"),
-        .target(name: "Conductor", dependencies: ["Git", "Queue", "CSystemShims"]),
+        .target(name: "Conductor", dependencies: ["Git", "Queue", "CSystemShims", "FoundationShims"]),
         .executableTarget(
             name: "conductor",
             dependencies: [

@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How a file changed, with git's one-letter codes (`git diff --name-status`).
 public enum ChangeStatus: String, Sendable, Codable {

@@ -1,5 +1,10 @@
 import CLibgit2
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Repository {
     /// What `commit` changed relative to `base`, like `git diff --numstat -M base commit`.

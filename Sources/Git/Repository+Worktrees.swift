@@ -1,5 +1,10 @@
 import CLibgit2
-import Foundation
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationShims
 
 extension Repository {
     /// The admin directory that holds the entries of every linked worktree.
@@ -31,7 +36,7 @@ extension Repository {
         let path = String(cString: git_worktree_path(worktree))
         let head = try? String(contentsOfFile: "\(worktreeAdminRoot)/\(name)/HEAD", encoding: .utf8)
         let branch = head.flatMap { content -> String? in
-            let line = content.trimmingCharacters(in: .whitespacesAndNewlines)
+            let line = content.trimmed
             guard line.hasPrefix("ref: refs/heads/") else { return nil }
             return String(line.dropFirst("ref: refs/heads/".count))
         }
@@ -121,7 +126,7 @@ extension Repository {
         let files = FileManager.default
         try? files.createDirectory(atPath: repository.worktreeAdminRoot, withIntermediateDirectories: true)
         for index in pending {
-            let parent = (URL(fileURLWithPath: specs[index].path).standardizedFileURL.path as NSString).deletingLastPathComponent
+            let parent = Path.parent(URL(fileURLWithPath: specs[index].path).standardizedFileURL.path)
             try? files.createDirectory(atPath: parent, withIntermediateDirectories: true)
         }
         let added = ParallelResults<Result<WorktreeInfo, GitError>>(count: pending.count)
@@ -193,11 +198,11 @@ extension Repository {
         guard !files.fileExists(atPath: admin) else {
             throw GitError.conductor("add worktree", "a worktree named '\(spec.name)' already exists in '\(workingDirectory)'")
         }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = Path.parent(path)
         do {
             try files.createDirectory(atPath: parent, withIntermediateDirectories: true)
         } catch {
-            throw GitError.conductor("add worktree", "cannot create '\(parent)': \(error.localizedDescription)")
+            throw GitError.conductor("add worktree", "cannot create '\(parent)': \(error)")
         }
         var reference: OpaquePointer?
         try check("git_branch_lookup(\(spec.branch))") { git_branch_lookup(&reference, pointer, spec.branch, GIT_BRANCH_LOCAL) }

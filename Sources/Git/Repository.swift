@@ -1,5 +1,10 @@
 import CLibgit2
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An open git repository (or one of its linked worktrees).
 ///

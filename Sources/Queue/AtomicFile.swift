@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,8 +16,8 @@ public enum AtomicFile {
     /// - Parameter durable: also `fsync` the file before the rename (for records that must survive
     ///   a machine crash, not only a process crash).
     public static func write(_ data: Data, to path: String, durable: Bool = false) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
+        let directory = Path.parent(path)
+        let name = Path.name(path)
         let temporary = "\(directory)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw QueueError.io("create \(temporary)", errno) }

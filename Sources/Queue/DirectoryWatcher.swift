@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,7 +24,7 @@ public final class FileLock {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = Self.readPid(fd)
             close(fd)
-            throw QueueError.orchestratorRunning(root: (path as NSString).deletingLastPathComponent, pid: holder ?? 0)
+            throw QueueError.orchestratorRunning(root: Path.parent(path), pid: holder ?? 0)
         }
         ftruncate(fd, 0)
         let text = Array("\(getpid())\n".utf8)
@@ -58,7 +60,7 @@ public final class FileLock {
         var buffer = [UInt8](repeating: 0, count: 32)
         let count = pread(fd, &buffer, buffer.count, 0)
         guard count > 0 else { return nil }
-        return Int32(String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        return Int32(String(decoding: buffer[0..<count], as: UTF8.self).trimmed)
     }
 }
 

@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `task.json`: the work the orchestrator assigns to one slot.
 public struct TaskAssignment: Codable, Sendable, Equatable {

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,7 +23,7 @@ public enum QueueReset {
             do {
                 try FileManager.default.removeItem(atPath: slot.path)
             } catch {
-                throw QueueError.io("remove \(slot.path)", Int32((error as NSError).code))
+                throw QueueError.io("remove \(slot.path) (\(error))", EIO)
             }
         }
         return stopped

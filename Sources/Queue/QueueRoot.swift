@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,7 +17,7 @@ public struct QueueRoot: Sendable, Equatable {
     public static func resolve(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> QueueRoot {
         if let explicit, !explicit.isEmpty { return QueueRoot(path: explicit) }
         if let home = environment["CONDUCTOR_HOME"], !home.isEmpty { return QueueRoot(path: home) }
-        let userHome = environment["HOME"] ?? NSHomeDirectory()
+        let userHome = Path.home(environment: environment)
         return QueueRoot(path: "\(userHome)/.claude-code/orchestrator")
     }
 
@@ -46,13 +48,10 @@ public struct QueueRoot: Sendable, Equatable {
     public static func makePrivateDirectory(_ path: String) throws {
         var info = stat()
         if lstat(path, &info) != 0 {
-            let parent = (path as NSString).deletingLastPathComponent
+            let parent = Path.parent(path)
             if !parent.isEmpty, parent != path, !FileManager.default.fileExists(atPath: parent) {
-                do {
-                    try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-                } catch {
-                    throw QueueError.io("create \(parent)", (error as NSError).code == 0 ? EIO : Int32((error as NSError).code))
-                }
+                let code = makeDirectories(parent)
+                guard code == 0 else { throw QueueError.io("create \(parent)", code) }
             }
             if mkdir(path, 0o700) != 0 && errno != EEXIST { throw QueueError.io("create \(path)", errno) }
             guard lstat(path, &info) == 0 else { throw QueueError.io("stat \(path)", errno) }
@@ -65,7 +64,18 @@ public struct QueueRoot: Sendable, Equatable {
             throw QueueError.unsafeDirectory(path, "it belongs to uid \(info.st_uid), not to you (uid \(geteuid())); use a directory of your own (--queue DIR)")
         }
         guard info.st_mode & 0o022 == 0 else {
-            throw QueueError.unsafeDirectory(path, String(format: "others can write to it (mode %o); run chmod 700 %@", info.st_mode & 0o777, path))
+            throw QueueError.unsafeDirectory(path, "others can write to it (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 700 \(path)")
         }
+    }
+
+    /// `mkdir -p`: makes `path` and its missing parents (mode 0700); returns 0 or the failing errno.
+    private static func makeDirectories(_ path: String) -> Int32 {
+        if mkdir(path, 0o700) == 0 || errno == EEXIST { return 0 }
+        guard errno == ENOENT else { return errno }
+        let parent = Path.parent(path)
+        guard !parent.isEmpty, parent != path else { return ENOENT }
+        let code = makeDirectories(parent)
+        guard code == 0 else { return code }
+        return mkdir(path, 0o700) == 0 || errno == EEXIST ? 0 : errno
     }
 }

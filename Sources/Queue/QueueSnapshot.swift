@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What `conductor status` shows: every slot's state, owner and last result.
 public struct QueueSnapshot: Codable, Sendable {

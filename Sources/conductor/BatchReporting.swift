@@ -1,5 +1,10 @@
 import Conductor
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The end of a batch, for people: the merge report written to disk, and the task table.
 enum BatchReporting {
@@ -22,9 +27,9 @@ enum BatchReporting {
                 record.task.id,
                 record.worker.map { "w\($0)" } ?? "-",
                 outcome.status.rawValue,
-                String(format: "%.1fs", Double(outcome.durationMs) / 1000),
+                Format.fixed(Double(outcome.durationMs) / 1000, 1) + "s",
                 outcome.commit.flatMap { filesChanged(by: $0, in: repositories) }.map(String.init) ?? "-",
-                outcome.agent?.costUsd.map { String(format: "$%.4f", $0) } ?? "-",
+                outcome.agent?.costUsd.map { "$" + Format.fixed($0, 4) } ?? "-",
                 String(summary.prefix(50)),
             ]
         }

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Conductor
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct ConductorCommand: ParsableCommand {
@@ -29,16 +34,16 @@ struct ConductorCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let exit as ExitCode {
-            Foundation.exit(exit.rawValue)
+            Glibc.exit(exit.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))
-                Foundation.exit(0)
+                Glibc.exit(0)
             }
             let isUsage = code == .validationFailure || error is ValidationError
-            FileHandle.standardError.write(Data("conductor: \(isUsage ? fullMessage(for: error) : Failure.message(for: error))\n".utf8))
-            Foundation.exit(isUsage ? Failure.badInput.rawValue : Failure.code(for: error).rawValue)
+            printError("conductor: \(isUsage ? fullMessage(for: error) : Failure.message(for: error))")
+            Glibc.exit(isUsage ? Failure.badInput.rawValue : Failure.code(for: error).rawValue)
         }
     }
 }

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Conductor
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// conductor's exit codes, and how errors map onto them.
 enum Failure {
@@ -26,14 +31,14 @@ enum Failure {
     static func message(for error: Error) -> String {
         switch error {
         case let error as CustomStringConvertible: error.description
-        default: error.localizedDescription
+        default: "\(error)"
         }
     }
 }
 
 /// Writes a line to standard error.
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    RawFile.write(Data((line + "\n").utf8), to: STDERR_FILENO)
 }
 
 /// True when standard error is a terminal (progress may redraw in place).

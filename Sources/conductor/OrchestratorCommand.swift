@@ -1,6 +1,11 @@
 import ArgumentParser
 import Conductor
-import Foundation
+import FoundationEssentials
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationShims
 
 struct OrchestratorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -77,7 +82,7 @@ struct OrchestratorCommand: ParsableCommand {
         let directory = "\(queue.path)/journal"
         try queue.create()
         try QueueRoot.makePrivateDirectory(directory)
-        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let stamp = Date().ISO8601Format().replacing(":", with: "")
         return "\(directory)/\(stamp)-\(getpid()).jsonl"
     }
 }

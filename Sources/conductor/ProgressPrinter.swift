@@ -1,5 +1,10 @@
 import Conductor
-import Foundation
+import FoundationEssentials
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationShims
 
 /// Progress of a run on stderr: one plain line per event, or, on a terminal, a status line
 /// redrawn in place (done/total, running, failed, elapsed, ETA) with finished tasks above it.
@@ -7,7 +12,7 @@ final class ProgressPrinter: @unchecked Sendable {
     private let total: Int
     private let started = Date()
     private let interactive = stderrIsTerminal
-    private let lock = NSLock()
+    private let lock = Lock()
     private var done = 0
     private var failed = 0
     private var running = 0
@@ -24,14 +29,14 @@ final class ProgressPrinter: @unchecked Sendable {
                 if !interactive { emit("start     \(task.id) on worker \(worker)" + (attempt > 1 ? " (attempt \(attempt))" : "")) }
             case .retrying(_, let task, let reason, let delay):
                 running = max(0, running - 1)
-                emit("retry     \(task.id)" + (delay > 0 ? " in \(String(format: "%.1f", delay)) s" : "") + ": \(reason)")
+                emit("retry     \(task.id)" + (delay > 0 ? " in \(Format.fixed(delay, 1)) s" : "") + ": \(reason)")
             case .finished(_, let result):
                 if result.worker != nil && result.result.attempts > 0 && result.result.status != .skipped { running = max(0, running - 1) }
                 done += 1
                 if !result.result.status.succeeded { failed += 1 }
-                let seconds = String(format: "%.1f s", Double(result.result.durationMs) / 1000)
+                let seconds = Format.fixed(Double(result.result.durationMs) / 1000, 1) + " s"
                 let why = result.result.status.succeeded ? "" : " — " + (result.result.error ?? result.result.stderr ?? "")
-                emit("\(result.result.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(result.task.id) (\(seconds))\(why.prefix(160))")
+                emit("\(result.result.status.rawValue.padded(to: 9)) \(result.task.id) (\(seconds))\(why.prefix(160))")
             }
             if interactive { drawStatus() }
         }
@@ -48,8 +53,8 @@ final class ProgressPrinter: @unchecked Sendable {
 
     private func drawStatus() {
         let elapsed = Date().timeIntervalSince(started)
-        let eta = done > 0 && done < total ? String(format: ", ETA %.0f s", elapsed / Double(done) * Double(total - done)) : ""
-        let line = String(format: "[%d/%d] %d running, %d failed, %.0f s elapsed", done, total, running, failed, elapsed) + eta
-        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line + (done == total ? "\n" : "")).utf8))
+        let eta = done > 0 && done < total ? ", ETA \(Format.fixed(elapsed / Double(done) * Double(total - done), 0)) s" : ""
+        let line = "[\(done)/\(total)] \(running) running, \(failed) failed, \(Format.fixed(elapsed, 0)) s elapsed" + eta
+        RawFile.write(Data(("\r\u{1B}[2K" + line + (done == total ? "\n" : "")).utf8), to: STDERR_FILENO)
     }
 }

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Conductor
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

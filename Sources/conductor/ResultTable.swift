@@ -1,5 +1,10 @@
 import Conductor
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The end-of-run table of tasks, for people.
 enum ResultTable {
@@ -14,8 +19,8 @@ enum ResultTable {
                 record.worker.map(String.init) ?? "-",
                 outcome.status.rawValue,
                 String(outcome.attempts),
-                String(format: "%.1fs", Double(outcome.durationMs) / 1000),
-                outcome.agent?.costUsd.map { String(format: "$%.4f", $0) } ?? "-",
+                Format.fixed(Double(outcome.durationMs) / 1000, 1) + "s",
+                outcome.agent?.costUsd.map { "$" + Format.fixed($0, 4) } ?? "-",
                 String(firstLine.prefix(60)),
             ]
         }
@@ -29,8 +34,8 @@ enum ResultTable {
         if summary.cancelled > 0 { parts.append("\(summary.cancelled) cancelled") }
         if summary.skipped > 0 { parts.append("\(summary.skipped) skipped") }
         if summary.retries > 0 { parts.append("\(summary.retries) retries") }
-        parts.append(String(format: "%.1f s", Double(summary.durationMs) / 1000))
-        if summary.costUsd > 0 { parts.append(String(format: "$%.4f", summary.costUsd)) }
+        parts.append(Format.fixed(Double(summary.durationMs) / 1000, 1) + " s")
+        if summary.costUsd > 0 { parts.append("$" + Format.fixed(summary.costUsd, 4)) }
         return parts.joined(separator: ", ")
     }
 
@@ -40,7 +45,7 @@ enum ResultTable {
         let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
         return rows.map { row in
             row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                index == row.count - 1 ? cell : cell.padded(to: widths[index])
             }.joined(separator: "  ")
         }.joined(separator: "\n")
     }

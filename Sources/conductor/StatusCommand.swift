@@ -1,6 +1,11 @@
 import ArgumentParser
 import Conductor
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,7 +38,7 @@ struct StatusCommand: ParsableCommand {
                 if watch { print("\u{1B}[H\u{1B}[2J", terminator: "") }
                 print(Self.render(snapshot))
             }
-            if watch { Thread.sleep(forTimeInterval: 1) }
+            if watch { sleep(1) }
         } while watch
     }
 
@@ -56,6 +61,6 @@ struct StatusCommand: ParsableCommand {
     }
 
     private static func duration(_ seconds: Double) -> String {
-        seconds < 60 ? String(format: "%.0fs", seconds) : seconds < 3600 ? String(format: "%.0fm", seconds / 60) : String(format: "%.1fh", seconds / 3600)
+        seconds < 60 ? Format.fixed(seconds, 0) + "s" : seconds < 3600 ? Format.fixed(seconds / 60, 0) + "m" : Format.fixed(seconds / 3600, 1) + "h"
     }
 }

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Conductor
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,8 +45,7 @@ struct WorkerCommand: ParsableCommand {
 
     func validate() throws {
         guard id >= 0 else { throw ValidationError("the worker id must be 0 or more, got \(id)") }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard Path.isDirectory(directory) else {
             throw ValidationError("the directory '\(directory)' does not exist")
         }
         if let timeout, timeout <= 0 { throw ValidationError("--timeout must be greater than 0") }

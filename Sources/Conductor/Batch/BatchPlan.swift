@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationShims
 import Git
 import Queue
 
@@ -41,7 +46,7 @@ public struct BatchPlan: Sendable {
     public static func make(_ file: TasksFile, options: Options) throws -> BatchPlan {
         var problems: [String] = []
         let fileDirectory = file.path == "-" ? options.currentDirectory
-            : (URL(fileURLWithPath: file.path, relativeTo: URL(fileURLWithPath: options.currentDirectory)).standardizedFileURL.path as NSString).deletingLastPathComponent
+            : Path.parent(URL(fileURLWithPath: file.path, relativeTo: URL(fileURLWithPath: options.currentDirectory)).standardizedFileURL.path)
         let name = options.name ?? options.store.newName()
         if !TaskSpec.isUsableID(name) || !Repository.isValidBranchName("conductor/\(name)/w0") {
             problems.append("--name: " + BatchError.invalidName(name).description)
@@ -65,7 +70,7 @@ public struct BatchPlan: Sendable {
                     continue
                 }
                 let resolved = try repository.resolveBase(options.base ?? file.base)
-                var folder = (root as NSString).lastPathComponent
+                var folder = Path.name(root)
                 if repos.contains(where: { $0.name == folder }) { folder += "-\(repos.count + 1)" }
                 opened[root] = repos.count
                 repoOfTask.append(repos.count)
@@ -110,7 +115,7 @@ public struct BatchPlan: Sendable {
                 throw BatchError.resumeMismatch("\(tasksFile) does not hold the same tasks as batch \(record.name) (\(record.tasksCopy)); resume without a tasks file to use the batch's own copy")
             }
         }
-        let origin = record.tasksFile == "-" ? FileManager.default.currentDirectoryPath : (record.tasksFile as NSString).deletingLastPathComponent
+        let origin = record.tasksFile == "-" ? FileManager.default.currentDirectoryPath : Path.parent(record.tasksFile)
         let repoOfTask = try file.tasks.map { task -> Int in
             guard let given = task.repo ?? file.repo else {
                 if record.repos.count == 1 { return 0 }

@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationShims
 import Git
 import Queue
 
@@ -19,7 +24,7 @@ public final class BatchRun: @unchecked Sendable {
     private let orchestratorOptions: OrchestratorOptions
     private let launch: WorkerLaunch
     private let provisioner: WorktreeProvisioner
-    private let lock = NSLock()
+    private let lock = Lock()
     private var orchestrator: Orchestrator?
     private var interrupted = false
 
@@ -41,7 +46,7 @@ public final class BatchRun: @unchecked Sendable {
     /// Creates the batch directory and writes `batch.json` and the copy of the tasks file.
     public static func create(_ plan: BatchPlan, tasksData: Data) throws {
         let record = plan.record
-        let store = BatchStore(path: (record.directory as NSString).deletingLastPathComponent)
+        let store = BatchStore(path: Path.parent(record.directory))
         try QueueRoot.makePrivateDirectory(store.path)
         guard mkdir(record.directory, 0o700) == 0 else {
             throw errno == EEXIST ? BatchError.exists(record.directory) : QueueError.io("create \(record.directory)", errno)

@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 import Queue
 
 /// The directory that holds batches (`-d/--dir`, default `~/conductor-work`).
@@ -12,7 +17,7 @@ public struct BatchStore: Sendable {
     /// `explicit`, else `~/conductor-work`.
     public static func resolve(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> BatchStore {
         if let explicit, !explicit.isEmpty { return BatchStore(path: explicit) }
-        return BatchStore(path: "\(environment["HOME"] ?? NSHomeDirectory())/conductor-work")
+        return BatchStore(path: "\(Path.home(environment: environment))/conductor-work")
     }
 
     /// The names of the batches in the store, oldest first (names sort by creation time).
@@ -41,10 +46,12 @@ public struct BatchStore: Sendable {
 
     /// A new batch name: the UTC time, short and sortable (`20261125-101502`), made unique.
     public func newName(now: Date = Date()) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: now)
-        let stem = String(format: "%04d%02d%02d-%02d%02d%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
+        var seconds = time_t(now.timeIntervalSince1970)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let two = { (value: Int32) in Format.zeroPadded(Int(value), width: 2) }
+        let stem = Format.zeroPadded(Int(parts.tm_year) + 1900, width: 4) + two(parts.tm_mon + 1) + two(parts.tm_mday)
+            + "-" + two(parts.tm_hour) + two(parts.tm_min) + two(parts.tm_sec)
         var name = stem
         var suffix = 2
         while FileManager.default.fileExists(atPath: "\(path)/\(name)") {

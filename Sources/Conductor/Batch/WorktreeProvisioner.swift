@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationShims
 import Git
 import Queue
 
@@ -8,7 +13,7 @@ final class WorktreeProvisioner: @unchecked Sendable {
     private let plan: BatchPlan
     /// Each task's repository, by task id.
     private let repoOfTask: [String: BatchRepository]
-    private let lock = NSLock()
+    private let lock = Lock()
     private var ready: Set<String> = []
 
     init(plan: BatchPlan) {
@@ -90,12 +95,12 @@ final class WorktreeProvisioner: @unchecked Sendable {
         let root = repository.workingDirectory
         guard let list = try? String(contentsOfFile: "\(root)/.worktreeinclude", encoding: .utf8) else { return }
         for line in list.split(whereSeparator: \.isNewline) {
-            let pattern = line.trimmingCharacters(in: .whitespaces)
+            let pattern = line.trimmed
             guard !pattern.isEmpty, !pattern.hasPrefix("#"), !pattern.hasPrefix("/"), !pattern.contains("..") else { continue }
             for relative in expand(pattern, in: root) where try repository.isIgnored(relative) {
                 let target = "\(worktree)/\(relative)"
                 guard !FileManager.default.fileExists(atPath: target) else { continue }
-                try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: Path.parent(target), withIntermediateDirectories: true)
                 try FileManager.default.copyItem(atPath: "\(root)/\(relative)", toPath: target)
             }
         }
@@ -109,9 +114,7 @@ final class WorktreeProvisioner: @unchecked Sendable {
         return (0..<Int(matches.gl_pathc)).compactMap { index in
             guard let pointer = matches.gl_pathv[index] else { return nil }
             let path = String(cString: pointer)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                  path.hasPrefix(root + "/") else { return nil }
+            guard FileManager.default.fileExists(atPath: path), !Path.isDirectory(path), path.hasPrefix(root + "/") else { return nil }
             return String(path.dropFirst(root.count + 1))
         }
     }

@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 import Queue
 
 
@@ -179,7 +184,7 @@ final class Dispatcher {
         } else if !pending.isEmpty, !hasLiveWorker() {
             let waited = Date().timeIntervalSince(lastLiveWorker)
             if waited > options.noWorkerTimeout {
-                if !everSawWorker { throw OrchestratorError.noLiveWorkers(queue: slots.first.map { ($0.path as NSString).deletingLastPathComponent } ?? "", waited: waited) }
+                if !everSawWorker { throw OrchestratorError.noLiveWorkers(queue: slots.first.map { Path.parent(Path.parent($0.path)) } ?? "", waited: waited) }
                 for item in pending {
                     finish(item.index, TaskResult(task: tasks[item.index], worker: nil, result: .synthetic(
                         .error, error: "no live worker left to run it", attempts: item.attempt - 1)))

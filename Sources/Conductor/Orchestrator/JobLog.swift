@@ -1,21 +1,24 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// GNU parallel's `--joblog` format, so existing tooling can read conductor's runs:
 /// `Seq Host Starttime JobRuntime Send Receive Exitval Signal Command`, tab-separated.
 final class JobLog {
-    private let handle: FileHandle
+    private let descriptor: Int32
     private var sequence = 0
 
     init(path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: Data("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n".utf8)) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-        }
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try handle.seekToEnd()
+        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw QueueError.io("open job log \(path)", errno) }
+        RawFile.write(Data("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n".utf8), to: descriptor)
     }
 
     deinit {
-        try? handle.close()
+        close(descriptor)
     }
 
     func record(_ result: TaskResult) {
@@ -25,9 +28,10 @@ final class JobLog {
         let received = outcome.output.utf8.count + (outcome.stderr?.utf8.count ?? 0)
         let host = result.worker.map { "worker\($0)" } ?? ":"
         let exitValue = outcome.exitCode ?? (outcome.status == .done ? 0 : -1)
-        let line = String(format: "%d\t%@\t%.3f\t%.3f\t0\t%d\t%d\t%d\t%@\n",
-                          sequence, host, start, Double(outcome.durationMs) / 1000, received, exitValue,
-                          outcome.signal ?? 0, result.task.summary)
-        try? handle.write(contentsOf: Data(line.utf8))
+        let fields: [String] = [
+            String(sequence), host, Format.fixed(start, 3), Format.fixed(Double(outcome.durationMs) / 1000, 3), "0",
+            String(received), String(exitValue), String(outcome.signal ?? 0), result.task.summary,
+        ]
+        RawFile.write(Data((fields.joined(separator: "\t") + "\n").utf8), to: descriptor)
     }
 }

@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 import Queue
 
 /// An append-only, fsync'd log of a run: every assignment, retry and result, one JSON object per

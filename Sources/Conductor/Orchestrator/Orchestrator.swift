@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationShims
 import Queue
 
 /// Runs lists of tasks on the workers of a queue: in parallel (`executeTasks`) or in order
@@ -89,7 +94,7 @@ public final class Orchestrator: @unchecked Sendable {
 
 /// The watchers of runs in progress, so `cancel()` can wake them from another thread.
 private final class WakeList: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var watchers: [ObjectIdentifier: DirectoryWatcher] = [:]
 
     func add(_ watcher: DirectoryWatcher) {

@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 import Queue
 
 /// One task's final record: the task, the worker that ran it, and how it ended.

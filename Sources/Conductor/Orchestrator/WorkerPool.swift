@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationShims
 import Queue
 
 /// How an orchestrator starts its own workers: `conductor worker <id> <directory> --queue <root>`.
@@ -75,7 +80,7 @@ final class WorkerPool {
                 if kill(process.pid, 0) != 0 || Date() > deadline {
                     let log = (try? String(contentsOfFile: "\(slot.path)/worker.log", encoding: .utf8)) ?? ""
                     stop()
-                    throw WorkerPoolError(id: id, log: log.trimmingCharacters(in: .whitespacesAndNewlines))
+                    throw WorkerPoolError(id: id, log: log.trimmed)
                 }
                 usleep(10_000)
             }

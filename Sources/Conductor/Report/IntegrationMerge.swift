@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Builds a batch's integration branch, `conductor/<name>/merged`: the base branch as it is now
 /// with every worker branch merged in that merges cleanly, in the report's merge order.

@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension MergeReport {
     /// Reads every worker branch of `batch` in each of its repositories and compares them with

@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationShims
 
 extension MergeReport {
     /// `report.md`: per repository a table of the worker branches, the conflicts, the merge order
@@ -11,7 +16,7 @@ extension MergeReport {
             lines.append("- Tasks: no results recorded")
         } else {
             lines.append("- Tasks: \(totals.tasks) (\(totals.succeeded) succeeded, \(totals.failed) did not)")
-            lines.append("- Time: \(Self.seconds(totals.durationMs))" + (totals.costUsd > 0 ? String(format: ", cost $%.4f", totals.costUsd) : ""))
+            lines.append("- Time: \(Self.seconds(totals.durationMs))" + (totals.costUsd > 0 ? ", cost $" + Format.fixed(totals.costUsd, 4) : ""))
         }
         lines.append("- Branches: \(totals.commits) commit(s), \(totals.filesChanged) file change(s), +\(totals.insertions) −\(totals.deletions)")
         return lines.joined(separator: "\n") + "\n"
@@ -50,7 +55,7 @@ extension MergeReport {
     }
 
     static func seconds(_ milliseconds: Int) -> String {
-        String(format: "%.1f s", Double(milliseconds) / 1000)
+        Format.fixed(Double(milliseconds) / 1000, 1) + " s"
     }
 }
 
@@ -146,7 +151,7 @@ enum Markdown {
 
     /// A table cell: pipes escaped, line breaks flattened.
     static func cell(_ text: String) -> String {
-        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+        text.replacing("|", with: "\\|").replacing("\n", with: " ")
     }
 
     static func short(_ sha: String) -> String { String(sha.prefix(7)) }

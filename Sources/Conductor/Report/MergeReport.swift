@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 import Queue
 
 /// `report.json`: what every worker branch of a batch changed, which branches conflict with the

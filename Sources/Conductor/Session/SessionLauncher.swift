@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationShims
 import Git
 import Queue
 
@@ -46,7 +51,7 @@ public struct SessionLauncher {
         let base = try repository.resolveBase(nil)
         let directory = "\(options.store.path)/\(name)"
         if FileManager.default.fileExists(atPath: directory) { throw BatchError.exists(directory) }
-        let repo = BatchRepository(path: repository.workingDirectory, name: (repository.workingDirectory as NSString).lastPathComponent,
+        let repo = BatchRepository(path: repository.workingDirectory, name: Path.name(repository.workingDirectory),
                                    base: base.branch, baseCommit: base.commit.hex)
         let record = BatchRecord(name: name, createdAt: Date(), directory: directory, tasksFile: "-", workers: options.workers,
                                  worktrees: options.worktrees, sequential: false, repos: [repo],

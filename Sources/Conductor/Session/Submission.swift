@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationShims
 import Queue
 
 /// Handing tasks to workers that are already running (a launched session's, or any started with
@@ -6,7 +11,7 @@ import Queue
 public enum Submission {
     /// The batch or session a queue belongs to (`<queue>/../batch.json`), if it has one.
     public static func record(for queue: QueueRoot) -> BatchRecord? {
-        let file = ((queue.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(BatchRecord.fileName)
+        let file = Path.join(Path.parent(queue.path), BatchRecord.fileName)
         guard let record = try? AtomicFile.readJSON(BatchRecord.self, from: file), record.queue == queue else { return nil }
         return record
     }

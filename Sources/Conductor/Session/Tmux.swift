@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationShims
 
 /// The tmux command line, run as a child process (tmux is the interface here, not a library).
 public struct Tmux: Sendable {
@@ -31,7 +36,7 @@ public struct Tmux: Sendable {
         let output = (try? String(contentsOfFile: scratch + ".out", encoding: .utf8)) ?? ""
         guard exit.status == 0 else {
             let message = (try? String(contentsOfFile: scratch + ".err", encoding: .utf8)) ?? ""
-            throw SessionError.tmuxFailed(arguments.first ?? "", message.trimmingCharacters(in: .whitespacesAndNewlines))
+            throw SessionError.tmuxFailed(arguments.first ?? "", message.trimmed)
         }
         return output
     }
@@ -43,7 +48,7 @@ public struct Tmux: Sendable {
 
     /// Quotes `argument` for the shell tmux runs pane commands with.
     public static func quote(_ argument: String) -> String {
-        "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        "'" + argument.replacing("'", with: "'\\''") + "'"
     }
 }
 

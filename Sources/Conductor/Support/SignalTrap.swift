@@ -1,9 +1,14 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationShims
 
 /// Turns SIGINT, SIGTERM and the like into calls on a dispatch queue, where ordinary Swift code
 /// (ending process groups, waking watchers) is safe to run.
 public enum SignalTrap {
-    private static let lock = NSLock()
+    private static let lock = Lock()
     /// The installed sources, kept alive for the life of the process.
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 

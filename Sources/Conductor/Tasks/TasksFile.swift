@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A tasks file: an object with `tasks` and batch-wide settings, or a bare array of tasks (the seed's
 /// `[{"prompt": …}]`).
@@ -41,12 +46,11 @@ public struct TasksFile: Sendable, Equatable {
 
     /// The bytes of a tasks file (`-` reads standard input), refusing what cannot be one.
     public static func read(_ path: String) throws -> Data {
-        if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        if path == "-" { return RawFile.readAll(STDIN_FILENO) }
+        guard FileManager.default.fileExists(atPath: path) else {
             throw TasksFileError(path: path, problems: ["the file does not exist"])
         }
-        guard !isDirectory.boolValue else { throw TasksFileError(path: path, problems: ["is a directory, not a tasks file"]) }
+        guard !Path.isDirectory(path) else { throw TasksFileError(path: path, problems: ["is a directory, not a tasks file"]) }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard size <= maximumSize else {
             throw TasksFileError(path: path, problems: ["is \(size) bytes; a tasks file may be at most \(maximumSize >> 20) MiB"])
@@ -79,8 +83,7 @@ public struct TasksFile: Sendable, Equatable {
 
     private static func describeSyntaxError(_ error: Error) -> String {
         if case DecodingError.dataCorrupted(let context) = error {
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return underlying ?? context.debugDescription
+            return context.underlyingError.map { "\($0)" } ?? context.debugDescription
         }
         return "\(error)"
     }

@@ -117,7 +117,7 @@ struct TasksFileChecker {
             problems.append("\(what) must be a string, got \(value.described)")
             return nil
         }
-        if nonEmpty && text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if nonEmpty && text.trimmed.isEmpty {
             problems.append("\(what) is empty")
             return nil
         }

@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationShims
 import Queue
 
 /// How a prompt becomes a process: a preset (`claude`) or an argv template with `{prompt}`.
@@ -49,7 +54,7 @@ public struct Agent: Sendable, Equatable {
         guard let resolved = Executable.find(program, searchPath: searchPath) else {
             throw AgentError.notFound(program)
         }
-        var arguments = template.map { $0 == "{prompt}" ? prompt : $0.replacingOccurrences(of: "{prompt}", with: prompt) }
+        var arguments = template.map { $0 == "{prompt}" ? prompt : $0.replacing("{prompt}", with: prompt) }
         arguments[0] = resolved
         if speaksClaudeJSON, prompt.hasPrefix("-"), let index = template.firstIndex(of: "{prompt}") {
             arguments.insert("--", at: index)
@@ -63,19 +68,43 @@ public struct Agent: Sendable, Equatable {
         let text = String(decoding: stdout, as: UTF8.self)
         let candidates = [text] + text.split(separator: "\n").reversed().map(String.init)
         for candidate in candidates {
-            guard let data = candidate.data(using: .utf8),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  object["result"] != nil || object["is_error"] != nil else { continue }
+            guard let object = try? JSONDecoder().decode(ClaudeResult.self, from: Data(candidate.utf8)),
+                  object.result != nil || object.isError != nil else { continue }
             let report = AgentReport(
-                costUsd: (object["total_cost_usd"] as? NSNumber)?.doubleValue,
-                sessionId: object["session_id"] as? String,
-                numTurns: (object["num_turns"] as? NSNumber)?.intValue,
-                durationMs: (object["duration_ms"] as? NSNumber)?.intValue,
-                subtype: object["subtype"] as? String,
-                isError: object["is_error"] as? Bool)
-            return ((object["result"] as? String) ?? "", report)
+                costUsd: object.totalCostUsd, sessionId: object.sessionId, numTurns: object.numTurns,
+                durationMs: object.durationMs, subtype: object.subtype, isError: object.isError)
+            return (object.result ?? "", report)
         }
         return nil
+    }
+
+    /// The fields of Claude Code's `--output-format json` object that conductor keeps; each is
+    /// read on its own, so one of an unexpected type does not lose the others.
+    private struct ClaudeResult: Decodable {
+        var result: String?
+        var isError: Bool?
+        var subtype: String?
+        var totalCostUsd: Double?
+        var sessionId: String?
+        var numTurns: Int?
+        var durationMs: Int?
+
+        private enum CodingKeys: String, CodingKey {
+            case result, subtype
+            case isError = "is_error", totalCostUsd = "total_cost_usd", sessionId = "session_id"
+            case numTurns = "num_turns", durationMs = "duration_ms"
+        }
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            result = try? container.decode(String.self, forKey: .result)
+            isError = try? container.decode(Bool.self, forKey: .isError)
+            subtype = try? container.decode(String.self, forKey: .subtype)
+            totalCostUsd = try? container.decode(Double.self, forKey: .totalCostUsd)
+            sessionId = try? container.decode(String.self, forKey: .sessionId)
+            numTurns = try? container.decode(Int.self, forKey: .numTurns)
+            durationMs = try? container.decode(Int.self, forKey: .durationMs)
+        }
     }
 
     private static func split(_ text: String) throws -> [String] {

@@ -1,5 +1,7 @@
 import CSystemShims
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -72,7 +74,7 @@ public final class ChildProcess: Sendable {
         let code = posix_spawn(&child, arguments[0], &actions, &attributes, argv, envp)
         guard code == 0 else { throw ChildProcessError(program: arguments[0], directory: directory, code: code) }
         pid = child
-        Thread.detachNewThread { [self] in awaitExit() }
+        DispatchQueue.global().async { [self] in awaitExit() }
     }
 
     /// Waits for the process to end (any number of times); after `timeout` seconds it is terminated (SIGTERM to its

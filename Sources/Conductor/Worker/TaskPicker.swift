@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
 import Queue
 
 /// Decides whether `task.json` holds a task this worker should run now.
@@ -68,7 +73,21 @@ struct TaskPicker {
 
     /// `seq` and `id` read from data that may not be a valid task.
     private static func lenientFields(_ data: Data) -> (seq: Int?, id: String?) {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return (nil, nil) }
-        return ((object["seq"] as? NSNumber)?.intValue, object["id"] as? String)
+        guard let fields = try? JSONDecoder().decode(LenientFields.self, from: data) else { return (nil, nil) }
+        return (fields.seq, fields.id)
+    }
+
+    /// `seq` and `id`, each read on its own from whatever object the file holds.
+    private struct LenientFields: Decodable {
+        var seq: Int?
+        var id: String?
+
+        private enum CodingKeys: String, CodingKey { case seq, id }
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            seq = try? container.decode(Int.self, forKey: .seq)
+            id = try? container.decode(String.self, forKey: .id)
+        }
     }
 }

@@ -1,4 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationShims
 import Git
 import Queue
 
@@ -91,7 +96,7 @@ struct TaskRun {
             guard exit.status == 0, !exit.cancelled, !exit.timedOut else {
                 return "the setup command failed (\(exit.timedOut ? "timed out" : exit.cancelled ? "cancelled" : "exit \(exit.status ?? -1)")); see \(stem).setup.stderr"
             }
-            try QueueRoot.makePrivateDirectory((marker as NSString).deletingLastPathComponent)
+            try QueueRoot.makePrivateDirectory(Path.parent(marker))
             try AtomicFile.write(Data(), to: marker)
             return nil
         } catch {
@@ -138,16 +143,10 @@ struct TaskRun {
     }
 
     private static func readHead(_ path: String, limit: Int) throws -> Data {
-        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        return try handle.read(upToCount: limit) ?? Data()
+        RawFile.head(path, limit: limit) ?? Data()
     }
 
     private static func readTail(_ path: String, limit: Int) throws -> Data {
-        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        let size = try handle.seekToEnd()
-        try handle.seek(toOffset: size > UInt64(limit) ? size - UInt64(limit) : 0)
-        return try handle.readToEnd() ?? Data()
+        RawFile.tail(path, limit: limit) ?? Data()
     }
 }
