@@ -74,7 +74,9 @@ public final class BatchRun: @unchecked Sendable {
         // Worktrees are checked out while the workers start.
         let worktreesReady = DispatchGroup()
         if previous.isEmpty {
-            DispatchQueue.global().async(group: worktreesReady) { [provisioner] in provisioner.prepareFirstWorktrees() }
+            DispatchQueue(label: "conductor.batch.worktrees").async(group: worktreesReady) { [provisioner] in
+                provisioner.prepareFirstWorktrees()
+            }
         }
         let orchestrator: Orchestrator
         do {

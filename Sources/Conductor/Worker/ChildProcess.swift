@@ -74,7 +74,9 @@ public final class ChildProcess: Sendable {
         let code = posix_spawn(&child, arguments[0], &actions, &attributes, argv, envp)
         guard code == 0 else { throw ChildProcessError(program: arguments[0], directory: directory, code: code) }
         pid = child
-        DispatchQueue.global().async { [self] in awaitExit() }
+        // A queue of its own (libdispatch gives private queues a thread even when the shared
+        // pool is busy): the wait below blocks for as long as the task runs.
+        DispatchQueue(label: "conductor.child.wait").async { [self] in awaitExit() }
     }
 
     /// Waits for the process to end (any number of times); after `timeout` seconds it is terminated (SIGTERM to its
@@ -108,7 +110,7 @@ public final class ChildProcess: Sendable {
             return value.exited
         }
         guard !alreadyExited else { return }
-        DispatchQueue.global().async { [self] in endGroup(grace: grace) }
+        DispatchQueue(label: "conductor.child.terminate").async { [self] in endGroup(grace: grace) }
     }
 
     private func endGroup(grace: TimeInterval) {
