@@ -3,7 +3,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release
 
-.PHONY: deps build test chaos demo bench bench-worktrees bench-dispatch bench-report bench-batch bench-scaling bench-memory clean
+.PHONY: deps build test chaos demo bench clean
 
 ## deps: install what conductor and its tests need (libgit2-dev, tmux, GNU parallel, git, python3 for the stand-in agent) when missing
 deps:
@@ -41,29 +41,10 @@ bench: deps
 	$(SWIFT) build -c release
 	$(RELEASE_BIN)/conductor-bench
 
-bench-worktrees: deps
-	$(SWIFT) build -c release --product conductor-bench
-	$(RELEASE_BIN)/conductor-bench worktrees
-
-bench-dispatch: deps
+## bench-NAME: one benchmark (worktrees, batch, report, dispatch, scaling, memory)
+bench-%: deps
 	$(SWIFT) build -c release
-	$(RELEASE_BIN)/conductor-bench dispatch
-
-bench-report: deps
-	$(SWIFT) build -c release --product conductor-bench
-	$(RELEASE_BIN)/conductor-bench report
-
-bench-batch: deps
-	$(SWIFT) build -c release
-	$(RELEASE_BIN)/conductor-bench batch
-
-bench-scaling: deps
-	$(SWIFT) build -c release
-	$(RELEASE_BIN)/conductor-bench scaling
-
-bench-memory: deps
-	$(SWIFT) build -c release
-	$(RELEASE_BIN)/conductor-bench memory
+	$(RELEASE_BIN)/conductor-bench $*
 
 clean:
 	rm -rf .build
