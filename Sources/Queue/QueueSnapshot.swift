@@ -41,8 +41,7 @@ public struct QueueSnapshot: Codable, Sendable {
     public static func read(_ root: QueueRoot, now: Date = Date()) -> QueueSnapshot {
         let slots = root.existingSlots().map { slot -> Slot in
             let status = try? slot.readStatus()
-            var owner: SlotLock.Owner?
-            if case .held(let holder) = SlotLock.probe(slot) { owner = holder }
+            let owner = slot.liveOwner()
             let result = try? slot.readResult()
             return Slot(
                 id: slot.id,

@@ -40,8 +40,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let batch = try storeOptions.store.load(name)
-        let report = try MergeReport.build(for: batch, results: try MergeReport.readResults(batch.resultsFile))
-        try report.save(for: batch)
+        let report = try BatchReporting.writeReport(for: batch, results: try MergeReport.readResults(batch.resultsFile))
         if json {
             try printJSON(report)
         } else {

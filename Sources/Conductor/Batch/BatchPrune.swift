@@ -40,7 +40,7 @@ public enum BatchPrune {
             throw BatchError.running(name: record.name, pid: pid)
         }
         for slot in record.queue.existingSlots() {
-            if case .held(let owner) = SlotLock.probe(slot) { throw BatchError.running(name: record.name, pid: owner.pid) }
+            if let owner = slot.liveOwner() { throw BatchError.running(name: record.name, pid: owner.pid) }
         }
         var actions: [PruneAction] = []
         for repo in record.repos {

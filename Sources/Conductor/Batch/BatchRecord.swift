@@ -42,6 +42,18 @@ public struct BatchRecord: Codable, Sendable, Equatable {
     /// The branch of worker `worker`: `conductor/<name>/w<worker>` (the same in every repository).
     public func branch(worker: Int) -> String { "conductor/\(name)/w\(worker)" }
 
+    /// How worker `worker` commits what `task` changed: subject `<id>: <prompt or command>` (cut at
+    /// 60 characters), the full text as the body when the subject does not hold it, and trailers
+    /// naming the batch, the task and the worker.
+    public func commitRequest(for task: TaskSpec, worker: Int) -> CommitRequest {
+        let summary = task.summary
+        let subject = "\(task.id): " + (summary.count > 60 ? summary.prefix(57) + "…" : Substring(summary))
+        let body = task.prompt ?? task.command ?? ""
+        return CommitRequest(
+            message: body.count > summary.count || summary.count > 60 ? "\(subject)\n\n\(body)" : subject,
+            trailers: [["Conductor-Batch", name], ["Conductor-Task", task.id], ["Conductor-Worker", String(worker)]])
+    }
+
     /// The integration branch `conductor merge` builds.
     public var mergedBranch: String { "conductor/\(name)/merged" }
 

@@ -161,7 +161,7 @@ public final class BatchRun: @unchecked Sendable {
         }
         let deadline = Date().addingTimeInterval(15)
         for worker in 0..<record.workers {
-            while case .held = SlotLock.probe(record.queue.slot(worker)), Date() < deadline {
+            while record.queue.slot(worker).liveOwner() != nil, Date() < deadline {
                 usleep(50_000)
             }
         }

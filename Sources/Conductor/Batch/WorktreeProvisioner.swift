@@ -27,12 +27,7 @@ final class WorktreeProvisioner: @unchecked Sendable {
         let repo = repoOfTask[task.id]!
         guard record.worktrees else { return Placement(cwd: task.cwd.map { absolute($0, in: repo.path) } ?? repo.path, commit: nil) }
         let path = try lock.withLock { try ensureWorktree(repo, worker: worker) }
-        let summary = task.summary
-        let subject = "\(task.id): " + (summary.count > 60 ? summary.prefix(57) + "…" : Substring(summary))
-        let body = (task.prompt ?? task.command ?? "")
-        let commit = CommitRequest(
-            message: body.count > summary.count || summary.count > 60 ? "\(subject)\n\n\(body)" : subject,
-            trailers: [["Conductor-Batch", record.name], ["Conductor-Task", task.id], ["Conductor-Worker", String(worker)]])
+        let commit = record.commitRequest(for: task, worker: worker)
         let marker = record.setup.map { _ in "\(record.directory)/state/setup-\(repo.name)-w\(worker).done" }
         return Placement(cwd: task.cwd.map { absolute($0, in: path) } ?? path, commit: commit, setup: record.setup, setupMarker: marker)
     }

@@ -261,7 +261,7 @@ final class Dispatcher {
     }
 
     private func hasLiveWorker() -> Bool {
-        slots.contains { if case .held = SlotLock.probe($0) { true } else { false } }
+        slots.contains { $0.liveOwner() != nil }
     }
 
     private func nextWakeInterval() -> TimeInterval {

@@ -28,9 +28,7 @@ public enum Submission {
         options.waitForQueue = true
         guard let record, record.worktrees else { return options }
         options.placement = { task, worker in
-            Placement(cwd: task.cwd, commit: CommitRequest(
-                message: "\(task.id): \(task.summary.prefix(60))" + (task.summary.count > 60 ? "…\n\n\(task.prompt ?? task.command ?? "")" : ""),
-                trailers: [["Conductor-Batch", record.name], ["Conductor-Task", task.id], ["Conductor-Worker", String(worker)]]))
+            Placement(cwd: task.cwd, commit: record.commitRequest(for: task, worker: worker))
         }
         return options
     }

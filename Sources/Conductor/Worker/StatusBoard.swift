@@ -39,6 +39,4 @@ final class StatusBoard: Sendable {
             try slot.write(status)
         }
     }
-
-    var seq: Int { current.withLock { $0.seq } }
 }

@@ -43,8 +43,8 @@ struct TaskRun {
         }
         outcome.exitCode = exit.status
         outcome.signal = exit.signal
-        let stdout = (try? Self.readHead(stem + ".stdout", limit: assignment.prompt != nil ? 16 << 20 : configuration.outputLimit)) ?? Data()
-        outcome.stderr = Self.text(try? Self.readTail(stem + ".stderr", limit: configuration.outputLimit))
+        let stdout = RawFile.head(stem + ".stdout", limit: assignment.prompt != nil ? 16 << 20 : configuration.outputLimit) ?? Data()
+        outcome.stderr = Self.text(RawFile.tail(stem + ".stderr", limit: configuration.outputLimit))
         var agentFailed = false
         if assignment.prompt != nil, configuration.agent.speaksClaudeJSON, let parsed = Agent.parseClaudeOutput(stdout) {
             outcome.output = String(parsed.text.prefix(configuration.outputLimit))
@@ -140,13 +140,5 @@ struct TaskRun {
     static func text<Bytes: Collection<UInt8>>(_ data: Bytes?) -> String {
         guard let data else { return "" }
         return String(decoding: data, as: UTF8.self)
-    }
-
-    private static func readHead(_ path: String, limit: Int) throws -> Data {
-        RawFile.head(path, limit: limit) ?? Data()
-    }
-
-    private static func readTail(_ path: String, limit: Int) throws -> Data {
-        RawFile.tail(path, limit: limit) ?? Data()
     }
 }
