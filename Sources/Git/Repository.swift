@@ -23,20 +23,26 @@ public final class Repository {
 
     /// Opens the repository that contains `path`, searching parent directories as git does.
     ///
-    /// - Throws: `GitError` when `path` does not exist, is not inside a repository, or is a bare
-    ///   repository (conductor needs a working directory to make worktrees from).
-    public static func open(at path: String) throws -> Repository {
+    /// - Parameter searchParents: false to open `path` itself only: a worktree whose `.git` is
+    ///   gone or broken then fails to open instead of opening whatever repository encloses it.
+    /// - Throws: `GitError` when `path` does not exist, is not inside a repository (or, without
+    ///   the search, is not the top of one), or is a bare repository (conductor needs a working
+    ///   directory to make worktrees from).
+    public static func open(at path: String, searchParents: Bool = true) throws -> Repository {
         Libgit2.ensureInitialized()
         guard FileManager.default.fileExists(atPath: path) else {
             throw GitError.conductor("open repository", "'\(path)' does not exist")
         }
         var handle: OpaquePointer?
+        let flags = searchParents ? 0 : GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue
         do {
-            try check("git_repository_open_ext") { git_repository_open_ext(&handle, path, 0, nil) }
+            try check("git_repository_open_ext") { git_repository_open_ext(&handle, path, flags, nil) }
         } catch let error as GitError where error.isNotFound {
             throw GitError.conductor(
                 "open repository",
-                "'\(path)' is not inside a git repository; run `git init` there or give the path of a repository")
+                searchParents
+                    ? "'\(path)' is not inside a git repository; run `git init` there or give the path of a repository"
+                    : "'\(path)' is not the top of a git working directory (its .git is missing or broken)")
         }
         let repository = Repository(pointer: handle!)
         if repository.isBare {
