@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite(.serialized) struct BatchProcessTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct BatchProcessTests {
     /// Every commit on the batch's branches of `repository`, as (branch, task id) pairs.
     private func taskCommits(_ fixture: BatchFixture, _ repository: String, batch: String) throws -> [(branch: String, task: String)] {
         let branches = try fixture.git(repository, ["for-each-ref", "--format=%(refname:short)", "refs/heads/conductor/\(batch)/"])
@@ -219,7 +219,7 @@ import TestSupport
     }
 }
 
-@Suite struct BatchWorktreeSetupTests {
+@Suite(.timeLimit(.minutes(3))) struct BatchWorktreeSetupTests {
     @Test func worktreeIncludeFilesAreCopiedAndSetupRunsOncePerWorktree() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")

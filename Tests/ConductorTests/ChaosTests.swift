@@ -5,7 +5,7 @@ import TestSupport
 
 /// The chaos suite (`make chaos`): real workers killed with SIGKILL while they work. Every task
 /// must end with exactly one final record, and nothing may run twice without a recorded retry.
-@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["CONDUCTOR_CHAOS"] == "1"))
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["CONDUCTOR_CHAOS"] == "1"), .timeLimit(.minutes(10)))
 struct ChaosTests {
     @Test func aThousandTasksWhileWorkersAreKilledAndRestarted() throws {
         let fixture = try QueueFixture()

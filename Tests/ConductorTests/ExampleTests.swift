@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// The seed's README examples, as Swift programs over the library, run for real.
-@Suite struct ExampleTests {
+@Suite(.timeLimit(.minutes(3))) struct ExampleTests {
     @Test func theParallelReviewExampleRunsThreeAgentsAndStopsThem() throws {
         let scratch = TemporaryDirectory()
         let repository = scratch.appending("repo")

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// `launch`, `submit`, `stop` with a real tmux server of the test's own (TMUX_TMPDIR).
-@Suite(.serialized) struct LaunchTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct LaunchTests {
     private func tmuxEnvironment(_ fixture: BatchFixture) -> [String: String] {
         fixture.environment.merging(["TMUX_TMPDIR": fixture.directory.path, "TMUX": ""]) { $1 }
     }

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite(.serialized) struct OrchestratorProcessTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct OrchestratorProcessTests {
     @Test(arguments: [DirectoryWatcher.Mode.inotify, .polling(interval: 0.02)])
     func twoHundredTasksOnFourWorkersAreEachCollectedExactlyOnce(mode: DirectoryWatcher.Mode) throws {
         let fixture = try QueueFixture(watch: mode)

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite struct SecurityTests {
+@Suite(.timeLimit(.minutes(2))) struct SecurityTests {
     @Test func batchAndQueueDirectoriesArePrivate() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
@@ -52,7 +52,7 @@ import TestSupport
     }
 }
 
-@Suite struct DirtyCheckoutTests {
+@Suite(.timeLimit(.minutes(2))) struct DirtyCheckoutTests {
     @Test func aDirtyMainCheckoutIsLeftAloneAndNotCopiedIntoWorktrees() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")

@@ -2,7 +2,7 @@ import Conductor
 import Foundation
 import Testing
 
-@Suite struct TasksFileTests {
+@Suite(.timeLimit(.minutes(2))) struct TasksFileTests {
     private func problems(_ json: String) -> [String] {
         do {
             _ = try TasksFile.parse(Data(json.utf8), path: "tasks.json")

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite(.serialized) struct WorkerProcessTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct WorkerProcessTests {
     @Test func aSecondWorkerOnALiveSlotIsRefusedNamingThePid() throws {
         let fixture = try QueueFixture()
         let first = try fixture.startWorker(0)

@@ -3,7 +3,7 @@ import Queue
 import Testing
 import TestSupport
 
-@Suite struct AtomicFileTests {
+@Suite(.timeLimit(.minutes(2))) struct AtomicFileTests {
     @Test func roundTripsJSONWithPrivateMode() throws {
         let directory = TemporaryDirectory()
         let path = directory.appending("status.json")
@@ -60,12 +60,19 @@ import TestSupport
         #expect(error?.description.contains("\"seq\"") == true)
     }
 
-    @Test func aFullDiskIsReportedAndLeavesNoTemporaryFile() throws {
+    @Test(.enabled(if: FullDisk.isAvailable, "mounting a full tmpfs needs root"))
+    func aFullDiskIsReportedAndLeavesNoTemporaryFile() throws {
         let directory = TemporaryDirectory()
-        // /dev/full answers every write with ENOSPC; a directory we cannot write to stands in for the rest.
-        #expect(throws: QueueError.self) { try AtomicFile.write(Data("x".utf8), to: "/dev/full/nested") }
-        let error = QueueError.io("write x", ENOSPC)
-        #expect(error.description.contains("the disk is full"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+        let disk = try FullDisk(at: directory.appending("full"))
+        defer { disk.unmount() }
+        let before = try FileManager.default.contentsOfDirectory(atPath: disk.path)
+        let error = #expect(throws: QueueError.self) { try AtomicFile.write(Data(repeating: 0x78, count: 256 << 10), to: disk.path + "/result.json") }
+        guard case .io(_, let code)? = error else {
+            Issue.record("expected an I/O error, got \(String(describing: error))")
+            return
+        }
+        #expect(code == ENOSPC, "errno \(code)")
+        #expect(error?.description.contains("the disk is full") == true, "\(String(describing: error))")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path) == before, "no temporary file is left behind")
     }
 }

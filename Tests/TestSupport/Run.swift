@@ -21,17 +21,32 @@ public struct RunFailure: Error, CustomStringConvertible {
     }
 }
 
+/// A command that did not finish before its deadline; it was ended (SIGTERM, then SIGKILL).
+public struct RunTimeout: Error, CustomStringConvertible {
+    public let command: [String]
+    public let seconds: TimeInterval
+    public let stdout: String
+    public let stderr: String
+
+    public var description: String {
+        "\(command.joined(separator: " ")) did not finish within \(Int(seconds)) s and was killed\nstdout: \(stdout.suffix(2000))\nstderr: \(stderr.suffix(2000))"
+    }
+}
+
 /// Runs a program to completion and captures its output.
 ///
 /// Output goes through temporary files rather than pipes: Foundation's pipe reads crash on EINTR.
+/// Every run has a deadline, so a hang fails the test that caused it instead of the whole suite.
 ///
 /// - Parameters:
 ///   - arguments: the program (looked up in PATH) and its arguments.
 ///   - directory: the working directory.
 ///   - environment: variables added to (or replacing) this process's environment.
 ///   - input: text written to the program's standard input.
+///   - timeout: seconds the program gets; then it is ended and `RunTimeout` is thrown.
 @discardableResult
-public func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], input: String? = nil) throws -> RunResult {
+public func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], input: String? = nil,
+                timeout: TimeInterval = 300) throws -> RunResult {
     let scratch = TemporaryDirectory("conductor-run")
     let files = ["in", "out", "err"].map(scratch.appending)
     try Data((input ?? "").utf8).write(to: URL(fileURLWithPath: files[0]))
@@ -45,10 +60,19 @@ public func run(_ arguments: [String], in directory: String? = nil, environment:
     process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: files[0]))
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: files[1]))
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: files[2]))
+    let exited = DispatchSemaphore(value: 0)
+    process.terminationHandler = { _ in exited.signal() }
     try process.run()
+    let output = { (try? String(contentsOfFile: files[1], encoding: .utf8)) ?? "" }
+    let errors = { (try? String(contentsOfFile: files[2], encoding: .utf8)) ?? "" }
+    if exited.wait(timeout: .now() + timeout) == .timedOut {
+        kill(process.processIdentifier, SIGTERM)
+        if exited.wait(timeout: .now() + 5) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            exited.wait()
+        }
+        throw RunTimeout(command: arguments, seconds: timeout, stdout: output(), stderr: errors())
+    }
     process.waitUntilExit()
-    return RunResult(
-        status: process.terminationStatus,
-        stdout: try String(contentsOfFile: files[1], encoding: .utf8),
-        stderr: try String(contentsOfFile: files[2], encoding: .utf8))
+    return RunResult(status: process.terminationStatus, stdout: output(), stderr: errors())
 }
