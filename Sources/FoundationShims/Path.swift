@@ -30,6 +30,14 @@ public enum Path {
         return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
     }
 
+    /// `path` with every symlink, `.` and `..` resolved (`realpath`), or `path` itself when it
+    /// does not exist: two spellings of one directory compare equal.
+    public static func real(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// The user's home directory: `$HOME`, else the password database's.
     public static func home(environment: [String: String]) -> String {
         if let home = environment["HOME"], !home.isEmpty { return home }

@@ -103,20 +103,33 @@ public enum AtomicFile {
     }
 }
 
-/// The JSON conventions of queue files: sorted keys, ISO 8601 dates.
+/// The JSON conventions of queue files: sorted keys, ISO 8601 dates in UTC with milliseconds
+/// (`2026-11-25T10:15:02.123Z`), so that two things made in one second still have an order.
+/// Dates without fractional seconds, as earlier versions wrote them, read as well.
 public enum QueueJSON {
     public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(withMilliseconds))
+        }
         return encoder
     }()
 
     public static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            if let date = (try? withMilliseconds.parse(text)) ?? (try? wholeSeconds.parse(text)) { return date }
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an ISO 8601 date")
+        }
         return decoder
     }()
+
+    private static let withMilliseconds = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    private static let wholeSeconds = Date.ISO8601FormatStyle()
 
     /// A one-line account of a decoding error: which field, what was wrong.
     public static func describe(_ error: Error) -> String {

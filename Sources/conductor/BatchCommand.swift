@@ -50,7 +50,7 @@ struct BatchCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(help: "The batch name (default: the UTC time, e.g. 20261125-101502).")
+    @Option(name: [.short, .long], help: "The batch name (default: the UTC time, e.g. 20261125-101502); with --resume, the batch to continue.")
     var name: String?
 
     @Option(help: "The base branch (default: the file's \"base\", else the branch HEAD points to).")
@@ -63,7 +63,7 @@ struct BatchCommand: ParsableCommand {
     @Flag(help: "Print {\"batch\", \"results\", \"report\"} as JSON on stdout.")
     var json = false
 
-    @Flag(help: "Continue the batch named by --name (or the newest): run only the tasks that did not succeed.")
+    @Flag(help: "Continue the batch named by -n (or this repository's only batch): run only the tasks that did not succeed.")
     var resume = false
 
     func validate() throws {
@@ -117,7 +117,7 @@ struct BatchCommand: ParsableCommand {
     }
 
     private func resumePlan(_ store: BatchStore) throws -> BatchPlan {
-        let record = try store.load(name)
+        let record = try store.choose(name, for: .change)
         return try BatchPlan.resuming(record, checking: tasksFile == "-" ? nil : tasksFile)
     }
 }

@@ -31,16 +31,13 @@ struct MergeCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The batch (default: the newest).")
-    var name: String?
-
-    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var selection: BatchSelection
 
     @Flag(help: "Print one outcome per repository as JSON: the branch, its tip, the workers merged and those left out.")
     var json = false
 
     func run() throws {
-        let batch = try storeOptions.store.load(name)
+        let batch = try selection.record(for: .change)
         let report = try MergeReport.build(for: batch, results: try MergeReport.readResults(batch.resultsFile))
         let outcomes = try IntegrationMerge.run(for: batch, report: report)
         if json {

@@ -27,13 +27,10 @@ struct PruneCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The batch (default: the newest).")
-    var name: String?
+    @OptionGroup var selection: BatchSelection
 
     @Flag(help: "Prune every batch in the directory.")
     var all = false
-
-    @OptionGroup var storeOptions: StoreOptions
 
     @Flag(name: .customLong("dry-run"), help: "Print what would happen; change nothing.")
     var dryRun = false
@@ -45,12 +42,12 @@ struct PruneCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if all && name != nil { throw ValidationError("give a batch name or --all, not both") }
+        if all && selection.givenName != nil { throw ValidationError("give a batch name or --all, not both") }
     }
 
     func run() throws {
-        let store = storeOptions.store
-        let records = all ? try store.batchNames().map { try store.load($0) } : [try store.load(name)]
+        let store = selection.storeOptions.store
+        let records = all ? try store.batchNames().map { try store.load($0) } : [try selection.record(for: .change)]
         var report: [String: [PruneAction]] = [:]
         var keptAnything = false
         for record in records {

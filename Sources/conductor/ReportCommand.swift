@@ -30,16 +30,13 @@ struct ReportCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The batch (default: the newest).")
-    var name: String?
-
-    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var selection: BatchSelection
 
     @Flag(help: "Print the report as JSON instead of Markdown.")
     var json = false
 
     func run() throws {
-        let batch = try storeOptions.store.load(name)
+        let batch = try selection.record(for: .inspect)
         let report = try BatchReporting.writeReport(for: batch, results: try MergeReport.readResults(batch.resultsFile))
         if json {
             try printJSON(report)

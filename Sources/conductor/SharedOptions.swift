@@ -63,10 +63,35 @@ struct RunOptions: ParsableArguments {
 /// `-d/--dir`: where batches and sessions live.
 struct StoreOptions: ParsableArguments {
     @Option(name: [.short, .customLong("dir")], help: ArgumentHelp(
-        "Where batches and sessions live (default: ~/conductor-work).", valueName: "dir"))
+        "Where batches and sessions live (default: $CONDUCTOR_DIR, else ~/conductor-work).", valueName: "dir"))
     var directory: String?
 
     var store: BatchStore { BatchStore.resolve(directory) }
+}
+
+/// `[NAME]`, `-n/--name NAME` and `-d/--dir DIR`: the batch or session a command acts on.
+struct BatchSelection: ParsableArguments {
+    @Argument(help: ArgumentHelp("The batch or session (default: the newest for this repository).", valueName: "name"))
+    var positionalName: String?
+
+    @Option(name: [.short, .long], help: "The batch or session (the same as the NAME argument).")
+    var name: String?
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    func validate() throws {
+        if let name, let positionalName, name != positionalName {
+            throw ValidationError("two names given ('\(positionalName)' and -n '\(name)'); give one")
+        }
+    }
+
+    /// The name given either way, if any.
+    var givenName: String? { name ?? positionalName }
+
+    /// The batch named, or the one this repository's newest batch when none is (see `BatchStore.choose`).
+    func record(for intent: BatchStore.Intent) throws -> BatchRecord {
+        try storeOptions.store.choose(givenName, for: intent)
+    }
 }
 
 /// How prompts reach an agent.

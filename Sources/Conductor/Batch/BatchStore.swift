@@ -4,6 +4,7 @@ import FoundationShims
 #if canImport(Glibc)
 import Glibc
 #endif
+import Git
 import Queue
 
 /// The directory that holds batches (`-d/--dir`, default `~/conductor-work`).
@@ -14,29 +15,71 @@ public struct BatchStore: Sendable {
         self.path = URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
-    /// `explicit`, else `~/conductor-work`.
+    /// `explicit` (`-d`), else `$CONDUCTOR_DIR`, else `~/conductor-work`.
     public static func resolve(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> BatchStore {
         if let explicit, !explicit.isEmpty { return BatchStore(path: explicit) }
+        if let variable = environment["CONDUCTOR_DIR"], !variable.isEmpty { return BatchStore(path: variable) }
         return BatchStore(path: "\(Path.home(environment: environment))/conductor-work")
     }
 
-    /// The names of the batches in the store, oldest first (names sort by creation time).
+    /// The names of the batches and sessions in the store, in name order.
     public func batchNames() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         return names.filter { FileManager.default.fileExists(atPath: "\(path)/\($0)/\(BatchRecord.fileName)") }.sorted()
     }
 
-    /// The batch called `name`, or the newest one when `name` is nil.
+    /// Every batch and session whose `batch.json` reads, newest first (by when it was made).
+    public func records() -> [BatchRecord] {
+        batchNames().compactMap { try? AtomicFile.readJSON(BatchRecord.self, from: "\(path)/\($0)/\(BatchRecord.fileName)") }
+            .sorted { ($0.createdAt, $0.name) > ($1.createdAt, $1.name) }
+    }
+
+    /// The batch called `name`.
     ///
     /// - Throws: `BatchError.notFound` naming the batches that exist.
-    public func load(_ name: String?) throws -> BatchRecord {
-        let names = batchNames()
-        guard let chosen = name ?? names.last else { throw BatchError.noBatches(path) }
-        let file = "\(path)/\(chosen)/\(BatchRecord.fileName)"
-        guard let record = try AtomicFile.readJSON(BatchRecord.self, from: file) else {
-            throw BatchError.notFound(name: chosen, store: path, known: names)
+    public func load(_ name: String) throws -> BatchRecord {
+        guard let record = try AtomicFile.readJSON(BatchRecord.self, from: "\(path)/\(name)/\(BatchRecord.fileName)") else {
+            throw BatchError.notFound(name: name, store: path, known: batchNames())
         }
         return record
+    }
+
+    /// What a command means to do with the batch it is given or has to pick.
+    public enum Intent: Sendable {
+        /// Only looks (`report`): without a name, the newest batch of the current repository.
+        case inspect
+        /// Changes or deletes something (`merge`, `prune`, `--resume`): without a name, only a
+        /// batch that is the one candidate for the current repository.
+        case change
+    }
+
+    /// The batch `name`, or without a name the one a command run in `directory` means.
+    ///
+    /// Without a name the candidates are the batches that work on the repository containing
+    /// `directory` (every batch when `directory` is in none): a command never picks a batch of
+    /// another repository. To inspect, the newest candidate is taken; to change, the candidate
+    /// must be the only one, else the candidates are listed and a name is asked for.
+    ///
+    /// - Throws: `BatchError.noBatches`, `.notFound`, `.noneForRepository` or `.ambiguous`.
+    public func choose(_ name: String?, in directory: String = FileManager.default.currentDirectoryPath,
+                       for intent: Intent) throws -> BatchRecord {
+        if let name { return try load(name) }
+        let all = records()
+        guard !all.isEmpty else { throw BatchError.noBatches(path) }
+        let repository = Self.repositoryRoot(containing: directory)
+        let candidates = repository.map { root in all.filter { $0.repos.contains { Path.real($0.path) == root } } } ?? all
+        guard let newest = candidates.first else {
+            throw BatchError.noneForRepository(repository ?? directory, store: path, others: all.map(\.name))
+        }
+        if intent == .change && candidates.count > 1 {
+            throw BatchError.ambiguous(store: path, repository: repository, candidates: candidates.map(\.name))
+        }
+        return newest
+    }
+
+    /// The real path of the working directory of the repository containing `directory`, if any.
+    private static func repositoryRoot(containing directory: String) -> String? {
+        (try? Repository.open(at: directory)).map { Path.real($0.workingDirectory) }
     }
 
     /// Saves `batch.json` atomically.
@@ -66,6 +109,8 @@ public struct BatchStore: Sendable {
 public enum BatchError: Error, CustomStringConvertible {
     case noBatches(String)
     case notFound(name: String, store: String, known: [String])
+    case noneForRepository(String, store: String, others: [String])
+    case ambiguous(store: String, repository: String?, candidates: [String])
     case invalidName(String)
     case exists(String)
     case running(name: String, pid: Int32)
@@ -77,6 +122,12 @@ public enum BatchError: Error, CustomStringConvertible {
             return "there are no batches in \(store); run one with conductor batch TASKS_FILE (or pass -d DIR)"
         case .notFound(let name, let store, let known):
             return "no batch '\(name)' in \(store)" + (known.isEmpty ? "" : " (batches: \(known.suffix(10).joined(separator: ", ")))")
+        case .noneForRepository(let repository, let store, let others):
+            return "no batch in \(store) works on \(repository); name one (batches: \(others.prefix(10).joined(separator: ", ")))"
+        case .ambiguous(let store, let repository, let candidates):
+            let scope = repository.map { " for \($0)" } ?? ""
+            return "\(candidates.count) batches in \(store)\(scope), newest first: \(candidates.prefix(10).joined(separator: ", ")); "
+                + "name the one you mean (conductor list shows them all)"
         case .invalidName(let name):
             return "'\(name)' cannot be a batch name: use letters, digits, '.', '_' and '-' (it becomes part of branch names)"
         case .exists(let path):
