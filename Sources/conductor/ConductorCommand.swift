@@ -23,7 +23,7 @@ struct ConductorCommand: ParsableCommand {
         """,
         version: Conductor.version,
         subcommands: [
-            BatchCommand.self, ReportCommand.self, MergeCommand.self, PruneCommand.self,
+            BatchCommand.self, ListCommand.self, ReportCommand.self, MergeCommand.self, PruneCommand.self,
             LaunchCommand.self, SubmitCommand.self, StopCommand.self,
             WorkerCommand.self, OrchestratorCommand.self, StatusCommand.self, ResetCommand.self,
         ]
@@ -42,8 +42,38 @@ struct ConductorCommand: ParsableCommand {
                 Glibc.exit(0)
             }
             let isUsage = code == .validationFailure || error is ValidationError
-            printError("conductor: \(isUsage ? fullMessage(for: error) : Failure.message(for: error))")
+            var message = isUsage ? fullMessage(for: error) : Failure.message(for: error)
+            if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+            if isUsage, let suggestion = suggestion(for: Array(CommandLine.arguments.dropFirst())) { message += "\n" + suggestion }
+            if CommandLine.arguments.contains("--json") {
+                try? printJSON(["error": message.split(separator: "\n").first.map(String.init) ?? message])
+            }
+            printError("conductor: \(message)")
             Glibc.exit(isUsage ? Failure.badInput.rawValue : Failure.code(for: error).rawValue)
         }
+    }
+
+    /// "did you mean …" for a mistyped subcommand: the closest name within two edits, or the only one it starts.
+    private static func suggestion(for arguments: [String]) -> String? {
+        guard let word = arguments.first, !word.hasPrefix("-") else { return nil }
+        let names = configuration.subcommands.map { $0.configuration.commandName ?? "" }
+        guard !names.contains(word) else { return nil }
+        let scored = names.map { (name: $0, distance: editDistance(word, $0)) }.sorted { $0.distance < $1.distance }
+        let prefixed = names.filter { $0.hasPrefix(word) }
+        guard let best = scored.first.flatMap({ $0.distance <= 2 ? $0.name : nil }) ?? (prefixed.count == 1 ? prefixed[0] : nil) else { return nil }
+        return "did you mean 'conductor \(best)'? (conductor --help lists the commands)"
+    }
+
+    private static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return a.isEmpty ? b.count : previous[b.count]
     }
 }

@@ -17,7 +17,7 @@ enum Failure {
     /// The exit code for an error that ends a command.
     static func code(for error: Error) -> ExitCode {
         switch error {
-        case is TasksFileError, is AgentError, is ValidationError: badInput
+        case is TasksFileError, is AgentError, is ValidationError, is InputError: badInput
         case let error as BatchError:
             switch error {
             case .running: environment
@@ -34,6 +34,12 @@ enum Failure {
         default: "\(error)"
         }
     }
+}
+
+/// Bad input that is not a usage mistake: one line, exit 2, no usage text.
+struct InputError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Writes a line to standard error.

@@ -44,6 +44,9 @@ struct LaunchCommand: ParsableCommand {
 
     @OptionGroup var agentOptions: AgentOptions
 
+    @Flag(help: "Print {\"name\", \"directory\", \"queue\", \"workers\", \"worktrees\"} as JSON (and do not attach).")
+    var json = false
+
     func validate() throws {
         guard (1...32).contains(workers) else { throw ValidationError("--workers must be 1 to 32, got \(workers)") }
     }
@@ -59,6 +62,10 @@ struct LaunchCommand: ParsableCommand {
         options.agentArguments = agentOptions.workerArguments()
         let tmux = try Tmux()
         let record = try SessionLauncher(options: options, tmux: tmux).launch()
+        if json {
+            return try printJSON(LaunchJSON(name: name, directory: record.directory, queue: record.queue.path, workers: workers,
+                                            worktrees: record.worktrees ? (0..<workers).map { record.worktreePath(record.repos[0], worker: $0) } : []))
+        }
         print("launched tmux session '\(name)': \(workers) worker(s), queue \(record.queue.path)")
         if worktrees { print("worktrees: \(record.repos[0].name)/w0…w\(workers - 1) in \(record.directory), branches conductor/\(name)/w<n>") }
         print("stop it with: conductor stop -n \(name)")
@@ -75,4 +82,14 @@ struct LaunchCommand: ParsableCommand {
             throw SessionError.tmuxFailed("attach-session", String(cString: strerror(errno)))
         }
     }
+}
+
+/// What `conductor launch --json` prints.
+struct LaunchJSON: Encodable {
+    let name: String
+    let directory: String
+    let queue: String
+    let workers: Int
+    /// The workers' worktrees, by worker number (empty without --worktrees).
+    let worktrees: [String]
 }

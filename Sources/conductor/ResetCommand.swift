@@ -14,14 +14,24 @@ struct ResetCommand: ParsableCommand {
         discussion: "Refuses while an orchestrator is running on the queue, unless --force."
     )
 
-    @OptionGroup var queueOptions: QueueOptions
+    @OptionGroup var target: QueueTargetOptions
 
     @Flag(help: "Reset even while an orchestrator is running.")
     var force = false
 
+    @Flag(help: "Print {\"queue\", \"stopped\"} as JSON.")
+    var json = false
+
     func run() throws {
-        let root = queueOptions.root
+        let root = try target.root()
         let stopped = try QueueReset.reset(root, force: force) { printError($0) }
+        if json { return try printJSON(ResetJSON(queue: root.path, stopped: stopped)) }
         print("reset \(root.path): stopped \(stopped.count) worker(s), cleared the slots")
     }
+}
+
+/// What `conductor reset --json` prints: the queue and the pids of the workers stopped.
+struct ResetJSON: Encodable {
+    let queue: String
+    let stopped: [Int32]
 }

@@ -16,6 +16,26 @@ struct QueueOptions: ParsableArguments {
     var root: QueueRoot { QueueRoot.resolve(queue) }
 }
 
+/// `-n NAME` (found in `-d DIR`) for a batch's or session's queue, or `--queue DIR` for a bare queue.
+struct QueueTargetOptions: ParsableArguments {
+    @Option(name: [.short, .long], help: "The batch or session whose queue to use (found in -d DIR).")
+    var name: String?
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @OptionGroup var queueOptions: QueueOptions
+
+    func validate() throws {
+        if name != nil && queueOptions.queue != nil { throw ValidationError("give -n NAME or --queue DIR, not both") }
+    }
+
+    /// The named batch's or session's queue, else `--queue`, else `$CONDUCTOR_HOME`, else the default queue.
+    func root() throws -> QueueRoot {
+        guard let name else { return queueOptions.root }
+        return try storeOptions.store.load(name).queue
+    }
+}
+
 /// How a run schedules and retries its tasks (`batch` and `orchestrator`).
 struct RunOptions: ParsableArguments {
     @Flag(help: "Run the tasks in order, one at a time (in a batch: in one worktree, each seeing the last one's work).")

@@ -13,11 +13,13 @@ struct StatusCommand: ParsableCommand {
         abstract: "Show each worker: state, task, pid and whether it lives, time in state, last result.",
         discussion: """
         The same facts are on disk: cat <queue>/workers/0/status.json | jq .
-        Example: conductor status --watch
+        Examples:
+          conductor status -n review          # a session's or batch's workers, from any terminal
+          conductor status --watch            # redraws on a terminal; one snapshot a second into a pipe
         """
     )
 
-    @OptionGroup var queueOptions: QueueOptions
+    @OptionGroup var target: QueueTargetOptions
 
     @Flag(help: "Print the snapshot as JSON.")
     var json = false
@@ -26,19 +28,23 @@ struct StatusCommand: ParsableCommand {
     var watch = false
 
     func run() throws {
-        let root = queueOptions.root
+        let root = try target.root()
         guard FileManager.default.fileExists(atPath: root.path) else {
-            throw ValidationError("there is no queue at \(root.path); start a worker first (conductor worker 0 DIR) or pass --queue")
+            throw InputError("there is no queue at \(root.path); name a batch or session (-n NAME), pass --queue DIR, or start a worker (conductor worker 0 DIR)")
         }
+        let redraw = watch && !json && isatty(STDOUT_FILENO) == 1
         repeat {
             let snapshot = QueueSnapshot.read(root)
             if json {
                 try printJSON(snapshot)
             } else {
-                if watch { print("\u{1B}[H\u{1B}[2J", terminator: "") }
+                if redraw { print("\u{1B}[H\u{1B}[2J", terminator: "") }
                 print(Self.render(snapshot))
             }
-            if watch { sleep(1) }
+            if watch {
+                fflush(nil)
+                sleep(1)
+            }
         } while watch
     }
 

@@ -11,7 +11,16 @@ struct StopCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stop",
         abstract: "Stop a launched session: its workers (running tasks recorded cancelled), then its tmux session.",
-        discussion: "Worktrees and branches stay: see them with `conductor report NAME`, remove them with `conductor prune NAME`."
+        discussion: """
+        Only sessions `conductor launch` made are stopped: launch marks its tmux sessions with the \
+        directory of their record, so -d is needed only when the tmux session is already gone. \
+        Worktrees and branches stay: see them with `conductor report NAME`, remove them with \
+        `conductor prune NAME`, or launch the session again with `conductor launch -n NAME`.
+
+        Examples:
+          conductor stop                  # the session called conductor
+          conductor stop -n review
+        """
     )
 
     @Option(name: [.short, .long], help: "The session name.")
@@ -19,8 +28,13 @@ struct StopCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
+    @Flag(help: "Print {\"name\", \"directory\", \"workers\", \"endedTmuxSession\"} as JSON.")
+    var json = false
+
     func run() throws {
-        let stopped = try SessionStopper.stop(name: name, store: storeOptions.store, tmux: try Tmux()) { printError($0) }
-        print("stopped session '\(name)' (\(stopped.count) worker(s)); worktrees and branches stay for conductor report \(name) and conductor prune \(name)")
+        let outcome = try SessionStopper.stop(name: name, store: storeOptions.store, tmux: try Tmux()) { printError($0) }
+        if json { return try printJSON(outcome) }
+        let what = outcome.endedTmuxSession ? "stopped session '\(name)'" : "session '\(name)' had no tmux session; stopped its left-over workers"
+        print("\(what) (\(outcome.workers.count) worker(s)); worktrees and branches stay for conductor report \(name) and conductor prune \(name)")
     }
 }

@@ -13,7 +13,8 @@ struct SubmitCommand: ParsableCommand {
         abstract: "Hand tasks to running workers (a launched session's, or any on the queue).",
         discussion: """
         This is the command a person, or Claude Code in a session's orchestrator pane, runs. The queue \
-        is --queue, else $CONDUCTOR_HOME (set in the orchestrator pane of `conductor launch`). In a \
+        is the named session's or batch's (-n NAME, -d DIR), else --queue, else $CONDUCTOR_HOME (set in \
+        the orchestrator pane of `conductor launch`). In a \
         session launched with --worktrees each task's changes are committed to its worker's branch.
 
         Without --wait the tasks are dispatched in the background and their results written to \
@@ -24,6 +25,7 @@ struct SubmitCommand: ParsableCommand {
           conductor submit --wait --prompt 'Add input validation to src/api.py'
           conductor submit --wait --json --command 'swift test'
           conductor submit tasks.json
+          conductor submit -n review --wait --prompt 'Fix the flaky test'   # from any terminal
         """
     )
 
@@ -39,12 +41,12 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "The task id for --prompt or --command (default: s<milliseconds>).")
     var id: String?
 
-    @OptionGroup var queueOptions: QueueOptions
+    @OptionGroup var target: QueueTargetOptions
 
     @Flag(help: "Wait for the results and print them.")
     var wait = false
 
-    @Flag(help: "With --wait, print {\"results\": [...], \"summary\": {...}}.")
+    @Flag(help: "With --wait, print {\"results\": [...], \"summary\": {...}}; without, {\"submission\", \"results\", \"tasks\"}.")
     var json = false
 
     @Flag(help: "Run the tasks in order, one at a time.")
@@ -60,7 +62,7 @@ struct SubmitCommand: ParsableCommand {
     }
 
     func run() throws {
-        let queue = queueOptions.root
+        let queue = try target.root()
         let tasks = try readTasks()
         let workers = Submission.workerCount(queue)
         guard workers > 0, QueueSnapshot.read(queue).workers.contains(where: \.alive) else {
@@ -102,6 +104,17 @@ struct SubmitCommand: ParsableCommand {
         _ = try ChildProcess(arguments: arguments, directory: FileManager.default.currentDirectoryPath,
                              environment: ProcessInfo.processInfo.environment,
                              stdoutPath: stem + ".json", stderrPath: stem + ".log")
+        if json {
+            return try printJSON(SubmissionJSON(submission: Path.name(stem), results: stem + ".json", tasks: tasks.map(\.id)))
+        }
         print("submitted \(tasks.count) task(s) (\(tasks.map(\.id).joined(separator: ", "))); results will be in \(stem).json")
     }
+}
+
+/// What `conductor submit --json` prints without --wait: the submission id, the file its
+/// results will be written to (`<queue>/submissions/<id>.json`), and the task ids.
+struct SubmissionJSON: Encodable {
+    let submission: String
+    let results: String
+    let tasks: [String]
 }

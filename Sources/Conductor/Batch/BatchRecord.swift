@@ -24,6 +24,11 @@ public struct BatchRecord: Codable, Sendable, Equatable {
     public var agentArguments: [String]
     /// Run once in each new worktree before its first task.
     public var setup: String?
+    /// True for a session `conductor launch` made (absent in a batch's record).
+    public var session: Bool?
+
+    /// True when `conductor launch` made this record.
+    public var isSession: Bool { session == true }
 
     public init(name: String, createdAt: Date, directory: String, tasksFile: String, workers: Int, worktrees: Bool,
                 sequential: Bool, repos: [BatchRepository], agentArguments: [String], setup: String?) {

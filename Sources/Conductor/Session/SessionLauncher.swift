@@ -38,40 +38,72 @@ public struct SessionLauncher {
         self.tmux = tmux
     }
 
-    /// Creates the session record, the worktrees (in parallel) and the tmux session.
+    /// Creates the session record, the worktrees (in parallel) and the tmux session. A stopped
+    /// session of the same name is launched again on its own record, worktrees and branches.
     ///
-    /// - Throws: `SessionError.exists` when the tmux session exists, `BatchError` for a bad name
-    ///   or an existing session directory, `GitError` for a repository that cannot be used.
+    /// - Throws: `SessionError.exists` when the tmux session exists, `SessionError.stillRunning`
+    ///   when a stopped session's workers still live, `BatchError` for a bad name or a batch of
+    ///   that name, `GitError` for a repository that cannot be used.
     @discardableResult
     public func launch() throws -> BatchRecord {
         let name = options.name
         guard TaskSpec.isUsableID(name), Repository.isValidBranchName("conductor/\(name)/w0") else { throw BatchError.invalidName(name) }
         if tmux.hasSession(name) { throw SessionError.exists(name) }
+        let directory = "\(options.store.path)/\(name)"
+        let record = FileManager.default.fileExists(atPath: directory) ? try relaunchedRecord(directory) : try newRecord(directory)
+        let repo = record.repos[0]
+        var workerDirectories = Array(repeating: repo.path, count: options.workers)
+        if record.worktrees {
+            let repository = try Repository.open(at: repo.path)
+            var specs: [WorktreeSpec] = []
+            for worker in 0..<options.workers {
+                let path = record.worktreePath(repo, worker: worker)
+                workerDirectories[worker] = path
+                if let existing = try repository.worktree(named: record.worktreeName(worker: worker)), existing.isValid {
+                    guard Path.real(existing.path) == Path.real(path) else {
+                        throw SessionError.worktreeMoved(name: record.worktreeName(worker: worker), path: existing.path, expected: path)
+                    }
+                    continue
+                }
+                let branch = record.branch(worker: worker)
+                specs.append(WorktreeSpec(name: record.worktreeName(worker: worker), path: path, branch: branch,
+                                          startPoint: try repository.branchTip(branch) == nil ? try ObjectID(hex: repo.baseCommit) : nil))
+            }
+            for result in try Repository.addWorktrees(specs, repositoryAt: repo.path) { _ = try result.get() }
+        }
+        try startSession(record, repo: repo, workerDirectories: workerDirectories)
+        return record
+    }
+
+    /// The record of a new session in `directory`, saved, with its queue.
+    private func newRecord(_ directory: String) throws -> BatchRecord {
         let repository = try Repository.open(at: options.repository)
         let base = try repository.resolveBase(nil)
-        let directory = "\(options.store.path)/\(name)"
-        if FileManager.default.fileExists(atPath: directory) { throw BatchError.exists(directory) }
         let repo = BatchRepository(path: repository.workingDirectory, name: Path.name(repository.workingDirectory),
                                    base: base.branch, baseCommit: base.commit.hex)
-        let record = BatchRecord(name: name, createdAt: Date(), directory: directory, tasksFile: "-", workers: options.workers,
+        var record = BatchRecord(name: options.name, createdAt: Date(), directory: directory, tasksFile: "-", workers: options.workers,
                                  worktrees: options.worktrees, sequential: false, repos: [repo],
                                  agentArguments: options.agentArguments, setup: nil)
+        record.session = true
         try QueueRoot.makePrivateDirectory(options.store.path)
         try QueueRoot.makePrivateDirectory(directory)
         try options.store.save(record)
         try record.queue.create()
+        return record
+    }
 
-        var workerDirectories = Array(repeating: repo.path, count: options.workers)
-        if options.worktrees {
-            let specs = (0..<options.workers).map { worker in
-                WorktreeSpec(name: record.worktreeName(worker: worker), path: record.worktreePath(repo, worker: worker),
-                             branch: record.branch(worker: worker), startPoint: base.commit)
-            }
-            for (index, result) in try Repository.addWorktrees(specs, repositoryAt: repo.path).enumerated() {
-                workerDirectories[index] = try result.get().path
-            }
-        }
-        try startSession(record, repo: repo, workerDirectories: workerDirectories)
+    /// The record of the stopped session in `directory`, grown to this launch's workers and
+    /// worktrees (its branches are all kept, so the record names every one of them).
+    private func relaunchedRecord(_ directory: String) throws -> BatchRecord {
+        var record = try options.store.load(options.name)
+        guard record.isSession else { throw BatchError.exists(directory) }
+        let alive = QueueSnapshot.read(record.queue).workers.filter(\.alive).compactMap(\.pid)
+        guard alive.isEmpty else { throw SessionError.stillRunning(name: record.name, pids: alive) }
+        record.workers = max(record.workers, options.workers)
+        record.worktrees = record.worktrees || options.worktrees
+        record.agentArguments = options.agentArguments
+        try options.store.save(record)
+        try record.queue.create()
         return record
     }
 
@@ -82,8 +114,9 @@ public struct SessionLauncher {
             + "Hand them work with: conductor submit --wait --prompt 'TEXT' (or a tasks file); conductor status shows them."
         let shell = "printf '%s\\n' \(Tmux.quote(greeting)); exec \"${SHELL:-/bin/sh}\""
         try tmux.run(["new-session", "-d", "-s", name, "-n", "conductor", "-x", "220", "-y", "60", "-c", repo.path,
-                      "-e", "CONDUCTOR_HOME=\(queue)", "-e", "CONDUCTOR_SESSION=\(name)", shell])
+                      "-e", "CONDUCTOR_HOME=\(queue)", "-e", "CONDUCTOR_SESSION=\(name)", "-e", "CONDUCTOR_DIR=\(Path.parent(record.directory))", shell])
         do {
+            try tmux.run(["set-option", "-t", "=\(name):", Tmux.recordOption, record.directory])
             try tmux.run(["set-option", "-w", "-t", "\(name):conductor", "remain-on-exit", "on"])
             for (worker, directory) in workerDirectories.enumerated() {
                 let command = ([options.executable, "worker", String(worker), directory, "--queue", queue] + record.agentArguments)

@@ -8,16 +8,36 @@ import Queue
 
 /// `conductor stop`: ends a launched session's workers gracefully (their running tasks are
 /// recorded `cancelled`), then its tmux session. Worktrees and branches stay for `report` and `prune`.
+///
+/// Only sessions `conductor launch` made are touched: the tmux session carries the directory of
+/// its record (`Tmux.recordOption`), so the record is found from the session itself, whatever
+/// `-d` says; a tmux session without that mark is refused.
 public enum SessionStopper {
-    /// - Returns: the pids of the workers stopped.
-    /// - Throws: `SessionError.notRunning` when there is neither a tmux session nor a queue by that name.
+    /// What `stop` did.
+    public struct Outcome: Codable, Sendable {
+        public var name: String
+        /// The session's record directory.
+        public var directory: String
+        /// The pids of the workers stopped.
+        public var workers: [Int32]
+        /// True when a tmux session was ended (false when only left-over workers were stopped).
+        public var endedTmuxSession: Bool
+    }
+
+    /// - Throws: `SessionError.notOurs` for a tmux session launch did not make,
+    ///   `SessionError.notRunning` when there is neither a session nor a session record by that name.
     @discardableResult
-    public static func stop(name: String, store: BatchStore, tmux: Tmux, log: (String) -> Void = { _ in }) throws -> [Int32] {
-        let record = try? store.load(name)
-        let hasSession = tmux.hasSession(name)
-        guard hasSession || record != nil else { throw SessionError.notRunning(name) }
-        let stopped = record.map { QueueReset.stopWorkers($0.queue, log: log) } ?? []
-        if hasSession { try tmux.run(["kill-session", "-t", "=\(name)"]) }
-        return stopped
+    public static func stop(name: String, store: BatchStore, tmux: Tmux, log: (String) -> Void = { _ in }) throws -> Outcome {
+        if tmux.hasSession(name) {
+            guard let directory = tmux.recordDirectory(ofSession: name),
+                  let record = try? BatchStore(path: Path.parent(directory)).load(Path.name(directory)), record.isSession else {
+                throw SessionError.notOurs(name)
+            }
+            let stopped = QueueReset.stopWorkers(record.queue, log: log)
+            try tmux.run(["kill-session", "-t", "=\(name)"])
+            return Outcome(name: name, directory: record.directory, workers: stopped, endedTmuxSession: true)
+        }
+        guard let record = try? store.load(name), record.isSession else { throw SessionError.notRunning(name) }
+        return Outcome(name: name, directory: record.directory, workers: QueueReset.stopWorkers(record.queue, log: log), endedTmuxSession: false)
     }
 }

@@ -46,6 +46,17 @@ public struct Tmux: Sendable {
         (try? run(["has-session", "-t", "=\(name)"])) != nil
     }
 
+    /// The tmux user option in which `conductor launch` marks its sessions with their record's
+    /// directory: a session without it was not made by conductor, which leaves it alone.
+    public static let recordOption = "@conductor-record"
+
+    /// The record directory of conductor's session `name`, or nil when the session has no mark.
+    public func recordDirectory(ofSession name: String) -> String? {
+        guard let value = try? run(["show-options", "-t", "=\(name):", "-v", Self.recordOption]) else { return nil }
+        let directory = value.trimmed
+        return directory.isEmpty ? nil : directory
+    }
+
     /// Quotes `argument` for the shell tmux runs pane commands with.
     public static func quote(_ argument: String) -> String {
         "'" + argument.replacing("'", with: "'\\''") + "'"
@@ -58,6 +69,9 @@ public enum SessionError: Error, CustomStringConvertible {
     case tmuxFailed(String, String)
     case exists(String)
     case notRunning(String)
+    case notOurs(String)
+    case stillRunning(name: String, pids: [Int32])
+    case worktreeMoved(name: String, path: String, expected: String)
 
     public var description: String {
         switch self {
@@ -69,6 +83,12 @@ public enum SessionError: Error, CustomStringConvertible {
             return "a tmux session named '\(name)' already exists; attach to it with: tmux attach -t \(name), or stop it with: conductor stop -n \(name)"
         case .notRunning(let name):
             return "there is no tmux session named '\(name)' (tmux ls lists the sessions)"
+        case .notOurs(let name):
+            return "the tmux session '\(name)' was not started by conductor launch; conductor leaves it alone (end it yourself with: tmux kill-session -t \(name))"
+        case .stillRunning(let name, let pids):
+            return "workers of session '\(name)' are still running (pids \(pids.map(String.init).joined(separator: ", "))); stop them first: conductor stop -n \(name)"
+        case .worktreeMoved(let name, let path, let expected):
+            return "the worktree '\(name)' is at \(path), not \(expected); move it back (git worktree move) or prune the session"
         }
     }
 }
