@@ -96,8 +96,9 @@ extension Repository {
     /// Creates the branch of `spec` (when it has a start point) and a worktree on it.
     ///
     /// A stale entry named `spec.name` (its directory gone) is cleaned first; no other entry is
-    /// touched. Parents of `spec.path` are created. When any step fails, everything this call made (admin
-    /// entry, directory, branch) is removed again, so the same call can simply be retried.
+    /// touched. Parents of `spec.path` are created. When any step fails, everything this call
+    /// made (admin entry, directory, branch) is removed again, so the same call can simply be
+    /// retried.
     ///
     /// - Throws: `GitError` when the name is not one path component, the path exists, the branch
     ///   exists (with a start point) or is missing (without one), or libgit2 fails.

@@ -132,7 +132,7 @@ import TestSupport
     @Test func taskRefsKeepUnmergedWorkAndAreDeletedOnlyWithTheirBranch() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
-        try runBatch(fixture, in: app, name: "k1", workers: 2)
+        try runBatch(fixture, in: app, name: "k1", workers: 3)
         try fixture.git(app, ["merge", "-q", "--no-edit", "conductor/k1/w0", "conductor/k1/w1"])
         // w0: a task commit that only its ref names, as after an agent's `git reset --hard`.
         let w0 = "\(fixture.store)/k1/app/w0"
@@ -143,15 +143,20 @@ import TestSupport
         try fixture.git(w0, ["reset", "-q", "--hard", "HEAD~1"])
         // w1: its ref names the branch's own (merged) commit.
         try fixture.git(app, ["update-ref", "refs/conductor/k1/w1/1-t1", "conductor/k1/w1"])
+        // w2: unmerged, its branch deleted by hand; only its ref keeps the work.
+        try fixture.git(app, ["update-ref", "refs/conductor/k1/w2/1-t2", "conductor/k1/w2"])
+        try fixture.git("\(fixture.store)/k1/app/w2", ["switch", "-q", "--detach"])
+        try fixture.git(app, ["branch", "-q", "-D", "conductor/k1/w2"])
         let refs = { try fixture.git(app, ["for-each-ref", "--format=%(refname)", "refs/conductor/"]) }
 
         let dry = try fixture.conductor(["prune", "k1", "-d", fixture.store, "--dry-run"])
         #expect(dry.stdout.contains("kept branch conductor/k1/w0"), "\(dry.stdout)")
         #expect(dry.stdout.contains("refs/conductor/k1/w0/2-lost"))
         #expect(dry.stdout.contains("would delete branch conductor/k1/w1"))
+        #expect(dry.stdout.contains("kept the task refs of conductor/k1/w2: 1 commit(s) not in main"))
         let prune = try fixture.conductor(["prune", "k1", "-d", fixture.store])
         #expect(prune.status == 1, "\(prune.stdout)\(prune.stderr)")
-        #expect(try refs() == "refs/conductor/k1/w0/2-lost\n")
+        #expect(try refs() == "refs/conductor/k1/w0/2-lost\nrefs/conductor/k1/w2/1-t2\n")
         #expect(try fixture.git(app, ["branch", "--list", "--format=%(refname:short)", "conductor/*"]) == "conductor/k1/w0\n")
 
         let forced = try fixture.conductor(["prune", "k1", "-d", fixture.store, "--force"])

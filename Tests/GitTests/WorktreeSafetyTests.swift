@@ -26,6 +26,10 @@ import TestSupport
     @Test func aUsersStaleEntrySurvivesAddingMovingAndDeletingBranches() throws {
         let fixture = try GitFixture()
         let user = try usersUnpluggedWorktree(fixture)
+        let halfWritten = fixture.path + "/.git/worktrees/half"
+        try FileManager.default.createDirectory(atPath: halfWritten, withIntermediateDirectories: true)
+        try "ref: refs/heads/main\n".write(toFile: halfWritten + "/HEAD", atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: halfWritten)
         let repository = try Repository.open(at: fixture.path)
         let base = try repository.resolveBase(nil).commit
         let single = try repository.addWorktree(spec(fixture, 0, start: base))
@@ -38,6 +42,7 @@ import TestSupport
         #expect(try repository.pruneStaleWorktreeEntries(named: ["b1-w1", "b1-w2"]).isEmpty)
         #expect(try String(contentsOfFile: user.entry + "/HEAD", encoding: .utf8).hasPrefix(user.head))
         #expect(try repository.worktrees().contains { $0.name == "feature" && !$0.isValid })
+        #expect(FileManager.default.fileExists(atPath: halfWritten + "/HEAD"), "libgit2 1.5.1 is not misled by it either")
     }
 
     @Test func onlyNamedStaleEntriesAreCleaned() throws {

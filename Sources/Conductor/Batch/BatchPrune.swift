@@ -40,7 +40,7 @@ public enum BatchPrune {
             actions.append(PruneAction(kind: .keepBatchDirectory, path: record.directory,
                                        reason: "batch.json stays so report and prune still know the kept work"))
         } else {
-            let removed = Set(actions.filter { $0.kind == .removeWorktree }.compactMap(\.path))
+            let removed = Set(actions.filter { $0.kind == .removeWorktree }.compactMap(\.path).map(resolved))
             actions.append(batchDirectoryAction(record, leftAfterRemoving: removed))
         }
         return actions
@@ -98,7 +98,7 @@ public enum BatchPrune {
     /// Removes the batch directory only when no checkout (a directory with a `.git`) is left in
     /// it but those in `removed`: a worktree goes only through git's checked removal.
     private static func batchDirectoryAction(_ record: BatchRecord, leftAfterRemoving removed: Set<String>) -> PruneAction {
-        let left = checkouts(under: record.directory).filter { !removed.contains($0) }
+        let left = checkouts(under: record.directory).filter { !removed.contains(resolved($0)) }
         guard left.isEmpty else {
             return PruneAction(
                 kind: .keepBatchDirectory, path: record.directory,
@@ -132,6 +132,13 @@ public enum BatchPrune {
             }
         }
         return found.sorted()
+    }
+
+    /// `path` with symlinks resolved, so a worktree path git recorded matches the one found on disk.
+    private static func resolved(_ path: String) -> String {
+        guard let real = realpath(path, nil) else { return path }
+        defer { free(real) }
+        return String(cString: real)
     }
 
     /// Why a repository is kept whole: it could not be opened or read, and what to do.
