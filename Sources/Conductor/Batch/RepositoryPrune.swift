@@ -30,9 +30,10 @@ struct RepositoryPrune {
             actions.append(action)
         }
         let baseTip = try Self.baseTip(of: repo, in: repository)
+        let taskRefs = try repository.references(under: "refs/conductor/\(record.name)/")
         for worker in 0..<record.workers {
             let branch = record.branch(worker: worker)
-            let refs = try repository.references(under: "refs/conductor/\(record.name)/w\(worker)/")
+            let refs = taskRefs.filter { $0.name.hasPrefix("refs/conductor/\(record.name)/w\(worker)/") }
             actions += try workActions(branch: branch, refs: refs, worktreeKept: keptWorktreeBranches.contains(branch),
                                        base: baseTip, in: repository)
         }
