@@ -64,29 +64,26 @@ extension Repository {
         git_reference_free(reference)
     }
 
-    /// Deletes local branch `name`.
+    /// Deletes local branch `name`, and with it `references`: refs (full names) that record
+    /// commits of the branch's work, deleted only together with it.
     ///
-    /// Without `force` it refuses a branch whose work is not in `base` (see `mergeState`), saying
-    /// how many commits would be lost. Stale worktree entries are cleaned first, because libgit2 1.5
-    /// otherwise believes every branch is checked out.
+    /// Without `force` it refuses when the work of the branch or of any of the references is not
+    /// in `base` (see `mergeState(of:into:)`), saying how many commits would be lost and which
+    /// references hold commits the branch lacks.
     ///
-    /// - Throws: `GitError` when the branch is unmerged (without `force`), is checked out in a
-    ///   worktree, or does not exist.
-    public func deleteBranch(_ name: String, base: ObjectID, force: Bool = false) throws {
+    /// - Throws: `GitError` when that work is unmerged (without `force`), the branch is checked
+    ///   out in a worktree, or does not exist.
+    public func deleteBranch(_ name: String, base: ObjectID, force: Bool = false, references: [String] = []) throws {
         guard let tip = try branchTip(name) else {
             throw GitError.conductor("delete branch", "branch '\(name)' does not exist")
         }
-        if !force, case .unmerged(let ahead) = try mergeState(of: tip, into: base) {
-            throw GitError.conductor(
-                "delete branch",
-                "branch '\(name)' has \(ahead) commit(s) not merged into \(base.short); merge them or force the deletion")
-        }
-        try pruneStaleWorktreeEntries()
+        if !force { try refuseUnmergedWork(of: "branch '\(name)'", tip: tip, references: references, base: base) }
         var reference: OpaquePointer?
         try check("git_branch_lookup(\(name))") { git_branch_lookup(&reference, pointer, name, GIT_BRANCH_LOCAL) }
         defer { git_reference_free(reference) }
         _ = try Self.referenceWrites.withLock { _ in
             try check("git_branch_delete(\(name))") { git_branch_delete(reference) }
         }
+        try deleteReferences(references)
     }
 }

@@ -60,8 +60,8 @@ extension Repository {
     /// Points local branch `name` at `commit`, creating it or moving it (even backwards).
     ///
     /// A branch checked out anywhere is refused: moving it would leave that checkout's index and
-    /// files out of step with its branch. Stale worktree entries are cleaned first, because
-    /// libgit2 1.5 otherwise believes every branch is checked out.
+    /// files out of step with its branch. Worktree entries are left as they are (stale ones of the
+    /// user's included).
     ///
     /// - Throws: `GitError` when the name is invalid or the branch is checked out in the main
     ///   checkout or a linked worktree.
@@ -71,7 +71,6 @@ extension Repository {
             return
         }
         if current == commit { return }
-        try pruneStaleWorktreeEntries()
         var reference: OpaquePointer?
         try check("git_branch_lookup(\(name))") { git_branch_lookup(&reference, pointer, name, GIT_BRANCH_LOCAL) }
         defer { git_reference_free(reference) }

@@ -25,8 +25,11 @@ extension Repository {
     }
 
     /// The worktree with admin name `name`, or nil when there is none.
+    ///
+    /// Only that entry is read, so a broken entry of someone else's cannot make the lookup fail.
     public func worktree(named name: String) throws -> WorktreeInfo? {
-        try worktrees().first { $0.name == name }
+        guard Self.isEntryName(name), Self.isCompleteEntry("\(worktreeAdminRoot)/\(name)") else { return nil }
+        return try worktreeInfo(named: name)
     }
 
     private func worktreeInfo(named name: String) throws -> WorktreeInfo {
@@ -42,28 +45,32 @@ extension Repository {
         }
         return WorktreeInfo(
             name: name,
-            path: path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path,
+            path: Self.trimmedPath(path),
             branch: branch,
             isLocked: git_worktree_is_locked(nil, worktree) > 0,
             isValid: git_worktree_validate(worktree) == 0)
     }
 
-    /// Removes worktree entries that can no longer work, as `git worktree prune` does: entries
-    /// whose working directory is gone, and half-written entries (no `gitdir`, `commondir` or
-    /// `HEAD`) that a crashed add left behind. Locked entries are kept.
+    /// Removes those of the entries `names` that can no longer work, as `git worktree prune` does
+    /// for all: entries whose working directory is gone, and half-written entries (no `gitdir`,
+    /// `commondir` or `HEAD`) that a crashed add left behind. Locked entries are kept.
     ///
-    /// - Parameter dryRun: only report what would be removed.
+    /// Only the named entries are looked at: the others belong to someone else (a worktree on an
+    /// unplugged disk keeps its detached commits and its index in its entry), and git itself
+    /// cleans them only when its user asks (`git worktree prune`).
+    ///
+    /// - Parameters:
+    ///   - names: admin names of entries the caller made (or is about to make again).
+    ///   - dryRun: only report what would be removed.
     /// - Returns: the names of the entries removed (or that would be).
     @discardableResult
-    public func pruneStaleWorktreeEntries(dryRun: Bool = false) throws -> [String] {
+    public func pruneStaleWorktreeEntries(named names: [String], dryRun: Bool = false) throws -> [String] {
         let files = FileManager.default
-        guard let entries = try? files.contentsOfDirectory(atPath: worktreeAdminRoot) else { return [] }
         var removed: [String] = []
-        for name in entries.sorted() {
+        for name in Set(names).sorted() where Self.isEntryName(name) {
             let admin = "\(worktreeAdminRoot)/\(name)"
-            if files.fileExists(atPath: admin + "/locked") { continue }
-            let isComplete = ["gitdir", "commondir", "HEAD"].allSatisfy { files.fileExists(atPath: "\(admin)/\($0)") }
-            if !isComplete {
+            guard Path.isDirectory(admin), !files.fileExists(atPath: admin + "/locked") else { continue }
+            if !Self.isCompleteEntry(admin) {
                 let modified = (try? files.attributesOfItem(atPath: admin)[.modificationDate] as? Date) ?? .distantPast
                 guard Date().timeIntervalSince(modified) > Self.staleEntryGracePeriod else { continue }
                 if !dryRun { try files.removeItem(atPath: admin) }
@@ -88,14 +95,16 @@ extension Repository {
 
     /// Creates the branch of `spec` (when it has a start point) and a worktree on it.
     ///
-    /// Parents of `spec.path` are created. When any step fails, everything this call made (admin
-    /// entry, directory, branch) is removed again, so the same call can simply be retried.
+    /// A stale entry named `spec.name` (its directory gone) is cleaned first; no other entry is
+    /// touched. Parents of `spec.path` are created. When any step fails, everything this call
+    /// made (admin entry, directory, branch) is removed again, so the same call can simply be
+    /// retried.
     ///
     /// - Throws: `GitError` when the name is not one path component, the path exists, the branch
     ///   exists (with a start point) or is missing (without one), or libgit2 fails.
     @discardableResult
     public func addWorktree(_ spec: WorktreeSpec) throws -> WorktreeInfo {
-        try pruneStaleWorktreeEntries()
+        try pruneStaleWorktreeEntries(named: [spec.name])
         try createBranch(for: spec)
         do {
             return try addWorktree(onExistingBranch: spec)
@@ -107,6 +116,8 @@ extension Repository {
 
     /// Creates every worktree in `specs`, checking them out in parallel.
     ///
+    /// Stale entries with the specs' names are cleaned first; no other entry is touched.
+    ///
     /// Branches are created first, one at a time (ref writes take lock files); then each worktree
     /// is added on its own thread with its own repository handle. A failure rolls back only that
     /// worktree.
@@ -114,7 +125,7 @@ extension Repository {
     /// - Returns: one result per spec, in order.
     public static func addWorktrees(_ specs: [WorktreeSpec], repositoryAt path: String) throws -> [Result<WorktreeInfo, GitError>] {
         let repository = try Repository.open(at: path)
-        try repository.pruneStaleWorktreeEntries()
+        try repository.pruneStaleWorktreeEntries(named: specs.map(\.name))
         var results = [Result<WorktreeInfo, GitError>?](repeating: nil, count: specs.count)
         for (index, spec) in specs.enumerated() {
             do { try repository.createBranch(for: spec) } catch let error as GitError { results[index] = .failure(error) }
@@ -148,32 +159,6 @@ extension Repository {
         return results.map { $0! }
     }
 
-    /// Removes a linked worktree: its directory and its admin entry. The branch stays.
-    ///
-    /// - Throws: `GitError` naming the files when the worktree has uncommitted or untracked
-    ///   changes (unless `force`), or when it is locked (unless `force`).
-    public func removeWorktree(named name: String, force: Bool = false) throws {
-        var worktree: OpaquePointer?
-        try check("git_worktree_lookup(\(name))") { git_worktree_lookup(&worktree, pointer, name) }
-        defer { git_worktree_free(worktree) }
-        let path = String(cString: git_worktree_path(worktree))
-        if !force, FileManager.default.fileExists(atPath: path) {
-            let changes = try Repository.open(at: path).uncommittedChanges()
-            if !changes.isEmpty {
-                let listed = changes.prefix(10).map(\.description).joined(separator: ", ")
-                let more = changes.count > 10 ? " and \(changes.count - 10) more" : ""
-                throw GitError.conductor(
-                    "remove worktree",
-                    "worktree '\(path)' has uncommitted changes: \(listed)\(more); commit them or force the removal")
-            }
-        }
-        var options = git_worktree_prune_options()
-        git_worktree_prune_options_init(&options, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION))
-        options.flags = GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue
-        if force { options.flags |= GIT_WORKTREE_PRUNE_LOCKED.rawValue }
-        try check("git_worktree_prune(\(name))") { git_worktree_prune(worktree, &options) }
-    }
-
     private func createBranch(for spec: WorktreeSpec) throws {
         guard let start = spec.startPoint else { return }
         if try branchTip(spec.branch) != nil {
@@ -186,7 +171,7 @@ extension Repository {
     /// Adds the worktree of `spec` on its (existing) branch, rolling back its own admin entry and
     /// directory on failure. Safe to call from several threads, each with its own repository.
     private func addWorktree(onExistingBranch spec: WorktreeSpec) throws -> WorktreeInfo {
-        guard !spec.name.isEmpty, !spec.name.contains("/"), spec.name != ".", spec.name != ".." else {
+        guard Self.isEntryName(spec.name) else {
             throw GitError.conductor("add worktree", "worktree name '\(spec.name)' must be one path component")
         }
         let files = FileManager.default
@@ -220,6 +205,16 @@ extension Repository {
         }
         git_worktree_free(worktree)
         return try worktreeInfo(named: spec.name)
+    }
+
+    /// True when the admin entry at `admin` has the files git needs to list it.
+    private static func isCompleteEntry(_ admin: String) -> Bool {
+        ["gitdir", "commondir", "HEAD"].allSatisfy { FileManager.default.fileExists(atPath: "\(admin)/\($0)") }
+    }
+
+    /// True when `name` can name an admin entry: one path component.
+    static func isEntryName(_ name: String) -> Bool {
+        !name.isEmpty && !name.contains("/") && name != "." && name != ".."
     }
 
     /// Deletes a branch without the merged-ness check, for rolling back a branch this process made.

@@ -18,7 +18,8 @@ struct MergeCommand: ParsableCommand {
         Branches that conflict, and branches without commits, are left out, and the reason is printed. \
         The merges happen in memory: no checkout, index or worktree is touched, and no branch moves but \
         conductor/NAME/merged, which is created, or rebuilt from scratch when it exists. It cannot be \
-        rebuilt while it is checked out somewhere.
+        rebuilt while it is checked out somewhere, nor, without --force, when it has commits merge did \
+        not make (a fix committed on it, a merge made by hand): they are named, so you can keep them.
 
         Look at the result, then merge it yourself:
           git log --graph --oneline main..conductor/NAME/merged
@@ -36,10 +37,13 @@ struct MergeCommand: ParsableCommand {
     @Flag(help: "Print one outcome per repository as JSON: the branch, its tip, the workers merged and those left out.")
     var json = false
 
+    @Flag(help: "Rebuild the integration branch even over commits merge did not make (they are listed as dropped).")
+    var force = false
+
     func run() throws {
         let batch = try selection.record(for: .change)
         let report = try MergeReport.build(for: batch, results: try MergeReport.readResults(batch.resultsFile))
-        let outcomes = try IntegrationMerge.run(for: batch, report: report)
+        let outcomes = try IntegrationMerge.run(for: batch, report: report, force: force)
         if json {
             try printJSON(outcomes)
         } else {

@@ -12,11 +12,15 @@ struct PruneCommand: ParsableCommand {
         commandName: "prune",
         abstract: "Remove a batch's worktrees, queue and directory, and its branches whose work is merged.",
         discussion: """
-        A worktree with uncommitted or untracked changes is kept (its files are listed), and so is a \
-        branch with commits the base lacks (its count is given), unless --force. A branch is merged when \
-        its commits are reachable from the base, or when its changes are already there (squash-merged). \
-        Only the worktrees and branches the batch made are touched. While anything is kept, the batch \
-        directory keeps batch.json so that report and prune still know it.
+        A worktree with uncommitted or untracked changes, or with submodules, is kept (its files are \
+        listed), and so is a branch with commits the base lacks (its count is given), unless --force. A \
+        branch is merged when its commits, and those its task refs (refs/conductor/NAME/wN/) record, are \
+        reachable from the base, or when their changes are already there (squash-merged); the refs are \
+        deleted together with the branch. Only the worktrees, entries, branches and refs the batch made \
+        are touched. What cannot be checked is kept even with --force: a repository that does not open \
+        (moved or deleted), a worktree whose .git is gone or broken. While anything is kept, the batch \
+        directory keeps batch.json so that report and prune still know it, and it is never deleted \
+        while a checkout is left in it.
 
         Exit status: 0 when everything is gone (or with --dry-run), 1 when something was kept.
 
@@ -75,11 +79,15 @@ struct PruneCommand: ParsableCommand {
         case .removeQueue: verb = dryRun ? "would remove queue" : "removed queue"
         case .removeBatchDirectory: verb = dryRun ? "would remove batch directory" : "removed batch directory"
         case .keepBatchDirectory: verb = "kept batch directory"
+        case .deleteRefs: verb = dryRun ? "would delete the task refs of" : "deleted the task refs of"
+        case .keepRefs: verb = "kept the task refs of"
+        case .keepRepository: verb = "kept repository"
         }
         let subject = action.branch.map { action.kind == .removeWorktree || action.kind == .keepWorktree ? "\(action.path ?? "") (\($0))" : $0 } ?? action.path ?? action.repo ?? ""
         var line = "\(verb) \(subject): \(action.reason)"
-        if let files = action.files, !files.isEmpty {
-            line += " [" + files.prefix(8).joined(separator: ", ") + (files.count > 8 ? ", …" : "") + "]"
+        for (label, list) in [("", action.files), ("task refs: ", action.refs)] {
+            guard let list, !list.isEmpty else { continue }
+            line += " [" + label + list.prefix(8).joined(separator: ", ") + (list.count > 8 ? ", …" : "") + "]"
         }
         return line
     }

@@ -54,29 +54,30 @@ import TestSupport
         #expect(reused.branch == "conductor/b1/w0")
     }
 
-    @Test func staleAdminEntriesAreCleanedBeforeAddingAndDeleting() throws {
+    @Test func aStaleEntryWithTheNameToAddIsCleanedAndOthersDoNotBlockDeleting() throws {
         let fixture = try GitFixture()
-        let ghost = fixture.path + "/.git/worktrees/ghost"
-        try FileManager.default.createDirectory(atPath: ghost, withIntermediateDirectories: true)
-        try "ref: refs/heads/main\n".write(toFile: ghost + "/HEAD", atomically: false, encoding: .utf8)
-        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: ghost)
+        let stale = fixture.path + "/.git/worktrees/b1-w0"
+        try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: true)
+        try "ref: refs/heads/main\n".write(toFile: stale + "/HEAD", atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: stale)
         let repository = try Repository.open(at: fixture.path)
         let base = try repository.resolveBase(nil)
-        try repository.addWorktree(spec(fixture, 0, start: base.commit))
-        #expect(!FileManager.default.fileExists(atPath: ghost))
+        #expect(try repository.addWorktree(spec(fixture, 0, start: base.commit)).isValid)
 
         try repository.createBranch("topic", at: base.commit)
+        let ghost = fixture.path + "/.git/worktrees/ghost"
         try FileManager.default.createDirectory(atPath: ghost, withIntermediateDirectories: true)
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: ghost)
         try repository.deleteBranch("topic", base: base.commit)
         #expect(try repository.branchTip("topic") == nil)
+        #expect(FileManager.default.fileExists(atPath: ghost), "an entry conductor was not told about is left alone")
     }
 
     @Test func aFreshHalfWrittenEntryIsLeftToItsOwner() throws {
         let fixture = try GitFixture()
         let young = fixture.path + "/.git/worktrees/in-progress"
         try FileManager.default.createDirectory(atPath: young, withIntermediateDirectories: true)
-        #expect(try Repository.open(at: fixture.path).pruneStaleWorktreeEntries().isEmpty)
+        #expect(try Repository.open(at: fixture.path).pruneStaleWorktreeEntries(named: ["in-progress"]).isEmpty)
         #expect(FileManager.default.fileExists(atPath: young))
     }
 
@@ -138,7 +139,7 @@ import TestSupport
         let repository = try Repository.open(at: fixture.path)
         let info = try repository.addWorktree(spec(fixture, 0, start: try repository.resolveBase(nil).commit))
         try FileManager.default.removeItem(atPath: info.path)
-        #expect(try repository.pruneStaleWorktreeEntries() == ["b1-w0"])
+        #expect(try repository.pruneStaleWorktreeEntries(named: ["b1-w0"]) == ["b1-w0"])
         #expect(try repository.worktrees().isEmpty)
     }
 

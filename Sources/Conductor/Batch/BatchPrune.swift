@@ -7,30 +7,13 @@ import Glibc
 import Git
 import Queue
 
-/// One thing `conductor prune` does, or would do, or refuses to do.
-public struct PruneAction: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable {
-        case cleanStaleEntries, removeWorktree, keepWorktree, deleteBranch, keepBranch, removeQueue, removeBatchDirectory, keepBatchDirectory
-    }
-
-    public var kind: Kind
-    public var repo: String?
-    public var path: String?
-    public var branch: String?
-    /// Why, in words.
-    public var reason: String
-    /// Uncommitted files of a kept worktree, or the stale entries cleaned.
-    public var files: [String]?
-    /// Commits a kept branch has that the base lacks.
-    public var commitsAhead: Int?
-
-    /// True for the kinds that leave something in place.
-    public var keeps: Bool { [.keepWorktree, .keepBranch, .keepBatchDirectory].contains(kind) }
-}
-
 /// What pruning a batch does: removes its worktrees, queue and directory; deletes its branches
-/// whose work is in the base (reachable, or squash-merged); keeps everything else unless forced.
-/// It touches only the worktrees and branches the batch itself named.
+/// (with the task refs that record their commits) whose work is in the base (reachable, or
+/// squash-merged); keeps everything else unless forced.
+///
+/// It touches only the worktrees, entries, branches and refs the batch itself named, and it fails
+/// closed: a repository that will not open, or a worktree that cannot be checked, is kept with
+/// everything in it, and the batch directory is never deleted around a checkout.
 public enum BatchPrune {
     /// What pruning `record` would do, changing nothing.
     ///
@@ -44,51 +27,10 @@ public enum BatchPrune {
         }
         var actions: [PruneAction] = []
         for repo in record.repos {
-            guard let repository = try? Repository.open(at: repo.path) else { continue }
-            let stale = try repository.pruneStaleWorktreeEntries(dryRun: true)
-            if !stale.isEmpty {
-                actions.append(PruneAction(kind: .cleanStaleEntries, repo: repo.path, reason: "worktree entries whose directory is gone", files: stale))
-            }
-            let baseTip = try repository.branchTip(repo.base) ?? ObjectID(hex: repo.baseCommit)
-            var keptWorktreeBranches: Set<String> = []
-            for worker in 0..<record.workers {
-                let branch = record.branch(worker: worker)
-                if let worktree = try repository.worktree(named: record.worktreeName(worker: worker)),
-                   FileManager.default.fileExists(atPath: worktree.path) {
-                    let changes = try Repository.open(at: worktree.path).uncommittedChanges()
-                    if !changes.isEmpty && !force {
-                        keptWorktreeBranches.insert(branch)
-                        actions.append(PruneAction(
-                            kind: .keepWorktree, repo: repo.path, path: worktree.path, branch: branch,
-                            reason: "it has \(changes.count) uncommitted change(s); commit them, or prune with --force to discard them",
-                            files: changes.map(\.description)))
-                    } else {
-                        actions.append(PruneAction(
-                            kind: .removeWorktree, repo: repo.path, path: worktree.path, branch: branch,
-                            reason: changes.isEmpty ? "no uncommitted changes" : "forced: discards \(changes.count) uncommitted change(s)",
-                            files: changes.isEmpty ? nil : changes.map(\.description)))
-                    }
-                }
-            }
-            for branch in (0..<record.workers).map(record.branch) + [record.mergedBranch] {
-                guard let tip = try repository.branchTip(branch) else { continue }
-                if keptWorktreeBranches.contains(branch) {
-                    actions.append(PruneAction(kind: .keepBranch, repo: repo.path, branch: branch, reason: "its worktree is kept"))
-                    continue
-                }
-                switch try repository.mergeState(of: tip, into: baseTip) {
-                case .merged:
-                    actions.append(PruneAction(kind: .deleteBranch, repo: repo.path, branch: branch, reason: "merged into \(repo.base)"))
-                case .squashMerged:
-                    actions.append(PruneAction(kind: .deleteBranch, repo: repo.path, branch: branch, reason: "its changes are already in \(repo.base) (squash-merged)"))
-                case .unmerged(let ahead) where force:
-                    actions.append(PruneAction(kind: .deleteBranch, repo: repo.path, branch: branch,
-                                               reason: "forced: drops \(ahead) commit(s) not in \(repo.base)", commitsAhead: ahead))
-                case .unmerged(let ahead):
-                    actions.append(PruneAction(kind: .keepBranch, repo: repo.path, branch: branch,
-                                               reason: "\(ahead) commit(s) not in \(repo.base); merge them, or prune \(record.name) --force to drop them",
-                                               commitsAhead: ahead))
-                }
+            do {
+                actions += try RepositoryPrune(record: record, repo: repo, force: force).plan()
+            } catch {
+                actions.append(PruneAction(kind: .keepRepository, repo: repo.path, reason: cannotCheck(repo, of: record, error)))
             }
         }
         if FileManager.default.fileExists(atPath: record.queue.path) {
@@ -98,7 +40,8 @@ public enum BatchPrune {
             actions.append(PruneAction(kind: .keepBatchDirectory, path: record.directory,
                                        reason: "batch.json stays so report and prune still know the kept work"))
         } else {
-            actions.append(PruneAction(kind: .removeBatchDirectory, path: record.directory, reason: "nothing of the batch is left"))
+            let removed = Set(actions.filter { $0.kind == .removeWorktree }.compactMap(\.path).map(resolved))
+            actions.append(batchDirectoryAction(record, leftAfterRemoving: removed))
         }
         return actions
     }
@@ -108,35 +51,43 @@ public enum BatchPrune {
     /// - Returns: what was done (and kept).
     public static func execute(_ actions: [PruneAction], record: BatchRecord, force: Bool) -> [PruneAction] {
         var done: [PruneAction] = []
-        var failedDirectoryRemoval = false
+        var failed = false
         for action in actions {
             do {
                 switch action.kind {
                 case .cleanStaleEntries:
-                    try Repository.open(at: action.repo!).pruneStaleWorktreeEntries()
+                    try Repository.open(at: action.repo!, searchParents: false).pruneStaleWorktreeEntries(named: action.files ?? [])
                 case .removeWorktree:
-                    try Repository.open(at: action.repo!).removeWorktree(named: record.worktreeName(worker: worker(of: action, in: record)), force: force)
-                case .deleteBranch:
-                    let repository = try Repository.open(at: action.repo!)
-                    let repo = record.repos.first { $0.path == action.repo }!
-                    let baseTip = try repository.branchTip(repo.base) ?? ObjectID(hex: repo.baseCommit)
-                    try repository.deleteBranch(action.branch!, base: baseTip, force: force)
+                    try Repository.open(at: action.repo!, searchParents: false).removeWorktree(named: action.worktree!, force: force)
+                case .deleteBranch, .deleteRefs:
+                    let repository = try Repository.open(at: action.repo!, searchParents: false)
+                    let baseTip = try RepositoryPrune.baseTip(of: record.repos.first { $0.path == action.repo }!, in: repository)
+                    if action.kind == .deleteBranch {
+                        try repository.deleteBranch(action.branch!, base: baseTip, force: force, references: action.refs ?? [])
+                    } else {
+                        try repository.deleteReferences(action.refs ?? [], base: baseTip, force: force)
+                    }
                 case .removeQueue:
                     try FileManager.default.removeItem(atPath: action.path!)
                 case .removeBatchDirectory:
-                    if failedDirectoryRemoval || done.contains(where: \.keeps) {
+                    if failed || done.contains(where: \.keeps) {
                         done.append(PruneAction(kind: .keepBatchDirectory, path: action.path, reason: "some of the batch was kept"))
                         continue
                     }
+                    let decided = batchDirectoryAction(record, leftAfterRemoving: [])
+                    if decided.kind == .keepBatchDirectory {
+                        done.append(decided)
+                        continue
+                    }
                     try FileManager.default.removeItem(atPath: action.path!)
-                case .keepWorktree, .keepBranch, .keepBatchDirectory:
+                case .keepWorktree, .keepBranch, .keepRefs, .keepRepository, .keepBatchDirectory:
                     break
                 }
                 done.append(action)
             } catch {
-                failedDirectoryRemoval = true
+                failed = true
                 var kept = action
-                kept.kind = action.kind == .removeWorktree ? .keepWorktree : action.kind == .deleteBranch ? .keepBranch : .keepBatchDirectory
+                kept.kind = action.kind.whenFailed
                 kept.reason = "failed: \(error)"
                 done.append(kept)
             }
@@ -144,7 +95,57 @@ public enum BatchPrune {
         return done
     }
 
-    private static func worker(of action: PruneAction, in record: BatchRecord) -> Int {
-        (0..<record.workers).first { record.branch(worker: $0) == action.branch } ?? 0
+    /// Removes the batch directory only when no checkout (a directory with a `.git`) is left in
+    /// it but those in `removed`: a worktree goes only through git's checked removal.
+    private static func batchDirectoryAction(_ record: BatchRecord, leftAfterRemoving removed: Set<String>) -> PruneAction {
+        let left = checkouts(under: record.directory).filter { !removed.contains(resolved($0)) }
+        guard left.isEmpty else {
+            return PruneAction(
+                kind: .keepBatchDirectory, path: record.directory,
+                reason: "it still holds \(left.joined(separator: ", ")), which prune did not check and remove; "
+                    + "conductor removes worktrees only through git: look at them, then delete them yourself", files: left)
+        }
+        return PruneAction(kind: .removeBatchDirectory, path: record.directory, reason: "nothing of the batch is left")
+    }
+
+    /// The directories under `directory` that hold a `.git` (worktrees, repositories), not
+    /// looking inside them, nor following symlinks. A directory that cannot be read counts as one.
+    static func checkouts(under directory: String) -> [String] {
+        let files = FileManager.default
+        guard files.fileExists(atPath: directory) else { return [] }
+        var found: [String] = []
+        var pending = [directory]
+        while let current = pending.popLast() {
+            guard let entries = try? files.contentsOfDirectory(atPath: current) else {
+                found.append(current)
+                continue
+            }
+            if entries.contains(".git") {
+                found.append(current)
+                continue
+            }
+            for entry in entries {
+                let path = Path.join(current, entry)
+                if (try? files.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeDirectory {
+                    pending.append(path)
+                }
+            }
+        }
+        return found.sorted()
+    }
+
+    /// `path` with symlinks resolved, so a worktree path git recorded matches the one found on disk.
+    private static func resolved(_ path: String) -> String {
+        guard let real = realpath(path, nil) else { return path }
+        defer { free(real) }
+        return String(cString: real)
+    }
+
+    /// Why a repository is kept whole: it could not be opened or read, and what to do.
+    private static func cannotCheck(_ repo: BatchRepository, of record: BatchRecord, _ error: Error) -> String {
+        "cannot check it (\(error)), so none of its worktrees, branches or refs was touched. "
+            + "If the repository moved, run `git -C NEW_PATH worktree repair` there, set this repository's \"path\" "
+            + "in \(record.directory)/\(BatchRecord.fileName) to NEW_PATH, and prune again; if it is gone for good, "
+            + "its worktrees under \(record.directory)/\(repo.name) are yours to delete"
     }
 }

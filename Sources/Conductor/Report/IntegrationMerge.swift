@@ -10,15 +10,48 @@ import Glibc
 ///
 /// Merges happen in memory and are written as commits; no checkout, index or worktree is touched
 /// and no ref moves except the integration branch, which is created or rebuilt from scratch.
+///
+/// A rebuild never silently drops work: when the branch has commits this merge did not make (a
+/// fix committed on it, a merge made by hand), it is refused unless forced, naming them.
 public enum IntegrationMerge {
     /// Builds the integration branch in each repository of the report.
     ///
+    /// Every repository is checked before any branch moves.
+    ///
+    /// - Parameter force: rebuild even over commits merge did not make; the outcome lists them.
     /// - Returns: one outcome per repository: the branch's tip, the workers merged and those left
     ///   out with the reason.
-    /// - Throws: `GitError` when a repository cannot be read or the integration branch is checked
-    ///   out somewhere (it cannot be moved then).
-    public static func run(for batch: BatchRecord, report: MergeReport) throws -> [IntegrationOutcome] {
-        try report.repos.map { try merge($0, batch: batch) }
+    /// - Throws: `IntegrationError.foreignCommits` when the branch has commits merge did not make
+    ///   (without `force`); `GitError` when a repository cannot be read or the integration branch
+    ///   is checked out somewhere (it cannot be moved then).
+    public static func run(for batch: BatchRecord, report: MergeReport, force: Bool = false) throws -> [IntegrationOutcome] {
+        let foreign = try report.repos.map { try foreignCommits(in: $0, batch: batch) }
+        if !force, let refused = zip(report.repos, foreign).first(where: { !$0.1.isEmpty }) {
+            throw IntegrationError.foreignCommits(batch: batch.name, repo: refused.0.path, branch: batch.mergedBranch, commits: refused.1)
+        }
+        return try zip(report.repos, foreign).map { entry, dropped in
+            var outcome = try merge(entry, batch: batch)
+            outcome.dropped = dropped.isEmpty ? nil : dropped
+            return outcome
+        }
+    }
+
+    /// The commits on the integration branch that `merge` did not make, as `<short sha> <subject>`,
+    /// newest first. Merge made a commit when it has two parents, carries this batch's
+    /// `Conductor-Batch` trailer, and holds exactly the clean merge of its parents; the base, the
+    /// batch's start, the worker branches and their task refs are history it builds on.
+    private static func foreignCommits(in entry: MergeReport.Repo, batch: BatchRecord) throws -> [String] {
+        let repository = try Repository.open(at: entry.path)
+        guard let current = try repository.branchTip(batch.mergedBranch) else { return [] }
+        var known = [try repository.resolveBase(entry.base).commit]
+        if let start = batch.repos.first(where: { $0.path == entry.path }) { known.append(try ObjectID(hex: start.baseCommit)) }
+        known += try (0..<batch.workers).compactMap { try repository.branchTip(batch.branch(worker: $0)) }
+        known += try repository.references(under: "refs/conductor/\(batch.name)/").map(\.target)
+        return try repository.commits(from: [current], hiding: known).compactMap { id in
+            let info = try repository.commitInfo(id)
+            let made = try info.parents.count == 2 && info.trailer("Conductor-Batch").contains(batch.name) && repository.isCleanMerge(id)
+            return made ? nil : "\(id.short) \(info.summary)"
+        }
     }
 
     private static func merge(_ entry: MergeReport.Repo, batch: BatchRecord) throws -> IntegrationOutcome {
@@ -87,6 +120,9 @@ public struct IntegrationOutcome: Codable, Sendable, Equatable {
     public var merged: [MergedWorker]
     /// The workers not merged, by worker number.
     public var leftOut: [LeftOutWorker]
+    /// Commits merge did not make that a forced rebuild dropped from the branch
+    /// (`<short sha> <subject>`); nil when none.
+    public var dropped: [String]?
 
     public struct MergedWorker: Codable, Sendable, Equatable {
         public var worker: Int
@@ -125,9 +161,28 @@ public struct IntegrationOutcome: Codable, Sendable, Equatable {
         for worker in leftOut {
             lines.append("  left out: w\(worker.worker) (\(worker.branch)): \(worker.explanation)")
         }
+        for commit in dropped ?? [] {
+            lines.append("  dropped (--force): \(commit); get it back with: git -C \(repo) branch NAME \(commit.prefix { $0 != " " })")
+        }
         if !merged.isEmpty {
             lines.append("  inspect: git -C \(repo) log --graph --oneline \(base)..\(branch)")
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// Why `conductor merge` refuses to rebuild an integration branch.
+public enum IntegrationError: Error, CustomStringConvertible {
+    /// The branch has commits merge did not make (`<short sha> <subject>`, newest first).
+    case foreignCommits(batch: String, repo: String, branch: String, commits: [String])
+
+    public var description: String {
+        switch self {
+        case .foreignCommits(let batch, let repo, let branch, let commits):
+            let listed = commits.prefix(10).joined(separator: "; ") + (commits.count > 10 ? "; and \(commits.count - 10) more" : "")
+            return "\(branch) in \(repo) has \(commits.count) commit(s) that conductor merge did not make: \(listed). "
+                + "Rebuilding it would drop them. Keep them on a branch of your own (git -C \(repo) branch NAME \(branch)), "
+                + "then rebuild with: conductor merge \(batch) --force"
+        }
     }
 }
