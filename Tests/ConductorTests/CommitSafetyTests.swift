@@ -95,9 +95,12 @@ import TestSupport
         try "machine x password y\n".write(toFile: dotfiles + "/.netrc", atomically: true, encoding: .utf8)
         try fixture.git(dotfiles, ["commit", "-q", "--allow-empty", "-m", "dotfiles"])
         let file = try fixture.tasksFile("""
-        {"repo": "app", "tasks": [{"id": "rmgit", "command": "rm .git; echo work > work.txt"}]}
+        {"repo": "app", "tasks": [
+          {"id": "rmgit", "command": "rm .git; echo work > work.txt"},
+          {"id": "after", "command": "echo after > after.txt; git add -A; git \(Self.identity) commit -qm after"}
+        ]}
         """)
-        let result = try fixture.conductor(["batch", "--worktrees", "-w", "1", "-d", dotfiles + "/work", "--name", "g1", "--json", file], in: app)
+        let result = try fixture.conductor(["batch", "--worktrees", "--sequential", "-w", "1", "-d", dotfiles + "/work", "--name", "g1", "--json", file], in: app)
         #expect(result.status == 1, "\(result.stderr)")
         let task = try #require(try results(try fixture.batchJSON(result.stdout))["rmgit"])
         #expect(task["status"] as? String == "error")
@@ -106,6 +109,25 @@ import TestSupport
         #expect(try fixture.git(dotfiles, ["log", "--format=%s"]) == "dotfiles\n", "nothing committed in the enclosing repository")
         #expect(try fixture.git(dotfiles, ["diff", "--cached", "--name-only"]).isEmpty, "nothing staged there either")
         #expect(FileManager.default.fileExists(atPath: "\(dotfiles)/work/g1/app/w0/work.txt"), "the task's work stays in place")
+        let after = try #require(try results(try fixture.batchJSON(result.stdout))["after"])
+        #expect(after["status"] as? String == "error")
+        #expect(!FileManager.default.fileExists(atPath: "\(dotfiles)/work/g1/app/w0/after.txt"), "no task runs in the broken worktree")
+    }
+
+    @Test func aCwdThatLeavesThroughASymlinkFailsTheTaskWithoutRunningIt() throws {
+        let fixture = try BatchFixture()
+        let app = try fixture.makeRepository("app")
+        let outside = fixture.directory.appending("outside")
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: app + "/out", withDestinationPath: outside)
+        try fixture.git(app, ["add", "out"])
+        try fixture.git(app, ["commit", "-q", "-m", "a symlink out"])
+        let file = try fixture.tasksFile(#"{"tasks": [{"id": "leak", "command": "echo x > leaked.txt", "cwd": "out"}]}"#)
+        let result = try fixture.conductor(["batch", "--worktrees", "-w", "1", "-d", fixture.store, "--name", "l1", "--json", file], in: app)
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        let leak = try #require(try results(try fixture.batchJSON(result.stdout))["leak"])
+        #expect((leak["error"] as? String)?.contains("field \"cwd\" 'out'") == true, "\(leak)")
+        #expect(!FileManager.default.fileExists(atPath: outside + "/leaked.txt"))
     }
 
     // MARK: item 4: an agent that moves HEAD

@@ -24,12 +24,17 @@ final class WorktreeProvisioner: @unchecked Sendable {
     /// Where `task` runs on `worker`, and how its changes are committed: inside the worker's
     /// worktree (the repository itself without worktrees), and only there.
     ///
-    /// - Throws: `PlacementError` when the task's `cwd` leads out of it (through a symlink, say).
+    /// - Throws: `PlacementError` when the worktree's `.git` is broken, or the task's `cwd` leads
+    ///   out of it (through a symlink, say).
     func placement(for task: TaskSpec, worker: Int) throws -> Placement {
         let record = plan.record
         let repo = repoOfTask[task.id]!
         guard record.worktrees else { return Placement(cwd: try directory(of: task, in: repo.path), commit: nil) }
         let path = try lock.withLock { try ensureWorktree(repo, worker: worker) }
+        // A task in a worktree whose .git is gone would have its git commands reach the repository around it.
+        guard let checkout = try? Repository.open(at: path, searchParents: false), RealPath.of(checkout.workingDirectory) == RealPath.of(path) else {
+            throw PlacementError("the worktree \(path) is no longer a checkout of its own (its .git is missing or broken), so the task was not run there; its files are left as they are")
+        }
         var commit = record.commitRequest(for: task, worker: worker)
         commit.worktree = path
         commit.branch = record.branch(worker: worker)
