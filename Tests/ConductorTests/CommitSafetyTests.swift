@@ -180,6 +180,29 @@ import TestSupport
         #expect(warnings.contains { $0.contains("other") }, "\(warnings)")
     }
 
+    @Test func aTaskThatChecksOutAnOlderCommitIsRefusedAndLosesNothing() throws {
+        let fixture = try BatchFixture()
+        let app = try fixture.makeRepository("app")
+        let file = try fixture.tasksFile("""
+        {"tasks": [
+          {"id": "t1", "command": "echo 1 > one.txt"},
+          {"id": "t2", "command": "git checkout -q --detach HEAD~1 && echo 2 > two.txt && git add two.txt && git \(Self.identity) commit -qm 'agent: two'"}
+        ]}
+        """)
+        let result = try fixture.conductor(["batch", "--worktrees", "--sequential", "-w", "1", "-d", fixture.store, "--name", "d1", "--json", file], in: app)
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        let output = try fixture.batchJSON(result.stdout)
+        let byID = try results(output)
+        #expect(byID["t2"]?["status"] as? String == "error")
+        #expect((byID["t2"]?["warnings"] as? [String])?.contains { $0.contains("does not hold conductor/d1/w0") } == true, "\(byID["t2"] ?? [:])")
+        let t1 = try #require(byID["t1"]?["commit"] as? String)
+        #expect(try shas(fixture, app, "main..conductor/d1/w0") == [t1], "the branch is left as it was")
+        let agentCommit = try #require((byID["t2"]?["commits"] as? [String])?.first)
+        #expect(try taskRefs(fixture, app, batch: "d1", worker: 0).values.contains(agentCommit), "the agent's commit stays reachable")
+        let report = try String(contentsOfFile: "\(fixture.store)/d1/report.md", encoding: .utf8)
+        #expect(report.contains(String(agentCommit.prefix(7))) && report.contains("not on the branch"), "\(report)")
+    }
+
     @Test func anAgentsOwnCommitsAreTheTasksCommits() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")

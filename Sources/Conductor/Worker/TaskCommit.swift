@@ -84,6 +84,8 @@ struct TaskCommit {
             throw TaskCommitError("\(worktree) opened as \(repository.workingDirectory), not as the worktree itself; nothing was committed")
         }
         var trailers = request.trailers.compactMap { pair in pair.count == 2 ? (key: pair[0], value: pair[1]) : nil }
+        // The trailer says how the task's process ended (a failed attempt's commit is not reused on a
+        // retry); what the checks below find goes into the result, not into the commit.
         if outcome.status != .done { trailers.append((key: "Conductor-Status", value: outcome.status.rawValue)) }
         var warnings: [String] = []
         let commitChanges = {
