@@ -32,7 +32,7 @@ final class WorktreeProvisioner: @unchecked Sendable {
         guard record.worktrees else { return Placement(cwd: try directory(of: task, in: repo.path), commit: nil) }
         let path = try lock.withLock { try ensureWorktree(repo, worker: worker) }
         // A task in a worktree whose .git is gone would have its git commands reach the repository around it.
-        guard let checkout = try? Repository.open(at: path, searchParents: false), RealPath.of(checkout.workingDirectory) == RealPath.of(path) else {
+        guard TaskCommit.openCheckout(path) != nil else {
             throw PlacementError("the worktree \(path) is no longer a checkout of its own (its .git is missing or broken), so the task was not run there; its files are left as they are")
         }
         var commit = record.commitRequest(for: task, worker: worker)

@@ -24,8 +24,16 @@ struct TaskCommit {
         self.assignment = assignment
         worktree = request.worktree ?? workerDirectory
         startTip = request.branch.flatMap { branch in
-            (try? Repository.open(at: request.worktree ?? workerDirectory, searchParents: false).branchTip(branch)) ?? nil
+            (try? Self.openCheckout(request.worktree ?? workerDirectory)?.branchTip(branch)) ?? nil
         }
+    }
+
+    /// The checkout whose top is `path` itself, or nil: no parent directory is searched, so a
+    /// worktree whose `.git` is gone never opens as the repository around it.
+    static func openCheckout(_ path: String) -> Repository? {
+        guard let repository = try? Repository.open(at: path, searchParents: false),
+              RealPath.of(repository.workingDirectory) == RealPath.of(path) else { return nil }
+        return repository
     }
 
     /// When an earlier attempt of the task already committed its work (its worker died before the
@@ -37,7 +45,7 @@ struct TaskCommit {
     func recordEarlierAttempt(into outcome: inout TaskOutcome) -> Bool {
         guard let branch = request.branch, let base = request.base.flatMap({ try? ObjectID(hex: $0) }),
               let batch = request.trailer("Conductor-Batch"), let task = request.trailer("Conductor-Task"),
-              let repository = try? Repository.open(at: worktree, searchParents: false) else { return false }
+              let repository = Self.openCheckout(worktree) else { return false }
         let scopes = TaskRefs.batchScopes(ofBranch: branch)
         guard let found = try? repository.commits(underReferences: scopes, notIn: base).filter({
             $0.trailer("Conductor-Batch") == batch && $0.trailer("Conductor-Task") == task && $0.trailer("Conductor-Status") == nil
@@ -74,14 +82,8 @@ struct TaskCommit {
     }
 
     private func commitChecked(into outcome: inout TaskOutcome) throws {
-        let repository: Repository
-        do {
-            repository = try Repository.open(at: worktree, searchParents: false)
-        } catch {
-            throw TaskCommitError("the worktree \(worktree) is no longer a checkout of its own (\(error)); nothing was committed and the task's changes are left there")
-        }
-        guard RealPath.of(repository.workingDirectory) == RealPath.of(worktree) else {
-            throw TaskCommitError("\(worktree) opened as \(repository.workingDirectory), not as the worktree itself; nothing was committed")
+        guard let repository = Self.openCheckout(worktree) else {
+            throw TaskCommitError("the worktree \(worktree) is no longer a checkout of its own (its .git is missing or broken); nothing was committed and the task's changes are left there")
         }
         var trailers = request.trailers.compactMap { pair in pair.count == 2 ? (key: pair[0], value: pair[1]) : nil }
         // The trailer says how the task's process ended (a failed attempt's commit is not reused on a
