@@ -30,12 +30,28 @@ public enum Path {
         return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
     }
 
-    /// `path` with every symlink, `.` and `..` resolved (`realpath`), or `path` itself when it
-    /// does not exist: two spellings of one directory compare equal.
+    /// `path` with every symlink resolved (`realpath`), so that two spellings of one directory
+    /// compare equal. Components that do not exist yet are kept as written, below the real path of
+    /// the deepest one that does.
     public static func real(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return path }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        var existing = path
+        var missing: [String] = []
+        while !existing.isEmpty, existing != "/" {
+            if let resolved = realpath(existing, nil) {
+                defer { free(resolved) }
+                return missing.reversed().reduce(String(cString: resolved)) { join($0, $1) }
+            }
+            missing.append(name(existing))
+            existing = parent(existing)
+        }
+        return path
+    }
+
+    /// True when `path` is `directory` or lies inside it, both resolved (a path that leaves
+    /// through a symlink is outside).
+    public static func isInside(_ path: String, _ directory: String) -> Bool {
+        let inner = real(path), outer = real(directory)
+        return inner == outer || inner.hasPrefix(outer == "/" ? "/" : outer + "/")
     }
 
     /// The user's home directory: `$HOME`, else the password database's.

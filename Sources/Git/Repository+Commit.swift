@@ -1,4 +1,6 @@
 import CLibgit2
+import FoundationEssentials
+import FoundationShims
 
 extension Repository {
     /// The identity used when git has no `user.name`/`user.email` configured.
@@ -19,16 +21,30 @@ extension Repository {
     /// Commits everything changed in the working directory, as `git add -A && git commit` would:
     /// new, modified and deleted files, `.gitignore` respected, on the branch HEAD points to.
     ///
+    /// A directory that is a git repository of its own (a `git init` or `git clone` inside the
+    /// working directory) is left out, uncommitted, and the rest is committed.
+    ///
     /// - Parameters:
     ///   - message: the commit message; its first line is the subject.
     ///   - trailers: `Key: value` lines appended after a blank line (e.g. `Conductor-Task`).
+    ///   - skippedRepository: told the path of each nested repository left out (e.g. `vendor/lib/`).
     /// - Returns: the new commit, or nil when nothing changed (no commit is made).
     @discardableResult
-    public func commitAll(message: String, trailers: [(key: String, value: String)] = []) throws -> ObjectID? {
+    public func commitAll(message: String, trailers: [(key: String, value: String)] = [],
+                          skippedRepository: (String) -> Void = { _ in }) throws -> ObjectID? {
         var index: OpaquePointer?
         try check("git_repository_index") { git_repository_index(&index, pointer) }
         defer { git_index_free(index) }
-        try check("git_index_add_all") { git_index_add_all(index, nil, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil) }
+        let filter = NestedRepositoryFilter(root: workingDirectory)
+        _ = try withExtendedLifetime(filter) {
+            try check("git_index_add_all") {
+                git_index_add_all(index, nil, GIT_INDEX_ADD_DEFAULT.rawValue, { path, _, payload in
+                    guard let path, let payload else { return 0 }
+                    return Unmanaged<NestedRepositoryFilter>.fromOpaque(payload).takeUnretainedValue().skips(String(cString: path)) ? 1 : 0
+                }, Unmanaged.passUnretained(filter).toOpaque())
+            }
+        }
+        filter.skipped.forEach(skippedRepository)
         try check("git_index_update_all") { git_index_update_all(index, nil, nil, nil) }
         try check("git_index_write") { git_index_write(index) }
         var treeID = git_oid()
@@ -69,6 +85,25 @@ extension Repository {
             git_signature_now(&signature, Self.fallbackIdentity.name, Self.fallbackIdentity.email)
         }
         return signature!
+    }
+}
+
+/// Picks out, for `git_index_add_all`, the directories that are repositories of their own: libgit2
+/// cannot add them ("invalid path") and would fail the whole commit.
+private final class NestedRepositoryFilter {
+    let root: String
+    private(set) var skipped: [String] = []
+
+    init(root: String) {
+        self.root = root
+    }
+
+    /// True (and remembered) when `path`, relative to the working directory, holds a `.git`.
+    func skips(_ path: String) -> Bool {
+        let directory = root + "/" + (path.hasSuffix("/") ? String(path.dropLast()) : path)
+        guard Path.isDirectory(directory), FileManager.default.fileExists(atPath: directory + "/.git") else { return false }
+        skipped.append(path.hasSuffix("/") ? path : path + "/")
+        return true
     }
 }
 

@@ -1,40 +1,105 @@
 import CLibgit2
 
-/// A reference and the commit it points to.
+/// Where HEAD of a checkout points.
+public struct Head: Sendable, Equatable {
+    /// The branch HEAD is on (short name, `main` for `refs/heads/main`); nil when HEAD is detached.
+    public let branch: String?
+    /// The commit HEAD resolves to; nil on a branch with no commits yet.
+    public let commit: ObjectID?
+}
+
+/// A reference and the commit it names.
 public struct ReferenceTarget: Sendable, Equatable {
-    /// The full name, e.g. `refs/conductor/b1/w0/1-t1`.
+    /// The full name, e.g. `refs/conductor/b1/w0/3-auth-0123456789ab`.
     public let name: String
-    public let target: ObjectID
+    public let commit: ObjectID
 }
 
 extension Repository {
-    /// The references whose full names start with `prefix` (e.g. `refs/conductor/b1/w0/`), sorted
-    /// by name, with the commits they point to. Symbolic references are resolved.
-    public func references(under prefix: String) throws -> [ReferenceTarget] {
+    /// Where HEAD points: a branch (even one with no commits yet) or a detached commit.
+    public func head() throws -> Head {
+        var reference: OpaquePointer?
+        try check("git_reference_lookup(HEAD)") { git_reference_lookup(&reference, pointer, "HEAD") }
+        defer { git_reference_free(reference) }
+        guard git_reference_type(reference) == GIT_REFERENCE_SYMBOLIC else {
+            return Head(branch: nil, commit: git_reference_target(reference).map(ObjectID.init))
+        }
+        let target = String(cString: git_reference_symbolic_target(reference))
+        let branch = target.hasPrefix("refs/heads/") ? String(target.dropFirst("refs/heads/".count)) : nil
+        var resolved: OpaquePointer?
+        guard git_reference_resolve(&resolved, reference) == 0 else { return Head(branch: branch, commit: nil) }
+        defer { git_reference_free(resolved) }
+        return Head(branch: branch, commit: git_reference_target(resolved).map(ObjectID.init))
+    }
+
+    /// The references whose full names start with `prefix` (e.g. `refs/conductor/b1/w0/`),
+    /// sorted by name. Symbolic references are left out.
+    public func references(prefix: String) throws -> [ReferenceTarget] {
         var iterator: OpaquePointer?
-        try check("git_reference_iterator_new") { git_reference_iterator_new(&iterator, pointer) }
+        try check("git_reference_iterator_glob_new(\(prefix))") { git_reference_iterator_glob_new(&iterator, pointer, prefix + "*") }
         defer { git_reference_iterator_free(iterator) }
         var found: [ReferenceTarget] = []
         var reference: OpaquePointer?
         while git_reference_next(&reference, iterator) == 0 {
             defer { git_reference_free(reference) }
             let name = String(cString: git_reference_name(reference))
-            guard name.hasPrefix(prefix) else { continue }
-            var resolved: OpaquePointer?
-            try check("git_reference_resolve(\(name))") { git_reference_resolve(&resolved, reference) }
-            defer { git_reference_free(resolved) }
-            found.append(ReferenceTarget(name: name, target: ObjectID(git_reference_target(resolved))))
+            guard name.hasPrefix(prefix), let target = git_reference_target(reference) else { continue }
+            found.append(ReferenceTarget(name: name, commit: ObjectID(target)))
         }
         return found.sorted { $0.name < $1.name }
     }
 
-    /// True when `commit` is `tip` or in its history.
-    public func contains(_ commit: ObjectID, in tip: ObjectID) throws -> Bool {
+    /// Points reference `name` (a full name under `refs/`) at `commit`, creating or moving it.
+    public func setReference(_ name: String, to commit: ObjectID, message: String) throws {
+        var oid = commit.raw
+        var reference: OpaquePointer?
+        _ = try Self.referenceWrites.withLock { _ in
+            try check("git_reference_create(\(name))") { git_reference_create(&reference, pointer, name, &oid, 1, message) }
+        }
+        git_reference_free(reference)
+    }
+
+    /// True when `ancestor` is `commit` or one of its ancestors.
+    public func contains(_ ancestor: ObjectID, in commit: ObjectID) -> Bool {
+        var ancestorID = ancestor.raw
         var commitID = commit.raw
-        var tipID = tip.raw
-        return try commit == tip || check("git_graph_descendant_of(\(tip.short), \(commit.short))") {
-            git_graph_descendant_of(pointer, &tipID, &commitID)
-        } == 1
+        return ancestor == commit || git_graph_descendant_of(pointer, &commitID, &ancestorID) == 1
+    }
+
+    /// Moves local branch `branch` to `commit` and points HEAD at the branch, leaving the index
+    /// and the working directory as they are: after a checkout that detached HEAD (or moved it to
+    /// another branch) at `commit`, this puts the checkout back on `branch` without touching a file.
+    public func attachHead(to branch: String, at commit: ObjectID, message: String) throws {
+        try setReference("refs/heads/" + branch, to: commit, message: message)
+        _ = try Self.referenceWrites.withLock { _ in
+            try check("git_repository_set_head(\(branch))") { git_repository_set_head(pointer, "refs/heads/" + branch) }
+        }
+    }
+
+    /// The commits reachable from the references under any of `prefixes` but not from `base`,
+    /// newest first (`git log --not base --glob=…`).
+    public func commits(underReferences prefixes: [String], notIn base: ObjectID) throws -> [CommitSummary] {
+        var walk: OpaquePointer?
+        try check("git_revwalk_new") { git_revwalk_new(&walk, pointer) }
+        defer { git_revwalk_free(walk) }
+        git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue)
+        var pushed = false
+        for prefix in prefixes {
+            for reference in try references(prefix: prefix) {
+                var id = reference.commit.raw
+                try check("git_revwalk_push(\(reference.name))") { git_revwalk_push(walk, &id) }
+                pushed = true
+            }
+        }
+        guard pushed else { return [] }
+        var baseID = base.raw
+        try check("git_revwalk_hide") { git_revwalk_hide(walk, &baseID) }
+        var commits: [CommitSummary] = []
+        var next = git_oid()
+        while git_revwalk_next(&next, walk) == 0 {
+            commits.append(try commitSummary(ObjectID(next)))
+        }
+        return commits
     }
 
     /// Whether the work of several heads, e.g. a branch tip and the refs that record its commits,
@@ -43,8 +108,8 @@ extension Repository {
     /// that `base` lacks. A head in the history of another head counts as part of that one.
     public func mergeState(of heads: [ObjectID], into base: ObjectID) throws -> MergeState {
         let unique = Array(Set(heads))
-        let tops = try unique.filter { head in
-            try !unique.contains { other in try other != head && contains(head, in: other) }
+        let tops = unique.filter { head in
+            !unique.contains { other in other != head && contains(head, in: other) }
         }
         var unmerged: [ObjectID] = []
         var squashed = false
@@ -89,11 +154,11 @@ extension Repository {
             } catch let error as GitError where error.isNotFound {
                 return nil
             }
-            return ReferenceTarget(name: name, target: ObjectID(id))
+            return ReferenceTarget(name: name, commit: ObjectID(id))
         }
-        let heads = (tip.map { [$0] } ?? []) + recorded.map(\.target)
+        let heads = (tip.map { [$0] } ?? []) + recorded.map(\.commit)
         guard case .unmerged(let ahead) = try mergeState(of: heads, into: base) else { return }
-        let outside = try recorded.filter { reference in try tip.map { try !contains(reference.target, in: $0) } ?? true }
+        let outside = recorded.filter { reference in tip.map { !contains(reference.commit, in: $0) } ?? true }
         let named = outside.isEmpty ? "" : " (kept by \(outside.map(\.name).joined(separator: ", ")))"
         throw GitError.conductor(
             "delete \(subject)",

@@ -49,10 +49,27 @@ public struct CommitRequest: Codable, Sendable, Equatable {
     public var message: String
     /// `[key, value]` pairs appended as trailers.
     public var trailers: [[String]]
+    /// The top of the checkout to commit in, whatever the task's `cwd`; the worker's own directory
+    /// when nil. It is opened as it is: parent directories are never searched for a repository.
+    public var worktree: String?
+    /// The branch the commit belongs on (`conductor/<batch>/w<n>`). When set, the worker checks
+    /// HEAD is on it, names each task commit with a ref under `refs/<branch>/`, and looks for the
+    /// task's commits from earlier attempts on the batch's branches and refs before running it.
+    public var branch: String?
+    /// The batch's base commit, where the search for earlier attempts' commits stops.
+    public var base: String?
 
-    public init(message: String, trailers: [[String]]) {
+    public init(message: String, trailers: [[String]], worktree: String? = nil, branch: String? = nil, base: String? = nil) {
         self.message = message
         self.trailers = trailers
+        self.worktree = worktree
+        self.branch = branch
+        self.base = base
+    }
+
+    /// The value of trailer `key`, if the request has one.
+    public func trailer(_ key: String) -> String? {
+        trailers.first { $0.count == 2 && $0[0] == key }?[1]
     }
 }
 
@@ -149,9 +166,15 @@ public struct TaskOutcome: Codable, Sendable, Equatable {
     public var stdoutLog: String?
     public var stderrLog: String?
     public var agent: AgentReport?
-    /// The commit the worker made of the task's changes, if any.
+    /// The task's last commit (the worker's own, else the agent's last), if any.
     public var commit: String?
+    /// Every commit of the task, oldest first: those the agent made itself while the task ran,
+    /// then the one the worker made of what was left uncommitted.
+    public var commits: [String]?
     public var branch: String?
+    /// What the worker noticed and put right (or could not): HEAD moved, recorded commits dropped
+    /// from the branch, nested repositories left out of the commit, an earlier attempt's commit reused.
+    public var warnings: [String]?
 
     public init(taskId: String, seq: Int, status: ResultStatus, exitCode: Int32? = nil, signal: Int32? = nil,
                 output: String = "", stderr: String = "", error: String? = nil, durationMs: Int = 0,

@@ -114,7 +114,7 @@ import TestSupport
         try fixture.git(["update-ref", "refs/conductor/b1/w0/2-b", lost.hex])
         try fixture.git(["switch", "-q", "main"])
 
-        #expect(try repository.references(under: "refs/conductor/b1/w0/").map(\.name) == ["refs/conductor/b1/w0/1-a", "refs/conductor/b1/w0/2-b"])
+        #expect(try repository.references(prefix: "refs/conductor/b1/w0/").map(\.name) == ["refs/conductor/b1/w0/1-a", "refs/conductor/b1/w0/2-b"])
         #expect(try repository.mergeState(of: [first, first, lost], into: base) == .unmerged(commitsAhead: 2))
         try fixture.git(["merge", "-q", "--ff-only", "topic"])
         let merged = try ObjectID(hex: try fixture.revParse("main"))
@@ -127,7 +127,7 @@ import TestSupport
         let picked = try ObjectID(hex: try fixture.revParse("main"))
         #expect(try repository.mergeState(of: [first, lost], into: picked) == .squashMerged)
         try repository.deleteBranch("topic", base: picked, references: ["refs/conductor/b1/w0/1-a", "refs/conductor/b1/w0/2-b"])
-        #expect(try repository.references(under: "refs/conductor/").isEmpty)
+        #expect(try repository.references(prefix: "refs/conductor/").isEmpty)
         #expect(try repository.branchTip("topic") == nil)
     }
 }

@@ -59,6 +59,9 @@ public struct BatchPlan: Sendable {
         var opened: [String: Int] = [:]
         for (number, task) in file.tasks.enumerated() {
             let label = "task \(number + 1) (id \"\(task.id)\")"
+            if let cwd = task.cwd, let problem = cwdProblem(cwd, worktrees: options.worktrees) {
+                problems.append("\(label): field \"cwd\" \(problem)")
+            }
             let (given, field) = task.repo.map { ($0, "field \"repo\"") } ?? file.repo.map { ($0, "top-level field \"repo\"") } ?? (".", "the current directory")
             let base = given == "." && task.repo == nil && file.repo == nil ? options.currentDirectory : fileDirectory
             let path = URL(fileURLWithPath: given, relativeTo: URL(fileURLWithPath: base)).standardizedFileURL.path
@@ -83,6 +86,10 @@ public struct BatchPlan: Sendable {
                 problems.append("\(label): \(what): \(error.message)")
                 repoOfTask.append(-1)
             }
+        }
+        for repo in repos where Path.isInside(options.store.path, repo.path) {
+            problems.append("-d: the batch directory \(options.store.path) is inside the repository \(repo.path), which the batch works on; "
+                + "its worktrees and queue files would show up as changes there. Put it outside, e.g. -d \(Path.parent(repo.path))/conductor-work")
         }
         if let agentProblem = agentProblem(file, options) { problems.append(agentProblem) }
         if FileManager.default.fileExists(atPath: directory) {
@@ -129,6 +136,23 @@ public struct BatchPlan: Sendable {
             return index
         }
         return BatchPlan(record: record, tasks: file.tasks, repoOfTask: repoOfTask, warnings: [])
+    }
+
+    /// Why a task's `cwd` cannot be used, or nil: it must be a relative path that stays inside the
+    /// task's worktree (its repository without worktrees), e.g. `pkg` or `src/app`.
+    static func cwdProblem(_ cwd: String, worktrees: Bool) -> String? {
+        let root = worktrees ? "worktree" : "repository"
+        if cwd.hasPrefix("/") {
+            return "'\(cwd)' is an absolute path; a task runs inside its \(root), so give a path relative to it (e.g. \"pkg\")"
+        }
+        var depth = 0
+        for component in cwd.split(separator: "/") where component != "." {
+            depth += component == ".." ? -1 : 1
+            if depth < 0 {
+                return "'\(cwd)' leads out of the task's \(root); give a directory inside it, relative to its top (e.g. \"pkg\")"
+            }
+        }
+        return nil
     }
 
     /// A prompt task with no usable agent is bad input, caught before any worktree is made.

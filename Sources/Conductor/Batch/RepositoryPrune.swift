@@ -30,7 +30,7 @@ struct RepositoryPrune {
             actions.append(action)
         }
         let baseTip = try Self.baseTip(of: repo, in: repository)
-        let taskRefs = try repository.references(under: "refs/conductor/\(record.name)/")
+        let taskRefs = try repository.references(prefix: "refs/conductor/\(record.name)/")
         for worker in 0..<record.workers {
             let branch = record.branch(worker: worker)
             let refs = taskRefs.filter { $0.name.hasPrefix("refs/conductor/\(record.name)/w\(worker)/") }
@@ -87,7 +87,7 @@ struct RepositoryPrune {
         }
         if worktreeKept { return action(keep, "its worktree is kept") }
         let gone = tip == nil ? "the branch is gone and its task refs are " : ""
-        switch try repository.mergeState(of: (tip.map { [$0] } ?? []) + refs.map(\.target), into: base) {
+        switch try repository.mergeState(of: (tip.map { [$0] } ?? []) + refs.map(\.commit), into: base) {
         case .merged:
             return action(delete, "\(gone)merged into \(repo.base)")
         case .squashMerged:
@@ -95,7 +95,7 @@ struct RepositoryPrune {
         case .unmerged(let ahead) where force:
             return action(delete, "forced: drops \(ahead) commit(s) not in \(repo.base)", ahead: ahead)
         case .unmerged(let ahead):
-            let outside = try refs.filter { reference in try tip.map { try !repository.contains(reference.target, in: $0) } ?? true }
+            let outside = refs.filter { reference in tip.map { !repository.contains(reference.commit, in: $0) } ?? true }
             let only = outside.isEmpty ? "" : " (some named only by \(outside.map(\.name).joined(separator: ", ")))"
             return action(keep, "\(ahead) commit(s) not in \(repo.base)\(only); merge them, or prune \(record.name) --force to drop them",
                           ahead: ahead)

@@ -21,15 +21,36 @@ final class WorktreeProvisioner: @unchecked Sendable {
         repoOfTask = Dictionary(uniqueKeysWithValues: zip(plan.tasks.map(\.id), plan.repoOfTask.map { plan.record.repos[$0] }))
     }
 
-    /// Where `task` runs on `worker`, and how its changes are committed.
+    /// Where `task` runs on `worker`, and how its changes are committed: inside the worker's
+    /// worktree (the repository itself without worktrees), and only there.
+    ///
+    /// - Throws: `PlacementError` when the worktree's `.git` is broken, or the task's `cwd` leads
+    ///   out of it (through a symlink, say).
     func placement(for task: TaskSpec, worker: Int) throws -> Placement {
         let record = plan.record
         let repo = repoOfTask[task.id]!
-        guard record.worktrees else { return Placement(cwd: task.cwd.map { absolute($0, in: repo.path) } ?? repo.path, commit: nil) }
+        guard record.worktrees else { return Placement(cwd: try directory(of: task, in: repo.path), commit: nil) }
         let path = try lock.withLock { try ensureWorktree(repo, worker: worker) }
-        let commit = record.commitRequest(for: task, worker: worker)
+        // A task in a worktree whose .git is gone would have its git commands reach the repository around it.
+        guard TaskCommit.openCheckout(path) != nil else {
+            throw PlacementError("the worktree \(path) is no longer a checkout of its own (its .git is missing or broken), so the task was not run there; its files are left as they are")
+        }
+        var commit = record.commitRequest(for: task, worker: worker)
+        commit.worktree = path
+        commit.branch = record.branch(worker: worker)
+        commit.base = repo.baseCommit
         let marker = record.setup.map { _ in "\(record.directory)/state/setup-\(repo.name)-w\(worker).done" }
-        return Placement(cwd: task.cwd.map { absolute($0, in: path) } ?? path, commit: commit, setup: record.setup, setupMarker: marker)
+        return Placement(cwd: try directory(of: task, in: path), commit: commit, setup: record.setup, setupMarker: marker)
+    }
+
+    /// The task's `cwd` under `root` (`root` itself without one), refused when it resolves outside `root`.
+    private func directory(of task: TaskSpec, in root: String) throws -> String {
+        guard let cwd = task.cwd else { return root }
+        let path = URL(fileURLWithPath: cwd, relativeTo: URL(fileURLWithPath: root)).standardizedFileURL.path
+        guard Path.isInside(path, root) else {
+            throw PlacementError("task \(task.id): field \"cwd\" '\(cwd)' resolves to \(Path.real(path)), outside \(root); a task runs inside its worktree, so give a directory in it")
+        }
+        return path
     }
 
     /// Makes, in parallel, the worktrees the first assignments will need: task i goes to worker i
@@ -60,10 +81,6 @@ final class WorktreeProvisioner: @unchecked Sendable {
         }
     }
 
-    private func absolute(_ path: String, in base: String) -> String {
-        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: base)).standardizedFileURL.path
-    }
-
     private func ensureWorktree(_ repo: BatchRepository, worker: Int) throws -> String {
         let record = plan.record
         let path = record.worktreePath(repo, worker: worker)
@@ -71,7 +88,7 @@ final class WorktreeProvisioner: @unchecked Sendable {
         if ready.contains(key) { return path }
         let repository = try Repository.open(at: repo.path)
         let name = record.worktreeName(worker: worker)
-        if let existing = try repository.worktree(named: name), existing.isValid, existing.path == path {
+        if let existing = try repository.worktree(named: name), existing.isValid, Path.real(existing.path) == Path.real(path) {
             ready.insert(key)
             return path
         }
@@ -112,5 +129,14 @@ final class WorktreeProvisioner: @unchecked Sendable {
             guard FileManager.default.fileExists(atPath: path), !Path.isDirectory(path), path.hasPrefix(root + "/") else { return nil }
             return String(path.dropFirst(root.count + 1))
         }
+    }
+}
+
+/// A task that cannot be placed in its worktree; it fails without running.
+struct PlacementError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
     }
 }

@@ -29,8 +29,13 @@ public struct TaskResult: Codable, Sendable, Equatable {
         public var finishedAt: Date?
         public var seq: Int?
         public var agent: AgentReport?
+        /// The task's last commit.
         public var commit: String?
+        /// Every commit of the task, oldest first (the agent's own ones included).
+        public var commits: [String]?
         public var branch: String?
+        /// What went wrong around the task's commits, or was put right (see `TaskOutcome.warnings`).
+        public var warnings: [String]?
         public var stdoutLog: String?
         public var stderrLog: String?
 
@@ -60,7 +65,9 @@ public struct TaskResult: Codable, Sendable, Equatable {
             seq = outcome.seq
             agent = outcome.agent
             commit = outcome.commit
+            commits = outcome.commits
             branch = outcome.branch
+            warnings = outcome.warnings
             stdoutLog = outcome.stdoutLog
             stderrLog = outcome.stderrLog
         }

@@ -46,7 +46,7 @@ public enum IntegrationMerge {
         var known = [try repository.resolveBase(entry.base).commit]
         if let start = batch.repos.first(where: { $0.path == entry.path }) { known.append(try ObjectID(hex: start.baseCommit)) }
         known += try (0..<batch.workers).compactMap { try repository.branchTip(batch.branch(worker: $0)) }
-        known += try repository.references(under: "refs/conductor/\(batch.name)/").map(\.target)
+        known += try repository.references(prefix: "refs/conductor/\(batch.name)/").map(\.commit)
         return try repository.commits(from: [current], hiding: known).compactMap { id in
             let info = try repository.commitInfo(id)
             let made = try info.parents.count == 2 && info.trailer("Conductor-Batch").contains(batch.name) && repository.isCleanMerge(id)

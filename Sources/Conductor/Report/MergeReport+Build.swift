@@ -13,8 +13,30 @@ extension MergeReport {
     /// - Throws: `GitError` when a repository or its base branch cannot be read, `ReportError`
     ///   when a worker branch shares no history with its base.
     public static func build(for batch: BatchRecord, results: [TaskResult]) throws -> MergeReport {
-        let repos = try batch.repos.map { try RepoReader(batch: batch, repo: $0).read() }
-        return MergeReport(batch: batch.name, generatedAt: Date(), repos: repos, totals: Totals(results: results, repos: repos))
+        var taskOfCommit: [String: String] = [:]
+        for result in results {
+            for sha in result.result.commits ?? [] { taskOfCommit[sha] = result.task.id }
+        }
+        let repos = try batch.repos.map { try RepoReader(batch: batch, repo: $0, taskOfCommit: taskOfCommit).read() }
+        let taskWarnings = results.flatMap { result in
+            (result.result.warnings ?? []).map { "task \(result.task.id)" + (result.worker.map { " (w\($0))" } ?? "") + ": \($0)" }
+        }
+        let branchWarnings = repos.flatMap { repo in
+            repo.workers.flatMap { worker in worker.offBranch.map { offBranchWarning($0, of: worker, in: repo, batch: batch) } }
+        }
+        return MergeReport(batch: batch.name, generatedAt: Date(), repos: repos, totals: Totals(results: results, repos: repos),
+                           warnings: taskWarnings + branchWarnings)
+    }
+}
+
+extension MergeReport {
+    /// Says that a task commit is kept only by its ref, and how to bring it back.
+    static func offBranchWarning(_ commit: Commit, of worker: WorkerBranch, in repo: Repo, batch: BatchRecord) -> String {
+        let short = String(commit.sha.prefix(7))
+        let task = commit.task.map { " (task \($0))" } ?? ""
+        let hint = worker.worktree.map { " (bring it back onto the branch with: git -C \($0) merge \(short))" } ?? ""
+        return "\(repo.name) w\(worker.worker): commit \(short)\(task) is not on the branch \(worker.branch); "
+            + "a ref under \(batch.taskRefPrefix(worker: worker.worker)) keeps it\(hint)"
     }
 }
 
@@ -23,10 +45,13 @@ private struct RepoReader {
     let batch: BatchRecord
     let repo: BatchRepository
     let repository: Repository
+    /// The task each recorded commit belongs to, from the results (agents' own commits carry no trailer).
+    let taskOfCommit: [String: String]
 
-    init(batch: BatchRecord, repo: BatchRepository) throws {
+    init(batch: BatchRecord, repo: BatchRepository, taskOfCommit: [String: String]) throws {
         self.batch = batch
         self.repo = repo
+        self.taskOfCommit = taskOfCommit
         repository = try Repository.open(at: repo.path)
     }
 
@@ -54,9 +79,10 @@ private struct RepoReader {
         guard let forkPoint = try repository.mergeBase(baseTip, tip) else {
             throw ReportError.unrelatedHistory(repository: repo.path, branch: branch, base: repo.base)
         }
-        let commits = try repository.commits(from: baseTip, to: tip).map {
-            MergeReport.Commit(sha: $0.id.hex, task: $0.trailer("Conductor-Task"), message: $0.summary)
-        }
+        let commits = try repository.commits(from: baseTip, to: tip).map(reportCommit)
+        let offBranch = try repository.references(prefix: batch.taskRefPrefix(worker: worker))
+            .filter { !repository.contains($0.commit, in: tip) }
+            .map { try reportCommit(repository.commitSummary($0.commit)) }
         let diff = try repository.diff(from: forkPoint, to: tip)
         let files = diff.files.map {
             MergeReport.ChangedFile(
@@ -69,11 +95,18 @@ private struct RepoReader {
         } ?? []
         let conflictsWithBase = try commits.isEmpty ? [] : repository.conflicts(between: baseTip, and: tip)
         let entry = MergeReport.WorkerBranch(
-            worker: worker, branch: branch, tip: tip.hex, worktree: worktree?.path, commits: commits, files: files,
+            worker: worker, branch: branch, tip: tip.hex, worktree: worktree?.path, commits: commits, offBranch: offBranch, files: files,
             insertions: diff.insertions, deletions: diff.deletions, uncommitted: uncommitted,
             mergesCleanly: conflictsWithBase.isEmpty, conflictsWithBase: conflictsWithBase,
             state: Self.state(try repository.mergeState(of: tip, into: baseTip)))
         return Reading(entry: entry, tip: tip, forkPoint: forkPoint)
+    }
+
+    /// A commit as the report shows it, with the task that made it.
+    private func reportCommit(_ summary: CommitSummary) -> MergeReport.Commit {
+        let trailer = summary.trailer("Conductor-Task")
+        return MergeReport.Commit(sha: summary.id.hex, task: trailer ?? taskOfCommit[summary.id.hex], message: summary.summary,
+                                  madeByAgent: trailer == nil && taskOfCommit[summary.id.hex] != nil ? true : nil)
     }
 
     /// The worker's worktree, when its directory exists and is a checkout of this repository

@@ -10,6 +10,9 @@ extension MergeReport {
     /// and each branch's commits and files; then the batch totals.
     public func markdown() -> String {
         var lines = ["# Batch \(batch)", ""]
+        if !warnings.isEmpty {
+            lines += ["## Warnings", ""] + warnings.map { "- \($0)" } + [""]
+        }
         for repo in repos { lines += repo.markdownLines(batch: batch) }
         lines += ["## Totals", ""]
         if totals.tasks == 0 {
@@ -48,6 +51,7 @@ extension MergeReport {
                 }
             }
         }
+        lines += warnings.map { "warning: \($0)" }
         if repos.contains(where: { !$0.mergeOrder.isEmpty }) {
             lines.append("merge: conductor merge \(batch) builds conductor/\(batch)/merged from the branches that merge cleanly")
         }
@@ -108,10 +112,12 @@ extension MergeReport.Repo {
             if let worktree = worker.worktree { lines += ["Worktree: \(Markdown.code(worktree))", ""] }
             if !worker.commits.isEmpty {
                 lines.append("Commits:")
-                for commit in worker.commits {
-                    let task = commit.task.map { " task \(Markdown.code($0)):" } ?? ""
-                    lines.append("- \(Markdown.code(Markdown.short(commit.sha)))\(task) \(commit.message)")
-                }
+                lines += worker.commits.map(Self.commitLine)
+                lines.append("")
+            }
+            if !worker.offBranch.isEmpty {
+                lines.append("Task commits not on the branch (kept by refs under `refs/\(worker.branch)/`):")
+                lines += worker.offBranch.map(Self.commitLine)
                 lines.append("")
             }
             if !worker.files.isEmpty {
@@ -132,6 +138,11 @@ extension MergeReport.Repo {
         }
         lines.append("")
         return lines
+    }
+
+    private static func commitLine(_ commit: MergeReport.Commit) -> String {
+        let task = commit.task.map { " task \(Markdown.code($0))" + (commit.madeByAgent == true ? " (committed by the agent)" : "") + ":" } ?? ""
+        return "- \(Markdown.code(Markdown.short(commit.sha)))\(task) \(commit.message)"
     }
 }
 

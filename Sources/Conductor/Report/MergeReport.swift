@@ -16,12 +16,16 @@ public struct MergeReport: Codable, Sendable, Equatable {
     public var generatedAt: Date
     public var repos: [Repo]
     public var totals: Totals
+    /// What needs a look before merging: tasks whose agent moved HEAD or dropped commits, nested
+    /// repositories left uncommitted, task commits no worker branch holds any more.
+    public var warnings: [String] = []
 
-    public init(batch: String, generatedAt: Date, repos: [Repo], totals: Totals) {
+    public init(batch: String, generatedAt: Date, repos: [Repo], totals: Totals, warnings: [String] = []) {
         self.batch = batch
         self.generatedAt = generatedAt
         self.repos = repos
         self.totals = totals
+        self.warnings = warnings
     }
 
     /// One repository of the batch and its worker branches.
@@ -66,6 +70,9 @@ public struct MergeReport: Codable, Sendable, Equatable {
         public var worktree: String?
         /// The commits on the branch that the base lacks (`git log base..branch`), oldest first.
         public var commits: [Commit]
+        /// Task commits the worker recorded (its refs under `refs/conductor/<batch>/w<n>/`) that the
+        /// branch no longer holds: an agent reset the branch or moved HEAD away. Not merged with the branch.
+        public var offBranch: [Commit] = []
         /// What the branch changed since it left the base (`git diff --numstat base...branch`).
         public var files: [ChangedFile]
         public var insertions: Int
@@ -78,8 +85,9 @@ public struct MergeReport: Codable, Sendable, Equatable {
         public var conflictsWithBase: [String]
         public var state: State
 
-        /// True when the branch has commits the base lacks or its worktree has uncommitted work.
-        public var hasChanges: Bool { !commits.isEmpty || !uncommitted.isEmpty }
+        /// True when the branch has commits the base lacks, its worktree has uncommitted work, or
+        /// task commits are off the branch.
+        public var hasChanges: Bool { !commits.isEmpty || !uncommitted.isEmpty || !offBranch.isEmpty }
     }
 
     /// How far a branch's work has reached the base (see `Git.MergeState`).
@@ -90,10 +98,14 @@ public struct MergeReport: Codable, Sendable, Equatable {
     /// A commit on a worker branch.
     public struct Commit: Codable, Sendable, Equatable {
         public var sha: String
-        /// The `Conductor-Task` trailer: the task that made the commit.
+        /// The task that made the commit: its `Conductor-Task` trailer, else the task whose result
+        /// lists the commit (an agent that committed by itself).
         public var task: String?
         /// The first line of the commit message.
         public var message: String
+        /// True for a commit the agent made by itself while its task ran (no conductor trailers);
+        /// absent for the commits conductor made.
+        public var madeByAgent: Bool?
     }
 
     /// A file a branch changed, with `git diff --numstat` line counts (0 for binary files).

@@ -8,7 +8,8 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     public var command: String?
     /// The repository the task works on (relative to the tasks file), for batches.
     public var repo: String?
-    /// The directory to run in, overriding the worker's own.
+    /// The directory to run in, overriding the worker's own. In a batch it is relative to the
+    /// task's worktree (to its repository without `--worktrees`) and may not lead out of it.
     public var cwd: String?
     /// Seconds before the task is ended (SIGTERM to its process group, then SIGKILL).
     public var timeout: Double?

@@ -8,7 +8,7 @@ import Git
 import Queue
 
 /// Runs one assignment to its outcome: starts the process, waits (with the timeout), reads the
-/// logs and the agent's report, commits the task's changes when asked.
+/// logs and the agent's report, commits the task's changes when asked (see `TaskCommit`).
 struct TaskRun {
     let assignment: TaskAssignment
     let slot: WorkerSlot
@@ -24,6 +24,8 @@ struct TaskRun {
             taskId: assignment.id, seq: assignment.seq, status: .error, startedAt: startedAt,
             worker: configuration.id, workerPid: getpid(), attempt: assignment.attempt, cwd: directory,
             stdoutLog: stem + ".stdout", stderrLog: stem + ".stderr")
+        let commitStep = assignment.commit.map { TaskCommit(request: $0, assignment: assignment, workerDirectory: configuration.directory) }
+        if commitStep?.recordEarlierAttempt(into: &outcome) == true { return finished(outcome) }
         if let failure = runSetup(in: directory, stem: stem, started: started) {
             outcome.error = failure
             return finished(outcome)
@@ -67,8 +69,8 @@ struct TaskRun {
             else if agentFailed { outcome.error = "the agent reported an error (\(outcome.agent?.subtype ?? "is_error"))" }
             else { outcome.error = "exited with status \(exit.status ?? -1)" }
         }
-        if let request = assignment.commit, outcome.status != .cancelled {
-            commit(request, in: directory, into: &outcome)
+        if let commitStep, outcome.status != .cancelled {
+            commitStep.commit(into: &outcome)
         }
         return finished(outcome)
     }
@@ -118,19 +120,6 @@ struct TaskRun {
         environment["CONDUCTOR_SEQ"] = String(assignment.seq)
         environment["CONDUCTOR_ATTEMPT"] = String(assignment.attempt)
         return environment
-    }
-
-    private func commit(_ request: CommitRequest, in directory: String, into outcome: inout TaskOutcome) {
-        do {
-            let repository = try Repository.open(at: directory)
-            var trailers = request.trailers.compactMap { pair in pair.count == 2 ? (key: pair[0], value: pair[1]) : nil }
-            if outcome.status != .done { trailers.append((key: "Conductor-Status", value: outcome.status.rawValue)) }
-            outcome.commit = try repository.commitAll(message: request.message, trailers: trailers)?.hex
-            outcome.branch = try? repository.currentBranch()
-        } catch {
-            outcome.status = .error
-            outcome.error = [outcome.error, "committing the task's changes failed: \(error)"].compactMap { $0 }.joined(separator: "; ")
-        }
     }
 
     static func safeFileName(_ id: String) -> String {
