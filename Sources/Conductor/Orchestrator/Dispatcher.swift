@@ -109,7 +109,7 @@ final class Dispatcher {
     }
 
     private func handle(_ outcome: TaskOutcome, of flight: InFlight, on slotID: Int) {
-        if outcome.status == .error, Self.looksRateLimited(outcome), flight.attempt <= options.retries,
+        if outcome.status == .error, Self.hitRateLimit(outcome, of: tasks[flight.index]), flight.attempt <= options.retries,
            !cancellation.isRaised {
             journal?.append(.result, task: outcome.taskId, index: flight.index, worker: slotID, seq: outcome.seq,
                             attempt: flight.attempt, status: outcome.status)
@@ -270,8 +270,9 @@ final class Dispatcher {
         return max(0.01, min(1, backoff))
     }
 
-    static func looksRateLimited(_ outcome: TaskOutcome) -> Bool {
-        let text = [outcome.output, outcome.stderr.suffix(4096).description, outcome.error ?? ""].joined(separator: "\n").lowercased()
-        return ["429", "rate limit", "rate_limit", "ratelimit", "overloaded"].contains { text.contains($0) }
+    /// True when an agent task failed because the agent itself reported a rate or usage limit;
+    /// what a command prints is never taken for one.
+    static func hitRateLimit(_ outcome: TaskOutcome, of task: TaskSpec) -> Bool {
+        task.prompt != nil && outcome.agent?.rateLimited == true
     }
 }
