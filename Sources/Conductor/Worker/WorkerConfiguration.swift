@@ -19,7 +19,7 @@ public struct WorkerConfiguration: Sendable {
     /// Seconds between SIGTERM and SIGKILL when a task is ended.
     public var grace: TimeInterval = 5
     /// Seconds between heartbeats written to `status.json`.
-    public var heartbeatInterval: TimeInterval = 2
+    public var heartbeatInterval: TimeInterval = 1
     public var watchMode: DirectoryWatcher.Mode = .fromEnvironment
     /// Bytes of stdout (and of stderr) copied into `result.json`; the logs keep more (`logLimit`).
     public var outputLimit = 64 * 1024
