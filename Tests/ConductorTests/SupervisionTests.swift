@@ -134,10 +134,13 @@ import TestSupport
             kill(victim.pid, SIGKILL)
         }
         let error = #expect(throws: (any Error).self) {
-            try orchestrator.executeTasks([.command("sleep 30", id: "stuck")])
+            try orchestrator.executeTasks([.command("echo $$ > task-pid; sleep 30", id: "stuck")])
         }
         let text = error.map { "\($0)" } ?? ""
         #expect(text.contains("worker 0"), "\(text)")
         #expect(text.contains("crashing at start"), "the worker's own last words are shown: \(text)")
+        let task = try #require(Int32(try String(contentsOfFile: fixture.workDirectory + "/task-pid", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(waitUntil { !processIsAlive(task) }, "the dead worker's task was ended")
     }
 }

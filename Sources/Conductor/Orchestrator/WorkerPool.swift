@@ -123,6 +123,7 @@ final class WorkerPool: Sendable {
 
     private func restart(_ id: Int, after dead: ChildProcess) {
         _ = dead.wait()
+        queue.slot(id).endOrphanedTask(ofDeadOwner: dead.pid)
         let outcome = state.withLock { state -> Bool? in
             guard !state.closing, state.processes[id] === dead else { return nil }
             let now = Date()
