@@ -68,7 +68,8 @@ public final class ChildProcess: Sendable {
     ///
     /// - Parameter logLimit: when given, stdout and stderr are copied through pipes into their
     ///   files, each keeping at most this many bytes (see `LogCapture`).
-    /// - Throws: `ChildProcessError` when the program cannot be started.
+    /// - Throws: `ChildProcessError` when the program cannot be started (or, without pidfd
+    ///   support, watched), `LogCaptureError` when a capped log cannot be opened.
     public init(arguments: [String], directory: String, environment: [String: String], stdoutPath: String, stderrPath: String,
                 logLimit: Int? = nil) throws {
         var attributes = posix_spawnattr_t()
