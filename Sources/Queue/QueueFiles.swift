@@ -129,15 +129,19 @@ public struct AgentReport: Codable, Sendable, Equatable {
     public var durationMs: Int?
     public var subtype: String?
     public var isError: Bool?
+    /// True when the agent reported that it hit an API rate limit, a usage limit or an
+    /// overloaded service (the orchestrator retries such a task after a backoff).
+    public var rateLimited: Bool?
 
     public init(costUsd: Double? = nil, sessionId: String? = nil, numTurns: Int? = nil, durationMs: Int? = nil,
-                subtype: String? = nil, isError: Bool? = nil) {
+                subtype: String? = nil, isError: Bool? = nil, rateLimited: Bool? = nil) {
         self.costUsd = costUsd
         self.sessionId = sessionId
         self.numTurns = numTurns
         self.durationMs = durationMs
         self.subtype = subtype
         self.isError = isError
+        self.rateLimited = rateLimited
     }
 }
 

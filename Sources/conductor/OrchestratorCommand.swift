@@ -14,8 +14,9 @@ struct OrchestratorCommand: ParsableCommand {
         discussion: """
         Tasks are assigned only to a worker slot that a live process owns and that has nothing outstanding; \
         each result is collected exactly once. A worker that dies mid-task (dead process, stale heartbeat) \
-        has its task re-queued on another worker, up to --retries times; so are failures that look like \
-        rate limits (429, "rate limit", "overloaded"), after an exponential backoff.
+        has its task re-queued on another worker, up to --retries times (a silent worker is killed with its \
+        task first, so two attempts never overlap); so are prompts whose agent itself reported a rate or \
+        usage limit, after an exponential backoff. A command's output is never taken for a rate limit.
 
         The tasks file is a JSON object {"tasks": [...]} or a bare array; each task has "prompt" or \
         "command", and optionally "id", "cwd", "timeout" (seconds), "stopOnError". "-" reads standard input.

@@ -71,6 +71,8 @@ public final class BatchRun: @unchecked Sendable {
         let remaining = plan.tasks.filter { previous[$0.id]?.result.status != .done }
         var options = orchestratorOptions
         options.preferredWorker = { task in previous[task.id]?.worker }
+        let attempts = try Self.attemptsStarted(journal: record.journalFile)
+        options.priorAttempts = { task in attempts[task.id] ?? 0 }
         // Worktrees are checked out while the workers start.
         let worktreesReady = DispatchGroup()
         if previous.isEmpty {
@@ -151,6 +153,17 @@ public final class BatchRun: @unchecked Sendable {
             if let record = entry.record { results[record.task.id] = record }
         }
         return results
+    }
+
+    /// How many attempts of each task earlier runs of this batch started (its last assignment's
+    /// attempt number), so a re-run counts on from there.
+    static func attemptsStarted(journal: String) throws -> [String: Int] {
+        var attempts: [String: Int] = [:]
+        for entry in try Journal.read(journal) where entry.event == .assign {
+            guard let task = entry.task, let attempt = entry.attempt else { continue }
+            attempts[task] = max(attempts[task] ?? 0, attempt)
+        }
+        return attempts
     }
 
     /// Workers of an earlier, killed run of this batch end when they notice their parent is gone;

@@ -11,4 +11,9 @@ public final class CancellationFlag: Sendable {
     public func raise() {
         raised.withLock { $0 = true }
     }
+
+    /// Clears the flag (a run that saw it has ended).
+    public func lower() {
+        raised.withLock { $0 = false }
+    }
 }

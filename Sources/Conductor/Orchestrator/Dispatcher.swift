@@ -6,7 +6,6 @@ import Glibc
 #endif
 import Queue
 
-
 /// The orchestrator's loop for one run: assigns tasks to free live workers, collects each result
 /// exactly once, re-queues the tasks of dead workers and rate-limited tasks, and journals it all.
 final class Dispatcher {
@@ -31,6 +30,10 @@ final class Dispatcher {
     private let jobLog: JobLog?
     private let watcher: DirectoryWatcher
     private let cancellation: CancellationFlag
+    private let workerFailure: () -> Error?
+    /// Each task's first attempt in this run (later than 1 for a task an earlier run started);
+    /// retries are counted from it.
+    private let firstAttempt: [Int]
 
     private var results: [TaskResult?]
     private var pending: [Pending]
@@ -46,16 +49,19 @@ final class Dispatcher {
     private static let fullScanInterval: TimeInterval = 0.5
 
     init(tasks: [TaskSpec], slots: [WorkerSlot], options: OrchestratorOptions, sequential: Bool,
-         cancellation: CancellationFlag, watcher: DirectoryWatcher) throws {
+         cancellation: CancellationFlag, watcher: DirectoryWatcher, workerFailure: @escaping () -> Error? = { nil }) throws {
         self.tasks = tasks
         self.slots = slots
         self.options = options
         self.sequential = sequential
         self.cancellation = cancellation
         self.watcher = watcher
+        self.workerFailure = workerFailure
+        let firstAttempt = tasks.map { 1 + (options.priorAttempts?($0) ?? 0) }
+        self.firstAttempt = firstAttempt
         results = Array(repeating: nil, count: tasks.count)
         dirty = Set(slots.map(\.id))
-        pending = sequential ? [] : tasks.indices.map { Pending(index: $0, attempt: 1, notBefore: .distantPast) }
+        pending = sequential ? [] : tasks.indices.map { Pending(index: $0, attempt: firstAttempt[$0], notBefore: .distantPast) }
         nextSeq = (slots.map(TaskPicker.watermark).max() ?? 0) + 1
         journal = try options.journalPath.map(Journal.init)
         jobLog = try options.jobLogPath.map(JobLog.init)
@@ -64,6 +70,7 @@ final class Dispatcher {
     func run() throws -> [TaskResult] {
         journal?.append(.start, reason: "\(tasks.count) tasks, \(slots.count) worker slots, \(sequential ? "sequential" : "parallel")")
         while results.contains(where: { $0 == nil }) {
+            if let failure = workerFailure() { throw failure }
             if cancellation.isRaised { cancelRemaining() }
             collect()
             if sequential { scheduleNextInSequence() }
@@ -98,7 +105,8 @@ final class Dispatcher {
                 if let status = try? slot.readStatus(), status.pid == owner.pid,
                    Date().timeIntervalSince(status.heartbeat) > options.heartbeatTimeout {
                     inFlight[slotID] = nil
-                    workerLost(flight, on: slotID, reason: "worker \(slotID) (pid \(owner.pid)) stopped answering (no heartbeat for \(Int(options.heartbeatTimeout)) s)")
+                    endSilentWorker(owner, of: slot)
+                    workerLost(flight, on: slotID, reason: "worker \(slotID) (pid \(owner.pid)) stopped answering (no heartbeat for \(Int(options.heartbeatTimeout)) s); it and its task were killed")
                 }
             default:
                 inFlight[slotID] = nil
@@ -108,12 +116,27 @@ final class Dispatcher {
         }
     }
 
+    /// Kills a worker that stopped answering (stopped, hung, or on a suspended machine) and the
+    /// task it was running, so that its attempt can never overlap the next one nor report or
+    /// commit after it: SIGKILL works on a stopped process. A batch's supervision starts a new
+    /// worker in the slot.
+    private func endSilentWorker(_ owner: SlotLock.Owner, of slot: WorkerSlot) {
+        if let started = owner.startTime, ProcessInfo.startTime(of: owner.pid) == started {
+            kill(owner.pid, SIGKILL)
+        }
+        slot.endOrphanedTask(ofDeadOwner: owner.pid)
+    }
+
+    /// True when the task of `flight` may have another attempt in this run.
+    private func mayRetry(_ flight: InFlight) -> Bool {
+        flight.attempt - firstAttempt[flight.index] < options.retries && !cancellation.isRaised
+    }
+
     private func handle(_ outcome: TaskOutcome, of flight: InFlight, on slotID: Int) {
-        if outcome.status == .error, Self.looksRateLimited(outcome), flight.attempt <= options.retries,
-           !cancellation.isRaised {
+        if outcome.status == .error, Self.hitRateLimit(outcome, of: tasks[flight.index]), mayRetry(flight) {
             journal?.append(.result, task: outcome.taskId, index: flight.index, worker: slotID, seq: outcome.seq,
                             attempt: flight.attempt, status: outcome.status)
-            let delay = options.backoff * pow(2, Double(flight.attempt - 1))
+            let delay = options.backoff * pow(2, Double(flight.attempt - firstAttempt[flight.index]))
             requeue(flight, after: delay, reason: "rate limited: \(outcome.error ?? "")")
             return
         }
@@ -121,7 +144,7 @@ final class Dispatcher {
     }
 
     private func workerLost(_ flight: InFlight, on slotID: Int, reason: String) {
-        if flight.attempt <= options.retries && !cancellation.isRaised {
+        if mayRetry(flight) {
             requeue(flight, after: 0, reason: reason)
         } else {
             var outcome = TaskResult.Outcome.synthetic(.error, error: "\(reason); gave up after \(flight.attempt) attempt(s)", attempts: flight.attempt)
@@ -172,7 +195,7 @@ final class Dispatcher {
         guard inFlight.isEmpty, pending.isEmpty else { return }
         while nextSequentialIndex < tasks.count, results[nextSequentialIndex] != nil { nextSequentialIndex += 1 }
         guard nextSequentialIndex < tasks.count else { return }
-        pending.append(Pending(index: nextSequentialIndex, attempt: 1, notBefore: .distantPast))
+        pending.append(Pending(index: nextSequentialIndex, attempt: firstAttempt[nextSequentialIndex], notBefore: .distantPast))
         nextSequentialIndex += 1
     }
 
@@ -270,8 +293,9 @@ final class Dispatcher {
         return max(0.01, min(1, backoff))
     }
 
-    static func looksRateLimited(_ outcome: TaskOutcome) -> Bool {
-        let text = [outcome.output, outcome.stderr.suffix(4096).description, outcome.error ?? ""].joined(separator: "\n").lowercased()
-        return ["429", "rate limit", "rate_limit", "ratelimit", "overloaded"].contains { text.contains($0) }
+    /// True when an agent task failed because the agent itself reported a rate or usage limit;
+    /// what a command prints is never taken for one.
+    static func hitRateLimit(_ outcome: TaskOutcome, of task: TaskSpec) -> Bool {
+        task.prompt != nil && outcome.agent?.rateLimited == true
     }
 }

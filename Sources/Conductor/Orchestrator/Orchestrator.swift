@@ -5,6 +5,7 @@ import Glibc
 #endif
 import FoundationShims
 import Queue
+import Synchronization
 
 /// Runs lists of tasks on the workers of a queue: in parallel (`executeTasks`) or in order
 /// (`executeSequential`). The Swift face of the seed's `Orchestrator(3)`.
@@ -14,12 +15,16 @@ import Queue
 /// defer { orchestrator.shutdown() }
 /// let results = try orchestrator.executeTasks([.prompt("Review auth.py", id: "auth"), .command("swift test", id: "test")])
 /// ```
-public final class Orchestrator: @unchecked Sendable {
+public final class Orchestrator: Sendable {
     public let queue: QueueRoot
     /// The worker slots used: `0..<workers`.
     public let workerIDs: [Int]
-    public var options: OrchestratorOptions
-    private var pool: WorkerPool?
+    /// The options runs use unless `run` is given its own.
+    public var options: OrchestratorOptions {
+        get { state.withLock { $0.options } }
+        set { state.withLock { $0.options = newValue } }
+    }
+    private let state: Mutex<(options: OrchestratorOptions, pool: WorkerPool?)>
     private let cancellation = CancellationFlag()
     private let wakeups = WakeList()
 
@@ -30,12 +35,12 @@ public final class Orchestrator: @unchecked Sendable {
     public init(workers: Int, queue: QueueRoot = .resolve(nil), options: OrchestratorOptions = OrchestratorOptions(),
                 launch: WorkerLaunch? = nil) throws {
         self.queue = queue
-        self.options = options
         workerIDs = Array(0..<max(1, workers))
         try queue.create()
-        if let launch {
-            pool = try WorkerPool(launch: launch, queue: queue, ids: workerIDs)
+        let pool = try launch.map { [workerIDs, wakeups] launch in
+            try WorkerPool(launch: launch, queue: queue, ids: workerIDs, failed: { wakeups.wakeAll() })
         }
+        state = Mutex((options, pool))
     }
 
     /// Runs `tasks` in parallel, one per free worker; returns their results in task order.
@@ -54,9 +59,11 @@ public final class Orchestrator: @unchecked Sendable {
     /// Runs `tasks` and reports results and a summary.
     ///
     /// - Throws: `QueueError.orchestratorRunning` when another orchestrator uses the queue,
-    ///   `OrchestratorError.noLiveWorkers` when no worker shows up.
+    ///   `OrchestratorError.noLiveWorkers` when no worker shows up, `WorkerPoolError` when a
+    ///   started worker kept dying.
     public func run(_ tasks: [TaskSpec], sequential: Bool, options: OrchestratorOptions? = nil) throws -> RunReport {
         let options = options ?? self.options
+        defer { cancellation.lower() }
         let lock = try FileLock(path: queue.orchestratorLockFile, wait: options.waitForQueue)
         defer { lock.release() }
         let slots = workerIDs.map(queue.slot)
@@ -65,14 +72,17 @@ public final class Orchestrator: @unchecked Sendable {
         wakeups.add(watcher)
         defer { wakeups.remove(watcher) }
         let started = Date()
+        let pool = state.withLock { $0.pool }
         let dispatcher = try Dispatcher(
-            tasks: tasks, slots: slots, options: options, sequential: sequential, cancellation: cancellation, watcher: watcher)
+            tasks: tasks, slots: slots, options: options, sequential: sequential, cancellation: cancellation, watcher: watcher,
+            workerFailure: { pool?.failure })
         let results = try dispatcher.run()
         return RunReport(results: results, summary: RunSummary(results: results, durationMs: Int(Date().timeIntervalSince(started) * 1000)))
     }
 
-    /// Stops handing out tasks: those not yet started are recorded `cancelled`; running ones are
-    /// waited for. Callable from any thread (a signal handler's queue).
+    /// Stops handing out tasks in the run in progress (or, when none is, the next one): tasks not
+    /// yet started are recorded `cancelled`; running ones are waited for. Later runs are not
+    /// affected. Callable from any thread (a signal handler's queue).
     public func cancel() {
         cancellation.raise()
         wakeups.wakeAll()
@@ -81,14 +91,20 @@ public final class Orchestrator: @unchecked Sendable {
     /// Stops the workers this orchestrator started (their running tasks are recorded `cancelled`).
     /// Workers it attached to are left running.
     public func shutdown() {
+        let pool = state.withLock { state in
+            defer { state.pool = nil }
+            return state.pool
+        }
         pool?.stop()
-        pool = nil
     }
+
+    /// The workers this orchestrator started, if any (for tests).
+    var workerPool: WorkerPool? { state.withLock { $0.pool } }
 
     /// Ends the started workers' running tasks now (as `shutdown` does) while the run collects
     /// their `cancelled` results: what a batch does on Ctrl-C.
     public func stopWorkers() {
-        pool?.signalStop()
+        state.withLock { $0.pool }?.signalStop()
     }
 }
 

@@ -8,7 +8,7 @@ import Queue
 
 /// How an orchestrator runs a list of tasks.
 public struct OrchestratorOptions: Sendable {
-    /// Extra attempts for a task whose worker died or that hit a rate limit.
+    /// Extra attempts for a task whose worker died or whose agent reported a rate limit.
     public var retries = 2
     /// Seconds a task may run when it sets no `timeout`; nil for no limit.
     public var timeout: TimeInterval?
@@ -34,6 +34,9 @@ public struct OrchestratorOptions: Sendable {
     public var waitForQueue = false
     /// The worker a task should go to when it is free (a resumed task, back to its worktree).
     public var preferredWorker: (@Sendable (TaskSpec) -> Int?)?
+    /// How many times earlier runs already started a task (a resumed batch), so its attempts
+    /// count on from there; `retries` more are allowed in this run.
+    public var priorAttempts: (@Sendable (TaskSpec) -> Int)?
 
     public init() {}
 }

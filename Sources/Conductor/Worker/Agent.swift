@@ -70,12 +70,22 @@ public struct Agent: Sendable, Equatable {
         for candidate in candidates {
             guard let object = try? JSONDecoder().decode(ClaudeResult.self, from: Data(candidate.utf8)),
                   object.result != nil || object.isError != nil else { continue }
-            let report = AgentReport(
+            var report = AgentReport(
                 costUsd: object.totalCostUsd, sessionId: object.sessionId, numTurns: object.numTurns,
                 durationMs: object.durationMs, subtype: object.subtype, isError: object.isError)
+            if object.isError == true { report.rateLimited = isLimitMessage(object.result ?? "") }
             return (object.result ?? "", report)
         }
         return nil
+    }
+
+    /// True for the messages Claude Code puts in `result` when it hit a limit: "API Error: Rate
+    /// limit reached", "API Error: 429 …", "API Error: 529 Overloaded", "Claude AI usage limit
+    /// reached|<epoch>", "You've hit your limit · resets 1pm". Only asked when `is_error` is true.
+    static func isLimitMessage(_ result: String) -> Bool {
+        let text = result.lowercased()
+        if ["rate limit", "rate_limit", "usage limit", "hit your limit", "overloaded"].contains(where: text.contains) { return true }
+        return text.contains(/\bapi error: (429|529)\b/)
     }
 
     /// The fields of Claude Code's `--output-format json` object that conductor keeps; each is

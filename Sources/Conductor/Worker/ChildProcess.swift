@@ -10,8 +10,14 @@ import Glibc
 /// A task's process, started in a process group of its own so that it can be ended with
 /// everything it spawned.
 ///
-/// stdin is `/dev/null`; stdout and stderr go to files; no other descriptor of the parent is
-/// inherited. Signals the worker ignores or handles are reset to their defaults in the child.
+/// stdin is `/dev/null`; stdout and stderr go to files (through pipes into capped logs when
+/// `logLimit` is given); no other descriptor of the parent is inherited. Signals the worker
+/// ignores or handles are reset to their defaults in the child.
+///
+/// The exit is noticed through a pidfd on the shared `DescriptorLoop`, not a thread per child,
+/// and only this child is ever reaped (the library may live inside a program with children of
+/// its own). Signals go to the group only while the leader is unreaped: until then its pid, and
+/// so the group id, cannot be reused.
 public final class ChildProcess: Sendable {
     /// How the process ended.
     public struct Exit: Sendable, Equatable {
@@ -32,16 +38,40 @@ public final class ChildProcess: Sendable {
         }
     }
 
+    /// A signal sent to the process group, and what `kill` returned (0, or -1 with the errno).
+    struct SentSignal: Sendable, Equatable {
+        let signal: Int32
+        let result: Int32
+        let error: Int32
+    }
+
+    private struct State {
+        /// Set when the leader has exited (it stays a zombie until `wait` reaps it): its status
+        /// or signal, both nil when another part of the program reaped it first.
+        var exit: (status: Int32?, signal: Int32?)?
+        var reaped = false
+        var cancelled = false
+        var timedOut = false
+        var sent: [SentSignal] = []
+        var exitHandlers: [@Sendable () -> Void] = []
+    }
+
     /// The pid of the leader, which is also the process group id.
     public let pid: pid_t
-    private let state = Mutex<(exited: Bool, cancelled: Bool)>((false, false))
+    private let state = Mutex(State())
     private let exited = DispatchSemaphore(value: 0)
-    private let waitStatus = Mutex<siginfo_t?>(nil)
+    private let captures: [LogCapture]
+    /// How long `wait` waits for the output pipes to close once the group is gone.
+    private static let captureGrace: TimeInterval = 2
 
     /// Starts `arguments[0]` (an absolute path) with `arguments`.
     ///
-    /// - Throws: `ChildProcessError` when the program cannot be started.
-    public init(arguments: [String], directory: String, environment: [String: String], stdoutPath: String, stderrPath: String) throws {
+    /// - Parameter logLimit: when given, stdout and stderr are copied through pipes into their
+    ///   files, each keeping at most this many bytes (see `LogCapture`).
+    /// - Throws: `ChildProcessError` when the program cannot be started (or, without pidfd
+    ///   support, watched), `LogCaptureError` when a capped log cannot be opened.
+    public init(arguments: [String], directory: String, environment: [String: String], stdoutPath: String, stderrPath: String,
+                logLimit: Int? = nil) throws {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -59,8 +89,27 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        // The parent's ends of the output pipes: each reader goes to a capture (which owns it from
+        // then on), each writer is closed once the child has its copy.
+        var writers: [Int32] = []
+        defer { writers.forEach { close($0) } }
+        var captures: [LogCapture] = []
+        for (target, path) in [(Int32(1), stdoutPath), (2, stderrPath)] {
+            if let logLimit {
+                var ends: [Int32] = [-1, -1]
+                guard conductor_pipe_cloexec(&ends) == 0 else { throw ChildProcessError(program: arguments[0], directory: directory, code: errno) }
+                writers.append(ends[1])
+                do {
+                    captures.append(try LogCapture(reader: ends[0], path: path, limit: logLimit))
+                } catch {
+                    close(ends[0])
+                    throw error
+                }
+                posix_spawn_file_actions_adddup2(&actions, ends[1], target)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, target, path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            }
+        }
         conductor_spawn_file_actions_addchdir(&actions, directory)
         conductor_spawn_file_actions_addclosefrom(&actions, 3)
 
@@ -74,63 +123,122 @@ public final class ChildProcess: Sendable {
         let code = posix_spawn(&child, arguments[0], &actions, &attributes, argv, envp)
         guard code == 0 else { throw ChildProcessError(program: arguments[0], directory: directory, code: code) }
         pid = child
-        // A queue of its own (libdispatch gives private queues a thread even when the shared
-        // pool is busy): the wait below blocks for as long as the task runs.
-        DispatchQueue(label: "conductor.child.wait").async { [self] in awaitExit() }
+        self.captures = captures
+        let pidfd = conductor_pidfd_open(child)
+        guard pidfd >= 0 else {
+            // Without a pidfd the exit cannot be noticed: end the child rather than lose track of it.
+            let failure = errno
+            kill(-child, SIGKILL)
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(child), &info, WEXITED) != 0 && errno == EINTR {}
+            throw ChildProcessError(program: arguments[0], directory: directory, code: failure)
+        }
+        DescriptorLoop.shared.watch(pidfd) { [self] in noticeExit() }
     }
 
     /// Waits for the process to end (any number of times); after `timeout` seconds it is terminated (SIGTERM to its
     /// group, SIGKILL after `grace` seconds). Members of the group still running when the leader
-    /// has exited are killed, so nothing the task started outlives it.
+    /// has exited are killed, so nothing the task started outlives it; then the leader is reaped.
     public func wait(timeout: TimeInterval? = nil, grace: TimeInterval = 5) -> Exit {
-        var timedOut = false
-        if let timeout, exited.wait(timeout: .now() + timeout) == .timedOut {
-            timedOut = true
-            endGroup(grace: grace)
-        } else if timeout == nil {
+        if let timeout {
+            if exited.wait(timeout: .now() + timeout) == .timedOut {
+                state.withLock { $0.timedOut = true }
+                endGroup(grace: grace)
+                exited.wait()
+            }
+        } else {
             exited.wait()
         }
-        if timedOut { exited.wait() }
         exited.signal()
-        let info = waitStatus.withLock { $0 }!
-        kill(-pid, SIGKILL)
-        var reaped = siginfo_t()
-        while waitid(P_PID, id_t(pid), &reaped, WEXITED) != 0 && errno == EINTR {}
-        var exit = Exit(timedOut: timedOut, cancelled: state.withLock { $0.cancelled })
-        let status = info._sifields._sigchld.si_status
-        if info.si_code == CLD_EXITED { exit.status = status } else { exit.signal = status }
+        let exit = state.withLock { state -> Exit in
+            if !state.reaped {
+                Self.send(SIGKILL, to: pid, recordingIn: &state)
+                var reaped = siginfo_t()
+                while waitid(P_PID, id_t(pid), &reaped, WEXITED) != 0 && errno == EINTR {}
+                state.reaped = true
+            }
+            return Exit(status: state.exit?.status, signal: state.exit?.signal, timedOut: state.timedOut, cancelled: state.cancelled)
+        }
+        captures.forEach { $0.wait(timeout: Self.captureGrace) }
         return exit
     }
 
     /// Ends the process group (SIGTERM, then SIGKILL after `grace` seconds) and marks the exit
     /// cancelled. Callable from any thread; `wait` returns once the leader is gone.
     public func terminate(grace: TimeInterval = 5) {
-        let alreadyExited = state.withLock { value -> Bool in
-            value.cancelled = true
-            return value.exited
+        let alreadyExited = state.withLock { state -> Bool in
+            state.cancelled = true
+            return state.exit != nil
         }
         guard !alreadyExited else { return }
-        DispatchQueue(label: "conductor.child.terminate").async { [self] in endGroup(grace: grace) }
+        endGroup(grace: grace)
     }
+
+    /// Sends `signal` to the leader alone (not its group), unless it has been reaped.
+    public func signal(_ signal: Int32) {
+        state.withLock { state in
+            guard !state.reaped else { return }
+            kill(pid, signal)
+        }
+    }
+
+    /// Runs `handler` once the leader has exited (at once when it already has), on the
+    /// descriptor loop's thread or the caller's. The handler must not block.
+    func onExit(_ handler: @escaping @Sendable () -> Void) {
+        let now = state.withLock { state -> Bool in
+            if state.exit != nil { return true }
+            state.exitHandlers.append(handler)
+            return false
+        }
+        if now { handler() }
+    }
+
+    /// True once the leader has exited (reaped or not).
+    var hasExited: Bool { state.withLock { $0.exit != nil } }
+
+    /// The signals sent to the group so far, for tests: each must have reached a live group.
+    var sentSignals: [SentSignal] { state.withLock { $0.sent } }
 
     private func endGroup(grace: TimeInterval) {
-        kill(-pid, SIGTERM)
-        let deadline = Date().addingTimeInterval(grace)
-        while Date() < deadline {
-            if state.withLock({ $0.exited }) { return }
-            usleep(20_000)
+        signalGroup(SIGTERM)
+        DispatchQueue.global().asyncAfter(deadline: .now() + grace) { [self] in
+            if !hasExited { signalGroup(SIGKILL) }
         }
-        kill(-pid, SIGKILL)
     }
 
-    /// Blocks until the leader exits, without reaping it: while it is a zombie its pid (and so
-    /// its process group id) cannot be reused, which keeps `kill(-pid, …)` safe.
-    private func awaitExit() {
+    /// Signals the group unless the leader has been reaped.
+    private func signalGroup(_ signal: Int32) {
+        state.withLock { state in
+            guard !state.reaped else { return }
+            Self.send(signal, to: pid, recordingIn: &state)
+        }
+    }
+
+    private static func send(_ signal: Int32, to group: pid_t, recordingIn state: inout State) {
+        let result = kill(-group, signal)
+        state.sent.append(SentSignal(signal: signal, result: result, error: result == 0 ? 0 : errno))
+    }
+
+    /// Called on the loop when the pidfd is readable: records the exit without reaping.
+    private func noticeExit() -> DescriptorLoop.Next {
         var info = siginfo_t()
-        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
-        waitStatus.withLock { $0 = info }
-        state.withLock { $0.exited = true }
+        let result = waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT | WNOHANG)
+        if result == 0 && info._sifields._kill.si_pid != pid || result != 0 && errno == EINTR { return .keep }
+        let handlers = state.withLock { state -> [@Sendable () -> Void] in
+            if result == 0 {
+                let status = info._sifields._sigchld.si_status
+                state.exit = info.si_code == CLD_EXITED ? (status, nil) : (nil, status)
+            } else {
+                // Reaped by someone else (ECHILD): the status is lost, and the group must not be signalled.
+                state.exit = (nil, nil)
+                state.reaped = true
+            }
+            defer { state.exitHandlers = [] }
+            return state.exitHandlers
+        }
         exited.signal()
+        handlers.forEach { $0() }
+        return .close
     }
 }
 

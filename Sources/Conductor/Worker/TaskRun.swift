@@ -34,7 +34,7 @@ struct TaskRun {
         do {
             let child = try ChildProcess(
                 arguments: try arguments(), directory: directory, environment: environment(),
-                stdoutPath: stem + ".stdout", stderrPath: stem + ".stderr")
+                stdoutPath: stem + ".stdout", stderrPath: stem + ".stderr", logLimit: configuration.logLimit)
             started(child)
             exit = child.wait(timeout: assignment.timeout ?? configuration.defaultTimeout, grace: configuration.grace)
             started(nil)
@@ -91,7 +91,7 @@ struct TaskRun {
         do {
             let child = try ChildProcess(
                 arguments: ["/bin/sh", "-c", setup], directory: directory, environment: environment(),
-                stdoutPath: stem + ".setup.stdout", stderrPath: stem + ".setup.stderr")
+                stdoutPath: stem + ".setup.stdout", stderrPath: stem + ".setup.stderr", logLimit: configuration.logLimit)
             started(child)
             let exit = child.wait(timeout: assignment.timeout ?? configuration.defaultTimeout, grace: configuration.grace)
             started(nil)

@@ -19,10 +19,14 @@ public struct WorkerConfiguration: Sendable {
     /// Seconds between SIGTERM and SIGKILL when a task is ended.
     public var grace: TimeInterval = 5
     /// Seconds between heartbeats written to `status.json`.
-    public var heartbeatInterval: TimeInterval = 2
+    public var heartbeatInterval: TimeInterval = 1
     public var watchMode: DirectoryWatcher.Mode = .fromEnvironment
-    /// Bytes of stdout (and of stderr) copied into `result.json`; the logs keep everything.
+    /// Bytes of stdout (and of stderr) copied into `result.json`; the logs keep more (`logLimit`).
     public var outputLimit = 64 * 1024
+    /// Bytes each task log in the queue (`logs/<seq>-<id>.stdout`, `.stderr`) keeps: the first
+    /// half and the last half of the output, with a line `… N bytes cut …` between them when the
+    /// task wrote more.
+    public var logLimit = 4 << 20
     /// The worker stops when this process is gone (workers started by a batch).
     public var parentPid: Int32?
     /// The environment tasks start from.
