@@ -59,11 +59,16 @@ struct RunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Also write a GNU parallel style job log here.", valueName: "file"))
     var joblog: String?
 
+    /// Three missed heartbeats: shorter, a busy machine makes live workers look dead.
+    static let shortestHeartbeatTimeout: Double = 3
+
     func validate() throws {
         if let timeout, timeout <= 0 { throw ValidationError("--timeout must be greater than 0") }
         guard retries >= 0 else { throw ValidationError("--retries must be 0 or more") }
         guard backoff >= 0 else { throw ValidationError("--backoff must be 0 or more") }
-        guard heartbeatTimeout > 0 else { throw ValidationError("--heartbeat-timeout must be greater than 0") }
+        guard heartbeatTimeout >= Self.shortestHeartbeatTimeout else {
+            throw ValidationError("--heartbeat-timeout must be at least \(Int(Self.shortestHeartbeatTimeout)) seconds: workers report every second, and a worker taken for silent is killed with its task")
+        }
     }
 
     /// Orchestrator options carrying these settings, reporting progress to `progress`.

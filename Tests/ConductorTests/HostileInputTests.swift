@@ -52,6 +52,7 @@ import TestSupport
         Case(label: "batch: name with a slash", arguments: ["batch", "-d", "{store}", "--name", "x/y", "{tasks}"], exit: 2, fragment: "cannot be a batch name"),
         Case(label: "batch: zero workers", arguments: ["batch", "-d", "{store}", "-w", "0", "{tasks}"], exit: 2, fragment: "--workers must be 1 to 256"),
         Case(label: "batch: negative timeout", arguments: ["batch", "-d", "{store}", "--timeout", "-5", "{tasks}"], exit: 2, fragment: "--timeout"),
+        Case(label: "batch: heartbeat timeout shorter than three heartbeats", arguments: ["batch", "-d", "{store}", "--heartbeat-timeout", "1", "{tasks}"], exit: 2, fragment: "at least 3 seconds"),
         Case(label: "batch: negative retries", arguments: ["batch", "-d", "{store}", "--retries", "-1", "{tasks}"], exit: 2, fragment: "--retries"),
         Case(label: "batch: no tasks file", arguments: ["batch", "-d", "{store}"], exit: 2, fragment: "give a tasks file"),
         Case(label: "batch: resume of an unknown batch", arguments: ["batch", "-d", "{store}", "--resume", "--name", "ghost"], exit: 2, fragment: "no batch 'ghost'"),

@@ -29,28 +29,9 @@ final class WorktreeProvisioner: @unchecked Sendable {
     func placement(for task: TaskSpec, worker: Int) throws -> Placement {
         let record = plan.record
         let repo = repoOfTask[task.id]!
-        guard record.worktrees else { return Placement(cwd: try directory(of: task, in: repo.path), commit: nil) }
+        guard record.worktrees else { return Placement(cwd: try Placement.directory(of: task, in: repo.path), commit: nil) }
         let path = try lock.withLock { try ensureWorktree(repo, worker: worker) }
-        // A task in a worktree whose .git is gone would have its git commands reach the repository around it.
-        guard TaskCommit.openCheckout(path) != nil else {
-            throw PlacementError("the worktree \(path) is no longer a checkout of its own (its .git is missing or broken), so the task was not run there; its files are left as they are")
-        }
-        var commit = record.commitRequest(for: task, worker: worker)
-        commit.worktree = path
-        commit.branch = record.branch(worker: worker)
-        commit.base = repo.baseCommit
-        let marker = record.setup.map { _ in "\(record.directory)/state/setup-\(repo.name)-w\(worker).done" }
-        return Placement(cwd: try directory(of: task, in: path), commit: commit, setup: record.setup, setupMarker: marker)
-    }
-
-    /// The task's `cwd` under `root` (`root` itself without one), refused when it resolves outside `root`.
-    private func directory(of task: TaskSpec, in root: String) throws -> String {
-        guard let cwd = task.cwd else { return root }
-        let path = URL(fileURLWithPath: cwd, relativeTo: URL(fileURLWithPath: root)).standardizedFileURL.path
-        guard Path.isInside(path, root) else {
-            throw PlacementError("task \(task.id): field \"cwd\" '\(cwd)' resolves to \(Path.real(path)), outside \(root); a task runs inside its worktree, so give a directory in it")
-        }
-        return path
+        return try record.worktreePlacement(for: task, worker: worker, repo: repo, path: path)
     }
 
     /// Makes, in parallel, the worktrees the first assignments will need: task i goes to worker i
@@ -129,14 +110,5 @@ final class WorktreeProvisioner: @unchecked Sendable {
             guard FileManager.default.fileExists(atPath: path), !Path.isDirectory(path), path.hasPrefix(root + "/") else { return nil }
             return String(path.dropFirst(root.count + 1))
         }
-    }
-}
-
-/// A task that cannot be placed in its worktree; it fails without running.
-struct PlacementError: Error, CustomStringConvertible {
-    let description: String
-
-    init(_ description: String) {
-        self.description = description
     }
 }

@@ -21,14 +21,16 @@ public enum Submission {
         (queue.existingSlots().map(\.id).max() ?? -1) + 1
     }
 
-    /// Orchestrator options for a submission: tasks run in each worker's own directory, and in a
-    /// session with worktrees each task's changes are committed to the worker's branch.
+    /// Orchestrator options for a submission: tasks run in each worker's own directory (a `cwd`
+    /// only inside it), and in a session with worktrees each task's changes are committed to the
+    /// worker's branch, with the same checks as a batch's.
     public static func options(_ base: OrchestratorOptions, record: BatchRecord?) -> OrchestratorOptions {
         var options = base
         options.waitForQueue = true
-        guard let record, record.worktrees else { return options }
+        guard let record, let repo = record.repos.first else { return options }
         options.placement = { task, worker in
-            Placement(cwd: task.cwd, commit: record.commitRequest(for: task, worker: worker))
+            guard record.worktrees else { return Placement(cwd: try Placement.directory(of: task, in: repo.path), commit: nil) }
+            return try record.worktreePlacement(for: task, worker: worker, repo: repo, path: record.worktreePath(repo, worker: worker))
         }
         return options
     }
