@@ -22,7 +22,7 @@ struct PruneCommand: ParsableCommand {
         directory keeps batch.json so that report and prune still know it, and it is never deleted \
         while a checkout is left in it.
 
-        Exit status: 0 when everything is gone (or with --dry-run), 1 when something was kept.
+        Exit status: 0 when everything is gone, 1 when something was kept (with --dry-run: would be).
 
         Examples:
           conductor prune --dry-run         # the newest batch: what would go, what would stay
@@ -65,7 +65,7 @@ struct PruneCommand: ParsableCommand {
             }
         }
         if json { try printJSON(report) }
-        if keptAnything && !dryRun { throw Failure.tasksFailed }
+        if keptAnything { throw Failure.tasksFailed }
     }
 
     static func describe(_ action: PruneAction, dryRun: Bool) -> String {

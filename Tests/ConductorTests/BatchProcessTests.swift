@@ -142,7 +142,7 @@ import TestSupport
         let worktreesBefore = try fixture.git(app, ["worktree", "list", "--porcelain"])
 
         let dry = try fixture.conductor(["prune", "p1", "-d", fixture.store, "--dry-run"])
-        #expect(dry.status == 0)
+        #expect(dry.status == 1, "a dry run exits as prune would: something would be kept")
         #expect(dry.stdout.contains("would delete branch conductor/p1/w0"))
         #expect(dry.stdout.contains("would delete branch conductor/p1/w1: its changes are already in main (squash-merged)"))
         #expect(dry.stdout.contains("kept branch conductor/p1/w2: 1 commit(s) not in main"))
