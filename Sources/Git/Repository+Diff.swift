@@ -50,6 +50,11 @@ extension Repository {
         var baseID = base.raw
         try check("git_revwalk_push") { git_revwalk_push(walk, &tipID) }
         try check("git_revwalk_hide") { git_revwalk_hide(walk, &baseID) }
+        return try commitSummaries(of: walk)
+    }
+
+    /// Reads every commit a prepared revision walk yields, in its order.
+    func commitSummaries(of walk: OpaquePointer?) throws -> [CommitSummary] {
         var commits: [CommitSummary] = []
         var next = git_oid()
         while git_revwalk_next(&next, walk) == 0 {

@@ -94,12 +94,7 @@ extension Repository {
         guard pushed else { return [] }
         var baseID = base.raw
         try check("git_revwalk_hide") { git_revwalk_hide(walk, &baseID) }
-        var commits: [CommitSummary] = []
-        var next = git_oid()
-        while git_revwalk_next(&next, walk) == 0 {
-            commits.append(try commitSummary(ObjectID(next)))
-        }
-        return commits
+        return try commitSummaries(of: walk)
     }
 
     /// Whether the work of several heads, e.g. a branch tip and the refs that record its commits,

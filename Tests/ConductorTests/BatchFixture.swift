@@ -1,5 +1,6 @@
 import Conductor
 import Foundation
+import Testing
 import TestSupport
 
 /// Temporary repositories, a batch directory and a private HOME, for running `conductor batch`
@@ -47,6 +48,15 @@ final class BatchFixture: @unchecked Sendable {
         let result = try run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.com"] + arguments, in: repository)
         guard result.status == 0 else { throw RunFailure(command: ["git"] + arguments, result: result) }
         return result.stdout
+    }
+
+    /// Runs a worktree batch named `name` in `repository` with one `echo` task per worker, and
+    /// checks that it succeeded.
+    func runEchoBatch(in repository: String, name: String, workers: Int) throws {
+        let tasks = (0..<workers).map { #"{"id": "t\#($0)", "command": "echo \#($0) > task\#($0).txt"}"# }
+        let file = try tasksFile(#"{"tasks": [\#(tasks.joined(separator: ", "))]}"#, name: "\(name).json")
+        let batch = try conductor(["batch", "--worktrees", "-w", String(workers), "-d", store, "--name", name, file], in: repository)
+        #expect(batch.status == 0, "\(batch.stderr)")
     }
 
     /// Decodes `batch --json` output.

@@ -5,14 +5,6 @@ import TestSupport
 
 /// `conductor merge` run again never drops commits it did not make on the integration branch.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct MergeSafetyTests {
-    private func runBatch(_ fixture: BatchFixture, in repository: String, name: String, workers: Int) throws {
-        let tasks = (0..<workers).map { #"{"id": "t\#($0)", "command": "echo \#($0) > task\#($0).txt"}"# }
-        let file = try fixture.tasksFile(#"{"tasks": [\#(tasks.joined(separator: ", "))]}"#, name: "\(name).json")
-        let batch = try fixture.conductor(
-            ["batch", "--worktrees", "-w", String(workers), "-d", fixture.store, "--name", name, file], in: repository)
-        #expect(batch.status == 0, "\(batch.stderr)")
-    }
-
     private func tip(_ fixture: BatchFixture, _ repository: String, _ revision: String) throws -> String {
         try fixture.git(repository, ["rev-parse", revision]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -20,7 +12,7 @@ import TestSupport
     @Test func mergingAgainRefusesToDropTheUsersCommitsUntilForced() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
-        try runBatch(fixture, in: app, name: "b1", workers: 2)
+        try fixture.runEchoBatch(in: app, name: "b1", workers: 2)
         let first = try fixture.conductor(["merge", "b1", "-d", fixture.store])
         #expect(first.status == 0, "\(first.stderr)")
         let again = try fixture.conductor(["merge", "b1", "-d", fixture.store])
@@ -50,7 +42,7 @@ import TestSupport
     @Test func aFastForwardedIntegrationBranchIsRebuiltButNotOneTheUserMovedOn() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
-        try runBatch(fixture, in: app, name: "f1", workers: 1)
+        try fixture.runEchoBatch(in: app, name: "f1", workers: 1)
         #expect(try fixture.conductor(["merge", "f1", "-d", fixture.store]).status == 0)
         #expect(try tip(fixture, app, "conductor/f1/merged") == (try tip(fixture, app, "conductor/f1/w0")), "a fast-forward")
         try "main moved\n".write(toFile: app + "/moved.txt", atomically: true, encoding: .utf8)

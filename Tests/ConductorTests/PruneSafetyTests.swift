@@ -8,19 +8,10 @@ import TestSupport
 @Suite(.serialized, .timeLimit(.minutes(3))) struct PruneSafetyTests {
     private func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
-    /// Runs a batch named `name` with one `echo` task per worker in `repository` and checks it succeeded.
-    private func runBatch(_ fixture: BatchFixture, in repository: String, name: String, workers: Int) throws {
-        let tasks = (0..<workers).map { #"{"id": "t\#($0)", "command": "echo \#($0) > task\#($0).txt"}"# }
-        let file = try fixture.tasksFile(#"{"tasks": [\#(tasks.joined(separator: ", "))]}"#, name: "\(name).json")
-        let batch = try fixture.conductor(
-            ["batch", "--worktrees", "-w", String(workers), "-d", fixture.store, "--name", name, file], in: repository)
-        #expect(batch.status == 0, "\(batch.stderr)")
-    }
-
     @Test func afterTheRepositoryMovedNothingIsRemovedAndTheOutputSaysWhichRepositoryAndWhatToDo() throws {
         let fixture = try BatchFixture()
         let repository = try fixture.makeRepository("r")
-        try runBatch(fixture, in: repository, name: "b1", workers: 1)
+        try fixture.runEchoBatch(in: repository, name: "b1", workers: 1)
         let notes = "\(fixture.store)/b1/r/w0/notes.txt"
         try "x\n".write(toFile: notes, atomically: true, encoding: .utf8)
         let moved = fixture.directory.appending("r-moved")
@@ -50,7 +41,7 @@ import TestSupport
     @Test func aWorktreeWhoseGitFileIsGoneIsKeptAndReportedWhileTheRestIsPruned() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
-        try runBatch(fixture, in: app, name: "g1", workers: 2)
+        try fixture.runEchoBatch(in: app, name: "g1", workers: 2)
         try fixture.git(app, ["merge", "-q", "--no-edit", "conductor/g1/w0", "conductor/g1/w1"])
         let broken = "\(fixture.store)/g1/app/w1"
         try FileManager.default.removeItem(atPath: broken + "/.git")
@@ -83,7 +74,7 @@ import TestSupport
         try FileManager.default.moveItem(atPath: fixture.directory.appending("usb"), toPath: fixture.directory.appending("unplugged"))
         let entry = "\(app)/.git/worktrees/feature"
 
-        try runBatch(fixture, in: app, name: "s1", workers: 1)
+        try fixture.runEchoBatch(in: app, name: "s1", workers: 1)
         #expect(exists(entry + "/HEAD"), "the batch left the user's entry alone")
         try fixture.git(app, ["merge", "-q", "--no-edit", "conductor/s1/w0"])
         let dry = try fixture.conductor(["prune", "s1", "-d", fixture.store, "--dry-run"])
@@ -102,7 +93,7 @@ import TestSupport
         let allowFile = ["-c", "protocol.file.allow=always"]
         try fixture.git(app, allowFile + ["submodule", "add", "-q", library, "lib"])
         try fixture.git(app, ["commit", "-q", "-m", "Add lib"])
-        try runBatch(fixture, in: app, name: "m1", workers: 1)
+        try fixture.runEchoBatch(in: app, name: "m1", workers: 1)
         try fixture.git(app, ["merge", "-q", "--no-edit", "conductor/m1/w0"])
         let worktree = "\(fixture.store)/m1/app/w0"
         try fixture.git(worktree, allowFile + ["submodule", "update", "-q", "--init"])
@@ -132,7 +123,7 @@ import TestSupport
     @Test func taskRefsKeepUnmergedWorkAndAreDeletedOnlyWithTheirBranch() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
-        try runBatch(fixture, in: app, name: "k1", workers: 3)
+        try fixture.runEchoBatch(in: app, name: "k1", workers: 3)
         try fixture.git(app, ["merge", "-q", "--no-edit", "conductor/k1/w0", "conductor/k1/w1"])
         // w0: a task commit that only its ref names, as after an agent's `git reset --hard`.
         let w0 = "\(fixture.store)/k1/app/w0"
