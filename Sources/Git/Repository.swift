@@ -103,24 +103,24 @@ public final class Repository {
         return String(cString: git_reference_shorthand(head))
     }
 
-    /// Resolves the base branch of a batch: `name` when given, else the branch HEAD points to.
+    /// Resolves the base of a batch: `name` when given (a local branch, else any commit-ish a
+    /// user would type: `origin/main`, a tag, a sha, `main~2`), else the branch HEAD points to.
     ///
-    /// - Throws: `GitError` when the branch does not exist (listing those that do), HEAD is
-    ///   detached, or the repository has no commits.
+    /// - Throws: `GitError` when `name` names no commit (listing the branches), HEAD is detached,
+    ///   or the repository has no commits.
     public func resolveBase(_ name: String?) throws -> Base {
         let branch = try name ?? currentBranch()
-        guard let commit = try branchTip(branch) else {
-            if isEmpty {
-                throw GitError.conductor(
-                    "resolve base",
-                    "repository '\(workingDirectory)' has no commits yet; make a first commit before using conductor")
-            }
-            let known = (try? branchNames()) ?? []
+        if Self.isValidBranchName(branch), let commit = try branchTip(branch) { return Base(branch: branch, commit: commit) }
+        if !isEmpty, let commit = try? resolveCommit(branch) { return Base(branch: branch, commit: commit) }
+        if isEmpty {
             throw GitError.conductor(
                 "resolve base",
-                "branch '\(branch)' does not exist in '\(workingDirectory)' (branches: \(known.joined(separator: ", ")))")
+                "repository '\(workingDirectory)' has no commits yet; make a first commit before using conductor")
         }
-        return Base(branch: branch, commit: commit)
+        let known = (try? branchNames()) ?? []
+        throw GitError.conductor(
+            "resolve base",
+            "'\(branch)' is not a branch, tag or commit of '\(workingDirectory)' (branches: \(known.joined(separator: ", ")))")
     }
 
     /// The commit a revision expression (`HEAD`, `main~2`, a sha) names.

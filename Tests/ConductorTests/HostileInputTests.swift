@@ -45,7 +45,7 @@ import TestSupport
              prepare: { try $0.makeDirectory("empty"); try $0.git("empty", ["init", "-q"]) }, exit: 2, fragment: "has no commits yet"),
         Case(label: "batch: bare repository", arguments: ["batch", "-d", "{store}", "{tasks}"], tasks: #"[{"command": "true", "repo": "bare.git"}]"#,
              prepare: { try $0.makeDirectory("bare.git"); try $0.git("bare.git", ["init", "-q", "--bare"]) }, exit: 2, fragment: "bare repository"),
-        Case(label: "batch: base branch that does not exist", arguments: ["batch", "-d", "{store}", "--base", "nope", "{tasks}"], exit: 2, fragment: "branch 'nope' does not exist"),
+        Case(label: "batch: base branch that does not exist", arguments: ["batch", "-d", "{store}", "--base", "nope", "{tasks}"], exit: 2, fragment: "'nope' is not a branch, tag or commit"),
         Case(label: "batch: detached HEAD without --base", arguments: ["batch", "-d", "{store}", "{tasks}"],
              prepare: { try $0.git("repo", ["checkout", "-q", "--detach"]) }, exit: 2, fragment: "detached"),
         Case(label: "batch: name git rejects (..)", arguments: ["batch", "-d", "{store}", "--name", "a..b", "{tasks}"], exit: 2, fragment: "cannot be a batch name"),

@@ -28,8 +28,23 @@ import TestSupport
     @Test func aMissingBaseBranchListsTheBranchesThatExist() throws {
         let fixture = try GitFixture()
         let error = #expect(throws: GitError.self) { try Repository.open(at: fixture.path).resolveBase("nope") }
-        #expect(error?.message.contains("'nope' does not exist") == true)
+        #expect(error?.message.contains("'nope' is not a branch, tag or commit") == true)
         #expect(error?.message.contains("branches: main") == true)
+    }
+
+    @Test func aBaseMayBeAnyCommitishAUserWouldType() throws {
+        let fixture = try GitFixture()
+        let first = try fixture.revParse("HEAD")
+        try fixture.git(["tag", "v1"])
+        try fixture.write("more.txt", "more\n")
+        try fixture.commit("more")
+        try fixture.git(["update-ref", "refs/remotes/origin/main", first])
+        let repository = try Repository.open(at: fixture.path)
+        for revision in ["origin/main", "v1", first, String(first.prefix(10)), "main~1"] {
+            let base = try repository.resolveBase(revision)
+            #expect(base.commit.hex == first, "\(revision)")
+            #expect(base.branch == revision, "the base is kept as the user wrote it")
+        }
     }
 
     @Test func aPathOutsideAnyRepositoryIsAClearError() throws {

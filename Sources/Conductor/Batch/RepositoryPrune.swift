@@ -8,9 +8,9 @@ struct RepositoryPrune {
     let repo: BatchRepository
     let force: Bool
 
-    /// The base branch's commit now, or the batch's start commit when the branch is gone.
+    /// The base's commit now (a branch, or any commit-ish), or the batch's start commit when it is gone.
     static func baseTip(of repo: BatchRepository, in repository: Repository) throws -> ObjectID {
-        try repository.branchTip(repo.base) ?? ObjectID(hex: repo.baseCommit)
+        try (try? repository.resolveBase(repo.base).commit) ?? ObjectID(hex: repo.baseCommit)
     }
 
     /// - Throws: when the repository cannot be opened or read; the caller then keeps all of it.
