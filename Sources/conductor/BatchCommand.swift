@@ -81,7 +81,9 @@ struct BatchCommand: ParsableCommand {
             progress.note("interrupted: stopping the workers; their tasks will be recorded cancelled")
             batch.interrupt()
         }
-        printError("batch \(plan.record.name): \(plan.tasks.count) task(s) on \(plan.record.workers) worker(s) in \(plan.record.directory)")
+        let record = plan.record
+        printError("batch \(record.name): \(plan.tasks.count) task(s) on \(record.workers) worker(s) in \(record.directory), queue \(record.queue.path)")
+        printError("watch it from anywhere with: conductor status -n \(record.name) -d \(Path.parent(record.directory))")
         let outcome = try batch.run()
         let report = try BatchReporting.writeReport(for: outcome.record, results: outcome.results)
         if json {
@@ -111,9 +113,7 @@ struct BatchCommand: ParsableCommand {
         options.sequential = runOptions.sequential
         options.agent = try agentOptions.resolve(fileAgent: file.agent)
         options.agentArguments = agentOptions.workerArguments(fileAgent: file.agent)
-        let plan = try BatchPlan.make(file, options: options)
-        try BatchRun.create(plan, tasksData: data)
-        return plan
+        return try BatchRun.start(file, tasksData: data, options: options)
     }
 
     private func resumePlan(_ store: BatchStore) throws -> BatchPlan {

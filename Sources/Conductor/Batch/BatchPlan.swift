@@ -93,6 +93,8 @@ public struct BatchPlan: Sendable {
         }
         if let agentProblem = agentProblem(file, options) { problems.append(agentProblem) }
         if FileManager.default.fileExists(atPath: directory) {
+            // A default name another batch took a moment ago: `BatchRun.start` picks the next one.
+            if options.name == nil { throw BatchError.exists(directory) }
             problems.append("--name: " + BatchError.exists(directory).description)
         }
         guard problems.isEmpty else { throw TasksFileError(path: file.path, problems: Array(Set(problems)).sorted()) }

@@ -43,6 +43,22 @@ public final class BatchRun: @unchecked Sendable {
         launch = WorkerLaunch(directory: firstRepo, arguments: plan.record.agentArguments, executable: executable, environment: environment)
     }
 
+    /// Plans a new batch and creates its directory. Without a name the default one is taken; when
+    /// another batch started in the same second took it first, the next free one is.
+    ///
+    /// - Throws: what `BatchPlan.make` and `create` throw.
+    public static func start(_ file: TasksFile, tasksData: Data, options: BatchPlan.Options) throws -> BatchPlan {
+        while true {
+            do {
+                let plan = try BatchPlan.make(file, options: options)
+                try create(plan, tasksData: tasksData)
+                return plan
+            } catch BatchError.exists where options.name == nil {
+                continue
+            }
+        }
+    }
+
     /// Creates the batch directory and writes `batch.json` and the copy of the tasks file.
     public static func create(_ plan: BatchPlan, tasksData: Data) throws {
         let record = plan.record
