@@ -21,7 +21,7 @@ import TestSupport
         (#"{"tasks": [{"prompt": "x", "repo": "missing-dir"}]}"#, "does not exist"),
         (#"{"tasks": [{"prompt": "x", "repo": "empty-repo"}]}"#, "has no commits yet"),
         (#"{"tasks": [{"prompt": "x", "repo": "bare-repo"}]}"#, "bare repository"),
-        (#"{"repo": "app", "base": "no-such-branch", "tasks": [{"prompt": "x"}]}"#, "branch 'no-such-branch' does not exist"),
+        (#"{"repo": "app", "base": "no-such-branch", "tasks": [{"prompt": "x"}]}"#, "'no-such-branch' is not a branch, tag or commit"),
         (#"{"repo": "app", "tasks": [{"prompt": 42}]}"#, "got number 42"),
     ]
 
