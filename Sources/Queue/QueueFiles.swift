@@ -132,6 +132,8 @@ public struct AgentReport: Codable, Sendable, Equatable {
     /// True when the agent reported that it hit an API rate limit, a usage limit or an
     /// overloaded service (the orchestrator retries such a task after a backoff).
     public var rateLimited: Bool?
+    /// Tool uses the agent's permission mode refused, e.g. `Edit src/auth.py`.
+    public var permissionDenials: [String]?
 
     public init(costUsd: Double? = nil, sessionId: String? = nil, numTurns: Int? = nil, durationMs: Int? = nil,
                 subtype: String? = nil, isError: Bool? = nil, rateLimited: Bool? = nil) {

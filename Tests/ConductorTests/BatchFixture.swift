@@ -15,7 +15,7 @@ final class BatchFixture: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory.appending("home"), withIntermediateDirectories: true)
         environment = [
             "HOME": directory.appending("home"),
-            "CONDUCTOR_AGENT_CMD": Binaries.fakeClaude,
+            "CONDUCTOR_AGENT_CMD": Binaries.fakeClaudeCommand,
             "FAKE_CLAUDE_STATE": directory.appending("agent-state"),
             "CONDUCTOR_WATCH": "inotify",
         ]

@@ -11,7 +11,7 @@ import TestSupport
         try run(["bash", Binaries.fixtures + "/make-repo.sh", repository])
         let result = try run(
             [Binaries.buildDirectory + "/example-parallel-review", repository],
-            environment: ["CONDUCTOR_AGENT_CMD": Binaries.fakeClaude, "FAKE_CLAUDE_LOG": scratch.appending("agent.log"), "HOME": scratch.path])
+            environment: ["CONDUCTOR_AGENT_CMD": Binaries.fakeClaudeCommand, "FAKE_CLAUDE_LOG": scratch.appending("agent.log"), "HOME": scratch.path])
         #expect(result.status == 0, "\(result.stderr)")
         for id in ["review-auth", "review-math", "review-readme"] {
             #expect(result.stdout.contains("\(id) [worker "), "\(result.stdout)")
@@ -27,7 +27,7 @@ import TestSupport
         let scratch = TemporaryDirectory()
         let result = try run(
             [Binaries.buildDirectory + "/example-sequential-pipeline", scratch.path],
-            environment: ["CONDUCTOR_AGENT_CMD": Binaries.fakeClaude + " [[fail]]", "HOME": scratch.path])
+            environment: ["CONDUCTOR_AGENT_CMD": Binaries.fakeClaudeCommand + " [[fail]]", "HOME": scratch.path])
         #expect(result.status == 1)
         #expect(result.stdout.contains("analyse: error"))
         #expect(result.stdout.contains("implement: skipped"))

@@ -129,7 +129,7 @@ final class HostileFixture: @unchecked Sendable {
     let environment: [String: String]
 
     init() throws {
-        environment = ["HOME": directory.path, "CONDUCTOR_AGENT_CMD": Binaries.fakeClaude, "TMUX_TMPDIR": directory.path]
+        environment = ["HOME": directory.path, "CONDUCTOR_AGENT_CMD": Binaries.fakeClaudeCommand, "TMUX_TMPDIR": directory.path]
         try run(["bash", Binaries.fixtures + "/make-repo.sh", directory.appending("repo")])
     }
 

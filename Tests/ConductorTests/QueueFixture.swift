@@ -16,7 +16,7 @@ final class QueueFixture: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory.appending("agent-state"), withIntermediateDirectories: true)
         environment = [
             "CONDUCTOR_WATCH": watch == .inotify ? "inotify" : "poll",
-            "CONDUCTOR_AGENT_CMD": Binaries.fakeClaude,
+            "CONDUCTOR_AGENT_CMD": Binaries.fakeClaudeCommand,
             "FAKE_CLAUDE_STATE": directory.appending("agent-state"),
             "HOME": directory.path,
         ]

@@ -13,6 +13,10 @@ public enum Binaries {
     /// The stand-in for `claude -p --output-format json`.
     public static var fakeClaude: String { fixtures + "/fake-claude" }
 
+    /// The stand-in as an agent command that may edit (`--permission-mode acceptEdits`), for
+    /// `CONDUCTOR_AGENT_CMD`: without a permission mode it refuses edits, as Claude Code does.
+    public static var fakeClaudeCommand: String { fakeClaude + " --permission-mode acceptEdits" }
+
     /// The build directory `swift test` runs from (where the `conductor` executable is built).
     public static let buildDirectory: String = {
         let candidates = [CommandLine.arguments[0], Bundle.main.bundlePath, Bundle.main.executablePath ?? ""]

@@ -10,7 +10,7 @@ import Glibc
 /// A task's process, started in a process group of its own so that it can be ended with
 /// everything it spawned.
 ///
-/// stdin is `/dev/null`; stdout and stderr go to files (through pipes into capped logs when
+/// stdin is `/dev/null` (or a file given); stdout and stderr go to files (through pipes into capped logs when
 /// `logLimit` is given); no other descriptor of the parent is inherited. Signals the worker
 /// ignores or handles are reset to their defaults in the child.
 ///
@@ -66,12 +66,14 @@ public final class ChildProcess: Sendable {
 
     /// Starts `arguments[0]` (an absolute path) with `arguments`.
     ///
-    /// - Parameter logLimit: when given, stdout and stderr are copied through pipes into their
-    ///   files, each keeping at most this many bytes (see `LogCapture`).
+    /// - Parameters:
+    ///   - logLimit: when given, stdout and stderr are copied through pipes into their files, each
+    ///     keeping at most this many bytes (see `LogCapture`).
+    ///   - stdinPath: a file to read standard input from (default `/dev/null`).
     /// - Throws: `ChildProcessError` when the program cannot be started (or, without pidfd
     ///   support, watched), `LogCaptureError` when a capped log cannot be opened.
     public init(arguments: [String], directory: String, environment: [String: String], stdoutPath: String, stderrPath: String,
-                logLimit: Int? = nil) throws {
+                logLimit: Int? = nil, stdinPath: String = "/dev/null") throws {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -88,7 +90,7 @@ public final class ChildProcess: Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
         // The parent's ends of the output pipes: each reader goes to a capture (which owns it from
         // then on), each writer is closed once the child has its copy.
         var writers: [Int32] = []

@@ -34,7 +34,8 @@ struct TaskRun {
         do {
             let child = try ChildProcess(
                 arguments: try arguments(), directory: directory, environment: environment(),
-                stdoutPath: stem + ".stdout", stderrPath: stem + ".stderr", logLimit: configuration.logLimit)
+                stdoutPath: stem + ".stdout", stderrPath: stem + ".stderr", logLimit: configuration.logLimit,
+                stdinPath: try standardInput(stem: stem))
             started(child)
             exit = child.wait(timeout: assignment.timeout ?? configuration.defaultTimeout, grace: configuration.grace)
             started(nil)
@@ -51,7 +52,7 @@ struct TaskRun {
         if assignment.prompt != nil, configuration.agent.speaksClaudeJSON, let parsed = Agent.parseClaudeOutput(stdout) {
             outcome.output = String(parsed.text.prefix(configuration.outputLimit))
             outcome.agent = parsed.report
-            agentFailed = parsed.report.isError == true
+            agentFailed = Agent.reportsFailure(parsed.report)
         } else {
             outcome.output = Self.text(stdout.prefix(configuration.outputLimit))
         }
@@ -66,7 +67,7 @@ struct TaskRun {
         } else {
             outcome.status = .error
             if let signal = exit.signal { outcome.error = "ended by signal \(signal)" }
-            else if agentFailed { outcome.error = "the agent reported an error (\(outcome.agent?.subtype ?? "is_error"))" }
+            else if agentFailed, let report = outcome.agent { outcome.error = Agent.failureReason(report, answer: outcome.output) }
             else { outcome.error = "exited with status \(exit.status ?? -1)" }
         }
         if let commitStep, outcome.status != .cancelled {
@@ -105,6 +106,13 @@ struct TaskRun {
             started(nil)
             return "the setup command could not run: \(error)"
         }
+    }
+
+    /// The prompt's file when it is too long for an argument (it goes on standard input), else `/dev/null`.
+    private func standardInput(stem: String) throws -> String {
+        guard assignment.command == nil, let prompt = assignment.prompt, Agent.promptGoesOnStandardInput(prompt) else { return "/dev/null" }
+        try AtomicFile.write(Data(prompt.utf8), to: stem + ".prompt")
+        return stem + ".prompt"
     }
 
     private func arguments() throws -> [String] {
