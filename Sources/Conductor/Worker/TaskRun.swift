@@ -127,6 +127,7 @@ struct TaskRun {
         environment["CONDUCTOR_WORKER"] = String(configuration.id)
         environment["CONDUCTOR_SEQ"] = String(assignment.seq)
         environment["CONDUCTOR_ATTEMPT"] = String(assignment.attempt)
+        environment["CONDUCTOR_PORT"] = String(configuration.firstPort)
         return environment
     }
 

@@ -32,6 +32,15 @@ public struct WorkerConfiguration: Sendable {
     /// The environment tasks start from.
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 
+    /// Ports each worker may use: `portsPerWorker` of them from `$CONDUCTOR_PORT_BASE` (default
+    /// 20000) + `portsPerWorker` × id, so dev servers that parallel agents start do not collide.
+    public static let portsPerWorker = 10
+
+    /// The first of this worker's ports, given to its tasks as `CONDUCTOR_PORT`.
+    public var firstPort: Int {
+        (environment["CONDUCTOR_PORT_BASE"].flatMap { Int($0) } ?? 20000) + Self.portsPerWorker * id
+    }
+
     public init(id: Int, directory: String, queue: QueueRoot, agent: Agent = .claude()) {
         self.id = id
         self.directory = directory
