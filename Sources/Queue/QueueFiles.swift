@@ -134,6 +134,9 @@ public struct AgentReport: Codable, Sendable, Equatable {
     public var rateLimited: Bool?
     /// Tool uses the agent's permission mode refused, e.g. `Edit src/auth.py`.
     public var permissionDenials: [String]?
+    /// Tokens the agent reported, for agents that give tokens but no cost.
+    public var inputTokens: Int?
+    public var outputTokens: Int?
 
     public init(costUsd: Double? = nil, sessionId: String? = nil, numTurns: Int? = nil, durationMs: Int? = nil,
                 subtype: String? = nil, isError: Bool? = nil, rateLimited: Bool? = nil) {

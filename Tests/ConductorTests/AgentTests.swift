@@ -43,9 +43,9 @@ import TestSupport
 
     @Test func parsesClaudesJSONResult() throws {
         let output = Data(#"{"type":"result","subtype":"success","is_error":false,"duration_ms":1234,"num_turns":3,"result":"All good","session_id":"abc","total_cost_usd":0.25}"#.utf8)
-        let parsed = try #require(Agent.parseClaudeOutput(output))
+        let parsed = try #require(AgentOutput.read(output, stderr: "", exitStatus: 0, format: .claudeJSON))
         #expect(parsed.text == "All good")
         #expect(parsed.report == AgentReport(costUsd: 0.25, sessionId: "abc", numTurns: 3, durationMs: 1234, subtype: "success", isError: false))
-        #expect(Agent.parseClaudeOutput(Data("plain text".utf8)) == nil)
+        #expect(AgentOutput.read(Data("plain text".utf8), stderr: "", exitStatus: 0, format: .claudeJSON) == nil)
     }
 }

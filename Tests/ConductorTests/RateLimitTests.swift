@@ -15,7 +15,7 @@ import TestSupport
         (#"{"type":"result","subtype":"success","is_error":false,"result":"fixed the rate limit bug"}"#, false),
     ])
     func claudesOwnLimitReportsAreRecognised(json: String, limited: Bool) throws {
-        let parsed = try #require(Agent.parseClaudeOutput(Data(json.utf8)))
+        let parsed = try #require(AgentOutput.read(Data(json.utf8), stderr: "", exitStatus: 0, format: .claudeJSON))
         #expect((parsed.report.rateLimited ?? false) == limited)
     }
 

@@ -49,10 +49,11 @@ struct TaskRun {
         let stdout = RawFile.head(stem + ".stdout", limit: assignment.prompt != nil ? 16 << 20 : configuration.outputLimit) ?? Data()
         outcome.stderr = Self.text(RawFile.tail(stem + ".stderr", limit: configuration.outputLimit))
         var agentFailed = false
-        if assignment.prompt != nil, configuration.agent.speaksClaudeJSON, let parsed = Agent.parseClaudeOutput(stdout) {
-            outcome.output = String(parsed.text.prefix(configuration.outputLimit))
-            outcome.agent = parsed.report
-            agentFailed = Agent.reportsFailure(parsed.report)
+        if assignment.prompt != nil,
+           let reading = AgentOutput.read(stdout, stderr: outcome.stderr, exitStatus: exit.status, format: configuration.agent.output) {
+            outcome.output = String(reading.text.prefix(configuration.outputLimit))
+            outcome.agent = reading.report
+            agentFailed = AgentOutput.reportsFailure(reading.report)
         } else {
             outcome.output = Self.text(stdout.prefix(configuration.outputLimit))
         }
@@ -67,7 +68,7 @@ struct TaskRun {
         } else {
             outcome.status = .error
             if let signal = exit.signal { outcome.error = "ended by signal \(signal)" }
-            else if agentFailed, let report = outcome.agent { outcome.error = Agent.failureReason(report, answer: outcome.output) }
+            else if agentFailed, let report = outcome.agent { outcome.error = AgentOutput.failureReason(report, answer: outcome.output) }
             else { outcome.error = "exited with status \(exit.status ?? -1)" }
         }
         if let commitStep, outcome.status != .cancelled {

@@ -1,5 +1,8 @@
+import FoundationEssentials
+
 /// Any JSON value, decoded without losing the difference between `true`, `1` and `"1"`, so the
-/// tasks file can be checked field by field with exact messages.
+/// tasks file can be checked field by field with exact messages, and agents' event streams,
+/// whose shape varies by event, can be read.
 indirect enum JSONValue: Decodable, Equatable {
     case null
     case bool(Bool)
@@ -27,6 +30,26 @@ indirect enum JSONValue: Decodable, Equatable {
         case .string(let value): "string \"\(value.count > 40 ? value.prefix(40) + "…" : Substring(value))\""
         case .array: "an array"
         case .object: "an object"
+        }
+    }
+}
+
+extension JSONValue {
+    subscript(key: String) -> JSONValue? {
+        if case .object(let fields) = self { return fields[key] }
+        return nil
+    }
+
+    var string: String? { if case .string(let value) = self { value } else { nil } }
+    var double: Double? { if case .number(let value) = self { value } else { nil } }
+    var int: Int? { double.map { Int($0) } }
+    var object: [String: JSONValue]? { if case .object(let value) = self { value } else { nil } }
+
+    /// Each line of `data` that is a JSON object (other lines are skipped).
+    static func lines(_ data: Data) -> [JSONValue] {
+        data.split(separator: 0x0A).compactMap { line in
+            guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(line)), value.object != nil else { return nil }
+            return value
         }
     }
 }
