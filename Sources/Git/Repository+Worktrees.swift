@@ -14,6 +14,23 @@ extension Repository {
     /// stale-entry clean-up leaves it alone.
     static let staleEntryGracePeriod: TimeInterval = 60
 
+    /// Opens the linked worktree whose top is `path`, and only if it is still a worktree of its
+    /// own: no parent directory is searched, and its `.git` must lead to an admin entry that
+    /// names `path` back. A `.git` a task deleted, or pointed at the main repository or another
+    /// worktree, fails instead of opening someone else's checkout.
+    ///
+    /// - Throws: `GitError` saying where the `.git` leads when it is not the worktree's own.
+    public static func openLinkedWorktree(at path: String) throws -> Repository {
+        let repository = try open(at: path, searchParents: false)
+        let own = "\(repository.gitDirectory)/gitdir"
+        let namedBack = (try? String(contentsOfFile: own, encoding: .utf8))?.trimmed
+        guard repository.isLinkedWorktree, Path.real(repository.workingDirectory) == Path.real(path),
+              let namedBack, Path.real(namedBack) == Path.real(path + "/.git") else {
+            throw GitError.conductor("open worktree", "'\(path)' is not a worktree of its own: its .git leads to \(repository.gitDirectory)")
+        }
+        return repository
+    }
+
     /// Every linked worktree git knows of, including ones whose directory has gone.
     public func worktrees() throws -> [WorktreeInfo] {
         var names = git_strarray()

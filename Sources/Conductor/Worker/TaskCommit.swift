@@ -28,12 +28,11 @@ struct TaskCommit {
         }
     }
 
-    /// The checkout whose top is `path` itself, or nil: no parent directory is searched, so a
-    /// worktree whose `.git` is gone never opens as the repository around it.
+    /// The worktree whose top is `path`, or nil when it is not a worktree of its own any more:
+    /// a `.git` that is gone never opens the repository around it, and one a task pointed at the
+    /// main repository (or another worktree) never opens the user's checkout.
     static func openCheckout(_ path: String) -> Repository? {
-        guard let repository = try? Repository.open(at: path, searchParents: false),
-              Path.real(repository.workingDirectory) == Path.real(path) else { return nil }
-        return repository
+        try? Repository.openLinkedWorktree(at: path)
     }
 
     /// When an earlier attempt of the task already committed its work (its worker died before the
