@@ -18,6 +18,11 @@ enum Failure {
     static func code(for error: Error) -> ExitCode {
         switch error {
         case is TasksFileError, is AgentError, is ValidationError, is InputError: badInput
+        case let error as SessionError:
+            switch error {
+            case .badDirectory: badInput
+            default: environment
+            }
         case let error as BatchError:
             switch error {
             case .running: environment

@@ -88,6 +88,7 @@ import TestSupport
         Case(label: "prune: unknown batch", arguments: ["prune", "ghost", "-d", "{store}"], prepare: { try $0.runBatch() }, exit: 2, fragment: "no batch 'ghost'"),
         // launch, submit, stop
         Case(label: "launch: zero workers", arguments: ["launch", "-w", "0", "--no-attach"], exit: 2, fragment: "--workers must be 1 to 32"),
+        Case(label: "launch: -d inside the repository", arguments: ["launch", "-n", "s", "-d", "{repo}/cw", "--no-attach"], exit: 2, fragment: "is inside the repository"),
         Case(label: "launch: bad session name", arguments: ["launch", "-n", "a b", "-d", "{store}", "--no-attach"], exit: 2, fragment: "cannot be a batch name"),
         Case(label: "submit: no task given", arguments: ["submit", "--queue", "{queue}"], exit: 2, fragment: "exactly one of"),
         Case(label: "submit: two tasks given", arguments: ["submit", "--prompt", "a", "--command", "b", "--queue", "{queue}"], exit: 2, fragment: "exactly one of"),

@@ -87,10 +87,7 @@ public struct BatchPlan: Sendable {
                 repoOfTask.append(-1)
             }
         }
-        for repo in repos where Path.isInside(options.store.path, repo.path) {
-            problems.append("-d: the batch directory \(options.store.path) is inside the repository \(repo.path), which the batch works on; "
-                + "its worktrees and queue files would show up as changes there. Put it outside, e.g. -d \(Path.parent(repo.path))/conductor-work")
-        }
+        problems += repos.compactMap { options.store.placementProblem(forRepository: $0.path) }
         if let agentProblem = agentProblem(file, options) { problems.append(agentProblem) }
         if FileManager.default.fileExists(atPath: directory) {
             // A default name another batch took a moment ago: `BatchRun.start` picks the next one.

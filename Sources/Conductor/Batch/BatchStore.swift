@@ -82,6 +82,15 @@ public struct BatchStore: Sendable {
         (try? Repository.open(at: directory)).map { Path.real($0.workingDirectory) }
     }
 
+    /// Why this store cannot hold batches or sessions of the repository at `repository`: it lies
+    /// inside it, where worktrees and queue files would show up as the user's changes (and a
+    /// task that breaks its worktree's `.git` would reach the user's repository). Nil when fine.
+    public func placementProblem(forRepository repository: String) -> String? {
+        guard Path.isInside(path, repository) else { return nil }
+        return "-d: the directory \(path) is inside the repository \(repository), which conductor would work on; "
+            + "its worktrees and queue files would show up as changes there. Put it outside, e.g. -d \(Path.parent(repository))/conductor-work"
+    }
+
     /// Saves `batch.json` atomically.
     public func save(_ record: BatchRecord) throws {
         try AtomicFile.writeJSON(record, to: "\(record.directory)/\(BatchRecord.fileName)")

@@ -78,6 +78,7 @@ public struct SessionLauncher {
     /// The record of a new session in `directory`, saved, with its queue.
     private func newRecord(_ directory: String) throws -> BatchRecord {
         let repository = try Repository.open(at: options.repository)
+        if let problem = options.store.placementProblem(forRepository: repository.workingDirectory) { throw SessionError.badDirectory(problem) }
         let base = try repository.resolveBase(nil)
         let repo = BatchRepository(path: repository.workingDirectory, name: Path.name(repository.workingDirectory),
                                    base: base.branch, baseCommit: base.commit.hex)

@@ -70,6 +70,7 @@ public enum SessionError: Error, CustomStringConvertible {
     case exists(String)
     case notRunning(String)
     case notOurs(String)
+    case badDirectory(String)
     case stillRunning(name: String, pids: [Int32])
     case worktreeMoved(name: String, path: String, expected: String)
 
@@ -83,6 +84,8 @@ public enum SessionError: Error, CustomStringConvertible {
             return "a tmux session named '\(name)' already exists; attach to it with: tmux attach -t \(name), or stop it with: conductor stop -n \(name)"
         case .notRunning(let name):
             return "there is no tmux session named '\(name)' (tmux ls lists the sessions)"
+        case .badDirectory(let problem):
+            return problem
         case .notOurs(let name):
             return "the tmux session '\(name)' was not started by conductor launch; conductor leaves it alone (end it yourself with: tmux kill-session -t \(name))"
         case .stillRunning(let name, let pids):
