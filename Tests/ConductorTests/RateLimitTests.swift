@@ -13,6 +13,9 @@ import TestSupport
         (#"{"type":"result","subtype":"error_during_execution","is_error":true,"result":"API Error: 529 Overloaded"}"#, true),
         (#"{"type":"result","subtype":"error_during_execution","is_error":true,"result":"1429 tests passed, 1 failed"}"#, false),
         (#"{"type":"result","subtype":"success","is_error":false,"result":"fixed the rate limit bug"}"#, false),
+        (#"{"type":"result","subtype":"error_during_execution","is_error":true,"result":"HTTP 429 while testing the rate_limit module"}"#, false),
+        (#"{"type":"result","subtype":"error_during_execution","is_error":true,"result":"the overloaded() helper failed"}"#, false),
+        (#"{"type":"result","subtype":"error_during_execution","is_error":true,"result":"API Error: 429 {"type":"error","error":{"type":"rate_limit_error"}}"}"#, true),
     ])
     func claudesOwnLimitReportsAreRecognised(json: String, limited: Bool) throws {
         let parsed = try #require(AgentOutput.read(Data(json.utf8), stderr: "", exitStatus: 0, format: .claudeJSON))

@@ -67,9 +67,12 @@ public enum AgentOutput {
     /// reached|<epoch>", "You've hit your limit · resets 1pm"; Codex's `usage_limit_reached` and
     /// "You've hit your usage limit"; Gemini's `RESOURCE_EXHAUSTED`; litellm's `RateLimitError`.
     /// Asked only of an agent's own error, never of a command's output.
+    /// A message that merely mentions 429 or a rate limit ("HTTP 429 while testing the rate_limit
+    /// module") is not one: only the phrases the agents and their APIs use count.
     static func isLimitMessage(_ message: String) -> Bool {
         let text = message.lowercased()
-        let phrases = ["rate limit", "rate_limit", "ratelimit", "usage limit", "usage_limit", "hit your limit", "overloaded", "resource_exhausted"]
+        let phrases = ["rate limit reached", "rate limit exceeded", "rate_limit_error", "ratelimiterror", "usage limit reached",
+                       "usage_limit_reached", "hit your limit", "hit your usage limit", "resource_exhausted", "overloaded_error"]
         if phrases.contains(where: text.contains) { return true }
         return text.contains(/\bapi error: (429|529)\b/)
     }
