@@ -15,7 +15,7 @@ import TestSupport
         (#"{"type":"result","subtype":"success","is_error":false,"result":"fixed the rate limit bug"}"#, false),
         (#"{"type":"result","subtype":"error_during_execution","is_error":true,"result":"HTTP 429 while testing the rate_limit module"}"#, false),
         (#"{"type":"result","subtype":"error_during_execution","is_error":true,"result":"the overloaded() helper failed"}"#, false),
-        (#"{"type":"result","subtype":"error_during_execution","is_error":true,"result":"API Error: 429 {"type":"error","error":{"type":"rate_limit_error"}}"}"#, true),
+        (#"{"type":"result","subtype":"error_during_execution","is_error":true,"result":"API Error: 429 rate_limit_error: Number of request tokens has exceeded your per-minute rate limit"}"#, true),
     ])
     func claudesOwnLimitReportsAreRecognised(json: String, limited: Bool) throws {
         let parsed = try #require(AgentOutput.read(Data(json.utf8), stderr: "", exitStatus: 0, format: .claudeJSON))
