@@ -85,6 +85,8 @@ import TestSupport
         Case(label: "report: unknown batch", arguments: ["report", "ghost", "-d", "{store}"], prepare: { try $0.runBatch() }, exit: 2, fragment: "no batch 'ghost'"),
         Case(label: "merge: unknown batch", arguments: ["merge", "ghost", "-d", "{store}"], prepare: { try $0.runBatch() }, exit: 2, fragment: "no batch 'ghost'"),
         Case(label: "prune: a name and --all", arguments: ["prune", "x", "--all", "-d", "{store}"], exit: 2, fragment: "not both"),
+        Case(label: "prune: a name that leaves the directory", arguments: ["prune", "-n", "..", "-d", "{store}"], prepare: { try $0.runBatch() }, exit: 2, fragment: "cannot be a batch name"),
+        Case(label: "status: a name that leaves the directory", arguments: ["status", "-n", "../real", "-d", "{store}/x"], prepare: { try $0.runBatch() }, exit: 2, fragment: "cannot be a batch name"),
         Case(label: "prune: unknown batch", arguments: ["prune", "ghost", "-d", "{store}"], prepare: { try $0.runBatch() }, exit: 2, fragment: "no batch 'ghost'"),
         // launch, submit, stop
         Case(label: "launch: zero workers", arguments: ["launch", "-w", "0", "--no-attach"], exit: 2, fragment: "--workers must be 1 to 32"),

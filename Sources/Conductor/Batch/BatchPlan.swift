@@ -48,7 +48,7 @@ public struct BatchPlan: Sendable {
         let fileDirectory = file.path == "-" ? options.currentDirectory
             : Path.parent(URL(fileURLWithPath: file.path, relativeTo: URL(fileURLWithPath: options.currentDirectory)).standardizedFileURL.path)
         let name = options.name ?? options.store.newName()
-        if !TaskSpec.isUsableID(name) || !Repository.isValidBranchName("conductor/\(name)/w0") {
+        if !BatchStore.isValidName(name) {
             problems.append("--name: " + BatchError.invalidName(name).description)
         }
         let workers = options.workers ?? file.workers ?? defaultWorkers

@@ -34,10 +34,18 @@ public struct BatchStore: Sendable {
             .sorted { ($0.createdAt, $0.name) > ($1.createdAt, $1.name) }
     }
 
+    /// True when `name` can name a batch or session: letters, digits, `.`, `_`, `-`, and a valid
+    /// part of a branch name (so never `.` or `..`, which would also leave the directory).
+    public static func isValidName(_ name: String) -> Bool {
+        TaskSpec.isUsableID(name) && Repository.isValidBranchName("conductor/\(name)/w0")
+    }
+
     /// The batch called `name`.
     ///
-    /// - Throws: `BatchError.notFound` naming the batches that exist.
+    /// - Throws: `BatchError.invalidName` for a name no batch can have, `BatchError.notFound`
+    ///   naming the batches that exist.
     public func load(_ name: String) throws -> BatchRecord {
+        guard Self.isValidName(name) else { throw BatchError.invalidName(name) }
         guard let record = try AtomicFile.readJSON(BatchRecord.self, from: "\(path)/\(name)/\(BatchRecord.fileName)") else {
             throw BatchError.notFound(name: name, store: path, known: batchNames())
         }

@@ -47,7 +47,7 @@ public struct SessionLauncher {
     @discardableResult
     public func launch() throws -> BatchRecord {
         let name = options.name
-        guard TaskSpec.isUsableID(name), Repository.isValidBranchName("conductor/\(name)/w0") else { throw BatchError.invalidName(name) }
+        guard BatchStore.isValidName(name) else { throw BatchError.invalidName(name) }
         if tmux.hasSession(name) { throw SessionError.exists(name) }
         let directory = "\(options.store.path)/\(name)"
         let record = FileManager.default.fileExists(atPath: directory) ? try relaunchedRecord(directory) : try newRecord(directory)
