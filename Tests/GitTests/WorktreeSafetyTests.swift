@@ -131,3 +131,19 @@ import TestSupport
         #expect(try repository.branchTip("topic") == nil)
     }
 }
+
+/// A worktree conductor made keeps working, as one git made does, after its repository moves.
+@Suite(.timeLimit(.minutes(2))) struct MovedRepositoryTests {
+    @Test func gitRepairsTheWorktreesOfAMovedRepository() throws {
+        let fixture = try GitFixture()
+        let repository = try Repository.open(at: fixture.path)
+        let path = fixture.directory.appending("wt")
+        try repository.addWorktree(WorktreeSpec(name: "wt", path: path, branch: "feature", startPoint: try #require(try repository.headCommit())))
+        #expect(try String(contentsOfFile: fixture.path + "/.git/worktrees/wt/commondir", encoding: .utf8) == "../..\n", "relative, as git writes it")
+        let moved = fixture.directory.appending("moved")
+        try FileManager.default.moveItem(atPath: fixture.path, toPath: moved)
+        try fixture.git(["worktree", "repair"], in: moved)
+        #expect(try fixture.git(["status", "--porcelain"], in: path).isEmpty, "the worktree works again")
+        #expect(try Repository.open(at: moved).worktree(named: "wt")?.isValid == true)
+    }
+}
