@@ -35,6 +35,23 @@ struct TaskCommit {
         try? Repository.openLinkedWorktree(at: path)
     }
 
+    /// A retry starts where its earlier attempt stopped: a worker that died (or was stopped)
+    /// mid-task leaves that attempt's changes uncommitted in the worktree, and this attempt runs
+    /// on top of them. That is recorded in a warning naming the files, so the task's commit is not
+    /// taken for this attempt's work alone.
+    func noteEarlierAttemptsLeftovers(into outcome: inout TaskOutcome) {
+        guard assignment.attempt > 1, let repository = Self.openCheckout(worktree),
+              let changes = try? repository.uncommittedChanges(), !changes.isEmpty else { return }
+        let listed = changes.prefix(8).map(\.description).joined(separator: ", ") + (changes.count > 8 ? ", …" : "")
+        Self.add(["attempt \(assignment.attempt) started on top of \(changes.count) uncommitted change(s) an earlier attempt of this task left when it did not finish (\(listed)); they are part of this attempt's commit"], to: &outcome)
+    }
+
+    /// Appends `warnings` to the outcome's (which stay nil while there are none).
+    private static func add(_ warnings: [String], to outcome: inout TaskOutcome) {
+        guard !warnings.isEmpty else { return }
+        outcome.warnings = (outcome.warnings ?? []) + warnings
+    }
+
     /// When an earlier attempt of the task already committed its work (its worker died before the
     /// result was written), records those commits in `outcome` instead of running the task again.
     ///
@@ -100,7 +117,7 @@ struct TaskCommit {
             outcome.commit = commit?.hex
             outcome.commits = commit.map { [$0.hex] }
             outcome.branch = try? repository.currentBranch()
-            outcome.warnings = warnings.isEmpty ? nil : warnings
+            Self.add(warnings, to: &outcome)
             return
         }
         guard let startTip, let tip = try repository.branchTip(branch) else {
@@ -141,7 +158,7 @@ struct TaskCommit {
         outcome.commits = commits.isEmpty ? nil : commits.map(\.hex)
         outcome.commit = commits.last?.hex
         outcome.branch = onBranch ? branch : head.branch
-        outcome.warnings = warnings.isEmpty ? nil : warnings
+        Self.add(warnings, to: &outcome)
         if outcome.status == .error, outcome.error == nil {
             outcome.error = warnings.last
         }

@@ -26,6 +26,7 @@ struct TaskRun {
             stdoutLog: stem + ".stdout", stderrLog: stem + ".stderr")
         let commitStep = assignment.commit.map { TaskCommit(request: $0, assignment: assignment, workerDirectory: configuration.directory) }
         if commitStep?.recordEarlierAttempt(into: &outcome) == true { return finished(outcome) }
+        commitStep?.noteEarlierAttemptsLeftovers(into: &outcome)
         if let failure = runSetup(in: directory, stem: stem, started: started) {
             outcome.error = failure
             return finished(outcome)
