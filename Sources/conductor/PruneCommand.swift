@@ -51,9 +51,23 @@ struct PruneCommand: ParsableCommand {
 
     func run() throws {
         let store = selection.storeOptions.store
-        let records = all ? try store.batchNames().map { try store.load($0) } : [try selection.record(for: .change)]
         var report: [String: [PruneAction]] = [:]
         var keptAnything = false
+        var records: [BatchRecord] = []
+        if all {
+            // One batch whose record cannot be read is kept and said; the others are pruned.
+            for name in store.batchNames() {
+                do {
+                    records.append(try store.load(name))
+                } catch {
+                    keptAnything = true
+                    report[name] = [PruneAction(kind: .keepBatchDirectory, path: "\(store.path)/\(name)", reason: "its batch.json cannot be read (\(error)); nothing of it was touched")]
+                    if !json { print("kept batch \(name): its batch.json cannot be read (\(error)); nothing of it was touched") }
+                }
+            }
+        } else {
+            records = [try selection.record(for: .change)]
+        }
         for record in records {
             let planned = try BatchPrune.plan(record, force: force)
             let actions = dryRun ? planned : BatchPrune.execute(planned, record: record, force: force)

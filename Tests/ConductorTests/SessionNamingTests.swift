@@ -47,6 +47,9 @@ import TestSupport
         #expect(foreign.status != 0)
         #expect(foreign.stderr.contains("was not started by conductor launch"), "\(foreign.stderr)")
         #expect(try run(["tmux", "has-session", "-t", "=mine"], environment: environment).status == 0)
+        let taken = try conductor(["launch", "-n", "mine", "-d", fixture.store, "--no-attach"], app, [:])
+        #expect(taken.status != 0)
+        #expect(taken.stderr.contains("was not started by conductor; pick another name"), "no advice to stop what is not ours: \(taken.stderr)")
 
         // stop without -d finds the session's record from the tmux session itself.
         let pids = QueueSnapshot.read(QueueRoot(path: "\(fixture.store)/s1/queue")).workers.compactMap(\.pid)

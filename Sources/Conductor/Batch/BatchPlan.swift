@@ -79,7 +79,7 @@ public struct BatchPlan: Sendable {
                 repoOfTask.append(repos.count)
                 repos.append(BatchRepository(path: root, name: folder, base: resolved.branch, baseCommit: resolved.commit.hex))
                 for worker in 0..<workers where try repository.branchTip("conductor/\(name)/w\(worker)") != nil {
-                    problems.append("\(label): branch conductor/\(name)/w\(worker) already exists in \(root); pick another --name or prune that batch")
+                    problems.append("\(label): branch conductor/\(name)/w\(worker) already exists in \(root); pick another --name, or, when its batch directory is gone, look at the branch (git -C \(root) log conductor/\(name)/w\(worker)) and delete it (git -C \(root) branch -D conductor/\(name)/w\(worker))")
                 }
             } catch let error as GitError {
                 let what = task.repo == nil && file.repo == nil ? "the current directory '\(path)'" : "\(field) '\(given)' (\(path))"

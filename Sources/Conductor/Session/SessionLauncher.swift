@@ -48,7 +48,7 @@ public struct SessionLauncher {
     public func launch() throws -> BatchRecord {
         let name = options.name
         guard BatchStore.isValidName(name) else { throw BatchError.invalidName(name) }
-        if tmux.hasSession(name) { throw SessionError.exists(name) }
+        if tmux.hasSession(name) { throw tmux.recordDirectory(ofSession: name) == nil ? SessionError.nameTaken(name) : SessionError.exists(name) }
         let directory = "\(options.store.path)/\(name)"
         let record = FileManager.default.fileExists(atPath: directory) ? try relaunchedRecord(directory) : try newRecord(directory)
         let repo = record.repos[0]
