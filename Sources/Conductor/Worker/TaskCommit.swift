@@ -17,15 +17,28 @@ struct TaskCommit {
     let worktree: String
     /// The branch's commit when the task started: later commits on it are the task's.
     private let startTip: ObjectID?
+    /// `refs/stash` when the task started: the stash is shared by every worktree of a repository.
+    private let startStash: ObjectID?
 
     /// Reads the branch's commit before the task runs.
     init(request: CommitRequest, assignment: TaskAssignment, workerDirectory: String) {
         self.request = request
         self.assignment = assignment
         worktree = request.worktree ?? workerDirectory
-        startTip = request.branch.flatMap { branch in
-            (try? Self.openCheckout(request.worktree ?? workerDirectory)?.branchTip(branch)) ?? nil
-        }
+        let checkout = Self.openCheckout(request.worktree ?? workerDirectory)
+        startTip = request.branch.flatMap { branch in (try? checkout?.branchTip(branch)) ?? nil }
+        startStash = checkout.flatMap(Self.stashTip)
+    }
+
+    private static func stashTip(_ repository: Repository) -> ObjectID? {
+        (try? repository.references(prefix: "refs/stash"))?.first { $0.name == "refs/stash" }?.commit
+    }
+
+    /// Agents that `git stash` and `git stash pop` around a test run, in parallel worktrees, can
+    /// take each other's stashed changes (or the user's): the stash belongs to the repository.
+    private func stashWarning(_ repository: Repository) -> String? {
+        guard Self.stashTip(repository) != startStash else { return nil }
+        return "the task changed git's stash, which every worktree of the repository shares: stashed changes may have moved between tasks (or come from yours); look with: git -C \(worktree) stash list"
     }
 
     /// The worktree whose top is `path`, or nil when it is not a worktree of its own any more:
@@ -105,7 +118,7 @@ struct TaskCommit {
         // The trailer says how the task's process ended (a failed attempt's commit is not reused on a
         // retry); what the checks below find goes into the result, not into the commit.
         if outcome.status != .done { trailers.append((key: "Conductor-Status", value: outcome.status.rawValue)) }
-        var warnings: [String] = []
+        var warnings = [stashWarning(repository)].compactMap { $0 }
         let commitChanges = {
             try repository.commitAll(message: request.message, trailers: trailers) { path in
                 warnings.append("\(path) is a git repository of its own (a git init or git clone inside the worktree); it was left out of the commit and stays uncommitted in \(worktree): copy its files in without its .git, or make it a submodule")
