@@ -71,4 +71,31 @@ import TestSupport
         #expect(results.filter { $0.result.status == .cancelled }.map(\.task.id).sorted() == ["long1", "long2", "never"])
         #expect(try TestSupport.run(["pgrep", "-f", "sleep 61.5"]).stdout.isEmpty, "no task outlives the interrupt")
     }
+
+    /// Ctrl-C on a terminal signals the workers too: one may stop before it reports the task it was
+    /// just given. After the interrupt that task is cancelled (resume runs it), not failed.
+    @Test func aWorkerLostAfterAnInterruptLeavesItsTaskCancelled() throws {
+        let fixture = try QueueFixture()
+        let worker = try fixture.startWorker(0)
+        let orchestrator = try Orchestrator(workers: 1, queue: fixture.root)
+        let results = Results()
+        let thread = Thread { results.set(try? orchestrator.executeTasks([.command("sleep 61.75", id: "long")])) }
+        thread.start()
+        #expect(waitUntil { (try? fixture.root.slot(0).readStatus())?.status == .working })
+        orchestrator.cancel()
+        kill(worker.pid, SIGKILL)
+        #expect(waitUntil(timeout: 30) { results.value != nil })
+        let outcome = try #require(results.value?.first?.result)
+        #expect(outcome.status == .cancelled, "\(outcome)")
+        #expect(try TestSupport.run(["pgrep", "-f", "sleep 61.75"]).stdout.isEmpty)
+    }
+}
+
+/// A run's results handed over from another thread.
+private final class Results: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [TaskResult]?
+
+    func set(_ results: [TaskResult]?) { lock.withLock { stored = results } }
+    var value: [TaskResult]? { lock.withLock { stored } }
 }
