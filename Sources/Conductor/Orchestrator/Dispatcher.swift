@@ -40,8 +40,8 @@ final class Dispatcher {
     private var inFlight: [Int: InFlight] = [:]
     private var nextSeq: Int
     private var nextSequentialIndex = 0
-    /// The failed task whose `stopOnError` halted dispatch: nothing more starts.
-    private var haltedBy: String?
+    /// True once a failed task's `stopOnError` halted dispatch: nothing more starts.
+    private var halted = false
     private var lastLiveWorker = Date()
     private var everSawWorker = false
     /// Slots to look at on the next pass: those whose files changed, or all of them.
@@ -131,7 +131,7 @@ final class Dispatcher {
 
     /// True when the task of `flight` may have another attempt in this run.
     private func mayRetry(_ flight: InFlight) -> Bool {
-        flight.attempt - firstAttempt[flight.index] < options.retries && !cancellation.isRaised && haltedBy == nil
+        flight.attempt - firstAttempt[flight.index] < options.retries && !cancellation.isRaised && !halted
     }
 
     private func handle(_ outcome: TaskOutcome, of flight: InFlight, on slotID: Int) {
@@ -172,7 +172,8 @@ final class Dispatcher {
                         attempt: result.result.attempts, status: result.result.status, record: result)
         jobLog?.record(result)
         options.events?(.finished(index: index, result: result))
-        if haltedBy == nil, [.error, .timeout].contains(result.result.status), result.task.stopOnError ?? options.stopOnError {
+        if !halted, !cancellation.isRaised, ![.done, .skipped].contains(result.result.status),
+           result.task.stopOnError ?? options.stopOnError {
             halt(after: result.task.id)
         }
     }
@@ -180,7 +181,7 @@ final class Dispatcher {
     /// Stops dispatch after `failed` failed with `stopOnError`, as GNU parallel's `--halt
     /// soon,fail=1`: tasks not started yet are recorded `skipped`; running ones finish.
     private func halt(after failed: String) {
-        haltedBy = failed
+        halted = true
         let why = sequential ? "stops the sequence" : "stops dispatch (stopOnError)"
         // Each waiting task with the attempts it already had (a re-queued one has had some).
         let unscheduled = sequential ? Array(nextSequentialIndex..<tasks.count) : []
