@@ -43,6 +43,10 @@ import TestSupport
         #expect(totals["tasks"] as? Int == 3, "\(totals)")
         #expect(totals["succeeded"] as? Int == 3, "\(totals)")
         #expect(abs((totals["costUsd"] as? Double ?? 0) - 0.75) < 1e-9, "\(totals)")
+        let list = try conductor(["list", "-d", fixture.store, "--json"])
+        let listed = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(listed.first?["tasks"] as? Int == 3, "\(list.stdout)")
+        #expect(abs((listed.first?["costUsd"] as? Double ?? 0) - 0.75) < 1e-9, "\(list.stdout)")
         #expect(try conductor(["stop", "-n", "s1", "-d", fixture.store]).status == 0)
     }
 }
