@@ -81,7 +81,11 @@ struct SubmitCommand: ParsableCommand {
             orchestrator.cancel()
         }
         let report = try orchestrator.run(tasks, sequential: sequential)
-        if let record, record.isSession { try Submission.recordResults(report.results, in: record) }
+        if let record, record.isSession {
+            // The tasks ran; a results file that cannot be updated must not lose what they did.
+            do { try Submission.recordResults(report.results, in: record) }
+            catch { printError("warning: the results were not added to \(record.resultsFile): \(error)") }
+        }
         if json {
             try printJSON(report)
         } else {
