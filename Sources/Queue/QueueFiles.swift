@@ -114,7 +114,7 @@ public enum ResultStatus: String, Codable, Sendable {
     case timeout
     /// Ended because the worker (or the whole batch) was stopped.
     case cancelled
-    /// Never run: an earlier task of a sequential run failed with `stopOnError`.
+    /// Never run: a task failed with `stopOnError` before this one started.
     case skipped
 
     /// True only for `done`.

@@ -78,7 +78,7 @@ struct BatchCommand: ParsableCommand {
         let progress = ProgressPrinter(total: plan.tasks.count)
         let batch = BatchRun(plan: plan, options: runOptions.orchestratorOptions(progress: progress))
         SignalTrap.install([SIGINT, SIGTERM, SIGHUP]) { _ in
-            progress.note("interrupted: stopping the workers; their tasks will be recorded cancelled")
+            progress.noteInterrupt("interrupted: stopping the workers; their tasks will be recorded cancelled")
             batch.interrupt()
         }
         let record = plan.record

@@ -15,14 +15,17 @@ enum BatchReporting {
         return report
     }
 
-    /// One row per task: worker, status, duration, files its commit changed, cost.
+    /// One row per task: worker, status, duration, files its commit changed, cost, and the result
+    /// (why it failed; "no changes" for a worktree task that committed nothing); then the log of
+    /// each task that did not succeed.
     static func table(_ results: [TaskResult], record batch: BatchRecord) -> String {
         let repositories = batch.repos.compactMap { try? Repository.open(at: $0.path) }
+        let unchanged = Dictionary(MergeReport.unchangedTasks(in: batch, results: results).map { ($0.task, $0) }) { first, _ in first }
         let header = ["TASK", "WORKER", "STATUS", "TIME", "FILES", "COST", "RESULT"]
         let rows = results.map { record in
             let outcome = record.result
-            let summary = (outcome.status.succeeded ? outcome.output : (outcome.error ?? outcome.output))
-                .split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+            let summary = unchanged[record.task.id].map { "no changes" + ($0.hint.map { ": \($0)" } ?? "") }
+                ?? ResultTable.resultCell(outcome)
             return [
                 record.task.id,
                 record.worker.map { "w\($0)" } ?? "-",
@@ -30,10 +33,10 @@ enum BatchReporting {
                 Format.fixed(Double(outcome.durationMs) / 1000, 1) + "s",
                 outcome.commit.flatMap { filesChanged(by: $0, in: repositories) }.map(String.init) ?? "-",
                 outcome.agent?.costUsd.map { "$" + Format.fixed($0, 4) } ?? "-",
-                String(summary.prefix(50)),
+                summary,
             ]
         }
-        return ResultTable.table([header] + rows)
+        return ResultTable.table([header] + rows) + ResultTable.logLines(results)
     }
 
     /// How many files a task's commit changed against its parent, in whichever repository has it.

@@ -63,7 +63,7 @@ struct OrchestratorCommand: ParsableCommand {
         options.journalPath = try journal ?? defaultJournalPath(queue)
         let orchestrator = try Orchestrator(workers: workers, queue: queue, options: options)
         SignalTrap.install([SIGINT, SIGTERM]) { _ in
-            progress.note("interrupted: no new tasks will start; waiting for the running ones")
+            progress.noteInterrupt("interrupted: no new tasks will start; waiting for the running ones")
             orchestrator.cancel()
         }
         let report = try orchestrator.run(file.tasks, sequential: runOptions.sequential)

@@ -7,15 +7,20 @@ import Glibc
 import FoundationShims
 
 /// Progress of a run on stderr: one plain line per event, or, on a terminal, a status line
-/// redrawn in place (done/total, running, failed, elapsed, ETA) with finished tasks above it.
+/// redrawn in place (done/total, running, failed, cancelled, skipped, elapsed, ETA) with finished
+/// tasks above it. A failed task's line ends with its reason (`TaskResult.Outcome.reason`).
 final class ProgressPrinter: @unchecked Sendable {
     private let total: Int
     private let started = Date()
     private let interactive = stderrIsTerminal
     private let lock = Lock()
     private var done = 0
+    /// Tasks that ended `error` or `timeout`, as the summary line counts failures (with timeouts).
     private var failed = 0
+    private var cancelled = 0
+    private var skipped = 0
     private var running = 0
+    private var interrupted = false
 
     init(total: Int) {
         self.total = total
@@ -33,18 +38,28 @@ final class ProgressPrinter: @unchecked Sendable {
             case .finished(_, let result):
                 if result.worker != nil && result.result.attempts > 0 && result.result.status != .skipped { running = max(0, running - 1) }
                 done += 1
-                if !result.result.status.succeeded { failed += 1 }
+                switch result.result.status {
+                case .done: break
+                case .error, .timeout: failed += 1
+                case .cancelled: cancelled += 1
+                case .skipped: skipped += 1
+                }
                 let seconds = Format.fixed(Double(result.result.durationMs) / 1000, 1) + " s"
-                let why = result.result.status.succeeded ? "" : " — " + (result.result.error ?? result.result.stderr ?? "")
+                let why = result.result.status.succeeded ? "" : " — " + (result.result.reason ?? result.result.error ?? "")
                 emit("\(result.result.status.rawValue.padded(to: 9)) \(result.task.id) (\(seconds))\(why.prefix(160))")
             }
             if interactive { drawStatus() }
         }
     }
 
-    /// A free-standing message (an interrupt, say).
-    func note(_ line: String) {
-        lock.withLock { emit(line) }
+    /// Says that the run was interrupted, the first time only: Ctrl-C pressed twice, or SIGINT
+    /// then SIGTERM, makes one line.
+    func noteInterrupt(_ line: String) {
+        lock.withLock {
+            guard !interrupted else { return }
+            interrupted = true
+            emit(line)
+        }
     }
 
     private func emit(_ line: String) {
@@ -54,7 +69,9 @@ final class ProgressPrinter: @unchecked Sendable {
     private func drawStatus() {
         let elapsed = Date().timeIntervalSince(started)
         let eta = done > 0 && done < total ? ", ETA \(Format.fixed(elapsed / Double(done) * Double(total - done), 0)) s" : ""
-        let line = "[\(done)/\(total)] \(running) running, \(failed) failed, \(Format.fixed(elapsed, 0)) s elapsed" + eta
+        let counts = ["\(running) running", "\(failed) failed"] + (cancelled > 0 ? ["\(cancelled) cancelled"] : [])
+            + (skipped > 0 ? ["\(skipped) skipped"] : [])
+        let line = "[\(done)/\(total)] " + counts.joined(separator: ", ") + ", \(Format.fixed(elapsed, 0)) s elapsed" + eta
         RawFile.write(Data(("\r\u{1B}[2K" + line + (done == total ? "\n" : "")).utf8), to: STDERR_FILENO)
     }
 }

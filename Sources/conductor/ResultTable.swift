@@ -12,8 +12,6 @@ enum ResultTable {
         let header = ["TASK", "WORKER", "STATUS", "TRIES", "TIME", "COST", "OUTPUT"]
         let rows = results.map { record -> [String] in
             let outcome = record.result
-            let firstLine = (outcome.status.succeeded ? outcome.output : (outcome.error ?? outcome.output))
-                .split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
             return [
                 record.task.id,
                 record.worker.map(String.init) ?? "-",
@@ -21,10 +19,24 @@ enum ResultTable {
                 String(outcome.attempts),
                 Format.fixed(Double(outcome.durationMs) / 1000, 1) + "s",
                 outcome.agent?.costUsd.map { "$" + Format.fixed($0, 4) } ?? "-",
-                String(firstLine.prefix(60)),
+                resultCell(outcome),
             ]
         }
-        return table([header] + rows)
+        return table([header] + rows) + logLines(results)
+    }
+
+    /// A task's RESULT cell: the first line of its output, or for a task that did not succeed
+    /// the reason it did not (`TaskResult.Outcome.reason`).
+    static func resultCell(_ outcome: TaskResult.Outcome) -> String {
+        let text = outcome.status.succeeded
+            ? outcome.output.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+            : outcome.reason ?? outcome.error ?? ""
+        return String(text.prefix(120))
+    }
+
+    /// `log of TASK: PATH` under the table for each task that did not succeed and has a log.
+    static func logLines(_ results: [TaskResult]) -> String {
+        results.compactMap { record in record.result.failureLog.map { "\nlog of \(record.task.id): \($0)" } }.joined()
     }
 
     static func summaryLine(_ summary: RunSummary) -> String {

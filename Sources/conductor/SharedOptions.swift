@@ -41,7 +41,7 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Run the tasks in order, one at a time (in a batch: in one worktree, each seeing the last one's work).")
     var sequential = false
 
-    @Flag(name: .customLong("stop-on-error"), help: "With --sequential: a failed task skips the rest (as if every task said stopOnError).")
+    @Flag(name: .customLong("stop-on-error"), help: "Stop at the first failed task (as if every task said stopOnError). With --sequential the rest are skipped; without --sequential no new task starts, running ones finish and the rest are skipped (GNU parallel's --halt soon,fail=1).")
     var stopOnError = false
 
     @Option(help: ArgumentHelp("Seconds a task may run when it sets no timeout (default: no limit).", valueName: "seconds"))

@@ -19,7 +19,8 @@ struct SubmitCommand: ParsableCommand {
 
         Without --wait the tasks are dispatched in the background and their results written to \
         <queue>/submissions/<id>.json; with --wait conductor waits and prints them (--json: as \
-        `conductor orchestrator --json` does). Submissions take turns on a queue.
+        `conductor orchestrator --json` does). Submissions take turns on a queue. Either way a \
+        session's results.jsonl gets each task's final record, so `conductor report NAME` counts it.
 
         Examples:
           conductor submit --wait --prompt 'Add input validation to src/api.py'
@@ -73,9 +74,18 @@ struct SubmitCommand: ParsableCommand {
         options.timeout = timeout
         let progress = ProgressPrinter(total: tasks.count)
         options.events = { progress.handle($0) }
-        let orchestrator = try Orchestrator(workers: workers, queue: queue, options: Submission.options(options, record: Submission.record(for: queue)))
-        SignalTrap.install([SIGINT, SIGTERM]) { _ in orchestrator.cancel() }
+        let record = Submission.record(for: queue)
+        let orchestrator = try Orchestrator(workers: workers, queue: queue, options: Submission.options(options, record: record))
+        SignalTrap.install([SIGINT, SIGTERM]) { _ in
+            progress.noteInterrupt("interrupted: no new tasks will start; waiting for the running ones")
+            orchestrator.cancel()
+        }
         let report = try orchestrator.run(tasks, sequential: sequential)
+        if let record, record.isSession {
+            // The tasks ran; a results file that cannot be updated must not lose what they did.
+            do { try Submission.recordResults(report.results, in: record) }
+            catch { printError("warning: the results were not added to \(record.resultsFile): \(error)") }
+        }
         if json {
             try printJSON(report)
         } else {

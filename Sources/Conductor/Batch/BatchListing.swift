@@ -50,7 +50,9 @@ public struct BatchListing: Codable, Sendable, Equatable {
 
     /// How `record` stands now, from its journal, results, queue lock and tmux session.
     public static func listing(of record: BatchRecord, tmux: Tmux?) -> BatchListing {
-        let finals = Array(((try? BatchRun.finalResults(journal: record.journalFile)) ?? [:]).values)
+        // A session's submitted tasks are recorded in its results.jsonl, a batch's in its journal.
+        let finals = record.isSession ? (try? MergeReport.readResults(record.resultsFile)) ?? []
+            : Array(((try? BatchRun.finalResults(journal: record.journalFile)) ?? [:]).values)
         let planned = (try? TasksFile.load(record.tasksCopy))?.tasks.count
         let failed = finals.filter { !$0.result.status.succeeded }.count
         let state: State

@@ -40,6 +40,8 @@ final class Dispatcher {
     private var inFlight: [Int: InFlight] = [:]
     private var nextSeq: Int
     private var nextSequentialIndex = 0
+    /// True once a failed task's `stopOnError` halted dispatch: nothing more starts.
+    private var halted = false
     private var lastLiveWorker = Date()
     private var everSawWorker = false
     /// Slots to look at on the next pass: those whose files changed, or all of them.
@@ -129,7 +131,7 @@ final class Dispatcher {
 
     /// True when the task of `flight` may have another attempt in this run.
     private func mayRetry(_ flight: InFlight) -> Bool {
-        flight.attempt - firstAttempt[flight.index] < options.retries && !cancellation.isRaised
+        flight.attempt - firstAttempt[flight.index] < options.retries && !cancellation.isRaised && !halted
     }
 
     private func handle(_ outcome: TaskOutcome, of flight: InFlight, on slotID: Int) {
@@ -147,7 +149,11 @@ final class Dispatcher {
         if mayRetry(flight) {
             requeue(flight, after: 0, reason: reason)
         } else {
-            var outcome = TaskResult.Outcome.synthetic(.error, error: "\(reason); gave up after \(flight.attempt) attempt(s)", attempts: flight.attempt)
+            // After Ctrl-C a worker stopping (the terminal signals it too) before it reported is
+            // the interrupt's doing, not the task's failure.
+            var outcome = cancellation.isRaised
+                ? TaskResult.Outcome.synthetic(.cancelled, error: "cancelled: \(reason) after the run was interrupted", attempts: flight.attempt)
+                : TaskResult.Outcome.synthetic(.error, error: "\(reason); gave up after \(flight.attempt) attempt(s)", attempts: flight.attempt)
             outcome.seq = flight.seq
             finish(flight.index, TaskResult(task: tasks[flight.index], worker: slotID, result: outcome))
         }
@@ -166,12 +172,25 @@ final class Dispatcher {
                         attempt: result.result.attempts, status: result.result.status, record: result)
         jobLog?.record(result)
         options.events?(.finished(index: index, result: result))
-        if sequential && !result.result.status.succeeded && (result.task.stopOnError ?? options.stopOnError) {
-            for later in (index + 1)..<tasks.count where results[later] == nil {
-                finish(later, TaskResult(task: tasks[later], worker: nil, result: .synthetic(
-                    .skipped, error: "skipped: task \(result.task.id) failed and stops the sequence", attempts: 0)))
-            }
-            nextSequentialIndex = tasks.count
+        if !halted, !cancellation.isRaised, ![.done, .skipped].contains(result.result.status),
+           result.task.stopOnError ?? options.stopOnError {
+            halt(after: result.task.id)
+        }
+    }
+
+    /// Stops dispatch after `failed` failed with `stopOnError`, as GNU parallel's `--halt
+    /// soon,fail=1`: tasks not started yet are recorded `skipped`; running ones finish.
+    private func halt(after failed: String) {
+        halted = true
+        let why = sequential ? "stops the sequence" : "stops dispatch (stopOnError)"
+        // Each waiting task with the attempts it already had (a re-queued one has had some).
+        let unscheduled = sequential ? Array(nextSequentialIndex..<tasks.count) : []
+        let waiting = pending.map { ($0.index, $0.attempt - 1) } + unscheduled.map { ($0, 0) }
+        pending.removeAll()
+        nextSequentialIndex = tasks.count
+        for (index, attempts) in waiting where results[index] == nil && !inFlight.values.contains(where: { $0.index == index }) {
+            finish(index, TaskResult(task: tasks[index], worker: nil, result: .synthetic(
+                .skipped, error: "skipped: task \(failed) failed and \(why)", attempts: attempts)))
         }
     }
 

@@ -43,7 +43,9 @@ public final class Orchestrator: Sendable {
         state = Mutex((options, pool))
     }
 
-    /// Runs `tasks` in parallel, one per free worker; returns their results in task order.
+    /// Runs `tasks` in parallel, one per free worker; returns their results in task order. A
+    /// failed task whose `stopOnError` is set (or any, when `options.stopOnError` is) halts
+    /// dispatch: running tasks finish, those not started are `skipped`.
     public func executeTasks(_ tasks: [TaskSpec]) throws -> [TaskResult] {
         try run(tasks, sequential: false).results
     }

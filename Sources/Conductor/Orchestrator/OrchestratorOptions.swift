@@ -18,7 +18,9 @@ public struct OrchestratorOptions: Sendable {
     public var heartbeatTimeout: TimeInterval = 20
     /// How long to wait for a live worker before giving up.
     public var noWorkerTimeout: TimeInterval = 10
-    /// In a sequential run, stop at the first failure even when the task does not say `stopOnError`.
+    /// Stop at the first failure even when the task does not say `stopOnError`: in a sequential
+    /// run the rest are skipped; in a parallel one no new task starts (running ones finish) and
+    /// the rest are skipped.
     public var stopOnError = false
     /// The journal file; none when nil.
     public var journalPath: String?

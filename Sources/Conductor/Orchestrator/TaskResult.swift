@@ -22,6 +22,9 @@ public struct TaskResult: Codable, Sendable, Equatable {
         public var signal: Int32?
         /// Why it failed, when the process itself did not say.
         public var error: String?
+        /// One line saying why it did not succeed, for progress lines and tables: the agent's
+        /// error or the command's most telling output line (see `FailureReason`); nil when it succeeded.
+        public var reason: String?
         /// How many times it was started (1 without retries).
         public var attempts: Int
         public var durationMs: Int
@@ -42,7 +45,9 @@ public struct TaskResult: Codable, Sendable, Equatable {
         /// An outcome for a task that ended without a worker's result (skipped, cancelled before
         /// it ran, or given up after its worker died).
         public static func synthetic(_ status: ResultStatus, error: String, attempts: Int) -> Outcome {
-            Outcome(status: status, output: "", error: error, attempts: attempts, durationMs: 0)
+            var outcome = Outcome(status: status, output: "", error: error, attempts: attempts, durationMs: 0)
+            outcome.reason = FailureReason.line(for: outcome)
+            return outcome
         }
 
         init(status: ResultStatus, output: String, stderr: String? = nil, exitCode: Int32? = nil, signal: Int32? = nil,
@@ -70,6 +75,7 @@ public struct TaskResult: Codable, Sendable, Equatable {
             warnings = outcome.warnings
             stdoutLog = outcome.stdoutLog
             stderrLog = outcome.stderrLog
+            reason = FailureReason.line(for: self)
         }
     }
 

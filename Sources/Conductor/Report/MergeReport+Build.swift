@@ -25,7 +25,7 @@ extension MergeReport {
             repo.workers.flatMap { worker in worker.offBranch.map { offBranchWarning($0, of: worker, in: repo, batch: batch) } }
         }
         return MergeReport(batch: batch.name, generatedAt: Date(), repos: repos, totals: Totals(results: results, repos: repos),
-                           warnings: taskWarnings + branchWarnings)
+                           warnings: taskWarnings + branchWarnings, unchangedTasks: unchangedTasks(in: batch, results: results))
     }
 }
 

@@ -13,6 +13,16 @@ extension MergeReport {
         if !warnings.isEmpty {
             lines += ["## Warnings", ""] + warnings.map { "- \($0)" } + [""]
         }
+        if !unchangedTasks.isEmpty {
+            lines += ["## Tasks with no changes", "", "These finished `done` but committed nothing.", ""]
+            lines += unchangedTasks.map { unchanged in
+                let ignored = unchanged.ignoredPaths.isEmpty ? ""
+                    : "; it wrote only paths `.gitignore` ignores (" + unchanged.ignoredPaths.map(Markdown.code).joined(separator: ", ")
+                      + "): not committed, and lost at prune"
+                return "- \(Markdown.code(unchanged.task))" + (unchanged.worker.map { " (w\($0))" } ?? "") + ": no changes" + ignored
+            }
+            lines.append("")
+        }
         for repo in repos { lines += repo.markdownLines(batch: batch) }
         lines += ["## Totals", ""]
         if totals.tasks == 0 {
@@ -52,6 +62,9 @@ extension MergeReport {
             }
         }
         lines += warnings.map { "warning: \($0)" }
+        lines += unchangedTasks.map { unchanged in
+            "no changes: task \(unchanged.task)" + (unchanged.worker.map { " (w\($0))" } ?? "") + (unchanged.hint.map { ": \($0)" } ?? "")
+        }
         if repos.contains(where: { !$0.mergeOrder.isEmpty }) {
             lines.append("merge: conductor merge \(batch) builds conductor/\(batch)/merged from the branches that merge cleanly")
         }

@@ -19,13 +19,17 @@ public struct MergeReport: Codable, Sendable, Equatable {
     /// What needs a look before merging: tasks whose agent moved HEAD or dropped commits, nested
     /// repositories left uncommitted, task commits no worker branch holds any more.
     public var warnings: [String] = []
+    /// Tasks that finished `done` but committed nothing (worktree batches and sessions only).
+    public var unchangedTasks: [UnchangedTask] = []
 
-    public init(batch: String, generatedAt: Date, repos: [Repo], totals: Totals, warnings: [String] = []) {
+    public init(batch: String, generatedAt: Date, repos: [Repo], totals: Totals, warnings: [String] = [],
+                unchangedTasks: [UnchangedTask] = []) {
         self.batch = batch
         self.generatedAt = generatedAt
         self.repos = repos
         self.totals = totals
         self.warnings = warnings
+        self.unchangedTasks = unchangedTasks
     }
 
     /// One repository of the batch and its worker branches.

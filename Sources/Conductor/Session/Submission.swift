@@ -35,6 +35,27 @@ public enum Submission {
         return options
     }
 
+    /// Adds `results` to a session's `results.jsonl`, one final record per task id (a task
+    /// submitted again under its id keeps only its newest), so `conductor report NAME` and
+    /// `conductor list` count submitted tasks and their cost. Submissions finishing together take
+    /// turns on `results.jsonl.lock`; the file is rewritten atomically, never half-written.
+    ///
+    /// - Throws: `ReportError.malformedResults` when the file holds a line that is not a result,
+    ///   `QueueError` when it cannot be written.
+    public static func recordResults(_ results: [TaskResult], in session: BatchRecord) throws {
+        let lock = try FileLock(path: session.resultsFile + ".lock", wait: true)
+        defer { lock.release() }
+        var recorded = try MergeReport.readResults(session.resultsFile)
+        for result in results {
+            if let index = recorded.firstIndex(where: { $0.task.id == result.task.id }) {
+                recorded[index] = result
+            } else {
+                recorded.append(result)
+            }
+        }
+        try BatchRun.writeResults(recorded, to: session.resultsFile)
+    }
+
     /// A unique id for a one-off `--prompt` or `--command` submission.
     public static func newTaskID(now: Date = Date()) -> String {
         "s\(Int(now.timeIntervalSince1970 * 1000))"

@@ -13,7 +13,8 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     public var cwd: String?
     /// Seconds before the task is ended (SIGTERM to its process group, then SIGKILL).
     public var timeout: Double?
-    /// In a sequential run, a failure of this task skips the ones after it.
+    /// When this task does not succeed, the run stops: in a sequential run the tasks after it are
+    /// skipped; in a parallel one no new task starts and those not started are skipped.
     public var stopOnError: Bool?
 
     public init(id: String, prompt: String? = nil, command: String? = nil, repo: String? = nil, cwd: String? = nil,

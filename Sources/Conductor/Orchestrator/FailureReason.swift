@@ -1,0 +1,63 @@
+import FoundationEssentials
+import FoundationShims
+
+/// The one line that says why a task failed, for progress lines and tables; the full text stays
+/// in the results and the logs.
+///
+/// - An agent that reported an error: `agent: ` and the first non-blank line of its result text
+///   (else the most telling line of its stderr).
+/// - A command that exited non-zero or was ended by a signal: `exit N: ` or `signal N: ` and the
+///   most telling line (see `tellingLine`) of its stderr, else of its stdout; with no output at
+///   all, the plain `exited with status N`.
+/// - Anything else (a timeout, a cancellation, a task that could not start): its `error`.
+public enum FailureReason {
+    /// The most telling line of a process's output: blank lines, colour codes and make's
+    /// `*** [target] Error N` trailers are dropped; then the first line that reads like an error
+    /// (`error`, `fatal`, `failed`, `cannot`, `not found`, `no such`, `denied`, `panic`, `***`, or
+    /// a `SomethingError:` / `SomethingException:` as Python and Java print) is taken, else the
+    /// last line. The first error rather than the last because compilers and linters end with a
+    /// count ("1 error generated"); the last line otherwise because a program says what went
+    /// wrong last (a traceback ends with the exception).
+    public static func tellingLine(_ text: String) -> String? {
+        let lines = text.split(whereSeparator: \.isNewline)
+            .map { String($0).replacing(/\u{1B}\[[0-9;?]*[A-Za-z]/, with: "").trimmed }
+            .filter { !$0.isEmpty && $0.contains(where: { $0.isLetter || $0.isNumber }) && !isMakeTrailer($0) }
+        return lines.first(where: readsLikeAnError) ?? lines.last
+    }
+
+    /// The reason line for an outcome that did not succeed (see the type's rules).
+    static func line(for outcome: TaskResult.Outcome) -> String? {
+        guard !outcome.status.succeeded else { return nil }
+        guard outcome.status == .error else { return outcome.error }
+        if outcome.agent?.isError == true {
+            let said = outcome.output.split(whereSeparator: \.isNewline).lazy
+                .map { $0.trimmed }.first { !$0.isEmpty }
+            return (said ?? tellingLine(outcome.stderr ?? "")).map { "agent: \($0)" } ?? outcome.error
+        }
+        let how = outcome.signal.map { "signal \($0)" } ?? outcome.exitCode.map { "exit \($0)" }
+        guard let how, let line = tellingLine(outcome.stderr ?? "") ?? tellingLine(outcome.output) else { return outcome.error }
+        return "\(how): \(line)"
+    }
+
+    private static func readsLikeAnError(_ line: String) -> Bool {
+        line.contains(/(?i)\b(error|errors|fatal|failed|failure|panic|cannot|can't|denied|not found|no such)\b|\*\*\*/)
+            || line.contains(/\b\w+(Error|Exception):/)
+    }
+
+    /// `make: *** [Makefile:2: test] Error 1`, `make[1]: *** [all] Error 2`: make repeating that a
+    /// recipe failed, after the line that says why.
+    private static func isMakeTrailer(_ line: String) -> Bool {
+        line.wholeMatch(of: /\S*make(\[\d+\])?: \*\*\* \[.*\] Error \d+/) != nil
+    }
+}
+
+extension TaskResult.Outcome {
+    /// The log to read for a task that did not succeed: the agent's transcript (stdout) for a
+    /// prompt, the stderr log for a command that wrote to stderr, else its stdout log. Nil for a
+    /// task that succeeded or never ran.
+    public var failureLog: String? {
+        guard !status.succeeded else { return nil }
+        let stderrIsEmpty = (stderr ?? "").allSatisfy(\.isWhitespace)
+        return agent != nil || stderrIsEmpty ? stdoutLog ?? stderrLog : stderrLog ?? stdoutLog
+    }
+}
