@@ -223,7 +223,7 @@ extension Repository {
         git_worktree_free(worktree)
         // libgit2 writes the common directory as an absolute path; git writes it relative, so the
         // entry still works after the repository moves and `git worktree repair` can reconnect it.
-        guard (try? Data("../..\n".utf8).write(to: URL(fileURLWithPath: admin + "/commondir"))) != nil else {
+        guard (try? Data("../..\n".utf8).write(to: URL(fileURLWithPath: admin + "/commondir"), options: .atomic)) != nil else {
             throw GitError.conductor("add worktree", "cannot write \(admin)/commondir")
         }
         return try worktreeInfo(named: spec.name)

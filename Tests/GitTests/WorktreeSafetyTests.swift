@@ -34,7 +34,7 @@ import TestSupport
         let base = try repository.resolveBase(nil).commit
         let single = try repository.addWorktree(spec(fixture, 0, start: base))
         let parallel = try Repository.addWorktrees([spec(fixture, 1, start: base), spec(fixture, 2, start: base)], repositoryAt: fixture.path)
-        #expect(parallel.allSatisfy { (try? $0.get()) != nil })
+        #expect(parallel.allSatisfy { (try? $0.get()) != nil }, "\(parallel)")
         try repository.removeWorktree(named: single.name)
         try repository.deleteBranch("conductor/b1/w0", base: base)
         try repository.setBranch("conductor/b1/merged", to: base)
