@@ -64,7 +64,7 @@ struct BatchCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(name: [.short, .long], help: "The batch name (default: the UTC time, e.g. 20261125-101502); with --resume, the batch to continue.")
+    @Option(name: [.short, .long], help: "The batch name (default: the UTC time, e.g. 20261125-101502); with --resume, the batch to continue.", completion: .batchNames)
     var name: String?
 
     @Option(help: "The base branch (default: the file's \"base\", else the branch HEAD points to).")
