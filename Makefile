@@ -17,6 +17,13 @@ ZSHDIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 # where swift-argument-parser's GenerateManual plugin writes the page
 MANUAL := .build/plugins/GenerateManual/outputs/conductor/conductor.1
+# The plugin's page lets mdoc fill every line of a discussion: keep the indented lines (examples,
+# the tasks file) as --help shows them, and make blank lines paragraph breaks (mdoc warns on them).
+MANUAL_FIX = /^  / && !literal { print ".Bd -literal -offset 2n"; literal = 1 } \
+	!/^  / && literal { print ".Ed"; literal = 0 } \
+	/^$$/ { print ".Pp"; next } \
+	{ print literal ? "\\&" substr($$0, 3) : $$0 } \
+	END { if (literal) print ".Ed" }
 
 .PHONY: deps build test chaos demo bench clean install uninstall
 
@@ -68,7 +75,7 @@ install: deps
 	@bin="$$($(SWIFT) build $(SWIFTPM_FLAGS) -c $(CONFIG) --show-bin-path)/conductor"; set -e; \
 		install -d "$(BINDIR)" "$(MAN1DIR)" "$(BASHDIR)" "$(ZSHDIR)" "$(FISHDIR)"; \
 		install -m 755 "$$bin" "$(BINDIR)/conductor"; \
-		install -m 644 $(MANUAL) "$(MAN1DIR)/conductor.1"; \
+		awk '$(MANUAL_FIX)' $(MANUAL) > "$(MAN1DIR)/conductor.1"; chmod 644 "$(MAN1DIR)/conductor.1"; \
 		"$$bin" --generate-completion-script bash > "$(BASHDIR)/conductor"; \
 		"$$bin" --generate-completion-script zsh > "$(ZSHDIR)/_conductor"; \
 		"$$bin" --generate-completion-script fish > "$(FISHDIR)/conductor.fish"; \

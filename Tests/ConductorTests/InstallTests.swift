@@ -42,12 +42,22 @@ import TestSupport
         let manual = try String(contentsOfFile: installed.manual, encoding: .utf8)
         #expect(manual.contains(".Dt CONDUCTOR 1") && manual.contains(".Sh NAME"), "an mdoc page: \(manual.prefix(300))")
         if try run(["sh", "-c", "command -v groff"]).status == 0 {
-            let rendered = try run(["groff", "-mandoc", "-Tutf8", "-P-cbou", installed.manual])
+            let rendered = try run(["groff", "-mandoc", "-Tutf8", "-P-cbou", "-ww", installed.manual])
             #expect(rendered.status == 0, "\(rendered.stderr)")
             for heading in ["NAME", "SYNOPSIS", "DESCRIPTION"] {
                 #expect(rendered.stdout.contains(heading), "the rendered man page has no \(heading)")
             }
+            #expect(rendered.stderr.isEmpty, "groff warns: \(rendered.stderr)")
             #expect(rendered.stdout.contains("Task fields:"), "the man page carries batch --help's tasks-file format")
+            // The tasks-file sample and the examples keep their lines, as in --help.
+            let renderedLines = Set(rendered.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+            let help = try run([installed.binary, "batch", "--help"], environment: ["COLUMNS": "80"]).stdout
+            let indented = help.split(separator: "\n").prefix { !$0.hasPrefix("USAGE:") }.filter { $0.hasPrefix("  ") }
+            #expect(indented.count >= 9, "\(help)")
+            for line in indented {
+                let kept = renderedLines.contains(line.trimmingCharacters(in: .whitespaces))
+                #expect(kept, "the man page re-flowed the line: \(line)")
+            }
         }
 
         let uninstall = try make("uninstall", destination: destination)
