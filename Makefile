@@ -3,7 +3,29 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release
 
-.PHONY: deps build test chaos demo bench clean
+# install: where (PREFIX, staged under DESTDIR for packaging) and which build (CONFIG=debug is quicker)
+PREFIX ?= /usr/local
+DESTDIR ?=
+CONFIG ?= release
+# extra flags for swift build and swift package in install (the tests pass --ignore-lock: they run
+# inside `swift test`, which holds the build directory's lock)
+SWIFTPM_FLAGS ?=
+BINDIR = $(DESTDIR)$(PREFIX)/bin
+MAN1DIR = $(DESTDIR)$(PREFIX)/share/man/man1
+BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+ZSHDIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+# where swift-argument-parser's GenerateManual plugin writes the page
+MANUAL := .build/plugins/GenerateManual/outputs/conductor/conductor.1
+# The plugin's page lets mdoc fill every line of a discussion: keep the indented lines (examples,
+# the tasks file) as --help shows them, and make blank lines paragraph breaks (mdoc warns on them).
+MANUAL_FIX = /^  / && !literal { print ".Bd -literal -offset 2n"; literal = 1 } \
+	!/^  / && literal { print ".Ed"; literal = 0 } \
+	/^$$/ { print ".Pp"; next } \
+	{ print literal ? "\\&" substr($$0, 3) : $$0 } \
+	END { if (literal) print ".Ed" }
+
+.PHONY: deps build test chaos demo bench clean install uninstall
 
 ## deps: install what conductor and its tests need (libgit2-dev, tmux, GNU parallel, git, python3 for the stand-in agent) when missing
 deps:
@@ -45,6 +67,23 @@ bench: deps
 bench-%: deps
 	$(SWIFT) build -c release
 	$(RELEASE_BIN)/conductor-bench $*
+
+## install: the conductor binary, its man page and bash/zsh/fish completions under $(DESTDIR)$(PREFIX)
+install: deps
+	$(SWIFT) build $(SWIFTPM_FLAGS) -c $(CONFIG) --product conductor
+	$(SWIFT) package $(SWIFTPM_FLAGS) generate-manual --configuration $(CONFIG)
+	@bin="$$($(SWIFT) build $(SWIFTPM_FLAGS) -c $(CONFIG) --show-bin-path)/conductor"; set -e; \
+		install -d "$(BINDIR)" "$(MAN1DIR)" "$(BASHDIR)" "$(ZSHDIR)" "$(FISHDIR)"; \
+		install -m 755 "$$bin" "$(BINDIR)/conductor"; \
+		awk '$(MANUAL_FIX)' $(MANUAL) > "$(MAN1DIR)/conductor.1"; chmod 644 "$(MAN1DIR)/conductor.1"; \
+		"$$bin" --generate-completion-script bash > "$(BASHDIR)/conductor"; \
+		"$$bin" --generate-completion-script zsh > "$(ZSHDIR)/_conductor"; \
+		"$$bin" --generate-completion-script fish > "$(FISHDIR)/conductor.fish"; \
+		echo "installed $(BINDIR)/conductor, $(MAN1DIR)/conductor.1 and completions for bash, zsh and fish"
+
+## uninstall: remove what install put under $(DESTDIR)$(PREFIX)
+uninstall:
+	rm -f "$(BINDIR)/conductor" "$(MAN1DIR)/conductor.1" "$(BASHDIR)/conductor" "$(ZSHDIR)/_conductor" "$(FISHDIR)/conductor.fish"
 
 clean:
 	rm -rf .build

@@ -12,6 +12,21 @@ struct BatchCommand: ParsableCommand {
         commandName: "batch",
         abstract: "Run a tasks file on N workers of its own, each in its own git worktree and branch.",
         discussion: """
+        The tasks file is JSON: an object with "tasks" and optional batch-wide fields, or a bare array \
+        of tasks. For example:
+          {"repo": "../app", "base": "main", "workers": 2, "setup": "npm ci",
+           "tasks": [
+             {"id": "auth", "prompt": "Review auth.js for bugs", "cwd": "src"},
+             {"id": "test", "command": "npm test", "timeout": 900, "stopOnError": true}
+           ]}
+
+        Task fields: "prompt" (for the agent) or "command" (for /bin/sh -c), exactly one; "id" \
+        (letters, digits, '.', '_', '-'; default task-N); "cwd" (relative to the worktree, and may not \
+        leave it); "timeout" (seconds); "stopOnError" (with --sequential, a failure skips the rest); \
+        "repo" (the task's repository, relative to the tasks file). Batch-wide fields: "repo", "base" \
+        (the base branch), "workers" (1 to 256), "agent" (a preset name such as claude, or a command \
+        template with {prompt}), "setup" (a shell command run once in each worktree before its first task).
+
         The tasks file is checked completely first (fields, types, ids, repositories, base branches); \
         on any problem conductor prints one line per problem and exits 2 without writing anything.
 
@@ -23,9 +38,8 @@ struct BatchCommand: ParsableCommand {
         After each task the worker commits what it changed: one commit per task with the trailers \
         Conductor-Batch, Conductor-Task and Conductor-Worker.
 
-        A task's repository is its "repo" (relative to the tasks file), else the file's "repo", else the \
-        repository of the current directory. The base is --base, else the file's "base", else the branch \
-        HEAD points to.
+        A task's repository is its "repo", else the file's "repo", else the repository of the current \
+        directory. The base is --base, else the file's "base", else the branch HEAD points to.
 
         Ctrl-C stops dispatch, ends the running tasks (their work stays in the worktrees) and records them \
         cancelled; `conductor batch --resume --name NAME` then runs only the tasks that did not succeed, \
@@ -50,7 +64,7 @@ struct BatchCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(name: [.short, .long], help: "The batch name (default: the UTC time, e.g. 20261125-101502); with --resume, the batch to continue.")
+    @Option(name: [.short, .long], help: "The batch name (default: the UTC time, e.g. 20261125-101502); with --resume, the batch to continue.", completion: .batchNames)
     var name: String?
 
     @Option(help: "The base branch (default: the file's \"base\", else the branch HEAD points to).")

@@ -20,6 +20,10 @@ struct ConductorCommand: ParsableCommand {
         Exit codes: 0 every task succeeded; 1 a task failed (or prune kept something); 2 bad input (arguments, \
         tasks file, an unknown batch); \
         3 the environment stopped the run (no live worker, queue busy, git or disk error); 130 interrupted.
+
+        Shell completion, batch and session names after -n included: `make install` puts it in place \
+        for bash, zsh and fish, or load it yourself:
+          source <(conductor --generate-completion-script bash)
         """,
         version: Conductor.version,
         subcommands: [

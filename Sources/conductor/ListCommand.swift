@@ -17,7 +17,8 @@ struct ListCommand: ParsableCommand {
 
         Examples:
           conductor list
-          conductor list -d /tmp/work --json | jq '.[] | select(.state == "interrupted") | .name'
+          conductor list -d /tmp/work --json |
+            jq -r '.[] | select(.state == "interrupted") | .name'
         """
     )
 

@@ -25,7 +25,8 @@ struct OrchestratorCommand: ParsableCommand {
 
         Examples:
           conductor orchestrator 3 tasks.json
-          echo '[{"command": "make test"}, {"prompt": "Fix the typos in README.md"}]' | conductor orchestrator 2 --json -
+          echo '[{"command": "make test"}, {"prompt": "Fix the typos in README.md"}]' |
+            conductor orchestrator 2 --json -
           conductor orchestrator 1 --sequential --stop-on-error pipeline.json
         """
     )

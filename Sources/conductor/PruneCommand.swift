@@ -25,9 +25,9 @@ struct PruneCommand: ParsableCommand {
         Exit status: 0 when everything is gone, 1 when something was kept (with --dry-run: would be).
 
         Examples:
-          conductor prune --dry-run         # the newest batch: what would go, what would stay
+          conductor prune --dry-run       # the newest batch: what would go, what stays
           conductor prune 20261125-101502
-          conductor prune --all --force     # every batch, unmerged work included
+          conductor prune --all --force   # every batch, unmerged work included
         """
     )
 

@@ -18,7 +18,7 @@ struct QueueOptions: ParsableArguments {
 
 /// `-n NAME` (found in `-d DIR`) for a batch's or session's queue, or `--queue DIR` for a bare queue.
 struct QueueTargetOptions: ParsableArguments {
-    @Option(name: [.short, .long], help: "The batch or session whose queue to use (found in -d DIR).")
+    @Option(name: [.short, .long], help: "The batch or session whose queue to use (found in -d DIR).", completion: .batchNames)
     var name: String?
 
     @OptionGroup var storeOptions: StoreOptions
@@ -96,10 +96,10 @@ struct StoreOptions: ParsableArguments {
 
 /// `[NAME]`, `-n/--name NAME` and `-d/--dir DIR`: the batch or session a command acts on.
 struct BatchSelection: ParsableArguments {
-    @Argument(help: ArgumentHelp("The batch or session (default: the newest for this repository).", valueName: "name"))
+    @Argument(help: ArgumentHelp("The batch or session (default: the newest for this repository).", valueName: "name"), completion: .batchNames)
     var positionalName: String?
 
-    @Option(name: [.short, .long], help: "The batch or session (the same as the NAME argument).")
+    @Option(name: [.short, .long], help: "The batch or session (the same as the NAME argument).", completion: .batchNames)
     var name: String?
 
     @OptionGroup var storeOptions: StoreOptions

@@ -13,9 +13,10 @@ struct StatusCommand: ParsableCommand {
         abstract: "Show each worker: state, task, pid and whether it lives, time in state, last result.",
         discussion: """
         The same facts are on disk: cat <queue>/workers/0/status.json | jq .
+
         Examples:
-          conductor status -n review          # a session's or batch's workers, from any terminal
-          conductor status --watch            # redraws on a terminal; one snapshot a second into a pipe
+          conductor status -n review   # a session's or batch's workers, from anywhere
+          conductor status --watch     # redraws; into a pipe, one snapshot a second
         """
     )
 

@@ -23,7 +23,7 @@ struct StopCommand: ParsableCommand {
         """
     )
 
-    @Option(name: [.short, .long], help: "The session name.")
+    @Option(name: [.short, .long], help: "The session name.", completion: .batchNames)
     var name = "conductor"
 
     @OptionGroup var storeOptions: StoreOptions

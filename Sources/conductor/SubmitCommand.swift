@@ -26,7 +26,7 @@ struct SubmitCommand: ParsableCommand {
           conductor submit --wait --prompt 'Add input validation to src/api.py'
           conductor submit --wait --json --command 'swift test'
           conductor submit tasks.json
-          conductor submit -n review --wait --prompt 'Fix the flaky test'   # from any terminal
+          conductor submit -n review --wait --prompt 'Fix the flaky test'  # anywhere
         """
     )
 
