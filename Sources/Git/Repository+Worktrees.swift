@@ -169,6 +169,12 @@ extension Repository {
         }
         for (slot, index) in pending.enumerated() {
             results[index] = added.value(slot)
+            // libgit2 1.5 checks that the branch is not checked out by reading every worktree
+            // entry, and gives up on one that a concurrent add is still writing: an add that
+            // failed (and rolled itself back) is tried once more, alone.
+            if case .failure = results[index]!, let retried = try? repository.addWorktree(onExistingBranch: specs[index]) {
+                results[index] = .success(retried)
+            }
             if case .failure = results[index]!, specs[index].startPoint != nil {
                 try? repository.deleteBranchUnchecked(specs[index].branch)
             }
