@@ -30,14 +30,24 @@ public struct WorkerSlot: Sendable, Equatable {
     public func write(_ status: WorkerStatus) throws { try AtomicFile.writeJSON(status, to: statusFile) }
     public func write(_ result: TaskOutcome) throws { try AtomicFile.writeJSON(result, to: resultFile) }
 
-    /// Kills the process group of the task a dead owner (`pid`) left running, when its leader is
-    /// still that task's process (same start time), so no task runs on unrecorded. Called by the
-    /// orchestrator when it finds the owner dead, and by the next owner when it takes the slot.
+    /// Kills what the task a dead owner (`pid`) left running, so no task runs on unrecorded: its
+    /// process group, when its leader is still that task's process (same start time), and every
+    /// process that carries the task's identity in its environment (`CONDUCTOR_QUEUE` and
+    /// `CONDUCTOR_SEQ`), such as one it started with `setsid`. Called by the orchestrator when it
+    /// finds the owner dead or silent, and by the next owner when it takes the slot.
     public func endOrphanedTask(ofDeadOwner pid: Int32) {
-        guard let status = try? readStatus(), status.pid == pid, status.status == .working,
-              let task = status.taskPid, let started = status.taskStartTime,
-              ProcessInfo.startTime(of: task) == started else { return }
-        kill(-task, SIGKILL)
+        guard let status = try? readStatus(), status.pid == pid, status.status == .working else { return }
+        if let task = status.taskPid, let started = status.taskStartTime, ProcessInfo.startTime(of: task) == started {
+            kill(-task, SIGKILL)
+        }
+        for stray in ProcessInfo.processes(withEnvironment: Self.identity(queue: Path.parent(Path.parent(path)), seq: status.seq)) {
+            kill(stray, SIGKILL)
+        }
+    }
+
+    /// The environment variables that mark the processes of assignment `seq` on `queue`.
+    public static func identity(queue: String, seq: Int) -> [String: String] {
+        ["CONDUCTOR_QUEUE": queue, "CONDUCTOR_SEQ": String(seq)]
     }
 
     /// The live process that owns the slot, if any (see `SlotLock`).

@@ -37,7 +37,9 @@ import TestSupport
           {"id": "fine", "command": "echo ok > ok.txt"}
         ]}
         """)
-        let batch = try fixture.conductor(["batch", "--worktrees", "-w", "2", "-d", fixture.store, "--name", "f1", file], in: app)
+        // Under `make test` the task's make would be a sub-make ("make[1]:"); it runs as a user's would.
+        let batch = try run([Binaries.conductor, "batch", "--worktrees", "-w", "2", "-d", fixture.store, "--name", "f1", file], in: app,
+                            environment: fixture.environment.merging(["MAKELEVEL": "0", "MAKEFLAGS": "", "MFLAGS": ""]) { $1 })
         #expect(batch.status == 1, "\(batch.stderr)")
         let expected = [
             "make": "exit 2: make: *** No rule to make target 'test-unit'.  Stop.",

@@ -130,6 +130,7 @@ struct TaskRun {
         environment["CONDUCTOR_SEQ"] = String(assignment.seq)
         environment["CONDUCTOR_ATTEMPT"] = String(assignment.attempt)
         environment["CONDUCTOR_PORT"] = String(configuration.firstPort)
+        environment.merge(WorkerSlot.identity(queue: configuration.queue.path, seq: assignment.seq)) { $1 }
         return environment
     }
 
