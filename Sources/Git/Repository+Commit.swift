@@ -22,7 +22,8 @@ extension Repository {
     /// new, modified and deleted files, `.gitignore` respected, on the branch HEAD points to.
     ///
     /// A directory that is a git repository of its own (a `git init` or `git clone` inside the
-    /// working directory) is left out, uncommitted, and the rest is committed.
+    /// working directory) is left out, uncommitted, and the rest is committed. A registered
+    /// submodule is not such a directory: its new commit is recorded, as `git add -A` does.
     ///
     /// - Parameters:
     ///   - message: the commit message; its first line is the subject.
@@ -35,7 +36,10 @@ extension Repository {
         var index: OpaquePointer?
         try check("git_repository_index") { git_repository_index(&index, pointer) }
         defer { git_index_free(index) }
-        let filter = NestedRepositoryFilter(root: workingDirectory)
+        let filter = NestedRepositoryFilter(root: workingDirectory) { path in
+            guard let entry = git_index_get_bypath(index, path, 0) else { return false }
+            return entry.pointee.mode == GIT_FILEMODE_COMMIT.rawValue
+        }
         _ = try withExtendedLifetime(filter) {
             try check("git_index_add_all") {
                 git_index_add_all(index, nil, GIT_INDEX_ADD_DEFAULT.rawValue, { path, _, payload in
@@ -92,16 +96,21 @@ extension Repository {
 /// cannot add them ("invalid path") and would fail the whole commit.
 private final class NestedRepositoryFilter {
     let root: String
+    /// True for a path the index records as a submodule (a gitlink).
+    let isSubmodule: (String) -> Bool
     private(set) var skipped: [String] = []
 
-    init(root: String) {
+    init(root: String, isSubmodule: @escaping (String) -> Bool) {
         self.root = root
+        self.isSubmodule = isSubmodule
     }
 
-    /// True (and remembered) when `path`, relative to the working directory, holds a `.git`.
+    /// True (and remembered) when `path`, relative to the working directory, holds a `.git` and
+    /// is not a registered submodule.
     func skips(_ path: String) -> Bool {
-        let directory = root + "/" + (path.hasSuffix("/") ? String(path.dropLast()) : path)
-        guard Path.isDirectory(directory), FileManager.default.fileExists(atPath: directory + "/.git") else { return false }
+        let relative = path.hasSuffix("/") ? String(path.dropLast()) : path
+        let directory = root + "/" + relative
+        guard Path.isDirectory(directory), FileManager.default.fileExists(atPath: directory + "/.git"), !isSubmodule(relative) else { return false }
         skipped.append(path.hasSuffix("/") ? path : path + "/")
         return true
     }
