@@ -98,9 +98,14 @@ public enum IntegrationMerge {
                     : worker.uncommitted.isEmpty ? "no commits" : "no commits (\(worker.uncommitted.count) uncommitted file(s) in its worktree)"))
         }
         try repository.setBranch(batch.mergedBranch, to: head)
-        return IntegrationOutcome(
+        // Task commits an agent moved its branch away from are kept by refs, not by any branch.
+        let refsOnly = try repository.references(prefix: "refs/conductor/\(batch.name)/")
+            .filter { !repository.contains($0.commit, in: head) && !repository.contains($0.commit, in: baseTip) }.map(\.name)
+        var outcome = IntegrationOutcome(
             repo: entry.path, name: entry.name, branch: batch.mergedBranch, base: entry.base, baseTip: baseTip.hex,
             tip: head.hex, merged: merged, leftOut: leftOut.sorted { $0.worker < $1.worker })
+        outcome.keptOnlyByRefs = refsOnly.isEmpty ? nil : refsOnly
+        return outcome
     }
 }
 
@@ -123,6 +128,9 @@ public struct IntegrationOutcome: Codable, Sendable, Equatable {
     /// Commits merge did not make that a forced rebuild dropped from the branch
     /// (`<short sha> <subject>`); nil when none.
     public var dropped: [String]?
+    /// Task refs whose commits are on no worker branch (an agent moved its branch away from
+    /// them), so the integration branch lacks them; nil when none.
+    public var keptOnlyByRefs: [String]?
 
     public struct MergedWorker: Codable, Sendable, Equatable {
         public var worker: Int
@@ -160,6 +168,9 @@ public struct IntegrationOutcome: Codable, Sendable, Equatable {
         lines.append("  merged: " + (merged.isEmpty ? "nothing" : merged.map { "w\($0.worker) (\($0.branch))" }.joined(separator: ", ")))
         for worker in leftOut {
             lines.append("  left out: w\(worker.worker) (\(worker.branch)): \(worker.explanation)")
+        }
+        if let refs = keptOnlyByRefs {
+            lines.append("  not merged: \(refs.count) task commit(s) that no worker branch holds any more, kept by \(refs.joined(separator: ", ")); conductor report says how to bring each back")
         }
         for commit in dropped ?? [] {
             lines.append("  dropped (--force): \(commit); get it back with: git -C \(repo) branch NAME \(commit.prefix { $0 != " " })")
