@@ -39,6 +39,8 @@ import TestSupport
         Case(label: "batch: workers as a string", arguments: ["batch", "-d", "{store}", "{tasks}"], tasks: #"{"workers": "2", "tasks": [{"command": "true"}]}"#, exit: 2, fragment: "field \"workers\""),
         Case(label: "batch: repo that is not a repository", arguments: ["batch", "-d", "{store}", "{tasks}"], tasks: #"[{"command": "true", "repo": "plain"}]"#,
              prepare: { try $0.makeDirectory("plain") }, exit: 2, fragment: "is not inside a git repository"),
+        Case(label: "batch: cwd leaving the worktree through ..", arguments: ["batch", "--worktrees", "-d", "{store}", "{tasks}"], tasks: #"[{"command": "true", "cwd": "src/../.."}]"#, exit: 2, fragment: "field \"cwd\""),
+        Case(label: "batch: absolute cwd (the user's own checkout)", arguments: ["batch", "--worktrees", "-d", "{store}", "{tasks}"], tasks: #"[{"command": "true", "cwd": "/tmp"}]"#, exit: 2, fragment: "is an absolute path"),
         Case(label: "batch: repo that is a symlink to a non-repository", arguments: ["batch", "-d", "{store}", "{tasks}"], tasks: #"[{"command": "true", "repo": "escape"}]"#,
              prepare: { try FileManager.default.createSymbolicLink(atPath: $0.path("escape"), withDestinationPath: "/proc/self") }, exit: 2, fragment: "field \"repo\" 'escape'"),
         Case(label: "batch: repo with no commits", arguments: ["batch", "-d", "{store}", "{tasks}"], tasks: #"[{"command": "true", "repo": "empty"}]"#,
