@@ -1,3 +1,8 @@
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The few Foundation conveniences conductor used, written over the standard library so the
 /// binary links FoundationEssentials only (no Foundation, no ICU): a lighter worker process.
 extension StringProtocol {
@@ -28,6 +33,14 @@ public enum Format {
         let sign = value < 0 && scaled != 0 ? "-" : ""
         guard digits > 0 else { return "\(sign)\(whole)" }
         return "\(sign)\(whole)." + zeroPadded(fraction, width: digits)
+    }
+
+    /// The local clock time of `date`, `13:00:05`.
+    public static func clockTime(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        return [parts.tm_hour, parts.tm_min, parts.tm_sec].map { zeroPadded(Int($0), width: 2) }.joined(separator: ":")
     }
 
     /// `value` with leading zeros up to `width` digits.

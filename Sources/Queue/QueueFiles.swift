@@ -134,6 +134,10 @@ public struct AgentReport: Codable, Sendable, Equatable {
     public var rateLimited: Bool?
     /// Tool uses the agent's permission mode refused, e.g. `Edit src/auth.py`.
     public var permissionDenials: [String]?
+    /// True when the agent hit its usage limit: every call fails until `limitResetsAt`.
+    public var usageLimited: Bool?
+    /// When the usage limit resets, when the agent said.
+    public var limitResetsAt: Date?
     /// Tokens the agent reported, for agents that give tokens but no cost.
     public var inputTokens: Int?
     public var outputTokens: Int?

@@ -36,6 +36,8 @@ public struct QueueSnapshot: Codable, Sendable {
     /// The pid of the orchestrator running on this queue, if one is.
     public var orchestratorPid: Int32?
     public var workers: [Slot]
+    /// The orchestrator holds prompts until an agent's usage limit resets.
+    public var usageLimit: UsageLimitNotice?
 
     /// Reads the state of every slot of `root`.
     public static func read(_ root: QueueRoot, now: Date = Date()) -> QueueSnapshot {
@@ -55,6 +57,26 @@ public struct QueueSnapshot: Codable, Sendable {
                 heartbeatAgeSeconds: status.map { now.timeIntervalSince($0.heartbeat) },
                 lastResult: result.map { LastResult(taskId: $0.taskId, seq: $0.seq, status: $0.status, finishedAt: $0.finishedAt, durationMs: $0.durationMs) })
         }
-        return QueueSnapshot(queue: root.path, orchestratorPid: FileLock.holder(of: root.orchestratorLockFile), workers: slots)
+        let orchestrator = FileLock.holder(of: root.orchestratorLockFile)
+        let notice = orchestrator == nil ? nil : (try? AtomicFile.readJSON(UsageLimitNotice.self, from: root.usageLimitFile)) ?? nil
+        return QueueSnapshot(queue: root.path, orchestratorPid: orchestrator, workers: slots,
+                             usageLimit: notice.flatMap { $0.until > now ? $0 : nil })
     }
+}
+
+/// `<queue>/usage-limit.json`: prompts wait until `until`, because their agent hit its usage limit.
+public struct UsageLimitNotice: Codable, Sendable, Equatable {
+    public var until: Date
+    /// The agent's own words.
+    public var reason: String
+
+    public init(until: Date, reason: String) {
+        self.until = until
+        self.reason = reason
+    }
+}
+
+extension QueueRoot {
+    /// Where the orchestrator says that prompts wait for a usage limit to reset.
+    public var usageLimitFile: String { "\(path)/usage-limit.json" }
 }

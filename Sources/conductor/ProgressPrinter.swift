@@ -32,6 +32,8 @@ final class ProgressPrinter: @unchecked Sendable {
             case .assigned(_, let task, let worker, let attempt):
                 running += 1
                 if !interactive { emit("start     \(task.id) on worker \(worker)" + (attempt > 1 ? " (attempt \(attempt))" : "")) }
+            case .waitingForUsageLimit(let until, let reason):
+                emit("waiting   for the usage limit to reset at \(Format.clockTime(until)) (prompts wait, commands go on): \(reason.prefix(120))")
             case .retrying(_, let task, let reason, let delay):
                 running = max(0, running - 1)
                 emit("retry     \(task.id)" + (delay > 0 ? " in \(Format.fixed(delay, 1)) s" : "") + ": \(reason)")

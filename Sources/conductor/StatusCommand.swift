@@ -51,6 +51,9 @@ struct StatusCommand: ParsableCommand {
 
     static func render(_ snapshot: QueueSnapshot) -> String {
         var lines = ["queue: \(snapshot.queue)" + (snapshot.orchestratorPid.map { "  (orchestrator pid \($0) running)" } ?? "")]
+        if let limit = snapshot.usageLimit {
+            lines.append("waiting for the usage limit to reset at \(Format.clockTime(limit.until)): prompts wait, commands go on (\(limit.reason.prefix(100)))")
+        }
         guard !snapshot.workers.isEmpty else { return (lines + ["no workers"]).joined(separator: "\n") }
         let rows = snapshot.workers.map { slot -> [String] in
             [

@@ -34,6 +34,8 @@ final class Dispatcher {
     /// Each task's first attempt in this run (later than 1 for a task an earlier run started);
     /// retries are counted from it.
     private let firstAttempt: [Int]
+    /// The queue the slots belong to.
+    private var queue: QueueRoot { QueueRoot(path: Path.parent(Path.parent(slots[0].path))) }
 
     private var results: [TaskResult?]
     private var pending: [Pending]
@@ -42,6 +44,10 @@ final class Dispatcher {
     private var nextSequentialIndex = 0
     /// True once a failed task's `stopOnError` halted dispatch: nothing more starts.
     private var halted = false
+    /// Until when prompts wait for the agent's usage limit to reset (commands go on meanwhile).
+    private var promptsWaitUntil: Date?
+    /// Runs of each task that ended on a usage limit: they do not count against its retries.
+    private var limitWaits: [Int]
     private var lastLiveWorker = Date()
     private var everSawWorker = false
     /// Slots to look at on the next pass: those whose files changed, or all of them.
@@ -62,6 +68,7 @@ final class Dispatcher {
         let firstAttempt = tasks.map { 1 + (options.priorAttempts?($0) ?? 0) }
         self.firstAttempt = firstAttempt
         results = Array(repeating: nil, count: tasks.count)
+        limitWaits = Array(repeating: 0, count: tasks.count)
         dirty = Set(slots.map(\.id))
         pending = sequential ? [] : tasks.indices.map { Pending(index: $0, attempt: firstAttempt[$0], notBefore: .distantPast) }
         nextSeq = (slots.map(TaskPicker.watermark).max() ?? 0) + 1
@@ -89,6 +96,7 @@ final class Dispatcher {
             }
         }
         try journal?.sync()
+        if promptsWaitUntil != nil { try? FileManager.default.removeItem(atPath: queue.usageLimitFile) }
         return results.map { $0! }
     }
 
@@ -131,18 +139,45 @@ final class Dispatcher {
 
     /// True when the task of `flight` may have another attempt in this run.
     private func mayRetry(_ flight: InFlight) -> Bool {
-        flight.attempt - firstAttempt[flight.index] < options.retries && !cancellation.isRaised && !halted
+        retriesSpent(flight) < options.retries && !cancellation.isRaised && !halted
+    }
+
+    private func retriesSpent(_ flight: InFlight) -> Int {
+        flight.attempt - firstAttempt[flight.index] - limitWaits[flight.index]
     }
 
     private func handle(_ outcome: TaskOutcome, of flight: InFlight, on slotID: Int) {
+        if outcome.status == .error, tasks[flight.index].prompt != nil, outcome.agent?.usageLimited == true, !cancellation.isRaised, !halted {
+            return waitForUsageLimit(outcome, of: flight, on: slotID)
+        }
         if outcome.status == .error, Self.hitRateLimit(outcome, of: tasks[flight.index]), mayRetry(flight) {
             journal?.append(.result, task: outcome.taskId, index: flight.index, worker: slotID, seq: outcome.seq,
                             attempt: flight.attempt, status: outcome.status)
-            let delay = options.backoff * pow(2, Double(flight.attempt - firstAttempt[flight.index]))
+            let delay = options.backoff * pow(2, Double(retriesSpent(flight)))
             requeue(flight, after: delay, reason: "rate limited: \(outcome.error ?? "")")
             return
         }
         finish(flight.index, TaskResult(task: tasks[flight.index], worker: slotID, result: .init(outcome)))
+    }
+
+    /// The agent hit its usage limit: every prompt waits until the reset (plus a margin; a default
+    /// wait when the agent gave no time), then this one runs again without spending a retry.
+    private func waitForUsageLimit(_ outcome: TaskOutcome, of flight: InFlight, on slotID: Int) {
+        journal?.append(.result, task: outcome.taskId, index: flight.index, worker: slotID, seq: outcome.seq,
+                        attempt: flight.attempt, status: outcome.status)
+        let reset = outcome.agent?.limitResetsAt ?? Date().addingTimeInterval(options.usageLimitWait)
+        let until = max(promptsWaitUntil ?? .distantPast, reset.addingTimeInterval(options.usageLimitMargin))
+        promptsWaitUntil = until
+        limitWaits[flight.index] += 1
+        try? AtomicFile.writeJSON(UsageLimitNotice(until: until, reason: outcome.error ?? "usage limit"), to: queue.usageLimitFile)
+        options.events?(.waitingForUsageLimit(until: until, reason: outcome.error ?? "usage limit"))
+        requeue(flight, after: max(0, until.timeIntervalSinceNow), reason: "usage limit: waiting for it to reset")
+    }
+
+    /// A pending task that may start now: its backoff is over, and a prompt does not start while
+    /// the agent's usage limit has not reset.
+    private func mayStart(_ item: Pending, now: Date) -> Bool {
+        item.notBefore <= now && (tasks[item.index].prompt == nil || (promptsWaitUntil ?? .distantPast) <= now)
     }
 
     private func workerLost(_ flight: InFlight, on slotID: Int, reason: String) {
@@ -240,14 +275,14 @@ final class Dispatcher {
         }
         let now = Date()
         var assignments: [(WorkerSlot, TaskAssignment, InFlight)] = []
-        while !free.isEmpty, let position = pending.firstIndex(where: { $0.notBefore <= now }) {
+        while !free.isEmpty, let position = pending.firstIndex(where: { mayStart($0, now: now) }) {
             var item = pending[position]
             var slotPosition = 0
             if let prefer = options.preferredWorker {
                 // A task that prefers a free worker goes there; a free worker takes its own tasks first.
                 if let wanted = prefer(tasks[item.index]), let index = free.firstIndex(where: { $0.0.id == wanted }) {
                     slotPosition = index
-                } else if let own = pending.firstIndex(where: { $0.notBefore <= now && prefer(tasks[$0.index]) == free[0].0.id }) {
+                } else if let own = pending.firstIndex(where: { mayStart($0, now: now) && prefer(tasks[$0.index]) == free[0].0.id }) {
                     item = pending[own]
                 }
             }

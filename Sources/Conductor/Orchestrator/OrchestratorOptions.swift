@@ -10,6 +10,10 @@ import Queue
 public struct OrchestratorOptions: Sendable {
     /// Extra attempts for a task whose worker died or whose agent reported a rate limit.
     public var retries = 2
+    /// Seconds prompts wait after an agent's usage limit when it gave no reset time.
+    public var usageLimitWait: TimeInterval = 300
+    /// Seconds added to a usage limit's reset time before prompts start again.
+    public var usageLimitMargin: TimeInterval = 5
     /// Seconds a task may run when it sets no `timeout`; nil for no limit.
     public var timeout: TimeInterval?
     /// The first wait before retrying a rate-limited task; it doubles on each retry.
@@ -63,6 +67,8 @@ public struct Placement: Sendable {
 public enum OrchestratorEvent: Sendable {
     case assigned(index: Int, task: TaskSpec, worker: Int, attempt: Int)
     case retrying(index: Int, task: TaskSpec, reason: String, after: TimeInterval)
+    /// The agent hit its usage limit: prompts wait until `until` (commands go on).
+    case waitingForUsageLimit(until: Date, reason: String)
     case finished(index: Int, result: TaskResult)
 }
 

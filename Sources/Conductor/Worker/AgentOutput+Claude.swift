@@ -17,7 +17,10 @@ extension AgentOutput {
             var report = AgentReport(
                 costUsd: object.totalCostUsd, sessionId: object.sessionId, numTurns: object.numTurns,
                 durationMs: object.durationMs, subtype: object.subtype, isError: object.isError)
-            if object.isError == true { report.rateLimited = isLimitMessage(object.result ?? "") }
+            if object.isError == true {
+                report.rateLimited = isLimitMessage(object.result ?? "")
+                noteUsageLimit(in: &report, message: object.result ?? "")
+            }
             if let denials = object.permissionDenials, !denials.isEmpty { report.permissionDenials = denials.map(\.description) }
             report.inputTokens = object.usage?.inputTokens
             report.outputTokens = object.usage?.outputTokens

@@ -96,6 +96,7 @@ extension AgentOutput.Reading {
         report.isError = true
         report.subtype = report.subtype ?? "error"
         report.rateLimited = AgentOutput.isLimitMessage(message)
+        AgentOutput.noteUsageLimit(in: &report, message: message)
         text = message
     }
 }

@@ -58,6 +58,7 @@ public enum AgentOutput {
         case "error_max_budget_usd": return "the agent stopped at its budget limit before it finished" + said
         default: break
         }
+        if report.usageLimited == true { return "the agent hit its usage limit" + said }
         if report.rateLimited == true { return "the agent hit a rate or usage limit" + said }
         return "the agent reported an error (\(report.subtype ?? "is_error"))" + said
     }
