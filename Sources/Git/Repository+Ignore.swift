@@ -14,16 +14,9 @@ extension Repository {
     /// `git status --ignored` shows them: an ignored directory is one entry ending in `/`, not
     /// walked. Sorted.
     public func ignoredPaths() throws -> [String] {
-        var options = git_status_options()
-        git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION))
-        options.show = GIT_STATUS_SHOW_WORKDIR_ONLY
-        options.flags = GIT_STATUS_OPT_INCLUDE_IGNORED.rawValue | GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue
-        var list: OpaquePointer?
-        try check("git_status_list_new") { git_status_list_new(&list, pointer, &options) }
-        defer { git_status_list_free(list) }
-        return (0..<git_status_list_entrycount(list)).compactMap { index in
-            guard let entry = git_status_byindex(list, index)?.pointee, entry.status.rawValue & GIT_STATUS_IGNORED.rawValue != 0,
-                  let path = entry.index_to_workdir?.pointee.new_file.path else { return nil }
+        try statusEntries(show: GIT_STATUS_SHOW_WORKDIR_ONLY,
+                          flags: GIT_STATUS_OPT_INCLUDE_IGNORED.rawValue | GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue) { entry in
+            guard entry.status.rawValue & GIT_STATUS_IGNORED.rawValue != 0, let path = entry.index_to_workdir?.pointee.new_file.path else { return nil }
             return String(cString: path)
         }.sorted()
     }
