@@ -29,6 +29,8 @@ public struct TaskAssignment: Codable, Sendable, Equatable {
     /// which the worker creates after the command succeeds.
     public var setup: String?
     public var setupMarker: String?
+    /// The task's own agent (a preset name or a command template), instead of the worker's.
+    public var agent: String?
 
     public init(id: String, seq: Int, prompt: String? = nil, command: String? = nil, cwd: String? = nil,
                 timeout: Double? = nil, attempt: Int = 1, workerPid: Int32? = nil, commit: CommitRequest? = nil) {

@@ -140,11 +140,7 @@ struct AgentOptions: ParsableArguments {
     func resolve(fileAgent: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Agent {
         if let agentCommand { return try Agent.template(agentCommand, extraArguments: agentArguments) }
         if let agent { return try Agent.preset(agent, extraArguments: agentArguments) }
-        if let fileAgent {
-            return Agent.presetNames.contains(fileAgent)
-                ? try Agent.preset(fileAgent, extraArguments: agentArguments)
-                : try Agent.template(fileAgent, extraArguments: agentArguments)
-        }
+        if let fileAgent { return try Agent.named(fileAgent, extraArguments: agentArguments) }
         if let template = environment["CONDUCTOR_AGENT_CMD"], !template.isEmpty {
             return try Agent.template(template, extraArguments: agentArguments)
         }

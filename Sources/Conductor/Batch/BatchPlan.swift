@@ -89,6 +89,9 @@ public struct BatchPlan: Sendable {
         }
         problems += repos.compactMap { options.store.placementProblem(forRepository: $0.path) }
         if let agentProblem = agentProblem(file, options) { problems.append(agentProblem) }
+        for (number, task) in file.tasks.enumerated() {
+            if let problem = taskAgentProblem(task, environment: options.environment) { problems.append("task \(number + 1) (id \"\(task.id)\"): field \"agent\": \(problem)") }
+        }
         if FileManager.default.fileExists(atPath: directory) {
             // A default name another batch took a moment ago: `BatchRun.start` picks the next one.
             if options.name == nil { throw BatchError.exists(directory) }
@@ -155,8 +158,20 @@ public struct BatchPlan: Sendable {
     }
 
     /// A prompt task with no usable agent is bad input, caught before any worktree is made.
+    /// Why a task's own agent cannot run its prompt (unknown, unusable or not installed), or nil.
+    private static func taskAgentProblem(_ task: TaskSpec, environment: [String: String]) -> String? {
+        guard let name = task.agent else { return nil }
+        guard task.prompt != nil else { return "only a prompt goes to an agent; this task runs a command" }
+        do {
+            _ = try Agent.named(name).arguments(for: "probe", searchPath: environment["PATH"])
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
     private static func agentProblem(_ file: TasksFile, _ options: Options) -> String? {
-        guard file.tasks.contains(where: { $0.prompt != nil }), let agent = options.agent else { return nil }
+        guard file.tasks.contains(where: { $0.prompt != nil && $0.agent == nil }), let agent = options.agent else { return nil }
         do {
             _ = try agent.arguments(for: "probe", searchPath: options.environment["PATH"])
             return nil

@@ -292,6 +292,7 @@ final class Dispatcher {
             var assignment = TaskAssignment(
                 id: task.id, seq: nextSeq, prompt: task.prompt, command: task.command, cwd: task.cwd,
                 timeout: task.timeout ?? options.timeout, attempt: item.attempt, workerPid: owner.pid)
+            assignment.agent = task.agent
             if let placement = options.placement {
                 do {
                     let place = try placement(task, slot.id)

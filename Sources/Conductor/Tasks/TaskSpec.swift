@@ -16,9 +16,12 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     /// When this task does not succeed, the run stops: in a sequential run the tasks after it are
     /// skipped; in a parallel one no new task starts and those not started are skipped.
     public var stopOnError: Bool?
+    /// The agent for this prompt, overriding the batch's: a preset name (`codex`) or a command
+    /// template (`tool --flag {prompt}`). One batch can so compare agents on the same prompt.
+    public var agent: String?
 
     public init(id: String, prompt: String? = nil, command: String? = nil, repo: String? = nil, cwd: String? = nil,
-                timeout: Double? = nil, stopOnError: Bool? = nil) {
+                timeout: Double? = nil, stopOnError: Bool? = nil, agent: String? = nil) {
         self.id = id
         self.prompt = prompt
         self.command = command
@@ -26,6 +29,7 @@ public struct TaskSpec: Codable, Sendable, Equatable {
         self.cwd = cwd
         self.timeout = timeout
         self.stopOnError = stopOnError
+        self.agent = agent
     }
 
     /// A task running `command` in the shell.

@@ -4,7 +4,7 @@ struct TasksFileChecker {
     var problems: [String] = []
 
     private static let fileFields = ["repo", "base", "workers", "agent", "setup", "tasks"]
-    private static let taskFields = ["id", "prompt", "command", "repo", "cwd", "timeout", "stopOnError"]
+    private static let taskFields = ["id", "prompt", "command", "repo", "cwd", "timeout", "stopOnError", "agent"]
 
     init(path: String) {
         self.path = path
@@ -107,7 +107,8 @@ struct TasksFileChecker {
             id: id, prompt: prompt, command: command,
             repo: string(fields["repo"], "\(label): field \"repo\"", nonEmpty: true),
             cwd: string(fields["cwd"], "\(label): field \"cwd\"", nonEmpty: true),
-            timeout: timeout, stopOnError: stopOnError)
+            timeout: timeout, stopOnError: stopOnError,
+            agent: string(fields["agent"], "\(label): field \"agent\"", nonEmpty: true))
         return problems.count == before ? task : nil
     }
 

@@ -22,6 +22,13 @@ extension Agent {
         }
     }
 
+    /// The agent `name` names: a preset when it is one, else a command template.
+    ///
+    /// - Throws: `AgentError.badTemplate` for a template that cannot be split.
+    public static func named(_ name: String, extraArguments: [String] = []) throws -> Agent {
+        presetNames.contains(name) ? try preset(name, extraArguments: extraArguments) : try template(name, extraArguments: extraArguments)
+    }
+
     /// Claude Code in headless mode: `claude -p --output-format json --permission-mode acceptEdits
     /// [extra…] PROMPT`.
     ///

@@ -51,7 +51,7 @@ struct TaskRun {
         outcome.stderr = Self.text(RawFile.tail(stem + ".stderr", limit: configuration.outputLimit))
         var agentFailed = false
         if assignment.prompt != nil,
-           let reading = AgentOutput.read(stdout, stderr: outcome.stderr, exitStatus: exit.status, format: configuration.agent.output) {
+           let reading = AgentOutput.read(stdout, stderr: outcome.stderr, exitStatus: exit.status, format: (try? agent())?.output ?? .text) {
             outcome.output = String(reading.text.prefix(configuration.outputLimit))
             outcome.agent = reading.report
             agentFailed = AgentOutput.reportsFailure(reading.report)
@@ -117,9 +117,14 @@ struct TaskRun {
         return stem + ".prompt"
     }
 
+    /// The task's own agent when it names one, else the worker's.
+    private func agent() throws -> Agent {
+        try assignment.agent.map { try Agent.named($0) } ?? configuration.agent
+    }
+
     private func arguments() throws -> [String] {
         if let command = assignment.command { return ["/bin/sh", "-c", command] }
-        return try configuration.agent.arguments(for: assignment.prompt ?? "", searchPath: configuration.environment["PATH"])
+        return try agent().arguments(for: assignment.prompt ?? "", searchPath: configuration.environment["PATH"])
     }
 
     /// The worker's environment plus the task's identity, so scripts and agents can tell where they run.
