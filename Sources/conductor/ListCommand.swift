@@ -43,10 +43,17 @@ struct ListCommand: ParsableCommand {
                 item.state.rawValue,
                 item.kind == .session ? "\(item.finished)" : "\(item.finished)/\(item.tasks)",
                 String(item.failed),
-                item.costUsd > 0 ? "$" + Format.fixed(item.costUsd, 4) : "-",
+                Self.usage(item),
             ]
         }
-        print(ResultTable.table([["NAME", "KIND", "REPOSITORY", "MADE (UTC)", "STATE", "TASKS", "FAILED", "COST"]] + rows))
+        print(ResultTable.table([["NAME", "KIND", "REPOSITORY", "MADE (UTC)", "STATE", "TASKS", "FAILED", "COST / TOKENS IN/OUT"]] + rows))
+    }
+
+    /// `$0.0123 1200/300 tok`, or `-` when no agent reported either.
+    private static func usage(_ item: BatchListing) -> String {
+        let parts = [item.costUsd > 0 ? "$" + Format.fixed(item.costUsd, 4) : nil,
+                     item.inputTokens + item.outputTokens > 0 ? "\(item.inputTokens)/\(item.outputTokens) tok" : nil].compactMap { $0 }
+        return parts.isEmpty ? "-" : parts.joined(separator: " ")
     }
 
     private static func made(_ date: Date) -> String {

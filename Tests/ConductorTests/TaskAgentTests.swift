@@ -27,6 +27,19 @@ import TestSupport
         #expect(batchAgent.agent?.costUsd != nil, "the batch's agent (the Claude stand-in) reports its cost")
         let worker = try #require(records["by-codex"]?.worker)
         #expect(try fixture.git("\(fixture.store)/a/app/w\(worker)", ["show", "\(codex.commit ?? "HEAD"):answer.txt"]) == "from codex\n")
+
+        // The ledger: cost and tokens per agent and per worker, in report.json, report.md and list.
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(fixture.store)/a/report.json"))) as? [String: Any])
+        let ledger = try #require(report["ledger"] as? [String: Any])
+        let byAgent = try #require(ledger["byAgent"] as? [String: [String: Any]])
+        #expect(Set(byAgent.keys) == ["codex", "default agent"], "\(byAgent.keys)")
+        #expect((byAgent["codex"]?["inputTokens"] as? Int ?? 0) > 0)
+        #expect((byAgent["default agent"]?["costUsd"] as? Double ?? 0) > 0)
+        #expect((ledger["byWorker"] as? [String: Any])?.count == 2)
+        let markdown = try String(contentsOfFile: "\(fixture.store)/a/report.md", encoding: .utf8)
+        #expect(markdown.contains("- Agents: $0.0123,") && markdown.contains("  - codex: "), "\(markdown)")
+        let list = try fixture.conductor(["list", "-d", fixture.store, "--json"])
+        #expect(list.stdout.contains("\"inputTokens\""), "\(list.stdout)")
     }
 
     @Test func aTaskAgentThatCannotRunIsRefusedUpFront() throws {

@@ -40,6 +40,9 @@ public struct BatchListing: Codable, Sendable, Equatable {
     public var failed: Int
     /// The agents' reported cost over the finished tasks.
     public var costUsd: Double
+    /// The tokens the agents reported over the finished tasks (for agents that give no cost).
+    public var inputTokens: Int
+    public var outputTokens: Int
 
     /// Every batch and session of `store`, newest first.
     ///
@@ -68,9 +71,10 @@ public struct BatchListing: Codable, Sendable, Equatable {
             let complete = finals.count >= (planned ?? 0) && !finals.contains { $0.result.status == .cancelled }
             state = complete ? .done : .interrupted
         }
+        let usage = MergeReport.Ledger(results: finals, batchAgent: MergeReport.Ledger.batchAgent(record)).total
         return BatchListing(
             name: record.name, kind: record.isSession ? .session : .batch, createdAt: record.createdAt, directory: record.directory,
             repos: record.repos.map(\.path), state: state, tasks: planned ?? finals.count, finished: finals.count, failed: failed,
-            costUsd: finals.reduce(0) { $0 + ($1.result.agent?.costUsd ?? 0) })
+            costUsd: usage.costUsd, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens)
     }
 }

@@ -24,8 +24,10 @@ extension MergeReport {
         let branchWarnings = repos.flatMap { repo in
             repo.workers.flatMap { worker in worker.offBranch.map { offBranchWarning($0, of: worker, in: repo, batch: batch) } }
         }
-        return MergeReport(batch: batch.name, generatedAt: Date(), repos: repos, totals: Totals(results: results, repos: repos),
-                           warnings: taskWarnings + branchWarnings, unchangedTasks: unchangedTasks(in: batch, results: results))
+        var report = MergeReport(batch: batch.name, generatedAt: Date(), repos: repos, totals: Totals(results: results, repos: repos),
+                                 warnings: taskWarnings + branchWarnings, unchangedTasks: unchangedTasks(in: batch, results: results))
+        report.ledger = Ledger(results: results, batchAgent: Ledger.batchAgent(batch))
+        return report
     }
 }
 

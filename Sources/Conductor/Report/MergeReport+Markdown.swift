@@ -30,6 +30,7 @@ extension MergeReport {
         } else {
             lines.append("- Tasks: \(totals.tasks) (\(totals.succeeded) succeeded, \(totals.failed) did not)")
             lines.append("- Time: \(Self.seconds(totals.durationMs))" + (totals.costUsd > 0 ? ", cost $" + Format.fixed(totals.costUsd, 4) : ""))
+            if let ledger, ledger.total.tasks > 0 { lines += ledger.markdownLines }
         }
         lines.append("- Branches: \(totals.commits) commit(s), \(totals.filesChanged) file change(s), +\(totals.insertions) −\(totals.deletions)")
         return lines.joined(separator: "\n") + "\n"

@@ -21,6 +21,8 @@ public struct MergeReport: Codable, Sendable, Equatable {
     public var warnings: [String] = []
     /// Tasks that finished `done` but committed nothing (worktree batches and sessions only).
     public var unchangedTasks: [UnchangedTask] = []
+    /// What the agents cost and the tokens they used, per worker branch and per agent.
+    public var ledger: Ledger?
 
     public init(batch: String, generatedAt: Date, repos: [Repo], totals: Totals, warnings: [String] = [],
                 unchangedTasks: [UnchangedTask] = []) {
