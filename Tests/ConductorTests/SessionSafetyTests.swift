@@ -32,6 +32,12 @@ import TestSupport
         #expect(inside.status == 0, "\(inside.stderr)")
         #expect(try fixture.git(app, ["log", "-1", "--format=%(trailers:key=Conductor-Task,valueonly)", "conductor/s1/w0"])
             .trimmingCharacters(in: .whitespacesAndNewlines) == "in")
+        // A new submission that reuses an id is a new task: it runs (its earlier commit is not reused).
+        for line in ["first", "second"] {
+            let again = try conductor(["submit", "-n", "s1", "-d", fixture.store, "--wait", "--command", "echo \(line) >> dup.txt", "--id", "dup"])
+            #expect(again.status == 0, "\(again.stderr)")
+        }
+        #expect(try fixture.git(app, ["show", "conductor/s1/w0:dup.txt"]) == "first\nsecond\n", "both submissions ran")
         _ = try conductor(["stop", "-n", "s1"])
     }
 }

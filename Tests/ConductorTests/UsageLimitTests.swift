@@ -63,6 +63,14 @@ import TestSupport
         #expect(codex.report.usageLimited == true)
         #expect(calendar.component(.hour, from: codexReset) == 15 && calendar.component(.minute, from: codexReset) == 2)
 
+        // A time the agent rounded down, just passed: the limit has reset, not tomorrow's.
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = try #require(TimeZone(identifier: "UTC"))
+        let hour = utc.component(.hour, from: now)
+        let justPassed = try #require(AgentOutput.read(Data(#"{"type":"result","is_error":true,"result":"You've hit your limit · resets \#(hour):00 (UTC)"}"#.utf8),
+                                                       stderr: "", exitStatus: 1, format: .claudeJSON))
+        #expect(try #require(justPassed.report.limitResetsAt).timeIntervalSince(now) < 60, "\(String(describing: justPassed.report.limitResetsAt))")
+
         let rate = try #require(AgentOutput.read(Data(#"{"type":"result","is_error":true,"result":"API Error: Rate limit reached"}"#.utf8),
                                                  stderr: "", exitStatus: 0, format: .claudeJSON))
         #expect(rate.report.usageLimited == nil, "a rate limit is retried with backoff, not waited out")

@@ -20,7 +20,7 @@ public enum FailureReason {
     /// wrong last (a traceback ends with the exception).
     public static func tellingLine(_ text: String) -> String? {
         let lines = text.split(whereSeparator: \.isNewline)
-            .map { String($0).replacing(/\u{1B}\[[0-9;?]*[A-Za-z]/, with: "").trimmed }
+            .map { printable(String($0)).trimmed }
             .filter { !$0.isEmpty && $0.contains(where: { $0.isLetter || $0.isNumber }) && !isMakeTrailer($0) }
         return lines.first(where: readsLikeAnError) ?? lines.last
     }
@@ -29,14 +29,29 @@ public enum FailureReason {
     static func line(for outcome: TaskResult.Outcome) -> String? {
         guard !outcome.status.succeeded else { return nil }
         guard outcome.status == .error else { return outcome.error }
+        if let report = outcome.agent, !(report.permissionDenials ?? []).isEmpty {
+            return outcome.error.map { "agent: " + printable($0) }
+        }
         if outcome.agent?.isError == true {
             let said = outcome.output.split(whereSeparator: \.isNewline).lazy
-                .map { $0.trimmed }.first { !$0.isEmpty }
+                .map { printable(String($0)).trimmed }.first { !$0.isEmpty }
             return (said ?? tellingLine(outcome.stderr ?? "")).map { "agent: \($0)" } ?? outcome.error
         }
         let how = outcome.signal.map { "signal \($0)" } ?? outcome.exitCode.map { "exit \($0)" }
         guard let how, let line = tellingLine(outcome.stderr ?? "") ?? tellingLine(outcome.output) else { return outcome.error }
         return "\(how): \(line)"
+    }
+
+    /// `line` without terminal control: escape sequences (CSI, OSC and the rest) and every other
+    /// C0 or C1 control character are dropped, so output shown in a table cannot set a title,
+    /// move the cursor or erase what is shown.
+    static func printable(_ line: String) -> String {
+        let unescaped = line.replacing(/\u{1B}\[[0-9;?]*[ -\/]*[@-~]/, with: "")
+            .replacing(/\u{1B}\][^\u{07}\u{1B}]*(\u{07}|\u{1B}\\)?/, with: "")
+            .replacing(/\u{1B}[@-_]?/, with: "")
+        return String(String.UnicodeScalarView(unescaped.unicodeScalars.filter { scalar in
+            scalar == "\t" || !(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
+        }))
     }
 
     private static func readsLikeAnError(_ line: String) -> Bool {

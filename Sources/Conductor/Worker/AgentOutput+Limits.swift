@@ -18,7 +18,9 @@ extension AgentOutput {
 
     /// The reset time a limit message gives: an epoch after `|`, or a clock time ("resets 1pm",
     /// "try again at 3:02 PM", in the time zone named in parentheses, else this machine's) at its
-    /// next occurrence after `now`. Nil when the message gives none.
+    /// next occurrence after `now`. Agents round the time down ("06:55 PM" said at 18:55:30,
+    /// "resets 6pm" at 18:56), so a time passed less than two hours ago means the limit has just
+    /// reset: `now`, not the same time tomorrow. Nil when the message gives none.
     static func resetTime(in message: String, now: Date) -> Date? {
         if let match = message.firstMatch(of: /\|(\d{9,12})\b/), let seconds = TimeInterval(match.1) {
             return Date(timeIntervalSince1970: seconds)
@@ -32,6 +34,8 @@ extension AgentOutput {
         }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = match.4.flatMap { TimeZone(identifier: String($0)) } ?? .current
-        return calendar.nextDate(after: now, matching: DateComponents(hour: hour, minute: minute, second: 0), matchingPolicy: .nextTime)
+        guard let next = calendar.nextDate(after: now, matching: DateComponents(hour: hour, minute: minute, second: 0), matchingPolicy: .nextTime),
+              let previous = calendar.date(byAdding: .day, value: -1, to: next) else { return nil }
+        return now.timeIntervalSince(previous) < 2 * 3600 ? now : next
     }
 }

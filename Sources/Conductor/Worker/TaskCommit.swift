@@ -72,7 +72,9 @@ struct TaskCommit {
     /// mark of a failed attempt) count.
     /// - Returns: true when the task must not run: its earlier commit is recorded.
     func recordEarlierAttempt(into outcome: inout TaskOutcome) -> Bool {
-        guard let branch = request.branch, let base = request.base.flatMap({ try? ObjectID(hex: $0) }),
+        // Only a retry (or a resumed task, whose attempts count on) can have an earlier attempt; a
+        // new submission that reuses an id is a new task and runs.
+        guard assignment.attempt > 1, let branch = request.branch, let base = request.base.flatMap({ try? ObjectID(hex: $0) }),
               let batch = request.trailer("Conductor-Batch"), let task = request.trailer("Conductor-Task"),
               let repository = Self.openCheckout(worktree) else { return false }
         let scopes = TaskRefs.batchScopes(ofBranch: branch)
