@@ -22,8 +22,9 @@ struct BatchCommand: ParsableCommand {
 
         Task fields: "prompt" (for the agent) or "command" (for /bin/sh -c), exactly one; "id" \
         (letters, digits, '.', '_', '-'; default task-N); "cwd" (relative to the worktree, and may not \
-        leave it); "timeout" (seconds); "stopOnError" (with --sequential, a failure skips the rest); \
-        "repo" (the task's repository, relative to the tasks file). Batch-wide fields: "repo", "base" \
+        leave it); "timeout" (seconds); "stopOnError" (a failure stops the run: the rest is skipped); \
+        "agent" (this prompt's own agent: a preset or a command template); "repo" (the task's \
+        repository, relative to the tasks file). Batch-wide fields: "repo", "base" \
         (the base branch), "workers" (1 to 256), "agent" (a preset name such as claude, or a command \
         template with {prompt}), "setup" (a shell command run once in each worktree before its first task).
 

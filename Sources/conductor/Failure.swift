@@ -20,7 +20,7 @@ enum Failure {
         case is TasksFileError, is AgentError, is ValidationError, is InputError: badInput
         case let error as SessionError:
             switch error {
-            case .badDirectory: badInput
+            case .badDirectory, .batchHasName, .nameTaken: badInput
             default: environment
             }
         case let error as BatchError:

@@ -43,10 +43,11 @@ struct ListCommand: ParsableCommand {
                 item.state.rawValue,
                 item.kind == .session ? "\(item.finished)" : "\(item.finished)/\(item.tasks)",
                 String(item.failed),
+                String(item.cancelled),
                 Self.usage(item),
             ]
         }
-        print(ResultTable.table([["NAME", "KIND", "REPOSITORY", "MADE (UTC)", "STATE", "TASKS", "FAILED", "COST / TOKENS IN/OUT"]] + rows))
+        print(ResultTable.table([["NAME", "KIND", "REPOSITORY", "MADE (UTC)", "STATE", "TASKS", "FAILED", "CANCELLED", "COST / TOKENS IN/OUT"]] + rows))
     }
 
     /// `$0.0123 1200/300 tok`, or `-` when no agent reported either.

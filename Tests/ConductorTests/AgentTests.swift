@@ -24,6 +24,10 @@ import TestSupport
         #expect(try Agent.claude(program: "/bin/echo").arguments(for: long, searchPath: nil)
             == ["/bin/echo", "-p", "--output-format", "json", "--permission-mode", "acceptEdits"])
         #expect(throws: AgentError.self) { try Agent.template("/bin/echo --message={prompt}").arguments(for: long, searchPath: nil) }
+        #expect(throws: AgentError.self, "an option left without its value") { try Agent.template("/bin/echo --message {prompt} --after").arguments(for: long, searchPath: nil) }
+        let bin = TemporaryDirectory()
+        try FileManager.default.createSymbolicLink(atPath: bin.appending("aider"), withDestinationPath: "/bin/echo")
+        #expect(try Agent.aider().arguments(for: long, searchPath: bin.path).suffix(2) == ["--message-file", "/dev/stdin"])
     }
 
     @Test func templatesSplitLikeAShellButPlaceThePromptVerbatim() throws {

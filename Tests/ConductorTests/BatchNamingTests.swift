@@ -53,5 +53,18 @@ import TestSupport
                              environment: fixture.environment.merging(["CONDUCTOR_DIR": fixture.store]) { $1 })
         #expect(report.status == 0, "\(report.stderr)")
         #expect(report.stdout.contains("conductor/b1/w0"))
+
+        // A quoted ~ means $HOME, as the default directory does.
+        let tilde = try fixture.tasksFile(#"[{"id": "t", "command": "true"}]"#, name: "tilde.json")
+        let quoted = try run([Binaries.conductor, "batch", "-n", "t1", tilde], in: web,
+                             environment: fixture.environment.merging(["CONDUCTOR_DIR": "~/cw"]) { $1 })
+        #expect(quoted.status == 0, "\(quoted.stderr)")
+        #expect(FileManager.default.fileExists(atPath: fixture.directory.appending("home/cw/t1/batch.json")))
+
+        // From inside a batch's own worktree (a linked worktree of the repository), the batch is found.
+        let inside = try run([Binaries.conductor, "report", "--json"], in: "\(fixture.store)/b1/web/w0",
+                             environment: fixture.environment.merging(["CONDUCTOR_DIR": fixture.store]) { $1 })
+        #expect(inside.status == 0, "\(inside.stderr)")
+        #expect(inside.stdout.contains("conductor/b1/w0"))
     }
 }

@@ -76,4 +76,19 @@ import TestSupport
         #expect(record.result.status == .done, "\(record.result.error ?? "")")
         #expect(record.result.commit != nil, "the long prompt reached the agent whole and its edit was committed")
     }
+
+    @Test func outputThatIsNotClaudesIsNotASuccess() throws {
+        let fixture = try BatchFixture()
+        let app = try fixture.makeRepository("app")
+        let bin = fixture.directory.appending("other-bin")
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try "#!/bin/sh\necho this is not json\n".write(toFile: bin + "/claude", atomically: true, encoding: .utf8)
+        chmod(bin + "/claude", 0o755)
+        let file = try fixture.tasksFile(#"[{"id": "odd", "prompt": "do it"}]"#, name: "odd.json")
+        let environment = fixture.environment.merging(["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]) { $1 }
+        let result = try run([Binaries.conductor, "batch", "-w", "1", "-d", fixture.store, "-n", "odd", "--agent", "claude", file], in: app, environment: environment)
+        #expect(result.status == 1, "\(result.stderr)")
+        let record = try #require(try BatchRun.finalResults(journal: "\(fixture.store)/odd/journal.jsonl")["odd"])
+        #expect(record.result.error?.contains("is not what claude prints") == true, "\(record.result.error ?? "")")
+    }
 }

@@ -93,6 +93,7 @@ import TestSupport
         // launch, submit, stop
         Case(label: "launch: zero workers", arguments: ["launch", "-w", "0", "--no-attach"], exit: 2, fragment: "--workers must be 1 to 32"),
         Case(label: "launch: -d inside the repository", arguments: ["launch", "-n", "s", "-d", "{repo}/cw", "--no-attach"], exit: 2, fragment: "is inside the repository"),
+        Case(label: "launch: the name of a batch", arguments: ["launch", "-n", "real", "-d", "{store}", "--no-attach"], prepare: { try $0.runBatch() }, exit: 2, fragment: "is a batch"),
         Case(label: "launch: bad session name", arguments: ["launch", "-n", "a b", "-d", "{store}", "--no-attach"], exit: 2, fragment: "cannot be a batch name"),
         Case(label: "submit: no task given", arguments: ["submit", "--queue", "{queue}"], exit: 2, fragment: "exactly one of"),
         Case(label: "submit: two tasks given", arguments: ["submit", "--prompt", "a", "--command", "b", "--queue", "{queue}"], exit: 2, fragment: "exactly one of"),

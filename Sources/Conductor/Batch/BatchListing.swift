@@ -36,8 +36,10 @@ public struct BatchListing: Codable, Sendable, Equatable {
     public var tasks: Int
     /// Tasks with a final record.
     public var finished: Int
-    /// Finished tasks that did not succeed.
+    /// Finished tasks that failed or timed out.
     public var failed: Int
+    /// Finished tasks that were cancelled (Ctrl-C, stop) or skipped.
+    public var cancelled: Int
     /// The agents' reported cost over the finished tasks.
     public var costUsd: Double
     /// The tokens the agents reported over the finished tasks (for agents that give no cost).
@@ -57,7 +59,8 @@ public struct BatchListing: Codable, Sendable, Equatable {
         let finals = record.isSession ? (try? MergeReport.readResults(record.resultsFile)) ?? []
             : Array(((try? BatchRun.finalResults(journal: record.journalFile)) ?? [:]).values)
         let planned = (try? TasksFile.load(record.tasksCopy))?.tasks.count
-        let failed = finals.filter { !$0.result.status.succeeded }.count
+        let failed = finals.filter { [.error, .timeout].contains($0.result.status) }.count
+        let cancelled = finals.filter { [.cancelled, .skipped].contains($0.result.status) }.count
         let state: State
         if record.isSession {
             let live = tmux?.recordDirectory(ofSession: record.name) == record.directory
@@ -74,7 +77,7 @@ public struct BatchListing: Codable, Sendable, Equatable {
         let usage = MergeReport.Ledger(results: finals, batchAgent: MergeReport.Ledger.batchAgent(record)).total
         return BatchListing(
             name: record.name, kind: record.isSession ? .session : .batch, createdAt: record.createdAt, directory: record.directory,
-            repos: record.repos.map(\.path), state: state, tasks: planned ?? finals.count, finished: finals.count, failed: failed,
+            repos: record.repos.map(\.path), state: state, tasks: planned ?? finals.count, finished: finals.count, failed: failed, cancelled: cancelled,
             costUsd: usage.costUsd, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens)
     }
 }

@@ -16,9 +16,12 @@ public struct BatchStore: Sendable {
     }
 
     /// `explicit` (`-d`), else `$CONDUCTOR_DIR`, else `~/conductor-work`.
+    /// A `~` the shell did not expand (quoted, or in the variable) means `$HOME`, as the default does.
     public static func resolve(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> BatchStore {
-        if let explicit, !explicit.isEmpty { return BatchStore(path: explicit) }
-        if let variable = environment["CONDUCTOR_DIR"], !variable.isEmpty { return BatchStore(path: variable) }
+        let home = Path.home(environment: environment)
+        let expanded = { (path: String) in path == "~" ? home : path.hasPrefix("~/") ? home + path.dropFirst() : path }
+        if let explicit, !explicit.isEmpty { return BatchStore(path: expanded(explicit)) }
+        if let variable = environment["CONDUCTOR_DIR"], !variable.isEmpty { return BatchStore(path: expanded(variable)) }
         return BatchStore(path: "\(Path.home(environment: environment))/conductor-work")
     }
 
@@ -75,19 +78,22 @@ public struct BatchStore: Sendable {
         let all = records()
         guard !all.isEmpty else { throw BatchError.noBatches(path) }
         let repository = Self.repositoryRoot(containing: directory)
-        let candidates = repository.map { root in all.filter { $0.repos.contains { Path.real($0.path) == root } } } ?? all
+        let candidates = repository.map { roots in all.filter { $0.repos.contains { roots.contains(Path.real($0.path)) } } } ?? all
         guard let newest = candidates.first else {
-            throw BatchError.noneForRepository(repository ?? directory, store: path, others: all.map(\.name))
+            throw BatchError.noneForRepository(repository?.first ?? directory, store: path, others: all.map(\.name))
         }
         if intent == .change && candidates.count > 1 {
-            throw BatchError.ambiguous(store: path, repository: repository, candidates: candidates.map(\.name))
+            throw BatchError.ambiguous(store: path, repository: repository?.first, candidates: candidates.map(\.name))
         }
         return newest
     }
 
-    /// The real path of the working directory of the repository containing `directory`, if any.
-    private static func repositoryRoot(containing directory: String) -> String? {
-        (try? Repository.open(at: directory)).map { Path.real($0.workingDirectory) }
+    /// The real paths that name the repository containing `directory`: its main checkout first,
+    /// then the linked worktree `directory` is in, if it is in one. Nil outside any repository.
+    private static func repositoryRoot(containing directory: String) -> [String]? {
+        guard let repository = try? Repository.open(at: directory) else { return nil }
+        let main = Path.real(Path.parent(repository.commonDirectory))
+        return [main, Path.real(repository.workingDirectory)]
     }
 
     /// Why this store cannot hold batches or sessions of the repository at `repository`: it lies

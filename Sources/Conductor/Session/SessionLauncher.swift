@@ -97,7 +97,7 @@ public struct SessionLauncher {
     /// worktrees (its branches are all kept, so the record names every one of them).
     private func relaunchedRecord(_ directory: String) throws -> BatchRecord {
         var record = try options.store.load(options.name)
-        guard record.isSession else { throw BatchError.exists(directory) }
+        guard record.isSession else { throw SessionError.batchHasName(options.name, directory) }
         let alive = QueueSnapshot.read(record.queue).workers.filter(\.alive).compactMap(\.pid)
         guard alive.isEmpty else { throw SessionError.stillRunning(name: record.name, pids: alive) }
         record.workers = max(record.workers, options.workers)

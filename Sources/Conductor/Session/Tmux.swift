@@ -71,6 +71,7 @@ public enum SessionError: Error, CustomStringConvertible {
     case notRunning(String)
     case notOurs(String)
     case nameTaken(String)
+    case batchHasName(String, String)
     case badDirectory(String)
     case stillRunning(name: String, pids: [Int32])
     case worktreeMoved(name: String, path: String, expected: String)
@@ -85,6 +86,8 @@ public enum SessionError: Error, CustomStringConvertible {
             return "a tmux session named '\(name)' already exists; attach to it with: tmux attach -t \(name), or stop it with: conductor stop -n \(name)"
         case .notRunning(let name):
             return "there is no tmux session named '\(name)' (tmux ls lists the sessions)"
+        case .batchHasName(let name, let directory):
+            return "'\(name)' is a batch (\(directory)), not a session; a session needs a name of its own: pick another -n"
         case .nameTaken(let name):
             return "a tmux session named '\(name)' exists and was not started by conductor; pick another name with -n"
         case .badDirectory(let problem):

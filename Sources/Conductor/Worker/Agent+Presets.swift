@@ -11,15 +11,17 @@ extension Agent {
     ///
     /// - Throws: `AgentError.unknownPreset` naming the presets that exist.
     public static func preset(_ name: String, extraArguments: [String] = []) throws -> Agent {
+        var agent: Agent
         switch name {
-        case "claude": return claude(extraArguments: extraArguments)
-        case "codex": return codex(extraArguments: extraArguments)
-        case "gemini": return gemini(extraArguments: extraArguments)
-        case "cursor": return cursor(extraArguments: extraArguments)
-        case "opencode": return opencode(extraArguments: extraArguments)
-        case "aider": return aider(extraArguments: extraArguments)
+        case "claude": agent = claude(extraArguments: extraArguments)
+        case "codex": agent = codex(extraArguments: extraArguments)
+        case "gemini": agent = gemini(extraArguments: extraArguments)
+        case "cursor": agent = cursor(extraArguments: extraArguments)
+        case "opencode": agent = opencode(extraArguments: extraArguments)
+        case "aider": agent = aider(extraArguments: extraArguments)
         default: throw AgentError.unknownPreset(name)
         }
+        return agent
     }
 
     /// The agent `name` names: a preset when it is one, else a command template.
@@ -41,7 +43,9 @@ extension Agent {
             claudePermissionFlags.contains { argument == $0 || argument.hasPrefix($0 + "=") }
         }
         let permissions = choosesPermissions ? [] : ["--permission-mode", "acceptEdits"]
-        return Agent(template: [program, "-p", "--output-format", "json"] + permissions + extraArguments + ["{prompt}"], output: .claudeJSON)
+        var agent = Agent(template: [program, "-p", "--output-format", "json"] + permissions + extraArguments + ["{prompt}"], output: .claudeJSON)
+        agent.requiresStructuredOutput = true
+        return agent
     }
 
     /// Claude Code's flags that decide what it may do.
@@ -52,6 +56,7 @@ extension Agent {
     public static func codex(extraArguments: [String] = []) -> Agent {
         var agent = Agent(template: ["codex", "exec", "--sandbox", "workspace-write", "--json"] + extraArguments + ["{prompt}"], output: .codexEvents)
         agent.standardInputPrompt = ["-"]
+        agent.requiresStructuredOutput = true
         return agent
     }
 
@@ -61,6 +66,7 @@ extension Agent {
         var agent = Agent(template: ["gemini", "--output-format", "json", "--approval-mode", "auto_edit"] + extraArguments + ["-p", "{prompt}"],
                           output: .geminiJSON)
         agent.promptOption = "-p"
+        agent.requiresStructuredOutput = true
         return agent
     }
 
@@ -69,13 +75,16 @@ extension Agent {
     public static func cursor(extraArguments: [String] = []) -> Agent {
         var agent = Agent(template: ["agent", "-p", "--force", "--output-format", "json"] + extraArguments + ["{prompt}"], output: .claudeJSON)
         agent.otherPrograms = ["cursor-agent"]
+        agent.requiresStructuredOutput = true
         return agent
     }
 
     /// opencode: `opencode run --format json [extra…] PROMPT`; it can exit 0 on errors, so its
     /// events decide.
     public static func opencode(extraArguments: [String] = []) -> Agent {
-        Agent(template: ["opencode", "run", "--format", "json"] + extraArguments + ["{prompt}"], output: .opencodeEvents)
+        var agent = Agent(template: ["opencode", "run", "--format", "json"] + extraArguments + ["{prompt}"], output: .opencodeEvents)
+        agent.requiresStructuredOutput = true
+        return agent
     }
 
     /// aider: `aider --yes-always [extra…] --message PROMPT`. It commits by itself (those

@@ -24,6 +24,8 @@ public struct Agent: Sendable, Equatable {
     public var standardInputPrompt: [String] = []
     /// Other names the program goes by, tried when `program` is not installed.
     public var otherPrograms: [String] = []
+    /// True for presets: output that is not the agent's own format means the task was not done.
+    public var requiresStructuredOutput = false
 
     public init(template: [String], output: AgentOutput.Format) {
         self.template = template
@@ -73,6 +75,10 @@ public struct Agent: Sendable, Equatable {
                     throw AgentError.promptTooLong(prompt.utf8.count, template.joined(separator: " "))
                 }
                 if word == promptOption && next == "{prompt}" { continue }
+                // An option of a template that takes the prompt as its value cannot be left without one.
+                if word == "{prompt}", promptOption == nil, standardInputPrompt.isEmpty, template[index - 1].hasPrefix("-") {
+                    throw AgentError.promptTooLong(prompt.utf8.count, template.joined(separator: " "))
+                }
                 arguments += word == "{prompt}" ? standardInputPrompt : [word]
             } else if word == "{prompt}" {
                 // A prompt that starts with a dash is not taken for an option.

@@ -58,18 +58,25 @@ struct TaskRun {
         } else {
             outcome.output = Self.text(stdout.prefix(configuration.outputLimit))
         }
+        // A preset whose output is not what that agent prints (another program under its name, a
+        // crash before any output) did not do the task, whatever its exit code says.
+        let unreadable = assignment.prompt != nil && outcome.agent == nil && ((try? agent())?.requiresStructuredOutput ?? false)
         if exit.cancelled {
             outcome.status = .cancelled
             outcome.error = "cancelled: the worker was stopped while the task ran"
         } else if exit.timedOut {
             outcome.status = .timeout
             outcome.error = "timed out after \((assignment.timeout ?? configuration.defaultTimeout ?? 0).formatted()) s; its process group was ended"
-        } else if exit.status == 0 && !agentFailed {
+        } else if exit.status == 0 && !agentFailed && !unreadable {
             outcome.status = .done
         } else {
             outcome.status = .error
             if let signal = exit.signal { outcome.error = "ended by signal \(signal)" }
             else if agentFailed, let report = outcome.agent { outcome.error = AgentOutput.failureReason(report, answer: outcome.output) }
+            else if unreadable {
+                let said = FailureReason.tellingLine(outcome.output) ?? FailureReason.tellingLine(outcome.stderr) ?? "no output"
+                outcome.error = "the agent's output is not what \((try? agent())?.program ?? "it") prints with these options (\(said)); is it the right program?"
+            }
             else { outcome.error = "exited with status \(exit.status ?? -1)" }
         }
         if let commitStep, outcome.status != .cancelled {
@@ -99,7 +106,10 @@ struct TaskRun {
             let exit = child.wait(timeout: assignment.timeout ?? configuration.defaultTimeout, grace: configuration.grace)
             started(nil)
             guard exit.status == 0, !exit.cancelled, !exit.timedOut else {
-                return "the setup command failed (\(exit.timedOut ? "timed out" : exit.cancelled ? "cancelled" : "exit \(exit.status ?? -1)")); see \(stem).setup.stderr"
+                let said = FailureReason.tellingLine(Self.text(RawFile.tail(stem + ".setup.stderr", limit: 65_536)))
+                    ?? FailureReason.tellingLine(Self.text(RawFile.tail(stem + ".setup.stdout", limit: 65_536)))
+                return "the setup command failed (\(exit.timedOut ? "timed out" : exit.cancelled ? "cancelled" : "exit \(exit.status ?? -1)"))"
+                    + (said.map { ": \($0)" } ?? "") + "; see \(stem).setup.stderr"
             }
             try QueueRoot.makePrivateDirectory(Path.parent(marker))
             try AtomicFile.write(Data(), to: marker)
