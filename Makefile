@@ -47,11 +47,11 @@ build: deps
 test: deps
 	$(SWIFT) test
 
-## chaos: the chaos suite (workers and batches killed with SIGKILL mid-work); prints its figures
+## chaos: the chaos suite (workers and batches killed with SIGKILL mid-work) and the 256-worker scale test, alone; prints their figures
 chaos: deps
 	@mkdir -p .build
-	@CONDUCTOR_CHAOS=1 $(SWIFT) test --filter ChaosTests > .build/chaos.log 2>&1; status=$$?; \
-		grep -E "^chaos|recorded an issue|Test run" .build/chaos.log; exit $$status
+	@CONDUCTOR_CHAOS=1 $(SWIFT) test --filter "ChaosTests|ScaleTests" > .build/chaos.log 2>&1; status=$$?; \
+		grep -E "^chaos|^scale|recorded an issue|Test run" .build/chaos.log; exit $$status
 
 ## demo: build and run the demo on a throwaway repository
 demo: deps

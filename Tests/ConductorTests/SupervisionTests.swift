@@ -68,22 +68,6 @@ import TestSupport
         #expect(!victimBranch.contains("slow"), "the abandoned attempt committed nothing")
     }
 
-    @Test func aBatchOf256WorkersFinishes() throws {
-        let fixture = try BatchFixture()
-        let app = try fixture.makeRepository("app")
-        let tasks = (0..<256).map { #"{"id": "t\#($0)", "command": "true"}"# }
-        let file = try fixture.tasksFile("[\(tasks.joined(separator: ","))]")
-        let batch = try BackgroundProcess(
-            [Binaries.conductor, "batch", "-w", "256", "-d", fixture.store, "--name", "wide", file],
-            directory: app, environment: fixture.environment)
-        let status = batch.waitForExit(timeout: 240)
-        if status == nil { batch.stop(grace: 1) }
-        #expect(status == 0, "\(batch.output.suffix(2000))")
-        let final = try BatchRun.finalResults(journal: journal(fixture, "wide"))
-        #expect(final.count == 256)
-        #expect(final.values.allSatisfy { $0.result.status == .done })
-    }
-
     @Test func aTaskRerunAfterItsWorkerWasKilledCountsEveryAttempt() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
