@@ -17,7 +17,7 @@ enum Failure {
     /// The exit code for an error that ends a command.
     static func code(for error: Error) -> ExitCode {
         switch error {
-        case is TasksFileError, is AgentError, is ValidationError, is InputError: badInput
+        case is TasksFileError, is AgentError, is ValidationError, is InputError, is FollowupError: badInput
         case let error as SessionError:
             switch error {
             case .badDirectory, .batchHasName, .nameTaken: badInput

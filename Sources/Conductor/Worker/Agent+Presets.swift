@@ -31,6 +31,44 @@ extension Agent {
         presetNames.contains(name) ? try preset(name, extraArguments: extraArguments) : try template(name, extraArguments: extraArguments)
     }
 
+    /// The agent workers started with `arguments` (`--agent NAME`, `--agent-cmd TEMPLATE`,
+    /// `--agent-arg=X`) use: the template, else the preset, else `$CONDUCTOR_AGENT_CMD`, else claude.
+    public static func fromWorkerArguments(_ arguments: [String], environment: [String: String]) throws -> Agent {
+        var name: String?
+        var template: String?
+        var extra: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            let next = index + 1 < arguments.count ? arguments[index + 1] : nil
+            switch argument {
+            case "--agent": name = next; index += 1
+            case "--agent-cmd": template = next; index += 1
+            case "--agent-arg": next.map { extra.append($0) }; index += 1
+            default: if argument.hasPrefix("--agent-arg=") { extra.append(String(argument.dropFirst("--agent-arg=".count))) }
+            }
+            index += 1
+        }
+        if let template { return try Agent.template(template, extraArguments: extra) }
+        if let name { return try preset(name, extraArguments: extra) }
+        if let variable = environment["CONDUCTOR_AGENT_CMD"], !variable.isEmpty { return try Agent.template(variable, extraArguments: extra) }
+        return claude(extraArguments: extra)
+    }
+
+    /// This agent continuing its session `session` (`--resume SESSION` before the prompt), for
+    /// agents that print Claude Code's result object.
+    ///
+    /// - Throws: `AgentError.cannotResume` for an agent conductor cannot resume.
+    public func resuming(session: String) throws -> Agent {
+        guard output == .claudeJSON, let prompt = template.firstIndex(of: "{prompt}") else { throw AgentError.cannotResume(program) }
+        var resumed = Agent(template: Array(template[..<prompt]) + ["--resume", session] + Array(template[prompt...]), output: output)
+        resumed.promptOption = promptOption
+        resumed.standardInputPrompt = standardInputPrompt
+        resumed.otherPrograms = otherPrograms
+        resumed.requiresStructuredOutput = requiresStructuredOutput
+        return resumed
+    }
+
     /// Claude Code in headless mode: `claude -p --output-format json --permission-mode acceptEdits
     /// [extra…] PROMPT`.
     ///

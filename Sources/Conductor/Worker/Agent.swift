@@ -130,6 +130,7 @@ public enum AgentError: Error, CustomStringConvertible, Equatable {
     case badTemplate(String, String)
     case notFound(String)
     case promptTooLong(Int, String)
+    case cannotResume(String)
 
     public var description: String {
         switch self {
@@ -137,6 +138,8 @@ public enum AgentError: Error, CustomStringConvertible, Equatable {
             return "unknown agent preset '\(name)' (presets: \(Agent.presetNames.joined(separator: ", "))); for another tool pass --agent-cmd 'tool --flag {prompt}'"
         case .badTemplate(let text, let why):
             return "agent command template '\(text)' cannot be used: \(why)"
+        case .cannotResume(let program):
+            return "conductor can continue the sessions of agents that print Claude Code's result object (claude, cursor); '\(program)' is not one"
         case .promptTooLong(let bytes, let template):
             return "the prompt is \(bytes) bytes, too long for a command-line argument, and the agent command '\(template)' has no argument of its own for it to leave out; use a template whose prompt is a whole argument ({prompt}), so that a long prompt goes on standard input"
         case .notFound(let program):
