@@ -138,22 +138,20 @@ struct AgentOptions: ParsableArguments {
     /// The agent these options name: `--agent-cmd`, else `--agent`, else the tasks file's `agent`
     /// (a preset name or a template), else `$CONDUCTOR_AGENT_CMD`, else claude.
     func resolve(fileAgent: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Agent {
-        if let agentCommand { return try Agent.template(agentCommand, extraArguments: agentArguments) }
-        if let agent { return try Agent.preset(agent, extraArguments: agentArguments) }
-        if let fileAgent { return try Agent.named(fileAgent, extraArguments: agentArguments) }
-        if let template = environment["CONDUCTOR_AGENT_CMD"], !template.isEmpty {
-            return try Agent.template(template, extraArguments: agentArguments)
-        }
-        return Agent.claude(extraArguments: agentArguments)
+        try choice(fileAgent: fileAgent).agent(environment: environment)
     }
 
     /// The same choice as `conductor worker` arguments, for the workers a batch starts.
     func workerArguments(fileAgent: String? = nil) -> [String] {
-        var arguments: [String]
-        if let agentCommand { arguments = ["--agent-cmd", agentCommand] }
-        else if let agent { arguments = ["--agent", agent] }
-        else if let fileAgent { arguments = Agent.presetNames.contains(fileAgent) ? ["--agent", fileAgent] : ["--agent-cmd", fileAgent] }
-        else { arguments = [] }
-        return arguments + agentArguments.map { "--agent-arg=\($0)" }
+        let choice = choice(fileAgent: fileAgent)
+        let chosen = choice.template.map { ["--agent-cmd", $0] } ?? choice.preset.map { ["--agent", $0] } ?? []
+        return chosen + agentArguments.map { "--agent-arg=\($0)" }
+    }
+
+    /// `--agent-cmd`, else `--agent`, else the tasks file's `agent`, with the `--agent-arg`s.
+    private func choice(fileAgent: String?) -> AgentChoice {
+        if let agentCommand { return AgentChoice(template: agentCommand, extraArguments: agentArguments) }
+        if let agent { return AgentChoice(preset: agent, extraArguments: agentArguments) }
+        return fileAgent.map { AgentChoice.named($0, extraArguments: agentArguments) } ?? AgentChoice(extraArguments: agentArguments)
     }
 }

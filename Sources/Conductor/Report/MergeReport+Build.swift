@@ -26,7 +26,7 @@ extension MergeReport {
         }
         var report = MergeReport(batch: batch.name, generatedAt: Date(), repos: repos, totals: Totals(results: results, repos: repos),
                                  warnings: taskWarnings + branchWarnings, unchangedTasks: unchangedTasks(in: batch, results: results))
-        report.ledger = Ledger(results: results, batchAgent: Ledger.batchAgent(batch))
+        report.ledger = Ledger(results: results, batchAgent: AgentChoice(workerArguments: batch.agentArguments).label)
         return report
     }
 }

@@ -49,22 +49,8 @@ extension MergeReport.Ledger {
             guard let report = result.result.agent else { continue }
             total.add(report)
             if let worker = result.worker { byWorker["w\(worker)", default: MergeReport.Usage()].add(report) }
-            byAgent[result.task.agent.map(Self.label) ?? batchAgent, default: MergeReport.Usage()].add(report)
+            byAgent[result.task.agent.map { AgentChoice.named($0).label } ?? batchAgent, default: MergeReport.Usage()].add(report)
         }
-    }
-
-    /// A preset's name, or a template's program name.
-    static func label(_ agent: String) -> String {
-        Agent.presetNames.contains(agent) ? agent : Path.name(String(agent.split(separator: " ").first ?? Substring(agent)))
-    }
-
-    /// The batch's agent as its workers were started: `--agent NAME`, `--agent-cmd TEMPLATE`, else
-    /// the default one.
-    static func batchAgent(_ record: BatchRecord) -> String {
-        let arguments = record.agentArguments
-        if let index = arguments.firstIndex(of: "--agent"), index + 1 < arguments.count { return arguments[index + 1] }
-        if let index = arguments.firstIndex(of: "--agent-cmd"), index + 1 < arguments.count { return label(arguments[index + 1]) }
-        return "default agent"
     }
 
     /// The report's lines: the total, then per agent and per worker when there is more than one.

@@ -28,31 +28,7 @@ extension Agent {
     ///
     /// - Throws: `AgentError.badTemplate` for a template that cannot be split.
     public static func named(_ name: String, extraArguments: [String] = []) throws -> Agent {
-        presetNames.contains(name) ? try preset(name, extraArguments: extraArguments) : try template(name, extraArguments: extraArguments)
-    }
-
-    /// The agent workers started with `arguments` (`--agent NAME`, `--agent-cmd TEMPLATE`,
-    /// `--agent-arg=X`) use: the template, else the preset, else `$CONDUCTOR_AGENT_CMD`, else claude.
-    public static func fromWorkerArguments(_ arguments: [String], environment: [String: String]) throws -> Agent {
-        var name: String?
-        var template: String?
-        var extra: [String] = []
-        var index = 0
-        while index < arguments.count {
-            let argument = arguments[index]
-            let next = index + 1 < arguments.count ? arguments[index + 1] : nil
-            switch argument {
-            case "--agent": name = next; index += 1
-            case "--agent-cmd": template = next; index += 1
-            case "--agent-arg": next.map { extra.append($0) }; index += 1
-            default: if argument.hasPrefix("--agent-arg=") { extra.append(String(argument.dropFirst("--agent-arg=".count))) }
-            }
-            index += 1
-        }
-        if let template { return try Agent.template(template, extraArguments: extra) }
-        if let name { return try preset(name, extraArguments: extra) }
-        if let variable = environment["CONDUCTOR_AGENT_CMD"], !variable.isEmpty { return try Agent.template(variable, extraArguments: extra) }
-        return claude(extraArguments: extra)
+        try AgentChoice.named(name, extraArguments: extraArguments).agent(environment: [:])
     }
 
     /// This agent continuing its session `session` (`--resume SESSION` before the prompt), for
