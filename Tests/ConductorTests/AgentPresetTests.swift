@@ -14,11 +14,8 @@ import TestSupport
     func aPresetEditsCommitsReportsUsageAndItsFailures(_ preset: String) throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
-        let bin = fixture.directory.appending("bin")
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         let program = try #require(Self.programs[preset])
-        try FileManager.default.createSymbolicLink(atPath: "\(bin)/\(program)",
-                                                   withDestinationPath: preset == "claude" ? Binaries.fakeClaude : Binaries.fixtures + "/fake-agent")
+        let environment = try fixture.environment(withPrograms: [program: preset == "claude" ? Binaries.fakeClaude : Binaries.fixtures + "/fake-agent"])
         let file = try fixture.tasksFile("""
         {"tasks": [
           {"id": "edit", "prompt": "[[write \(preset).txt made by \(preset)]]"},
@@ -26,7 +23,6 @@ import TestSupport
           {"id": "limited", "prompt": "[[rate-limit 1]] \(preset) limited"}
         ]}
         """)
-        let environment = fixture.environment.merging(["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]) { $1 }
         let result = try run([Binaries.conductor, "batch", "--worktrees", "--sequential", "-d", fixture.store, "-n", "p", "--agent", preset,
                               "--backoff", "0", "--retries", "1", file], in: app, environment: environment)
         #expect(result.status == 1, "one task fails: \(result.stderr)")
@@ -53,11 +49,8 @@ import TestSupport
     @Test func codexWithoutAWritableSandboxChangesNothing() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
-        let bin = fixture.directory.appending("bin")
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: "\(bin)/codex", withDestinationPath: Binaries.fixtures + "/fake-agent")
         let file = try fixture.tasksFile(#"[{"id": "edit", "prompt": "[[write x.txt x]]"}]"#)
-        let environment = fixture.environment.merging(["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]) { $1 }
+        let environment = try fixture.environment(withPrograms: ["codex": Binaries.fixtures + "/fake-agent"])
         _ = try run([Binaries.conductor, "batch", "--worktrees", "-w", "1", "-d", fixture.store, "-n", "r", "--agent", "codex",
                      "--agent-arg=--sandbox", "--agent-arg=read-only", file], in: app, environment: environment)
         let edit = try #require(try BatchRun.finalResults(journal: "\(fixture.store)/r/journal.jsonl")["edit"])

@@ -59,6 +59,17 @@ final class BatchFixture: @unchecked Sendable {
         #expect(batch.status == 0, "\(batch.stderr)")
     }
 
+    /// The fixture's environment with `programs` (a name on PATH, and the file it runs) first on
+    /// PATH, e.g. `["codex": Binaries.fixtures + "/fake-agent"]` for the Codex stand-in.
+    func environment(withPrograms programs: [String: String]) throws -> [String: String] {
+        let bin = directory.appending("bin")
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        for (name, target) in programs where !FileManager.default.fileExists(atPath: "\(bin)/\(name)") {
+            try FileManager.default.createSymbolicLink(atPath: "\(bin)/\(name)", withDestinationPath: target)
+        }
+        return environment.merging(["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]) { $1 }
+    }
+
     /// Decodes `batch --json` output.
     func batchJSON(_ output: String) throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] ?? [:]

@@ -9,14 +9,9 @@ import TestSupport
 @Suite(.serialized, .timeLimit(.minutes(3))) struct ClaudePresetTests {
     /// A batch run with `--agent claude`, where `claude` on PATH is the stand-in.
     private func batch(_ fixture: BatchFixture, _ app: String, tasks: String, extra: [String] = []) throws -> (RunResult, [String: TaskResult]) {
-        let bin = fixture.directory.appending("bin")
-        if !FileManager.default.fileExists(atPath: bin) {
-            try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-            try FileManager.default.createSymbolicLink(atPath: bin + "/claude", withDestinationPath: Binaries.fakeClaude)
-        }
         let name = "c\(UUID().uuidString.prefix(6))"
         let file = try fixture.tasksFile(tasks, name: name + ".json")
-        let environment = fixture.environment.merging(["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]) { $1 }
+        let environment = try fixture.environment(withPrograms: ["claude": Binaries.fakeClaude])
         let result = try run([Binaries.conductor, "batch", "--worktrees", "-w", "1", "-d", fixture.store, "-n", name, "--agent", "claude",
                               "--backoff", "0"] + extra + [file], in: app, environment: environment)
         return (result, try BatchRun.finalResults(journal: "\(fixture.store)/\(name)/journal.jsonl"))
@@ -80,12 +75,11 @@ import TestSupport
     @Test func outputThatIsNotClaudesIsNotASuccess() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
-        let bin = fixture.directory.appending("other-bin")
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        try "#!/bin/sh\necho this is not json\n".write(toFile: bin + "/claude", atomically: true, encoding: .utf8)
-        chmod(bin + "/claude", 0o755)
+        let impostor = fixture.directory.appending("impostor")
+        try "#!/bin/sh\necho this is not json\n".write(toFile: impostor, atomically: true, encoding: .utf8)
+        chmod(impostor, 0o755)
         let file = try fixture.tasksFile(#"[{"id": "odd", "prompt": "do it"}]"#, name: "odd.json")
-        let environment = fixture.environment.merging(["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]) { $1 }
+        let environment = try fixture.environment(withPrograms: ["claude": impostor])
         let result = try run([Binaries.conductor, "batch", "-w", "1", "-d", fixture.store, "-n", "odd", "--agent", "claude", file], in: app, environment: environment)
         #expect(result.status == 1, "\(result.stderr)")
         let record = try #require(try BatchRun.finalResults(journal: "\(fixture.store)/odd/journal.jsonl")["odd"])

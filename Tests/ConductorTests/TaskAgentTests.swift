@@ -8,16 +8,13 @@ import TestSupport
     @Test func oneBatchRunsTheSamePromptThroughTwoAgents() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
-        let bin = fixture.directory.appending("bin")
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: bin + "/codex", withDestinationPath: Binaries.fixtures + "/fake-agent")
+        let environment = try fixture.environment(withPrograms: ["codex": Binaries.fixtures + "/fake-agent"])
         let file = try fixture.tasksFile("""
         {"tasks": [
           {"id": "by-default", "prompt": "[[write answer.txt from the batch's agent]]"},
           {"id": "by-codex", "prompt": "[[write answer.txt from codex]]", "agent": "codex"}
         ]}
         """)
-        let environment = fixture.environment.merging(["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]) { $1 }
         let result = try run([Binaries.conductor, "batch", "--worktrees", "-w", "2", "-d", fixture.store, "-n", "a", file], in: app, environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         let records = try BatchRun.finalResults(journal: "\(fixture.store)/a/journal.jsonl")
