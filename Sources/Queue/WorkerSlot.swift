@@ -15,6 +15,8 @@ public struct WorkerSlot: Sendable, Equatable {
     public var resultFile: String { "\(path)/result.json" }
     public var lockDirectory: String { "\(path)/.lock" }
     public var logsDirectory: String { "\(path)/logs" }
+    /// The queue the slot belongs to (`<queue>/workers/<id>`).
+    public var queuePath: String { Path.parent(Path.parent(path)) }
 
     /// Creates the slot directory (0700) and its logs directory.
     public func create() throws {
@@ -40,7 +42,7 @@ public struct WorkerSlot: Sendable, Equatable {
         if let task = status.taskPid, let started = status.taskStartTime, ProcessInfo.startTime(of: task) == started {
             kill(-task, SIGKILL)
         }
-        for stray in ProcessInfo.processes(withEnvironment: Self.identity(queue: Path.parent(Path.parent(path)), seq: status.seq)) {
+        for stray in ProcessInfo.processes(withEnvironment: Self.identity(queue: queuePath, seq: status.seq)) {
             kill(stray, SIGKILL)
         }
     }

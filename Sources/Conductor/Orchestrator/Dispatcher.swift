@@ -35,7 +35,7 @@ final class Dispatcher {
     /// retries are counted from it.
     private let firstAttempt: [Int]
     /// The queue the slots belong to.
-    private var queue: QueueRoot { QueueRoot(path: Path.parent(Path.parent(slots[0].path))) }
+    private var queue: QueueRoot { QueueRoot(path: slots[0].queuePath) }
 
     private var results: [TaskResult?]
     private var pending: [Pending]
@@ -261,7 +261,7 @@ final class Dispatcher {
         } else if !pending.isEmpty, !hasLiveWorker() {
             let waited = Date().timeIntervalSince(lastLiveWorker)
             if waited > options.noWorkerTimeout {
-                if !everSawWorker { throw OrchestratorError.noLiveWorkers(queue: slots.first.map { Path.parent(Path.parent($0.path)) } ?? "", waited: waited) }
+                if !everSawWorker { throw OrchestratorError.noLiveWorkers(queue: slots.first?.queuePath ?? "", waited: waited) }
                 for item in pending {
                     finish(item.index, TaskResult(task: tasks[item.index], worker: nil, result: .synthetic(
                         .error, error: "no live worker left to run it", attempts: item.attempt - 1)))
