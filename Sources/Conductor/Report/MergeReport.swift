@@ -23,6 +23,8 @@ public struct MergeReport: Codable, Sendable, Equatable {
     public var unchangedTasks: [UnchangedTask] = []
     /// What the agents cost and the tokens they used, per worker branch and per agent.
     public var ledger: Ledger?
+    /// Every task of the batch, in the order they were given.
+    public var tasks: [TaskEntry] = []
 
     public init(batch: String, generatedAt: Date, repos: [Repo], totals: Totals, warnings: [String] = [],
                 unchangedTasks: [UnchangedTask] = []) {
@@ -123,6 +125,9 @@ public struct MergeReport: Codable, Sendable, Equatable {
         public var insertions: Int
         public var deletions: Int
         public var binary: Bool
+        /// The file's mode before and after, when the change altered it (`100644` → `100755`).
+        public var oldMode: String?
+        public var newMode: String?
     }
 
     /// A file with uncommitted changes in a worker's worktree.
