@@ -95,6 +95,9 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
     /// in clock ticks, so whoever finds the worker dead can end the task it left behind.
     public var taskPid: Int32?
     public var taskStartTime: UInt64?
+    /// While a prompt task runs, what its agent is doing now (for agents whose output is an event
+    /// stream: Claude Code's stream-json, Codex, opencode).
+    public var activity: TaskActivity?
 
     public init(status: WorkerState, pid: Int32, taskId: String?, seq: Int, since: Date, heartbeat: Date) {
         self.status = status

@@ -21,6 +21,8 @@ public struct QueueSnapshot: Codable, Sendable {
         public var secondsInState: Double?
         public var heartbeatAgeSeconds: Double?
         public var lastResult: LastResult?
+        /// While the slot's worker runs a prompt task: what its agent is doing now.
+        public var activity: TaskActivity?
     }
 
     /// The slot's latest `result.json`, abridged.
@@ -55,7 +57,8 @@ public struct QueueSnapshot: Codable, Sendable {
                 since: status?.since,
                 secondsInState: status.map { now.timeIntervalSince($0.since) },
                 heartbeatAgeSeconds: status.map { now.timeIntervalSince($0.heartbeat) },
-                lastResult: result.map { LastResult(taskId: $0.taskId, seq: $0.seq, status: $0.status, finishedAt: $0.finishedAt, durationMs: $0.durationMs) })
+                lastResult: result.map { LastResult(taskId: $0.taskId, seq: $0.seq, status: $0.status, finishedAt: $0.finishedAt, durationMs: $0.durationMs) },
+                activity: status?.status == .working && owner != nil ? status?.activity : nil)
         }
         let orchestrator = FileLock.holder(of: root.orchestratorLockFile)
         let notice = orchestrator == nil ? nil : (try? AtomicFile.readJSON(UsageLimitNotice.self, from: root.usageLimitFile)) ?? nil

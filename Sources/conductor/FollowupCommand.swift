@@ -12,7 +12,8 @@ struct FollowupCommand: ParsableCommand {
         commandName: "followup",
         abstract: "Continue a finished prompt task in its own worktree and agent session, and commit the result to its branch.",
         discussion: """
-        The task's agent resumes its own session (claude -p --resume SESSION) in the task's \
+        The task's agent resumes its own session (claude -p --resume SESSION, codex exec resume \
+        THREAD; cursor's agent --resume) in the task's \
         worktree, with the new prompt; what it changes is committed as a new commit of the same \
         task on its worker's branch, and the task's record in results.jsonl gains it. The batch or \
         session must not be running (its workers own the worktrees).

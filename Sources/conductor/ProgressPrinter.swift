@@ -9,6 +9,8 @@ import FoundationShims
 /// Progress of a run on stderr: one plain line per event, or, on a terminal, a status line
 /// redrawn in place (done/total, running, failed, cancelled, skipped, elapsed, ETA) with finished
 /// tasks above it. A failed task's line ends with its reason (`TaskResult.Outcome.reason`).
+/// What agents are doing (`OrchestratorEvent.activity`) is a line of its own, or on a terminal
+/// the end of the status line.
 final class ProgressPrinter: @unchecked Sendable {
     private let total: Int
     private let started = Date()
@@ -21,6 +23,8 @@ final class ProgressPrinter: @unchecked Sendable {
     private var skipped = 0
     private var running = 0
     private var interrupted = false
+    /// The last thing an agent was seen doing, shown at the end of the status line.
+    private var lastActivity: String?
 
     init(total: Int) {
         self.total = total
@@ -37,6 +41,9 @@ final class ProgressPrinter: @unchecked Sendable {
             case .retrying(_, let task, let reason, let delay):
                 running = max(0, running - 1)
                 emit("retry     \(task.id)" + (delay > 0 ? " in \(Format.fixed(delay, 1)) s" : "") + ": \(reason)")
+            case .activity(_, let task, let worker, let activity):
+                let line = "\(task.id) on worker \(worker): \(FailureReason.printable(activity.described))"
+                if interactive { lastActivity = line } else { emit("activity  " + line) }
             case .finished(_, let result):
                 if result.worker != nil && result.result.attempts > 0 && result.result.status != .skipped { running = max(0, running - 1) }
                 done += 1
@@ -73,7 +80,8 @@ final class ProgressPrinter: @unchecked Sendable {
         let eta = done > 0 && done < total ? ", ETA \(Format.fixed(elapsed / Double(done) * Double(total - done), 0)) s" : ""
         let counts = ["\(running) running", "\(failed) failed"] + (cancelled > 0 ? ["\(cancelled) cancelled"] : [])
             + (skipped > 0 ? ["\(skipped) skipped"] : [])
-        let line = "[\(done)/\(total)] " + counts.joined(separator: ", ") + ", \(Format.fixed(elapsed, 0)) s elapsed" + eta
+        let activity = running > 0 ? lastActivity.map { " · " + $0.prefix(90) } ?? "" : ""
+        let line = "[\(done)/\(total)] " + counts.joined(separator: ", ") + ", \(Format.fixed(elapsed, 0)) s elapsed" + eta + activity
         RawFile.write(Data(("\r\u{1B}[2K" + line + (done == total ? "\n" : "")).utf8), to: STDERR_FILENO)
     }
 }

@@ -122,7 +122,7 @@ struct BatchSelection: ParsableArguments {
 /// How prompts reach an agent.
 struct AgentOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The agent preset for prompts: claude (runs `claude -p --output-format json PROMPT`).", valueName: "name"))
+        "The agent preset for prompts: claude (default), codex, gemini, cursor, opencode or aider; the README's agent table gives each command line.", valueName: "name"))
     var agent: String?
 
     @Option(name: .customLong("agent-cmd"), help: ArgumentHelp(

@@ -10,9 +10,11 @@ import Glibc
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show each worker: state, task, pid and whether it lives, time in state, last result.",
+        abstract: "Show each worker: state, task, what its agent is doing now, pid and whether it lives, time in state, last result.",
         discussion: """
         The same facts are on disk: cat <queue>/workers/0/status.json | jq .
+        NOW is what a running prompt's agent is doing (its tool and target, turn, cost or tokens so
+        far), read from its event stream: Claude Code, Codex and opencode print one.
 
         Examples:
           conductor status -n review   # a session's or batch's workers, from anywhere
@@ -64,9 +66,10 @@ struct StatusCommand: ParsableCommand {
                 slot.taskId ?? "-",
                 slot.secondsInState.map { duration($0) } ?? "-",
                 slot.lastResult.map { "\($0.taskId): \($0.status.rawValue)" } ?? "-",
+                slot.activity.map { String(FailureReason.printable($0.described).prefix(70)) } ?? "-",
             ]
         }
-        lines.append(ResultTable.table([["WORKER", "STATE", "PROCESS", "PID", "TASK", "FOR", "LAST RESULT"]] + rows))
+        lines.append(ResultTable.table([["WORKER", "STATE", "PROCESS", "PID", "TASK", "FOR", "LAST RESULT", "NOW"]] + rows))
         return lines.joined(separator: "\n")
     }
 

@@ -7,7 +7,7 @@ import TestSupport
     @Test func claudeGetsThePromptAsOneArgument() throws {
         let agent = Agent.claude(extraArguments: ["--model", "sonnet"], program: "/bin/echo")
         let prompt = "Fix it; rm -rf / $(whoami) `id` \"quoted\""
-        let head = ["/bin/echo", "-p", "--output-format", "json", "--permission-mode", "acceptEdits", "--model", "sonnet"]
+        let head = ["/bin/echo", "-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits", "--model", "sonnet"]
         #expect(try agent.arguments(for: prompt, searchPath: nil) == head + [prompt])
         #expect(try agent.arguments(for: "-dash first", searchPath: nil) == head + ["--", "-dash first"])
     }
@@ -15,14 +15,14 @@ import TestSupport
     @Test func thePresetLetsTheUserChooseThePermissions() throws {
         for chosen in [["--permission-mode", "plan"], ["--allowedTools", "Edit,Bash(npm test:*)"], ["--dangerously-skip-permissions"], ["--permission-mode=default"]] {
             let arguments = try Agent.claude(extraArguments: chosen, program: "/bin/echo").arguments(for: "p", searchPath: nil)
-            #expect(arguments == ["/bin/echo", "-p", "--output-format", "json"] + chosen + ["p"], "\(chosen)")
+            #expect(arguments == ["/bin/echo", "-p", "--output-format", "stream-json", "--verbose"] + chosen + ["p"], "\(chosen)")
         }
     }
 
     @Test func aPromptTooLongForAnArgumentIsLeftForStandardInput() throws {
         let long = String(repeating: "x", count: Agent.longestPromptArgument + 1)
         #expect(try Agent.claude(program: "/bin/echo").arguments(for: long, searchPath: nil)
-            == ["/bin/echo", "-p", "--output-format", "json", "--permission-mode", "acceptEdits"])
+            == ["/bin/echo", "-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits"])
         #expect(throws: AgentError.self) { try Agent.template("/bin/echo --message={prompt}").arguments(for: long, searchPath: nil) }
         #expect(throws: AgentError.self, "an option left without its value") { try Agent.template("/bin/echo --message {prompt} --after").arguments(for: long, searchPath: nil) }
         let bin = TemporaryDirectory()

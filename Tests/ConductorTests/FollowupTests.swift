@@ -32,3 +32,26 @@ import TestSupport
         #expect(unknown.stderr.contains("no task 'nope'"), "\(unknown.stderr)")
     }
 }
+
+/// `conductor followup` of a Codex task resumes its thread (`codex exec … resume THREAD PROMPT`).
+@Suite(.timeLimit(.minutes(2))) struct CodexFollowupTests {
+    @Test func aCodexFollowupResumesItsThread() throws {
+        let fixture = try BatchFixture()
+        let app = try fixture.makeRepository("app")
+        let environment = try fixture.environment(withPrograms: ["codex": Binaries.fixtures + "/fake-agent"])
+        let file = try fixture.tasksFile(#"[{"id": "auth", "prompt": "[[write notes.txt one]]"}]"#)
+        let batch = try run([Binaries.conductor, "batch", "--worktrees", "-d", fixture.store, "-n", "x", "--agent", "codex", file],
+                            in: app, environment: environment)
+        #expect(batch.status == 0, "\(batch.stderr)")
+        let before = try #require(try MergeReport.readResults("\(fixture.store)/x/results.jsonl").first)
+        let thread = try #require(before.result.agent?.sessionId)
+
+        let followup = try run([Binaries.conductor, "followup", "auth", "[[append notes.txt two]]", "-n", "x", "-d", fixture.store],
+                               in: app, environment: environment)
+        #expect(followup.status == 0, "\(followup.stderr)")
+        let after = try #require(try MergeReport.readResults("\(fixture.store)/x/results.jsonl").first)
+        #expect(after.result.agent?.sessionId == thread, "Codex continued its own thread")
+        #expect(after.result.commits?.count == 2)
+        #expect(try fixture.git(app, ["show", "conductor/x/w0:notes.txt"]) == "one\ntwo\n")
+    }
+}

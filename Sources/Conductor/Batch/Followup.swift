@@ -7,7 +7,7 @@ import FoundationShims
 import Queue
 
 /// `conductor followup`: continues a finished prompt task in its own worktree, in the agent's own
-/// session (`claude -p --resume SESSION`), and commits what the follow-up changed as a new commit
+/// session (`claude -p --resume SESSION`, `codex exec resume THREAD`), and commits what the follow-up changed as a new commit
 /// of that task on its worker's branch.
 public enum Followup {
     /// Runs `prompt` as a follow-up of task `taskID` of `record`, and records it in the batch's
@@ -41,7 +41,7 @@ public enum Followup {
         var assignment = TaskAssignment(id: taskID, seq: TaskPicker.watermark(of: slot) + 1, prompt: prompt, attempt: 1)
         assignment.cwd = configuration.directory
         assignment.commit = try record.worktreePlacement(for: task, worker: worker, repo: repo, path: configuration.directory).commit
-        let outcome = TaskRun(assignment: assignment, slot: slot, configuration: configuration).perform { _ in }
+        let outcome = TaskRun(assignment: assignment, slot: slot, configuration: configuration).perform(started: { _ in }, activity: { _, _ in })
         var followed = TaskResult(task: previous.task, worker: worker, result: .init(outcome))
         followed.result.commits = (previous.result.commits ?? []) + (followed.result.commits ?? [])
         followed.result.commit = followed.result.commit ?? previous.result.commit

@@ -53,6 +53,8 @@ final class Dispatcher {
     /// Slots to look at on the next pass: those whose files changed, or all of them.
     private var dirty: Set<Int>
     private var lastFullScan = Date.distantPast
+    /// The activity last told of per running assignment (by seq), so each change is told once.
+    private var toldActivity: [Int: TaskActivity] = [:]
     /// Every slot is looked at least this often, for deaths and stale heartbeats.
     private static let fullScanInterval: TimeInterval = 0.5
 
@@ -107,16 +109,19 @@ final class Dispatcher {
             let slot = slots.first { $0.id == slotID }!
             if let outcome = try? slot.readResult(), outcome.seq == flight.seq, outcome.taskId == tasks[flight.index].id {
                 inFlight[slotID] = nil
+                toldActivity[flight.seq] = nil
                 handle(outcome, of: flight, on: slotID)
                 continue
             }
             switch SlotLock.probe(slot) {
             case .held(let owner) where owner == flight.owner:
-                if let status = try? slot.readStatus(), status.pid == owner.pid,
-                   Date().timeIntervalSince(status.heartbeat) > options.heartbeatTimeout {
+                guard let status = try? slot.readStatus(), status.pid == owner.pid else { continue }
+                if Date().timeIntervalSince(status.heartbeat) > options.heartbeatTimeout {
                     inFlight[slotID] = nil
                     endSilentWorker(owner, of: slot)
                     workerLost(flight, on: slotID, reason: "worker \(slotID) (pid \(owner.pid)) stopped answering (no heartbeat for \(Int(options.heartbeatTimeout)) s); it and its task were killed")
+                } else if status.seq == flight.seq {
+                    tell(status.activity, of: flight, on: slotID)
                 }
             default:
                 inFlight[slotID] = nil
@@ -124,6 +129,14 @@ final class Dispatcher {
                 workerLost(flight, on: slotID, reason: "worker \(slotID) (pid \(flight.owner.pid)) died while running the task")
             }
         }
+    }
+
+    /// Tells of a running task's activity when what its agent does, or its turn, changed.
+    private func tell(_ activity: TaskActivity?, of flight: InFlight, on slotID: Int) {
+        let told = toldActivity[flight.seq]
+        guard let activity, told?.doing != activity.doing || told?.turn != activity.turn else { return }
+        toldActivity[flight.seq] = activity
+        options.events?(.activity(index: flight.index, task: tasks[flight.index], worker: slotID, activity: activity))
     }
 
     /// Kills a worker that stopped answering (stopped, hung, or on a suspended machine) and the

@@ -45,7 +45,7 @@ public enum FailureReason {
     /// `line` without terminal control: escape sequences (CSI, OSC and the rest) and every other
     /// C0 or C1 control character are dropped, so output shown in a table cannot set a title,
     /// move the cursor or erase what is shown.
-    static func printable(_ line: String) -> String {
+    public static func printable(_ line: String) -> String {
         let unescaped = line.replacing(/\u{1B}\[[0-9;?]*[ -\/]*[@-~]/, with: "")
             .replacing(/\u{1B}\][^\u{07}\u{1B}]*(\u{07}|\u{1B}\\)?/, with: "")
             .replacing(/\u{1B}[@-_]?/, with: "")

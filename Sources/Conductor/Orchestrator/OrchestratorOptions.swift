@@ -70,6 +70,8 @@ public enum OrchestratorEvent: Sendable {
     /// The agent hit its usage limit: prompts wait until `until` (commands go on).
     case waitingForUsageLimit(until: Date, reason: String)
     case finished(index: Int, result: TaskResult)
+    /// What a running prompt task's agent is doing changed (a new tool use or turn).
+    case activity(index: Int, task: TaskSpec, worker: Int, activity: TaskActivity)
 }
 
 /// A run that cannot go ahead at all.

@@ -31,13 +31,20 @@ extension Agent {
         try AgentChoice.named(name, extraArguments: extraArguments).agent(environment: [:])
     }
 
-    /// This agent continuing its session `session` (`--resume SESSION` before the prompt), for
-    /// agents that print Claude Code's result object.
+    /// This agent continuing its session `session`: `--resume SESSION` before the prompt for
+    /// agents that print Claude Code's result object (`claude -p --resume`), `resume SESSION` for
+    /// Codex (`codex exec … resume THREAD PROMPT`).
     ///
     /// - Throws: `AgentError.cannotResume` for an agent conductor cannot resume.
     public func resuming(session: String) throws -> Agent {
-        guard output == .claudeJSON, let prompt = template.firstIndex(of: "{prompt}") else { throw AgentError.cannotResume(program) }
-        var resumed = Agent(template: Array(template[..<prompt]) + ["--resume", session] + Array(template[prompt...]), output: output)
+        let words: [String]
+        switch output {
+        case .claudeJSON: words = ["--resume", session]
+        case .codexEvents: words = ["resume", session]
+        default: throw AgentError.cannotResume(program)
+        }
+        guard let prompt = template.firstIndex(of: "{prompt}") else { throw AgentError.cannotResume(program) }
+        var resumed = Agent(template: Array(template[..<prompt]) + words + Array(template[prompt...]), output: output)
         resumed.promptOption = promptOption
         resumed.standardInputPrompt = standardInputPrompt
         resumed.otherPrograms = otherPrograms
@@ -45,8 +52,9 @@ extension Agent {
         return resumed
     }
 
-    /// Claude Code in headless mode: `claude -p --output-format json --permission-mode acceptEdits
-    /// [extra…] PROMPT`.
+    /// Claude Code in headless mode: `claude -p --output-format stream-json --verbose
+    /// --permission-mode acceptEdits [extra…] PROMPT`. Its events, one per line, tell what it is
+    /// doing as it works (see `AgentActivity`); the last one is the result.
     ///
     /// In its default permission mode headless Claude Code may not edit: it answers "success"
     /// having changed nothing. The preset lets it edit (its own worktree) unless the extra
@@ -57,7 +65,8 @@ extension Agent {
             claudePermissionFlags.contains { argument == $0 || argument.hasPrefix($0 + "=") }
         }
         let permissions = choosesPermissions ? [] : ["--permission-mode", "acceptEdits"]
-        var agent = Agent(template: [program, "-p", "--output-format", "json"] + permissions + extraArguments + ["{prompt}"], output: .claudeJSON)
+        var agent = Agent(template: [program, "-p", "--output-format", "stream-json", "--verbose"] + permissions + extraArguments + ["{prompt}"],
+                          output: .claudeJSON)
         agent.requiresStructuredOutput = true
         return agent
     }

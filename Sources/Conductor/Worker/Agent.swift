@@ -139,7 +139,7 @@ public enum AgentError: Error, CustomStringConvertible, Equatable {
         case .badTemplate(let text, let why):
             return "agent command template '\(text)' cannot be used: \(why)"
         case .cannotResume(let program):
-            return "conductor can continue the sessions of agents that print Claude Code's result object (claude, cursor); '\(program)' is not one"
+            return "conductor can continue the sessions of claude, cursor and codex (and templates that print Claude Code's result object); '\(program)' is not one"
         case .promptTooLong(let bytes, let template):
             return "the prompt is \(bytes) bytes, too long for a command-line argument, and the agent command '\(template)' has no argument of its own for it to leave out; use a template whose prompt is a whole argument ({prompt}), so that a long prompt goes on standard input"
         case .notFound(let program):

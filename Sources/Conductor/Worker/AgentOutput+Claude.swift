@@ -1,7 +1,7 @@
 import FoundationEssentials
 import Queue
 
-/// Claude Code's `--output-format json` (and Cursor's agent, which prints the same object).
+/// Claude Code's `--output-format json` and `stream-json` (and Cursor's agent, which prints the same object).
 extension AgentOutput {
     /// Reads Claude Code's JSON result (`result`, `is_error`, cost, session, turns, permission
     /// denials) from stdout: one object, the last object of several lines, or the last

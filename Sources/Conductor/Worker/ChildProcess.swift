@@ -70,10 +70,11 @@ public final class ChildProcess: Sendable {
     ///   - logLimit: when given, stdout and stderr are copied through pipes into their files, each
     ///     keeping at most this many bytes (see `LogCapture`).
     ///   - stdinPath: a file to read standard input from (default `/dev/null`).
+    ///   - stdoutLines: with `logLimit`, called with each line of stdout as it is written.
     /// - Throws: `ChildProcessError` when the program cannot be started (or, without pidfd
     ///   support, watched), `LogCaptureError` when a capped log cannot be opened.
     public init(arguments: [String], directory: String, environment: [String: String], stdoutPath: String, stderrPath: String,
-                logLimit: Int? = nil, stdinPath: String = "/dev/null") throws {
+                logLimit: Int? = nil, stdinPath: String = "/dev/null", stdoutLines: (@Sendable (ArraySlice<UInt8>) -> Void)? = nil) throws {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -102,7 +103,7 @@ public final class ChildProcess: Sendable {
                 guard conductor_pipe_cloexec(&ends) == 0 else { throw ChildProcessError(program: arguments[0], directory: directory, code: errno) }
                 writers.append(ends[1])
                 do {
-                    captures.append(try LogCapture(reader: ends[0], path: path, limit: logLimit))
+                    captures.append(try LogCapture(reader: ends[0], path: path, limit: logLimit, onLine: target == 1 ? stdoutLines : nil))
                 } catch {
                     close(ends[0])
                     throw error

@@ -9,6 +9,9 @@ import Glibc
 /// Copies what a child writes into a pipe to a log file of bounded size: the first `limit / 2`
 /// bytes, then (when more was written) a line `… N bytes cut …`, then the last `limit / 2` bytes.
 ///
+/// When asked, it also hands each complete line to `onLine` as it comes (lines longer than
+/// `longestLine` are skipped), for readers of an agent's event stream.
+///
 /// Runs on the descriptor loop; `finished` is signalled once the file is complete.
 final class LogCapture: Sendable {
     private struct State {
@@ -18,12 +21,22 @@ final class LogCapture: Sendable {
         var tail: [UInt8] = []
         var cut = 0
         var done = false
+        /// The start of a line not yet ended, for `onLine`.
+        var partialLine: [UInt8] = []
+        /// True while the rest of an overlong line is being skipped.
+        var skippingLine = false
     }
+
+    /// A handler of the lines written to the pipe, called on the descriptor loop, one line at a time.
+    typealias LineHandler = @Sendable (ArraySlice<UInt8>) -> Void
 
     private let state: Mutex<State>
     private let half: Int
     private let finished = DispatchSemaphore(value: 0)
     private let token = Mutex<DescriptorLoop.Token?>(nil)
+    private let onLine: LineHandler?
+    /// Lines longer than this are not handed to `onLine`.
+    static let longestLine = 1 << 20
 
     /// The marker put where output was cut.
     static func marker(cut: Int) -> String { "\n… \(cut) bytes cut …\n" }
@@ -32,12 +45,13 @@ final class LogCapture: Sendable {
     /// (the caller closes it only when this throws).
     ///
     /// - Throws: `LogCaptureError` when the log file cannot be opened.
-    init(reader: Int32, path: String, limit: Int) throws {
+    init(reader: Int32, path: String, limit: Int, onLine: LineHandler? = nil) throws {
         _ = fcntl(reader, F_SETFL, O_NONBLOCK)
         let file = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard file >= 0 else { throw LogCaptureError(path: path, code: errno) }
         state = Mutex(State(file: file))
         half = max(1, limit / 2)
+        self.onLine = onLine
         let token = DescriptorLoop.shared.watch(reader) { [self] in drain(reader) }
         self.token.withLock { $0 = token }
     }
@@ -62,6 +76,7 @@ final class LogCapture: Sendable {
             let count = read(reader, &chunk, chunk.count)
             if count > 0 {
                 keep(chunk[0..<count])
+                if let onLine { splitLines(chunk[0..<count], to: onLine) }
                 continue
             }
             if count < 0 && errno == EINTR { continue }
@@ -88,6 +103,29 @@ final class LogCapture: Sendable {
                 state.cut += excess
             }
         }
+    }
+
+    /// Hands each line `bytes` completes to `handler`, keeping the start of an unfinished one.
+    private func splitLines(_ bytes: ArraySlice<UInt8>, to handler: LineHandler) {
+        var lines: [ArraySlice<UInt8>] = []
+        state.withLock { state in
+            var rest = bytes
+            while let newline = rest.firstIndex(of: 0x0A) {
+                if !state.skippingLine {
+                    lines.append(state.partialLine.isEmpty ? rest[..<newline] : ArraySlice(state.partialLine + rest[..<newline]))
+                }
+                state.partialLine = []
+                state.skippingLine = false
+                rest = rest[(newline + 1)...]
+            }
+            guard !state.skippingLine else { return }
+            state.partialLine += rest
+            if state.partialLine.count > Self.longestLine {
+                state.partialLine = []
+                state.skippingLine = true
+            }
+        }
+        lines.forEach(handler)
     }
 
     private func complete() {

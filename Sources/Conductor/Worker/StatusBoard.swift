@@ -32,6 +32,16 @@ final class StatusBoard: Sendable {
         }
     }
 
+    /// Records what the running task `seq`'s agent is doing. The file is rewritten at once when
+    /// `changed` (a new tool use or turn); new counts alone wait for the next heartbeat.
+    func note(_ activity: TaskActivity, seq: Int, changed: Bool) throws {
+        try current.withLock { status in
+            guard status.status == .working, status.seq == seq else { return }
+            status.activity = activity
+            if changed { try slot.write(status) }
+        }
+    }
+
     /// Rewrites the current state with a fresh heartbeat.
     func beat() throws {
         try current.withLock { status in

@@ -15,8 +15,9 @@ struct TaskRun {
     let configuration: WorkerConfiguration
 
     /// Performs the task. `started` is told about the child process when it starts (and nil when
-    /// it could not start), so the worker can end it on a stop.
-    func perform(started: (ChildProcess?) -> Void) -> TaskOutcome {
+    /// it could not start), so the worker can end it on a stop; `activity` about what a prompt
+    /// task's agent is doing as its events come (see `AgentActivity.Feed`).
+    func perform(started: (ChildProcess?) -> Void, activity: @escaping @Sendable (TaskActivity, _ changed: Bool) -> Void) -> TaskOutcome {
         let startedAt = Date()
         let stem = "\(slot.logsDirectory)/\(assignment.seq)-\(Self.safeFileName(assignment.id))"
         let directory = assignment.cwd ?? configuration.directory
@@ -32,11 +33,12 @@ struct TaskRun {
             return finished(outcome)
         }
         let exit: ChildProcess.Exit
+        let feed = activityFeed(activity)
         do {
             let child = try ChildProcess(
                 arguments: try arguments(), directory: directory, environment: environment(),
                 stdoutPath: stem + ".stdout", stderrPath: stem + ".stderr", logLimit: configuration.logLimit,
-                stdinPath: try standardInput(stem: stem))
+                stdinPath: try standardInput(stem: stem), stdoutLines: feed.map { feed in { @Sendable line in feed.take(line) } })
             started(child)
             exit = child.wait(timeout: assignment.timeout ?? configuration.defaultTimeout, grace: configuration.grace)
             started(nil)
@@ -125,6 +127,12 @@ struct TaskRun {
         guard assignment.command == nil, let prompt = assignment.prompt, Agent.promptGoesOnStandardInput(prompt) else { return "/dev/null" }
         try AtomicFile.write(Data(prompt.utf8), to: stem + ".prompt")
         return stem + ".prompt"
+    }
+
+    /// A reader of the agent's events for a prompt task whose agent prints them as it works.
+    private func activityFeed(_ activity: @escaping @Sendable (TaskActivity, Bool) -> Void) -> AgentActivity.Feed? {
+        guard assignment.command == nil, let format = (try? agent())?.output, AgentActivity.follows(format) else { return nil }
+        return AgentActivity.Feed(format: format, report: activity)
     }
 
     /// The task's own agent when it names one, else the worker's.

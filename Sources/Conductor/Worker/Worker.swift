@@ -105,6 +105,8 @@ public final class Worker: Sendable {
             }
             if stopping { child?.terminate(grace: configuration.grace) }
             if let child { try? board.set(.working, taskId: assignment.id, seq: assignment.seq, taskPid: child.pid) }
+        } activity: { activity, changed in
+            try? board.note(activity, seq: assignment.seq, changed: changed)
         }
         try slot.write(outcome)
         try board.set(outcome.status == .done ? .done : .error, taskId: assignment.id, seq: assignment.seq)
