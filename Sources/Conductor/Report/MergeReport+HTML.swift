@@ -48,7 +48,8 @@ extension MergeReport {
             ("Files", "\(totals.filesChanged)", #"<span class="plus">+\#(totals.insertions)</span> <span class="minus">−\#(totals.deletions)</span>"#),
         ]
         if let usage = ledger?.total, usage.tasks > 0 || totals.costUsd > 0 {
-            cards.insert(("Cost", "$" + Format.fixed(totals.costUsd, 4), HTML.escape(usage.described)), at: 2)
+            let tokens = usage.inputTokens + usage.outputTokens > 0 ? "\(usage.inputTokens) in / \(usage.outputTokens) out tokens" : "no tokens reported"
+            cards.insert(("Cost", "$" + Format.fixed(totals.costUsd, 4), tokens), at: 2)
         }
         var lines = [#"<section id="summary"><h2>Summary</h2><div class="cards">"#]
         lines += cards.map { #"<div class="card"><div class="label">\#($0.0)</div><div class="value">\#($0.1)</div><div class="note">\#($0.2)</div></div>"# }

@@ -13,6 +13,7 @@ extension MergeReport {
     body { margin: 0 auto; max-width: 1200px; padding: 1.5rem; background: var(--bg); color: var(--fg);
       font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Liberation Sans", sans-serif; }
     code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 13px; }
+    h1 code, h3 code { font-size: .9em; }
     a { color: var(--link); text-decoration: none; } a:hover { text-decoration: underline; }
     h1 { margin: 0 0 .25rem; font-size: 1.6rem; } h2 { margin-top: 2.5rem; border-bottom: 1px solid var(--line); padding-bottom: .3rem; }
     h3 { margin: 1.5rem 0 .5rem; } h4 { margin: 1rem 0 .4rem; color: var(--muted); font-size: .85rem; text-transform: uppercase; letter-spacing: .04em; }
