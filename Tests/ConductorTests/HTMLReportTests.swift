@@ -27,6 +27,9 @@ import TestSupport
         let report = try fixture.conductor(["report", "h1", "-d", fixture.store, "--html"])
         #expect(report.status == 0, "\(report.stderr)")
         #expect(report.stdout == html + "\n")
+        let json = try fixture.conductor(["report", "-n", "h1", "-d", fixture.store, "--html", "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        #expect(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: String] == ["html": html])
 
         let browser = Chromium()
         let dom = try browser.dom(of: html)

@@ -124,14 +124,15 @@ extension MergeReport {
                 lines.append("<p>None: every branch can be merged alongside every other.</p>")
             }
         }
-        let conflicting = tasks.map(\.id).filter { id in tasks.contains { $0.id == id && !$0.conflictsWith.isEmpty || $0.conflictsWith.contains(id) } }
+        // Conflicts are recorded on one side or both: a pair counts when either lists the other.
+        let pairs = Set(tasks.flatMap { task in task.conflictsWith.flatMap { [[task.id, $0], [$0, task.id]] } })
+        let conflicting = tasks.map(\.id).filter { id in pairs.contains { $0[0] == id } }
         if !conflicting.isEmpty {
             lines.append("<h3>Tasks</h3>")
             let rows = conflicting.map { id in
-                (Self.taskLink(id), conflicting.map { other -> String in
-                    if other == id { return #"<td class="self"></td>"# }
-                    let clash = tasks.contains { ($0.id == id && $0.conflictsWith.contains(other)) || ($0.id == other && $0.conflictsWith.contains(id)) }
-                    return clash ? Self.conflictCell(title: "\(id) and \(other)") : #"<td class="clean">·</td>"#
+                (Self.taskLink(id), conflicting.map { other in
+                    other == id ? #"<td class="self"></td>"#
+                        : pairs.contains([id, other]) ? Self.conflictCell(title: "\(id) and \(other)") : #"<td class="clean">·</td>"#
                 })
             }
             lines.append(Self.matrix(columns: conflicting.map(HTML.escape), rows: rows))
@@ -141,6 +142,8 @@ extension MergeReport {
 
     private func branchesHTML() -> [String] {
         var lines = [#"<section id="branches"><h2>Branches</h2>"#]
+        let listed = Set(tasks.map(\.id))
+        let reference = { (id: String) in listed.contains(id) ? Self.taskLink(id) : "<code>\(HTML.escape(id))</code>" }
         for repo in repos {
             let moved = repo.baseTip == repo.baseCommit ? "" : ", now at <code>\(HTML.escape(repo.baseTip.prefix(7)))</code>"
             lines.append("<h3><code>\(HTML.escape(repo.name))</code>: base <code>\(HTML.escape(repo.base))</code> at <code>\(HTML.escape(repo.baseCommit.prefix(7)))</code>\(moved)</h3>")
@@ -154,7 +157,7 @@ extension MergeReport {
                 lines.append("<details><summary>w\(worker.worker) <code>\(HTML.escape(worker.branch))</code>: \(facts)</summary><ul>")
                 lines += (worker.commits + worker.offBranch).map { commit in
                     "<li><code title=\"\(HTML.escape(commit.sha))\">\(HTML.escape(commit.sha.prefix(7)))</code> "
-                        + (commit.task.map { "\(Self.taskLink($0)): " } ?? "") + HTML.escape(commit.message) + "</li>"
+                        + (commit.task.map { reference($0) + ": " } ?? "") + HTML.escape(commit.message) + "</li>"
                 }
                 lines += worker.uncommitted.map { "<li>uncommitted: <code>\(HTML.escape($0.path))</code> (\(HTML.escape($0.kind)))</li>" }
                 lines.append("</ul></details>")
