@@ -115,6 +115,9 @@ private struct Chromium {
     }
 
     private func run(_ arguments: [String]) throws -> String {
+        guard Executable.find("chromium", searchPath: ProcessInfo.processInfo.environment["PATH"]) != nil else {
+            throw FixtureError("chromium is not on PATH; `make deps` installs Debian's chromium package")
+        }
         let home = scratch.appending("home")
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         let command = ["timeout", "-k", "5", "120", "chromium", "--headless", "--no-sandbox", "--disable-gpu",
