@@ -73,6 +73,7 @@ public struct BatchRecord: Codable, Sendable, Equatable {
     public var resultsFile: String { "\(directory)/results.jsonl" }
     public var reportJSONFile: String { "\(directory)/report.json" }
     public var reportMarkdownFile: String { "\(directory)/report.md" }
+    public var reportHTMLFile: String { "\(directory)/report.html" }
     public var tasksCopy: String { "\(directory)/tasks.json" }
     public static let fileName = "batch.json"
 }

@@ -193,10 +193,13 @@ extension MergeReport {
         return try encoder.encode(self) + Data("\n".utf8)
     }
 
-    /// Writes `report.json` and `report.md` into the batch directory, each atomically.
-    public func save(for batch: BatchRecord) throws {
+    /// Writes `report.json`, `report.md` and `report.html` into the batch directory, each atomically.
+    ///
+    /// - Parameter patches: each task's changes as a unified diff, by task id, for `report.html`.
+    public func save(for batch: BatchRecord, patches: [String: String] = [:]) throws {
         try AtomicFile.write(try jsonData(), to: batch.reportJSONFile)
         try AtomicFile.write(Data(markdown().utf8), to: batch.reportMarkdownFile)
+        try AtomicFile.write(Data(html(patches: patches).utf8), to: batch.reportHTMLFile)
     }
 
     private static func isWhitespace(_ byte: UInt8) -> Bool {
