@@ -76,13 +76,17 @@ struct PatchDisplay: ParsableArguments {
     /// is a terminal.
     func write(_ text: String) {
         let pager = ProcessInfo.processInfo.environment["PAGER"] ?? "less -FRX"
-        guard isTerminal, !pager.isEmpty, pager != "cat", let pipe = popen(pager, "w") else {
-            print(text, terminator: "")
-            return
+        if isTerminal, !pager.isEmpty, pager != "cat" {
+            // As git does: a bare `less` still passes colors through and quits on one screen.
+            setenv("LESS", "FRX", 0)
+            if let pipe = popen(pager, "w") {
+                // Quitting the pager early closes the pipe: that ends the output, not conductor.
+                signal(SIGPIPE, SIG_IGN)
+                fputs(text, pipe)
+                pclose(pipe)
+                return
+            }
         }
-        // Quitting the pager early closes the pipe: that ends the output, not conductor.
-        signal(SIGPIPE, SIG_IGN)
-        fputs(text, pipe)
-        pclose(pipe)
+        print(text, terminator: "")
     }
 }
