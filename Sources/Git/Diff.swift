@@ -19,6 +19,9 @@ public struct FileChange: Sendable, Equatable {
     public let insertions: Int
     public let deletions: Int
     public let isBinary: Bool
+    /// The file's mode before and after (`100644`, `100755`), only when the change altered it.
+    public let oldMode: String?
+    public let newMode: String?
 }
 
 /// The files a diff touches, the line totals and, when asked for, the patch text.

@@ -11,7 +11,12 @@ extension Repository {
     ///
     /// - Parameter includePatch: also return the unified diff text.
     public func diff(from base: ObjectID, to commit: ObjectID, includePatch: Bool = false) throws -> DiffSummary {
-        let baseTree = try lookupTree(ofCommit: base)
+        try treeDiff(from: base, to: commit, includePatch: includePatch)
+    }
+
+    /// What `commit`'s tree changed relative to `base`'s; a nil `base` stands for the empty tree (a root commit's parent).
+    func treeDiff(from base: ObjectID?, to commit: ObjectID, includePatch: Bool) throws -> DiffSummary {
+        let baseTree = try base.map(lookupTree(ofCommit:))
         defer { git_tree_free(baseTree) }
         let tree = try lookupTree(ofCommit: commit)
         defer { git_tree_free(tree) }
@@ -114,13 +119,16 @@ extension Repository {
             guard let status = Self.changeStatus(delta.status) else { continue }
             let path = String(cString: delta.new_file.path ?? delta.old_file.path)
             let oldPath = String(cString: delta.old_file.path)
+            let modeChanged = delta.old_file.mode != 0 && delta.new_file.mode != 0 && delta.old_file.mode != delta.new_file.mode
             files.append(FileChange(
                 path: path,
                 oldPath: status == .renamed || status == .copied ? oldPath : nil,
                 status: status,
                 insertions: insertions,
                 deletions: deletions,
-                isBinary: delta.flags & GIT_DIFF_FLAG_BINARY.rawValue != 0))
+                isBinary: delta.flags & GIT_DIFF_FLAG_BINARY.rawValue != 0,
+                oldMode: modeChanged ? String(delta.old_file.mode, radix: 8) : nil,
+                newMode: modeChanged ? String(delta.new_file.mode, radix: 8) : nil))
         }
         return DiffSummary(files: files, patch: patchText)
     }

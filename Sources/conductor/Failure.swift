@@ -18,6 +18,7 @@ enum Failure {
     static func code(for error: Error) -> ExitCode {
         switch error {
         case is TasksFileError, is AgentError, is ValidationError, is InputError, is FollowupError: badInput
+        case is TaskInspectionError: badInput
         case let error as SessionError:
             switch error {
             case .badDirectory, .batchHasName, .nameTaken: badInput

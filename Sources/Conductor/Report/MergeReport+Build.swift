@@ -27,6 +27,7 @@ extension MergeReport {
         var report = MergeReport(batch: batch.name, generatedAt: Date(), repos: repos, totals: Totals(results: results, repos: repos),
                                  warnings: taskWarnings + branchWarnings, unchangedTasks: unchangedTasks(in: batch, results: results))
         report.ledger = Ledger(results: results, batchAgent: AgentChoice(workerArguments: batch.agentArguments).label)
+        report.tasks = try taskEntries(for: batch, results: results)
         return report
     }
 }
@@ -86,11 +87,7 @@ private struct RepoReader {
             .filter { !repository.contains($0.commit, in: tip) }
             .map { try reportCommit(repository.commitSummary($0.commit)) }
         let diff = try repository.diff(from: forkPoint, to: tip)
-        let files = diff.files.map {
-            MergeReport.ChangedFile(
-                path: $0.path, oldPath: $0.oldPath, status: $0.status, insertions: $0.insertions, deletions: $0.deletions,
-                binary: $0.isBinary)
-        }
+        let files = diff.files.map(MergeReport.ChangedFile.init)
         let worktree = worktreeCheckout(worker)
         let uncommitted = try worktree?.checkout.uncommittedChanges().map {
             MergeReport.UncommittedFile(path: $0.path, kind: $0.kind.rawValue)

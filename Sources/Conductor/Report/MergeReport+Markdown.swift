@@ -7,7 +7,7 @@ import FoundationShims
 
 extension MergeReport {
     /// `report.md`: per repository a table of the worker branches, the conflicts, the merge order
-    /// and each branch's commits and files; then the batch totals.
+    /// and each branch's commits and files; then a section per task; then the batch totals.
     public func markdown() -> String {
         var lines = ["# Batch \(batch)", ""]
         if !warnings.isEmpty {
@@ -17,13 +17,14 @@ extension MergeReport {
             lines += ["## Tasks with no changes", "", "These finished `done` but committed nothing.", ""]
             lines += unchangedTasks.map { unchanged in
                 let ignored = unchanged.ignoredPaths.isEmpty ? ""
-                    : "; it wrote only paths `.gitignore` ignores (" + unchanged.ignoredPaths.map(Markdown.code).joined(separator: ", ")
+                    : "; it wrote only paths `.gitignore` ignores (" + unchanged.ignoredPaths.map(Markdown.path).joined(separator: ", ")
                       + "): not committed, and lost at prune"
                 return "- \(Markdown.code(unchanged.task))" + (unchanged.worker.map { " (w\($0))" } ?? "") + ": no changes" + ignored
             }
             lines.append("")
         }
         for repo in repos { lines += repo.markdownLines(batch: batch) }
+        lines += taskMarkdownLines
         lines += ["## Totals", ""]
         if totals.tasks == 0 {
             lines.append("- Tasks: no results recorded")
@@ -90,7 +91,7 @@ extension MergeReport.Repo {
         ]
         for worker in workers {
             let clean = worker.commits.isEmpty ? "—"
-                : worker.mergesCleanly ? "yes" : "no: " + worker.conflictsWithBase.map(Markdown.code).joined(separator: ", ")
+                : worker.mergesCleanly ? "yes" : "no: " + worker.conflictsWithBase.map(Markdown.path).joined(separator: ", ")
             let cells = [
                 "w\(worker.worker)", Markdown.code(worker.branch), "\(worker.commits.count)", "\(worker.files.count)",
                 "+\(worker.insertions) −\(worker.deletions)", "\(worker.uncommitted.count)", clean,
@@ -103,7 +104,7 @@ extension MergeReport.Repo {
             lines.append("None: every branch can be merged alongside every other.")
         }
         for conflict in conflicts {
-            lines.append("- w\(conflict.a) and w\(conflict.b): " + conflict.paths.map(Markdown.code).joined(separator: ", "))
+            lines.append("- w\(conflict.a) and w\(conflict.b): " + conflict.paths.map(Markdown.path).joined(separator: ", "))
         }
 
         lines += ["", "### Merge order", ""]
@@ -136,16 +137,12 @@ extension MergeReport.Repo {
             }
             if !worker.files.isEmpty {
                 lines.append("Files:")
-                for file in worker.files {
-                    let path = file.oldPath.map { "\(Markdown.code($0)) → " } ?? ""
-                    let counts = file.binary ? "binary" : "+\(file.insertions) −\(file.deletions)"
-                    lines.append("- \(file.status.rawValue) \(path)\(Markdown.code(file.path)) \(counts)")
-                }
+                lines += worker.files.map(Markdown.fileLine)
                 lines.append("")
             }
             if !worker.uncommitted.isEmpty {
                 lines.append("Uncommitted:")
-                lines += worker.uncommitted.map { "- \(Markdown.code($0.path)) (\($0.kind))" }
+                lines += worker.uncommitted.map { "- \(Markdown.path($0.path)) (\($0.kind))" }
                 lines.append("")
             }
             if lines.last == "" { lines.removeLast() }
@@ -162,14 +159,48 @@ extension MergeReport.Repo {
 
 /// Small helpers for writing Markdown that survives odd file names.
 enum Markdown {
-    /// `text` as a code span, with a fence longer than any run of backticks inside it.
-    static func code(_ text: String) -> String {
+    /// A file name as a code span, quoted as git quotes it (see `GitQuoting`).
+    static func path(_ path: String) -> String {
+        code(GitQuoting.quote(path))
+    }
+
+    /// A list item for a changed file: its status letter, its name (and the one before a rename),
+    /// its line counts, and its mode change (`mode 100644 → 100755`) instead of `+0 −0` for a chmod.
+    static func fileLine(_ file: MergeReport.ChangedFile) -> String {
+        let renamed = file.oldPath.map { "\(path($0)) → " } ?? ""
+        var facts: [String] = []
+        if file.binary {
+            facts.append("binary")
+        } else if file.insertions + file.deletions > 0 || file.oldMode == nil {
+            facts.append("+\(file.insertions) −\(file.deletions)")
+        }
+        if let oldMode = file.oldMode, let newMode = file.newMode { facts.append("mode \(oldMode) → \(newMode)") }
+        return "- \(file.status.rawValue) \(renamed)\(path(file.path)) " + facts.joined(separator: ", ")
+    }
+
+    /// `text` as a fenced code block whose fence is longer than any run of backticks inside it.
+    static func fenced(_ text: String) -> [String] {
+        let fence = String(repeating: "`", count: max(3, longestBacktickRun(text) + 1))
+        return [fence, text, fence]
+    }
+
+    /// One line: line breaks become spaces.
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
+    private static func longestBacktickRun(_ text: String) -> Int {
         var longest = 0, run = 0
         for character in text {
             run = character == "`" ? run + 1 : 0
             longest = max(longest, run)
         }
-        let fence = String(repeating: "`", count: longest + 1)
+        return longest
+    }
+
+    /// `text` as a code span, with a fence longer than any run of backticks inside it.
+    static func code(_ text: String) -> String {
+        let fence = String(repeating: "`", count: longestBacktickRun(text) + 1)
         let padded = text.hasPrefix("`") || text.hasSuffix("`") ? " \(text) " : text
         return fence + padded + fence
     }
