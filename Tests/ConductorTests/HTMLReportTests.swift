@@ -37,6 +37,8 @@ import TestSupport
             #expect(dom.contains(task), "\(task) in the DOM")
         }
         #expect(dom.contains(#"<td class="conflict" title="README.md">"#), "the two branches conflict in README.md")
+        #expect(dom.contains(#"<span class="add">+# Title one</span>"#), "the task's own diff, made with libgit2, is in its section")
+        #expect(dom.contains(#"<span class="add">+a note</span>"#))
         let png = try browser.screenshot(of: html)
         #expect(png.count > 1000)
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "a PNG")

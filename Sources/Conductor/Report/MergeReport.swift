@@ -193,14 +193,28 @@ extension MergeReport {
         return try encoder.encode(self) + Data("\n".utf8)
     }
 
-    /// Writes `report.json`, `report.md` and `report.html` into the batch directory, each atomically.
-    ///
-    /// - Parameter patches: each task's changes as a unified diff, by task id, for `report.html`.
-    public func save(for batch: BatchRecord, patches: [String: String] = [:]) throws {
+    /// Writes `report.json`, `report.md` and `report.html` (with each task's patch) into the batch
+    /// directory, each atomically.
+    public func save(for batch: BatchRecord) throws {
         try AtomicFile.write(try jsonData(), to: batch.reportJSONFile)
         try AtomicFile.write(Data(markdown().utf8), to: batch.reportMarkdownFile)
-        try AtomicFile.write(Data(html(patches: patches).utf8), to: batch.reportHTMLFile)
+        try AtomicFile.write(Data(html(patches: taskPatches(in: batch)).utf8), to: batch.reportHTMLFile)
     }
+
+    /// The patch of each task that committed something, by task id; one longer than
+    /// `longestPatchInHTML` is cut there, with a line that says so (`conductor show` has it whole).
+    private func taskPatches(in batch: BatchRecord) -> [String: String] {
+        var patches: [String: String] = [:]
+        for entry in tasks where !entry.commits.isEmpty {
+            guard let patch = try? TaskInspection.patch(of: entry, in: batch), !patch.isEmpty else { continue }
+            patches[entry.id] = patch.utf8.count <= Self.longestPatchInHTML ? patch
+                : String(decoding: patch.utf8.prefix(Self.longestPatchInHTML), as: UTF8.self) + "\n… cut here; conductor show \(entry.id) -n \(batch.name) prints it whole\n"
+        }
+        return patches
+    }
+
+    /// The most of one task's patch `report.html` holds.
+    static let longestPatchInHTML = 1 << 20
 
     private static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0D
