@@ -140,6 +140,10 @@ final class TaskBatch: @unchecked Sendable {
         #expect(try batch.takenTasks() == ["c1", "k1", "d1"])
         #expect(try batch.fixture.git(app, ["show", "\(batch.merged):shared.txt"]) == "k1\nd1\n")
 
+        let alone = try batch.merge(["--tasks", "d1"])
+        #expect(alone.status == 1)
+        #expect(alone.stdout.contains("left out: d1 (w\(batch.busyWorker)): depends on k1, which was not asked for (shared.txt)"), "\(alone.stdout)")
+
         let unknown = try batch.merge(["--tasks", "c1,nope"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("nope") && unknown.stderr.contains("c1"), "\(unknown.stderr)")

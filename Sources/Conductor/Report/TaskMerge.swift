@@ -34,7 +34,7 @@ extension IntegrationOutcome {
         public var paths: [String]
         /// The tasks taken before it that changed those paths.
         public var conflictsWith: [String]
-        /// The earlier tasks of its worker, left out, that its change builds on.
+        /// The earlier tasks of its worker, left out or not asked for, that its change builds on.
         public var dependsOn: [String]
         /// The reason in words.
         public var explanation: String
@@ -43,7 +43,8 @@ extension IntegrationOutcome {
     public enum TaskReason: String, Codable, Sendable {
         /// Its change conflicts with the tasks taken before it (or with the base).
         case conflicts
-        /// Its change does not apply without an earlier task of its worker that was left out.
+        /// Its change does not apply without an earlier task of its worker that was left out (or
+        /// not asked for).
         case dependsOnLeftOut
         /// Its status is not `done`; taken only when asked (`--include-failed`).
         case notDone
@@ -89,10 +90,14 @@ extension IntegrationMerge {
                 taken.append((task, .init(task: task.task, worker: task.worker, commits: task.commits.map(\.hex), commit: head.hex)))
             case .conflicts(let paths):
                 let touched = Set(paths)
-                let needed = leftOut.map(\.work).filter { $0.worker == task.worker && TaskConflicts.overlapping($0.paths, touched) }.map(\.task)
-                if !needed.isEmpty {
-                    leaveOut(task, .dependsOnLeftOut, paths: paths, dependsOn: needed,
-                             "depends on \(needed.joined(separator: ", ")), which was left out (\(paths.joined(separator: ", ")))")
+                let builtOn = { (other: TaskWork) in other.worker == task.worker && TaskConflicts.overlapping(other.paths, touched) }
+                let needed = leftOut.map(\.work).filter(builtOn).map(\.task)
+                let unasked = work.prefix { $0.task != task.task }.filter { other in builtOn(other) && !chosen.contains { $0.task == other.task } }
+                if !needed.isEmpty || !unasked.isEmpty {
+                    let why = [needed.isEmpty ? nil : "\(needed.joined(separator: ", ")), which was left out",
+                               unasked.isEmpty ? nil : "\(unasked.map(\.task).joined(separator: ", ")), which was not asked for"]
+                    leaveOut(task, .dependsOnLeftOut, paths: paths, dependsOn: needed + unasked.map(\.task),
+                             "depends on \(why.compactMap { $0 }.joined(separator: " and ")) (\(paths.joined(separator: ", ")))")
                     continue
                 }
                 let others = taken.map(\.work).filter { TaskConflicts.overlapping($0.paths, touched) }.map(\.task)
