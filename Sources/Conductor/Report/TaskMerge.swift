@@ -71,10 +71,9 @@ extension IntegrationMerge {
         var head = baseTip
         var taken: [(work: TaskWork, entry: IntegrationOutcome.TakenTask)] = []
         var leftOut: [(work: TaskWork, entry: IntegrationOutcome.LeftOutTask)] = []
-        func leaveOut(_ task: TaskWork, _ reason: IntegrationOutcome.TaskReason, paths: [String] = [], conflictsWith: [String] = [],
-                      dependsOn: [String] = [], _ explanation: String) {
-            leftOut.append((task, .init(task: task.task, worker: task.worker, reason: reason, paths: paths, conflictsWith: conflictsWith,
-                                        dependsOn: dependsOn, explanation: explanation)))
+        func leaveOut(_ task: TaskWork, _ reason: IntegrationOutcome.TaskReason, _ explanation: String) {
+            leftOut.append((task, .init(task: task.task, worker: task.worker, reason: reason, paths: [], conflictsWith: [], dependsOn: [],
+                                        explanation: explanation)))
         }
         for task in chosen {
             if task.status != .done && !selection.includeFailed {
@@ -89,25 +88,36 @@ extension IntegrationMerge {
                                              signaturesOf: task.to)
                 taken.append((task, .init(task: task.task, worker: task.worker, commits: task.commits.map(\.hex), commit: head.hex)))
             case .conflicts(let paths):
-                let touched = Set(paths)
-                let builtOn = { (other: TaskWork) in other.worker == task.worker && TaskConflicts.overlapping(other.paths, touched) }
-                let needed = leftOut.map(\.work).filter(builtOn).map(\.task)
-                let unasked = work.prefix { $0.task != task.task }.filter { other in builtOn(other) && !chosen.contains { $0.task == other.task } }
-                if !needed.isEmpty || !unasked.isEmpty {
-                    let why = [needed.isEmpty ? nil : "\(needed.joined(separator: ", ")), which was left out",
-                               unasked.isEmpty ? nil : "\(unasked.map(\.task).joined(separator: ", ")), which was not asked for"]
-                    leaveOut(task, .dependsOnLeftOut, paths: paths, dependsOn: needed + unasked.map(\.task),
-                             "depends on \(why.compactMap { $0 }.joined(separator: " and ")) (\(paths.joined(separator: ", ")))")
-                    continue
-                }
-                let others = taken.map(\.work).filter { TaskConflicts.overlapping($0.paths, touched) }.map(\.task)
-                let parties = others.isEmpty ? "the base \(entry.base)" : others.joined(separator: ", ")
-                leaveOut(task, .conflicts, paths: paths, conflictsWith: others, "conflicts with \(parties) in \(paths.joined(separator: ", "))")
+                let missing = leftOut.filter { $0.entry.reason != .alreadyMerged }.map(\.work)
+                    + work.prefix { $0.task != task.task }.filter { other in !chosen.contains { $0.task == other.task } }
+                leftOut.append((task, whyLeftOut(task, conflictingIn: paths, missing: missing, taken: taken.map(\.work),
+                                                 asked: chosen, base: entry.base)))
             }
         }
         outcome.taken = taken.map(\.entry)
         outcome.leftOutTasks = leftOut.map(\.entry)
         return head
+    }
+
+    /// Why `task`, whose change conflicts in `paths`, is left out: it builds on earlier tasks of
+    /// its worker that are `missing` (left out, or not `asked` for) and changed those paths, or
+    /// else it conflicts with the tasks `taken` that changed them, or else with the base.
+    private static func whyLeftOut(_ task: TaskWork, conflictingIn paths: [String], missing: [TaskWork], taken: [TaskWork],
+                                   asked: [TaskWork], base: String) -> IntegrationOutcome.LeftOutTask {
+        let touched = Set(paths)
+        let needed = missing.filter { $0.worker == task.worker && TaskConflicts.overlapping($0.paths, touched) }
+        if !needed.isEmpty {
+            let leftOut = needed.filter { other in asked.contains { $0.task == other.task } }.map(\.task)
+            let unasked = needed.filter { other in !asked.contains { $0.task == other.task } }.map(\.task)
+            let why = [leftOut.isEmpty ? nil : "\(leftOut.joined(separator: ", ")), which was left out",
+                       unasked.isEmpty ? nil : "\(unasked.joined(separator: ", ")), which was not asked for"].compactMap { $0 }
+            return .init(task: task.task, worker: task.worker, reason: .dependsOnLeftOut, paths: paths, conflictsWith: [],
+                         dependsOn: needed.map(\.task), explanation: "depends on \(why.joined(separator: " and ")) (\(paths.joined(separator: ", ")))")
+        }
+        let others = taken.filter { TaskConflicts.overlapping($0.paths, touched) }.map(\.task)
+        let parties = others.isEmpty ? "the base \(base)" : others.joined(separator: ", ")
+        return .init(task: task.task, worker: task.worker, reason: .conflicts, paths: paths, conflictsWith: others, dependsOn: [],
+                     explanation: "conflicts with \(parties) in \(paths.joined(separator: ", "))")
     }
 
     /// The message of a task's pick: its last commit's, which is conductor's and carries the
