@@ -16,16 +16,24 @@ extension Repository {
     ///
     /// - Throws: `GitError` when a commit does not exist.
     public func applyChange(from: ObjectID, to: ObjectID, onto: ObjectID) throws -> ChangeApplication {
+        try applyChange(from: from, to: to, ontoTree: treeID(of: onto))
+    }
+
+    /// Applies what changed from commit `from` to commit `to` onto the tree `tree` (the result of
+    /// an earlier application, say), as `applyChange(from:to:onto:)` does onto a commit's tree.
+    ///
+    /// - Throws: `GitError` when a commit or the tree does not exist.
+    public func applyChange(from: ObjectID, to: ObjectID, ontoTree tree: ObjectID) throws -> ChangeApplication {
         let ancestor = try lookupTree(ofCommit: from)
         defer { git_tree_free(ancestor) }
-        let ours = try lookupTree(ofCommit: onto)
+        let ours = try lookupTree(tree)
         defer { git_tree_free(ours) }
         let theirs = try lookupTree(ofCommit: to)
         defer { git_tree_free(theirs) }
         var options = git_merge_options()
         git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION))
         var index: OpaquePointer?
-        try check("git_merge_trees(\(from.short)..\(to.short) onto \(onto.short))") {
+        try check("git_merge_trees(\(from.short)..\(to.short) onto tree \(tree.short))") {
             git_merge_trees(&index, pointer, ancestor, ours, theirs, &options)
         }
         defer { git_index_free(index) }
@@ -62,9 +70,7 @@ extension Repository {
         defer { git_commit_free(sourceCommit) }
         let parentCommit = try lookupCommit(parent)
         defer { git_commit_free(parentCommit) }
-        var treeOID = tree.raw
-        var treeObject: OpaquePointer?
-        try check("git_tree_lookup(\(tree.short))") { git_tree_lookup(&treeObject, pointer, &treeOID) }
+        let treeObject = try lookupTree(tree)
         defer { git_tree_free(treeObject) }
         var parents: [OpaquePointer?] = [parentCommit]
         var commitID = git_oid()
@@ -74,5 +80,13 @@ extension Repository {
                 message.trimmingTrailingNewlines() + "\n", treeObject, parents.count, &parents)
         }
         return ObjectID(commitID)
+    }
+
+    /// Looks up a tree by its id; the caller frees it with `git_tree_free`.
+    private func lookupTree(_ id: ObjectID) throws -> OpaquePointer {
+        var oid = id.raw
+        var tree: OpaquePointer?
+        try check("git_tree_lookup(\(id.short))") { git_tree_lookup(&tree, pointer, &oid) }
+        return tree!
     }
 }

@@ -1,8 +1,10 @@
 import FoundationEssentials
 import Queue
 
-/// One task's work in one repository of a batch: what changed from the parent of its first
-/// commit to its last (an agent may have committed several times; conductor's commit comes last).
+/// One task's work in one repository of a batch: what its commits changed (an agent may have
+/// committed several times; conductor's commit comes last). Commits next to each other on the
+/// branch make one range, parent of the first to the last; a follow-up committed after other tasks
+/// ran on the same worker starts another, so the others' changes are not the task's.
 public struct TaskWork: Sendable, Equatable {
     public var task: String
     /// The worker that ran it; nil when unknown.
@@ -10,13 +12,19 @@ public struct TaskWork: Sendable, Equatable {
     public var status: ResultStatus
     /// Its commits, oldest first.
     public var commits: [ObjectID]
-    /// The parent of its first commit: what its change is made against.
-    public var from: ObjectID
+    /// Its change, as ranges of consecutive commits, oldest first.
+    public var ranges: [CommitRange]
     /// The paths its change touches (both names of a rename).
     public var paths: Set<String>
 
+    /// Consecutive commits of a task: the change from `from` (the parent of the first) to `to` (the last).
+    public struct CommitRange: Sendable, Equatable {
+        public var from: ObjectID
+        public var to: ObjectID
+    }
+
     /// Its last commit.
-    public var to: ObjectID { commits[commits.count - 1] }
+    public var last: ObjectID { commits[commits.count - 1] }
 
     /// The work of every task in `results` with commits that `repository` holds, in the order of
     /// `results`; for a task listed more than once (a follow-up), its last line, which lists all
@@ -30,14 +38,33 @@ public struct TaskWork: Sendable, Equatable {
         return try results.compactMap { listed -> TaskWork? in
             guard seen.insert(listed.task.id).inserted, let result = last[listed.task.id] else { return nil }
             let hexes = result.result.commits ?? result.result.commit.map { [$0] } ?? []
-            guard !hexes.isEmpty else { return nil }
             let commits = try hexes.map { try ObjectID(hex: $0) }
-            guard let first = try? repository.commitInfo(commits[0]) else { return nil }
-            guard let from = first.parents.first else { return nil }
-            let files = try repository.diff(from: from, to: commits[commits.count - 1]).files
-            return TaskWork(task: result.task.id, worker: result.worker, status: result.result.status, commits: commits, from: from,
-                            paths: Set(files.flatMap { [$0.path] + ($0.oldPath.map { [$0] } ?? []) }))
+            guard !commits.isEmpty, (try? repository.commitInfo(commits[0])) != nil else { return nil }
+            var ranges: [CommitRange] = []
+            for commit in commits {
+                guard let parent = try repository.commitInfo(commit).parents.first else { return nil }
+                if ranges.last?.to == parent { ranges[ranges.count - 1].to = commit } else { ranges.append(CommitRange(from: parent, to: commit)) }
+            }
+            let paths = try ranges.flatMap { range in
+                try repository.diff(from: range.from, to: range.to).files.flatMap { [$0.path] + ($0.oldPath.map { [$0] } ?? []) }
+            }
+            return TaskWork(task: result.task.id, worker: result.worker, status: result.result.status, commits: commits, ranges: ranges,
+                            paths: Set(paths))
         }
+    }
+
+    /// Applies its change onto `commit` in memory, range after range.
+    ///
+    /// - Throws: `GitError` when a commit cannot be read.
+    public func apply(onto commit: ObjectID, in repository: Repository) throws -> ChangeApplication {
+        var tree = try repository.treeID(of: commit)
+        for range in ranges {
+            switch try repository.applyChange(from: range.from, to: range.to, ontoTree: tree) {
+            case .clean(let next): tree = next
+            case .conflicts(let paths): return .conflicts(paths)
+            }
+        }
+        return .clean(tree: tree)
     }
 
     /// True when this change and `other` touch a common path, or one touches a directory the
@@ -73,8 +100,8 @@ public enum TaskConflicts {
         var conflicts: [TaskConflict] = []
         for i in work.indices {
             for j in work.indices where j > i && work[i].worker != work[j].worker && work[i].overlaps(work[j]) {
-                let paths = try conflictingPaths(work[j], onto: work[i].to, in: repository)
-                    .filter { overlapping([$0], work[i].paths) && overlapping([$0], work[j].paths) }
+                guard case .conflicts(let found) = try work[j].apply(onto: work[i].last, in: repository) else { continue }
+                let paths = found.filter { overlapping([$0], work[i].paths) && overlapping([$0], work[j].paths) }
                 if !paths.isEmpty { conflicts.append(TaskConflict(a: work[i].task, b: work[j].task, paths: paths)) }
             }
         }
@@ -89,12 +116,6 @@ public enum TaskConflicts {
             byTask[conflict.b, default: []].append(conflict.a)
         }
         return byTask
-    }
-
-    /// The paths where `work`'s change conflicts when applied onto `commit`; empty when it applies.
-    static func conflictingPaths(_ work: TaskWork, onto commit: ObjectID, in repository: Repository) throws -> [String] {
-        if case .conflicts(let paths) = try repository.applyChange(from: work.from, to: work.to, onto: commit) { return paths }
-        return []
     }
 
     /// True when a path of `one` is a path of `other`, or a directory above one of them.

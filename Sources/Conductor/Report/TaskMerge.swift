@@ -80,12 +80,12 @@ extension IntegrationMerge {
                 leaveOut(task, .notDone, "its status is \(task.status.rawValue); take it with --include-failed")
                 continue
             }
-            switch try repository.applyChange(from: task.from, to: task.to, onto: head) {
+            switch try task.apply(onto: head, in: repository) {
             case .clean(let tree) where tree == (try repository.treeID(of: head)):
                 leaveOut(task, .alreadyMerged, "its changes are already in \(taken.isEmpty ? entry.base : "the integration branch")")
             case .clean(let tree):
                 head = try repository.commit(tree: tree, parent: head, message: try pickMessage(task, in: repository, batch: batch.name),
-                                             signaturesOf: task.to)
+                                             signaturesOf: task.last)
                 taken.append((task, .init(task: task.task, worker: task.worker, commits: task.commits.map(\.hex), commit: head.hex)))
             case .conflicts(let paths):
                 let missing = leftOut.filter { $0.entry.reason != .alreadyMerged }.map(\.work)
@@ -124,8 +124,8 @@ extension IntegrationMerge {
     /// batch's and the task's trailers; when the agent made that commit, its message with those
     /// two trailers added, so a rebuild knows the pick for the task's.
     private static func pickMessage(_ task: TaskWork, in repository: Repository, batch: String) throws -> String {
-        var message = try repository.message(of: task.to)
-        guard try !repository.commitInfo(task.to).trailer("Conductor-Task").contains(task.task) else { return message }
+        var message = try repository.message(of: task.last)
+        guard try !repository.commitInfo(task.last).trailer("Conductor-Task").contains(task.task) else { return message }
         while message.hasSuffix("\n") { message.removeLast() }
         return message + "\n\nConductor-Batch: \(batch)\nConductor-Task: \(task.task)\n"
     }
@@ -134,6 +134,6 @@ extension IntegrationMerge {
     /// trailer) onto its single parent: what `takeTasks` made, which a rebuild may drop.
     static func isTaskPick(_ info: CommitInfo, of work: [TaskWork], in repository: Repository) throws -> Bool {
         guard info.parents.count == 1, let task = work.first(where: { info.trailer("Conductor-Task").contains($0.task) }) else { return false }
-        return try repository.applyChange(from: task.from, to: task.to, onto: info.parents[0]) == .clean(tree: repository.treeID(of: info.id))
+        return try task.apply(onto: info.parents[0], in: repository) == .clean(tree: repository.treeID(of: info.id))
     }
 }
