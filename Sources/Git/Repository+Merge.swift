@@ -8,6 +8,11 @@ extension Repository {
     public func conflicts(between ours: ObjectID, and theirs: ObjectID) throws -> [String] {
         let index = try mergedIndex(ours, theirs)
         defer { git_index_free(index) }
+        return try conflictedPaths(index)
+    }
+
+    /// The paths an in-memory merge's index holds conflicts for, sorted; empty when it has none.
+    func conflictedPaths(_ index: OpaquePointer) throws -> [String] {
         guard git_index_has_conflicts(index) == 1 else { return [] }
         var iterator: OpaquePointer?
         try check("git_index_conflict_iterator_new") { git_index_conflict_iterator_new(&iterator, index) }

@@ -6,31 +6,63 @@ import Glibc
 #endif
 
 /// Builds a batch's integration branch, `conductor/<name>/merged`: the base branch as it is now
-/// with every worker branch merged in that merges cleanly, in the report's merge order.
+/// with the batch's work taken in the report's merge order, task by task (each task that applies
+/// cleanly, as one commit) or worker branch by worker branch (each branch that merges cleanly).
 ///
-/// Merges happen in memory and are written as commits; no checkout, index or worktree is touched
-/// and no ref moves except the integration branch, which is created or rebuilt from scratch.
+/// Picks and merges happen in memory and are written as commits; no checkout, index or worktree is
+/// touched and no ref moves except the integration branch, which is created or rebuilt from scratch.
 ///
 /// A rebuild never silently drops work: when the branch has commits this merge did not make (a
 /// fix committed on it, a merge made by hand), it is refused unless forced, naming them.
 public enum IntegrationMerge {
+    /// What to take onto the integration branch.
+    public enum Mode: Sendable, Equatable {
+        /// Whole worker branches, one merge commit each: these workers, or all when nil.
+        case workers([Int]?)
+        /// Task by task (see `TaskSelection`).
+        case tasks(TaskSelection)
+    }
+
     /// Builds the integration branch in each repository of the report.
     ///
     /// Every repository is checked before any branch moves.
     ///
-    /// - Parameter force: rebuild even over commits merge did not make; the outcome lists them.
-    /// - Returns: one outcome per repository: the branch's tip, the workers merged and those left
+    /// - Parameters:
+    ///   - results: the batch's task results: each task's commits and status. Needed to take tasks,
+    ///     and to know the commits an earlier task merge made.
+    ///   - mode: whole worker branches (the default) or task by task.
+    ///   - force: rebuild even over commits merge did not make; the outcome lists them.
+    /// - Returns: one outcome per repository: the branch's tip, what was taken and what was left
     ///   out with the reason.
     /// - Throws: `IntegrationError.foreignCommits` when the branch has commits merge did not make
     ///   (without `force`); `GitError` when a repository cannot be read or the integration branch
     ///   is checked out somewhere (it cannot be moved then).
-    public static func run(for batch: BatchRecord, report: MergeReport, force: Bool = false) throws -> [IntegrationOutcome] {
-        let foreign = try report.repos.map { try foreignCommits(in: $0, batch: batch) }
+    public static func run(for batch: BatchRecord, report: MergeReport, results: [TaskResult] = [], mode: Mode = .workers(nil),
+                           force: Bool = false) throws -> [IntegrationOutcome] {
+        let foreign = try report.repos.map { try foreignCommits(in: $0, batch: batch, results: results) }
         if !force, let refused = zip(report.repos, foreign).first(where: { !$0.1.isEmpty }) {
             throw IntegrationError.foreignCommits(batch: batch.name, repo: refused.0.path, branch: batch.mergedBranch, commits: refused.1)
         }
         return try zip(report.repos, foreign).map { entry, dropped in
-            var outcome = try merge(entry, batch: batch)
+            let repository = try Repository.open(at: entry.path)
+            let baseTip = try repository.resolveBase(entry.base).commit
+            var outcome = IntegrationOutcome(
+                repo: entry.path, name: entry.name, branch: batch.mergedBranch, base: entry.base, baseTip: baseTip.hex,
+                tip: baseTip.hex, merged: [], leftOut: [])
+            let head: ObjectID
+            switch mode {
+            case .workers(let chosen):
+                head = try mergeWorkers(entry, chosen: chosen, batch: batch, repository: repository, baseTip: baseTip, into: &outcome)
+                // Task commits an agent moved its branch away from are kept by refs, not by any branch.
+                let refsOnly = try repository.references(prefix: "refs/conductor/\(batch.name)/")
+                    .filter { !repository.contains($0.commit, in: head) && !repository.contains($0.commit, in: baseTip) }.map(\.name)
+                outcome.keptOnlyByRefs = refsOnly.isEmpty ? nil : refsOnly
+            case .tasks(let selection):
+                let work = try TaskWork.read(in: repository, results: results)
+                head = try takeTasks(work, selection: selection, entry: entry, batch: batch, repository: repository, baseTip: baseTip, into: &outcome)
+            }
+            try repository.setBranch(batch.mergedBranch, to: head)
+            outcome.tip = head.hex
             outcome.dropped = dropped.isEmpty ? nil : dropped
             return outcome
         }
@@ -38,29 +70,33 @@ public enum IntegrationMerge {
 
     /// The commits on the integration branch that `merge` did not make, as `<short sha> <subject>`,
     /// newest first. Merge made a commit when it has two parents, carries this batch's
-    /// `Conductor-Batch` trailer, and holds exactly the clean merge of its parents; the base, the
-    /// batch's start, the worker branches and their task refs are history it builds on.
-    private static func foreignCommits(in entry: MergeReport.Repo, batch: BatchRecord) throws -> [String] {
+    /// `Conductor-Batch` trailer, and holds exactly the clean merge of its parents, or when it is
+    /// exactly the pick of one of the batch's tasks onto its parent (see `isTaskPick`); the base,
+    /// the batch's start, the worker branches and their task refs are history it builds on.
+    private static func foreignCommits(in entry: MergeReport.Repo, batch: BatchRecord, results: [TaskResult]) throws -> [String] {
         let repository = try Repository.open(at: entry.path)
         guard let current = try repository.branchTip(batch.mergedBranch) else { return [] }
         var known = [try repository.resolveBase(entry.base).commit]
         if let start = batch.repos.first(where: { $0.path == entry.path }) { known.append(try ObjectID(hex: start.baseCommit)) }
         known += try (0..<batch.workers).compactMap { try repository.branchTip(batch.branch(worker: $0)) }
         known += try repository.references(prefix: "refs/conductor/\(batch.name)/").map(\.commit)
-        return try repository.commits(from: [current], hiding: known).compactMap { id in
+        let candidates = try repository.commits(from: [current], hiding: known)
+        let work = candidates.isEmpty ? [] : try TaskWork.read(in: repository, results: results)
+        return try candidates.compactMap { id in
             let info = try repository.commitInfo(id)
-            let made = try info.parents.count == 2 && info.trailer("Conductor-Batch").contains(batch.name) && repository.isCleanMerge(id)
+            let isOurs = info.trailer("Conductor-Batch").contains(batch.name)
+            let made = try isOurs && (info.parents.count == 2 ? repository.isCleanMerge(id) : isTaskPick(info, of: work, in: repository))
             return made ? nil : "\(id.short) \(info.summary)"
         }
     }
 
-    private static func merge(_ entry: MergeReport.Repo, batch: BatchRecord) throws -> IntegrationOutcome {
-        let repository = try Repository.open(at: entry.path)
-        let baseTip = try repository.resolveBase(entry.base).commit
+    private static func mergeWorkers(_ entry: MergeReport.Repo, chosen: [Int]?, batch: BatchRecord, repository: Repository,
+                                     baseTip: ObjectID, into outcome: inout IntegrationOutcome) throws -> ObjectID {
+        let isChosen = { (number: Int) in chosen?.contains(number) ?? true }
         var head = baseTip
         var merged: [IntegrationOutcome.MergedWorker] = []
         var leftOut: [IntegrationOutcome.LeftOutWorker] = []
-        for number in entry.mergeOrder {
+        for number in entry.mergeOrder where isChosen(number) {
             guard let worker = entry.worker(number) else { continue }
             guard let tip = try repository.branchTip(worker.branch) else {
                 leftOut.append(.init(worker: number, branch: worker.branch, reason: .branchMissing, paths: [], conflictsWith: [],
@@ -89,7 +125,7 @@ public enum IntegrationMerge {
                 worker: number, branch: worker.branch, reason: .conflicts, paths: paths, conflictsWith: others,
                 explanation: "conflicts with \(parties.joined(separator: " and ")) in \(paths.joined(separator: ", "))"))
         }
-        for worker in entry.workers where !entry.mergeOrder.contains(worker.worker) {
+        for worker in entry.workers where !entry.mergeOrder.contains(worker.worker) && isChosen(worker.worker) {
             let alreadyMerged = !worker.commits.isEmpty
             leftOut.append(.init(
                 worker: worker.worker, branch: worker.branch, reason: alreadyMerged ? .alreadyMerged : .noCommits, paths: [],
@@ -97,15 +133,9 @@ public enum IntegrationMerge {
                 explanation: alreadyMerged ? "its changes are already in \(entry.base)"
                     : worker.uncommitted.isEmpty ? "no commits" : "no commits (\(worker.uncommitted.count) uncommitted file(s) in its worktree)"))
         }
-        try repository.setBranch(batch.mergedBranch, to: head)
-        // Task commits an agent moved its branch away from are kept by refs, not by any branch.
-        let refsOnly = try repository.references(prefix: "refs/conductor/\(batch.name)/")
-            .filter { !repository.contains($0.commit, in: head) && !repository.contains($0.commit, in: baseTip) }.map(\.name)
-        var outcome = IntegrationOutcome(
-            repo: entry.path, name: entry.name, branch: batch.mergedBranch, base: entry.base, baseTip: baseTip.hex,
-            tip: head.hex, merged: merged, leftOut: leftOut.sorted { $0.worker < $1.worker })
-        outcome.keptOnlyByRefs = refsOnly.isEmpty ? nil : refsOnly
-        return outcome
+        outcome.merged = merged
+        outcome.leftOut = leftOut.sorted { $0.worker < $1.worker }
+        return head
     }
 }
 
@@ -121,10 +151,15 @@ public struct IntegrationOutcome: Codable, Sendable, Equatable {
     public var baseTip: String
     /// The integration branch's commit.
     public var tip: String
-    /// The workers merged, in the order they were merged.
+    /// The workers merged, in the order they were merged (whole-branch merges only).
     public var merged: [MergedWorker]
-    /// The workers not merged, by worker number.
+    /// The workers not merged, by worker number (whole-branch merges only).
     public var leftOut: [LeftOutWorker]
+    /// The tasks taken, in the order they were taken; nil for whole-branch merges.
+    public var taken: [TakenTask]?
+    /// The tasks with commits that were not taken, in the order they were considered; nil for
+    /// whole-branch merges.
+    public var leftOutTasks: [LeftOutTask]?
     /// Commits merge did not make that a forced rebuild dropped from the branch
     /// (`<short sha> <subject>`); nil when none.
     public var dropped: [String]?
@@ -165,7 +200,14 @@ public struct IntegrationOutcome: Codable, Sendable, Equatable {
     /// A few lines for people: what was merged, what was left out and why, how to look.
     public func summary() -> String {
         var lines = ["\(name) (\(repo)): \(branch) at \(String(tip.prefix(7))), from \(base) at \(String(baseTip.prefix(7)))"]
-        lines.append("  merged: " + (merged.isEmpty ? "nothing" : merged.map { "w\($0.worker) (\($0.branch))" }.joined(separator: ", ")))
+        if let taken {
+            lines.append("  taken: " + (taken.isEmpty ? "nothing" : taken.map(\.task).joined(separator: ", ")))
+            for task in leftOutTasks ?? [] {
+                lines.append("  left out: \(task.task)" + (task.worker.map { " (w\($0))" } ?? "") + ": \(task.explanation)")
+            }
+        } else {
+            lines.append("  merged: " + (merged.isEmpty ? "nothing" : merged.map { "w\($0.worker) (\($0.branch))" }.joined(separator: ", ")))
+        }
         for worker in leftOut {
             lines.append("  left out: w\(worker.worker) (\(worker.branch)): \(worker.explanation)")
         }
@@ -175,7 +217,7 @@ public struct IntegrationOutcome: Codable, Sendable, Equatable {
         for commit in dropped ?? [] {
             lines.append("  dropped (--force): \(commit); get it back with: git -C \(repo) branch NAME \(commit.prefix { $0 != " " })")
         }
-        if !merged.isEmpty {
+        if !merged.isEmpty || taken?.isEmpty == false {
             lines.append("  inspect: git -C \(repo) log --graph --oneline \(base)..\(branch)")
         }
         return lines.joined(separator: "\n")

@@ -1,0 +1,125 @@
+import FoundationEssentials
+import Queue
+
+/// One task's work in one repository of a batch: what its commits changed (an agent may have
+/// committed several times; conductor's commit comes last). Commits next to each other on the
+/// branch make one range, parent of the first to the last; a follow-up committed after other tasks
+/// ran on the same worker starts another, so the others' changes are not the task's.
+public struct TaskWork: Sendable, Equatable {
+    public var task: String
+    /// The worker that ran it; nil when unknown.
+    public var worker: Int?
+    public var status: ResultStatus
+    /// Its commits, oldest first.
+    public var commits: [ObjectID]
+    /// Its change, as ranges of consecutive commits, oldest first.
+    public var ranges: [CommitRange]
+    /// The paths its change touches (both names of a rename).
+    public var paths: Set<String>
+
+    /// Consecutive commits of a task: the change from `from` (the parent of the first) to `to` (the last).
+    public struct CommitRange: Sendable, Equatable {
+        public var from: ObjectID
+        public var to: ObjectID
+    }
+
+    /// Its last commit.
+    public var last: ObjectID { commits[commits.count - 1] }
+
+    /// The work of every task in `results` with commits that `repository` holds, in the order of
+    /// `results`; for a task listed more than once (a follow-up), its last line, which lists all
+    /// of its commits.
+    ///
+    /// - Throws: `GitError` when a commit cannot be read.
+    public static func read(in repository: Repository, results: [TaskResult]) throws -> [TaskWork] {
+        var last: [String: TaskResult] = [:]
+        for result in results { last[result.task.id] = result }
+        var seen = Set<String>()
+        return try results.compactMap { listed -> TaskWork? in
+            guard seen.insert(listed.task.id).inserted, let result = last[listed.task.id] else { return nil }
+            let hexes = result.result.commits ?? result.result.commit.map { [$0] } ?? []
+            let commits = try hexes.map { try ObjectID(hex: $0) }
+            guard !commits.isEmpty, (try? repository.commitInfo(commits[0])) != nil else { return nil }
+            var ranges: [CommitRange] = []
+            for commit in commits {
+                guard let parent = try repository.commitInfo(commit).parents.first else { return nil }
+                if ranges.last?.to == parent { ranges[ranges.count - 1].to = commit } else { ranges.append(CommitRange(from: parent, to: commit)) }
+            }
+            let paths = try ranges.flatMap { range in
+                try repository.diff(from: range.from, to: range.to).files.flatMap { [$0.path] + ($0.oldPath.map { [$0] } ?? []) }
+            }
+            return TaskWork(task: result.task.id, worker: result.worker, status: result.result.status, commits: commits, ranges: ranges,
+                            paths: Set(paths))
+        }
+    }
+
+    /// Applies its change onto `commit` in memory, range after range.
+    ///
+    /// - Throws: `GitError` when a commit cannot be read.
+    public func apply(onto commit: ObjectID, in repository: Repository) throws -> ChangeApplication {
+        var tree = try repository.treeID(of: commit)
+        for range in ranges {
+            switch try repository.applyChange(from: range.from, to: range.to, ontoTree: tree) {
+            case .clean(let next): tree = next
+            case .conflicts(let paths): return .conflicts(paths)
+            }
+        }
+        return .clean(tree: tree)
+    }
+
+    /// True when this change and `other` touch a common path, or one touches a directory the
+    /// other touches a path under: the only way two changes of the same tree can conflict.
+    func overlaps(_ other: TaskWork) -> Bool {
+        TaskConflicts.overlapping(paths, other.paths)
+    }
+}
+
+/// Two tasks whose changes cannot both be applied, and where. `a` comes before `b` in the results.
+public struct TaskConflict: Codable, Sendable, Equatable {
+    public var a: String
+    public var b: String
+    public var paths: [String]
+}
+
+/// Finds which tasks' changes conflict with which, in memory: no checkout, index or ref is touched.
+public enum TaskConflicts {
+    /// Every pair of tasks, run by different workers in the same repository, whose changes cannot
+    /// both be applied: `b`'s change applied onto `a`'s last commit conflicts in a path both change.
+    /// Tasks of the same worker never conflict (each was made on top of the ones before).
+    ///
+    /// - Throws: `GitError` when a repository or a task's commit cannot be read.
+    public static func find(for batch: BatchRecord, results: [TaskResult]) throws -> [TaskConflict] {
+        try batch.repos.flatMap { repo -> [TaskConflict] in
+            let repository = try Repository.open(at: repo.path)
+            return try find(in: repository, work: try TaskWork.read(in: repository, results: results))
+        }
+    }
+
+    /// The conflicting pairs among `work`, all in `repository`.
+    public static func find(in repository: Repository, work: [TaskWork]) throws -> [TaskConflict] {
+        var conflicts: [TaskConflict] = []
+        for i in work.indices {
+            for j in work.indices where j > i && work[i].worker != work[j].worker && work[i].overlaps(work[j]) {
+                guard case .conflicts(let found) = try work[j].apply(onto: work[i].last, in: repository) else { continue }
+                let paths = found.filter { overlapping([$0], work[i].paths) && overlapping([$0], work[j].paths) }
+                if !paths.isEmpty { conflicts.append(TaskConflict(a: work[i].task, b: work[j].task, paths: paths)) }
+            }
+        }
+        return conflicts
+    }
+
+    /// For each task with conflicts, the other tasks it conflicts with, in the order found.
+    public static func conflictsWith(_ conflicts: [TaskConflict]) -> [String: [String]] {
+        var byTask: [String: [String]] = [:]
+        for conflict in conflicts {
+            byTask[conflict.a, default: []].append(conflict.b)
+            byTask[conflict.b, default: []].append(conflict.a)
+        }
+        return byTask
+    }
+
+    /// True when a path of `one` is a path of `other`, or a directory above one of them.
+    static func overlapping(_ one: Set<String>, _ other: Set<String>) -> Bool {
+        !one.isDisjoint(with: other) || one.contains { path in other.contains { $0.hasPrefix(path + "/") || path.hasPrefix($0 + "/") } }
+    }
+}
