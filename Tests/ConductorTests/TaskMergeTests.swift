@@ -170,3 +170,20 @@ final class TaskBatch: @unchecked Sendable {
         #expect(mixed.status == 2, "\(mixed.stderr)")
     }
 }
+
+/// The report names, per task, the tasks of other workers it conflicts with.
+@Suite(.timeLimit(.minutes(4))) struct TaskConflictReportTests {
+    @Test func theReportAndShowNameTheTasksATaskConflictsWith() throws {
+        let batch = try TaskBatch()
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(batch.fixture.store)/\(batch.name)/report.json")))
+        let tasks = try #require((report as? [String: Any])?["tasks"] as? [[String: Any]])
+        let conflicts = Dictionary(uniqueKeysWithValues: tasks.map { ($0["id"] as? String ?? "", $0["conflictsWith"] as? [String] ?? []) })
+        #expect(conflicts["k1"]?.contains("k2") == true, "\(conflicts)")
+        #expect(conflicts["k2"]?.contains("k1") == true, "\(conflicts)")
+        #expect(conflicts["c1"] == [] && conflicts["c2"] == [], "\(conflicts)")
+        let show = try batch.fixture.conductor(["show", "k1", "-n", batch.name, "-d", batch.fixture.store, "--json"])
+        #expect(show.status == 0, "\(show.stderr)")
+        let shown = try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any]
+        #expect((shown?["conflictsWith"] as? [String])?.contains("k2") == true, "\(show.stdout)")
+    }
+}

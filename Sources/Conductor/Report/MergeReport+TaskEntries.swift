@@ -6,7 +6,8 @@ extension MergeReport {
     /// task with a result (a session's submissions). A task's latest result counts (a follow-up
     /// appends an updated one); a task without any result is listed as never run. Each entry's
     /// files are what the task's own commits changed, from the parent of its first commit to its
-    /// last, in the repository that holds them. `conflictsWith` is left empty.
+    /// last, in the repository that holds them; `conflictsWith` names the tasks of other workers
+    /// whose changes cannot be applied together with the entry's (see `TaskConflicts`).
     ///
     /// - Throws: `GitError` when a repository of the batch cannot be opened or a commit's diff read.
     public static func taskEntries(for batch: BatchRecord, results: [TaskResult]) throws -> [TaskEntry] {
@@ -17,8 +18,11 @@ extension MergeReport {
         for result in results where seen.insert(result.task.id).inserted { tasks.append(result.task) }
         let repositories = try batch.repos.map { (name: $0.name, repository: try Repository.open(at: $0.path)) }
         let batchAgent = AgentChoice(workerArguments: batch.agentArguments).label
+        let conflicts = TaskConflicts.conflictsWith(try TaskConflicts.find(for: batch, results: results))
         return try tasks.map { task in
-            try TaskEntry(task: latest[task.id]?.task ?? task, result: latest[task.id], repositories: repositories, batchAgent: batchAgent)
+            var entry = try TaskEntry(task: latest[task.id]?.task ?? task, result: latest[task.id], repositories: repositories, batchAgent: batchAgent)
+            entry.conflictsWith = conflicts[task.id] ?? []
+            return entry
         }
     }
 
