@@ -46,11 +46,18 @@ struct BatchCommand: ParsableCommand {
         cancelled; `conductor batch --resume --name NAME` then runs only the tasks that did not succeed, \
         in the same worktrees and branches.
 
+        With --pool, the worktrees come from the repository's pool (DIR/pool/): the parked worktrees \
+        of earlier --pool batches are moved to this batch's branches at its base, writing only the \
+        files that differ and removing untracked ones, while ignored files (dependencies, build \
+        caches) stay, and "setup" runs again only when its command changed. Its prune parks them \
+        again; prune --pool removes the pool.
+
         Examples:
           conductor batch --worktrees -w 3 tasks.json
           git log conductor/<name>/w0
           conductor report
           conductor batch --resume --name 20261125-101502
+          conductor batch --worktrees --pool tasks.json   # reuse worktrees and what setup made
         """
     )
 
@@ -59,6 +66,9 @@ struct BatchCommand: ParsableCommand {
 
     @Flag(help: "Give every worker its own git worktree and branch (recommended).")
     var worktrees = false
+
+    @Flag(help: "With --worktrees: take the worktrees from the repository's pool, and park them there at prune with what setup made (see prune --pool).")
+    var pool = false
 
     @Option(name: [.short, .long], help: "How many workers (default: the file's \"workers\", else 3).")
     var workers: Int?
@@ -84,6 +94,7 @@ struct BatchCommand: ParsableCommand {
     func validate() throws {
         if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be 1 to 256, got \(workers)") }
         if !resume && tasksFile == nil { throw ValidationError("give a tasks file (or - for standard input)") }
+        if pool && !worktrees && !resume { throw ValidationError("--pool keeps worktrees between batches: add --worktrees") }
     }
 
     func run() throws {
@@ -125,6 +136,7 @@ struct BatchCommand: ParsableCommand {
         options.workers = workers
         options.base = base
         options.worktrees = worktrees
+        options.pool = pool
         options.sequential = runOptions.sequential
         options.agent = try agentOptions.resolve(fileAgent: file.agent)
         options.agentArguments = agentOptions.workerArguments(fileAgent: file.agent)

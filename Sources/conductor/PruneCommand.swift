@@ -22,12 +22,17 @@ struct PruneCommand: ParsableCommand {
         directory keeps batch.json so that report and prune still know it, and it is never deleted \
         while a checkout is left in it.
 
+        A --pool batch's clean worktrees are not removed but parked in their repository's pool \
+        (HEAD detached, ignored files such as dependencies kept) for the next --pool batch; \
+        prune --pool removes the parked worktrees of every pool (one a batch holds stays its batch's).
+
         Exit status: 0 when everything is gone, 1 when something was kept (with --dry-run: would be).
 
         Examples:
           conductor prune --dry-run       # the newest batch: what would go, what stays
           conductor prune 20261125-101502
           conductor prune --all --force   # every batch, unmerged work included
+          conductor prune --pool          # the parked worktrees of --pool batches
         """
     )
 
@@ -35,6 +40,9 @@ struct PruneCommand: ParsableCommand {
 
     @Flag(help: "Prune every batch in the directory.")
     var all = false
+
+    @Flag(help: "Remove the worktree pools of --pool batches: their parked worktrees (not batches).")
+    var pool = false
 
     @Flag(name: .customLong("dry-run"), help: "Print what would happen; change nothing.")
     var dryRun = false
@@ -47,6 +55,9 @@ struct PruneCommand: ParsableCommand {
 
     func validate() throws {
         if all && selection.givenName != nil { throw ValidationError("give a batch name or --all, not both") }
+        if pool && (all || selection.givenName != nil || force) {
+            throw ValidationError("--pool removes the pools alone: prune the batches first (prune --all), then prune --pool")
+        }
     }
 
     func run() throws {
@@ -54,6 +65,16 @@ struct PruneCommand: ParsableCommand {
         var report: [String: [PruneAction]] = [:]
         var keptAnything = false
         var records: [BatchRecord] = []
+        if pool {
+            let planned = PoolPrune.plan(store: store.path)
+            let actions = dryRun ? planned : PoolPrune.execute(planned, store: store.path)
+            if json { try printJSON(["pool": actions]) } else {
+                print(actions.isEmpty ? "no parked worktrees" : "\(dryRun ? "would prune" : "pruned") the worktree pools:")
+                for action in actions { print("  " + Self.describe(action, dryRun: dryRun)) }
+            }
+            if actions.contains(where: \.keeps) { throw Failure.tasksFailed }
+            return
+        }
         if all {
             // One batch whose record cannot be read is kept and said; the others are pruned.
             for name in store.batchNames() {
@@ -96,8 +117,11 @@ struct PruneCommand: ParsableCommand {
         case .deleteRefs: verb = dryRun ? "would delete the task refs of" : "deleted the task refs of"
         case .keepRefs: verb = "kept the task refs of"
         case .keepRepository: verb = "kept repository"
+        case .parkWorktree: verb = dryRun ? "would park worktree" : "parked worktree"
+        case .releasePoolEntry: verb = dryRun ? "would release pool entry" : "released pool entry"
         }
-        let subject = action.branch.map { action.kind == .removeWorktree || action.kind == .keepWorktree ? "\(action.path ?? "") (\($0))" : $0 } ?? action.path ?? action.repo ?? ""
+        let subject = action.branch.map { [.removeWorktree, .keepWorktree, .parkWorktree].contains(action.kind) ? "\(action.path ?? "") (\($0))" : $0 }
+            ?? action.path ?? action.poolEntry ?? action.repo ?? ""
         var line = "\(verb) \(subject): \(action.reason)"
         for (label, list) in [("", action.files), ("task refs: ", action.refs)] {
             guard let list, !list.isEmpty else { continue }

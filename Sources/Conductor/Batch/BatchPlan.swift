@@ -24,6 +24,8 @@ public struct BatchPlan: Sendable {
         public var workers: Int?
         public var base: String?
         public var worktrees = false
+        /// Take the worktrees from the repository's pool, and park them there at prune (`--pool`).
+        public var pool = false
         public var sequential = false
         public var agent: Agent?
         public var agentArguments: [String] = []
@@ -105,11 +107,12 @@ public struct BatchPlan: Sendable {
                 warnings.append("\(workers) agents will share the checkout \(repo.path) and may trample each other's changes; add --worktrees to give each its own")
             }
         }
-        let record = BatchRecord(
+        var record = BatchRecord(
             name: name, createdAt: Date(), directory: directory,
             tasksFile: file.path == "-" ? "-" : URL(fileURLWithPath: file.path, relativeTo: URL(fileURLWithPath: options.currentDirectory)).standardizedFileURL.path,
             workers: options.sequential ? 1 : workers, worktrees: options.worktrees, sequential: options.sequential,
             repos: repos, agentArguments: options.agentArguments, setup: file.setup)
+        record.pooled = options.pool && options.worktrees ? true : nil
         return BatchPlan(record: record, tasks: file.tasks, repoOfTask: repoOfTask, warnings: warnings)
     }
 

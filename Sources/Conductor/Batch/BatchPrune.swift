@@ -59,6 +59,12 @@ public enum BatchPrune {
                     try Repository.open(at: action.repo!, searchParents: false).pruneStaleWorktreeEntries(named: action.files ?? [])
                 case .removeWorktree:
                     try Repository.open(at: action.repo!, searchParents: false).removeWorktree(named: action.worktree!, force: force)
+                    if let entry = action.poolEntry { try pool(of: action, in: record).drop(entry) }
+                case .parkWorktree:
+                    try Repository.openLinkedWorktree(at: action.path!).detachHead()
+                    try pool(of: action, in: record).release(action.poolEntry!, from: record.name)
+                case .releasePoolEntry:
+                    try pool(of: action, in: record).release(action.poolEntry!, from: record.name)
                 case .deleteBranch, .deleteRefs:
                     let repository = try Repository.open(at: action.repo!, searchParents: false)
                     let baseTip = try RepositoryPrune.baseTip(of: record.repos.first { $0.path == action.repo }!, in: repository)
@@ -93,6 +99,11 @@ public enum BatchPrune {
             }
         }
         return done
+    }
+
+    /// The pool of the repository `action` is about.
+    private static func pool(of action: PruneAction, in record: BatchRecord) -> WorktreePool {
+        WorktreePool(store: Path.parent(record.directory), repository: action.repo!)
     }
 
     /// Removes the batch directory only when no checkout (a directory with a `.git`) is left in

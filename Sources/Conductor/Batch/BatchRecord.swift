@@ -26,6 +26,9 @@ public struct BatchRecord: Codable, Sendable, Equatable {
     public var setup: String?
     /// True for a session `conductor launch` made (absent in a batch's record).
     public var session: Bool?
+    /// True for a `--pool` batch: its worktrees come from each repository's pool (see
+    /// `BatchRepository.pool`) and go back there at prune.
+    public var pooled: Bool?
 
     /// True when `conductor launch` made this record.
     public var isSession: Bool { session == true }
@@ -62,11 +65,28 @@ public struct BatchRecord: Codable, Sendable, Equatable {
     /// The integration branch `conductor merge` builds.
     public var mergedBranch: String { "conductor/\(name)/merged" }
 
-    /// The worktree admin name (one path component, unique in the repository).
-    public func worktreeName(worker: Int) -> String { "conductor-\(name)-w\(worker)" }
+    /// The admin name of worker `worker`'s worktree of `repo` (one path component, unique in the
+    /// repository): `conductor-<name>-w<worker>`, or its pool entry's (`conductor-pool-p<n>`).
+    public func worktreeName(_ repo: BatchRepository, worker: Int) -> String {
+        pooledEntry(repo, worker: worker).map(WorktreePool.worktreeName) ?? "conductor-\(name)-w\(worker)"
+    }
 
-    /// Where worker `worker` works in `repo`: `<batch dir>/<repo name>/w<worker>`.
-    public func worktreePath(_ repo: BatchRepository, worker: Int) -> String { "\(directory)/\(repo.name)/w\(worker)" }
+    /// Where worker `worker` works in `repo`: `<batch dir>/<repo name>/w<worker>`, or its pool
+    /// entry's directory in a `--pool` batch.
+    public func worktreePath(_ repo: BatchRepository, worker: Int) -> String {
+        if let entry = pooledEntry(repo, worker: worker) { return pool(of: repo).path(of: entry) }
+        return "\(directory)/\(repo.name)/w\(worker)"
+    }
+
+    /// The worktree pool of `repo`, in this batch's store.
+    public func pool(of repo: BatchRepository) -> WorktreePool {
+        WorktreePool(store: Path.parent(directory), repository: repo.path)
+    }
+
+    /// The pool entry worker `worker` holds in `repo`, in a `--pool` batch.
+    func pooledEntry(_ repo: BatchRepository, worker: Int) -> String? {
+        repo.pool.flatMap { $0.indices.contains(worker) ? $0[worker] : nil }
+    }
 
     public var queue: QueueRoot { QueueRoot(path: "\(directory)/queue") }
     public var journalFile: String { "\(directory)/journal.jsonl" }
@@ -88,6 +108,8 @@ public struct BatchRepository: Codable, Sendable, Equatable {
     public var base: String
     /// The base branch's commit when the batch started.
     public var baseCommit: String
+    /// In a `--pool` batch, the pool entry (`p<n>`) each worker's worktree is, by worker.
+    public var pool: [String]?
 
     public init(path: String, name: String, base: String, baseCommit: String) {
         self.path = path

@@ -50,31 +50,42 @@ public final class BatchRun: @unchecked Sendable {
     public static func start(_ file: TasksFile, tasksData: Data, options: BatchPlan.Options) throws -> BatchPlan {
         while true {
             do {
-                let plan = try BatchPlan.make(file, options: options)
-                try create(plan, tasksData: tasksData)
-                return plan
+                return try create(try BatchPlan.make(file, options: options), tasksData: tasksData)
             } catch BatchError.exists where options.name == nil {
                 continue
             }
         }
     }
 
-    /// Creates the batch directory and writes `batch.json` and the copy of the tasks file.
-    public static func create(_ plan: BatchPlan, tasksData: Data) throws {
-        let record = plan.record
-        let store = BatchStore(path: Path.parent(record.directory))
+    /// Creates the batch directory and writes `batch.json` and the copy of the tasks file; a
+    /// `--pool` batch claims its worktrees from each repository's pool first.
+    ///
+    /// - Returns: the plan, its record naming the pool entries claimed.
+    public static func create(_ plan: BatchPlan, tasksData: Data) throws -> BatchPlan {
+        var plan = plan
+        let store = BatchStore(path: Path.parent(plan.record.directory))
         try QueueRoot.makePrivateDirectory(store.path)
-        guard mkdir(record.directory, 0o700) == 0 else {
-            throw errno == EEXIST ? BatchError.exists(record.directory) : QueueError.io("create \(record.directory)", errno)
+        guard mkdir(plan.record.directory, 0o700) == 0 else {
+            throw errno == EEXIST ? BatchError.exists(plan.record.directory) : QueueError.io("create \(plan.record.directory)", errno)
         }
         do {
-            try AtomicFile.write(tasksData, to: record.tasksCopy)
-            try store.save(record)
+            // The pool's entries held by a batch whose directory does not exist are free again,
+            // so a batch that could not be created leaves none held.
+            if plan.record.pooled == true {
+                for index in plan.record.repos.indices {
+                    let repo = plan.record.repos[index]
+                    plan.record.repos[index].pool = try plan.record.pool(of: repo)
+                        .claim(plan.record.workers, for: plan.record.name, store: store.path, repository: repo.path)
+                }
+            }
+            try AtomicFile.write(tasksData, to: plan.record.tasksCopy)
+            try store.save(plan.record)
         } catch {
             // A batch directory that could not be written whole (a full disk, say) is not left behind.
-            try? FileManager.default.removeItem(atPath: record.directory)
+            try? FileManager.default.removeItem(atPath: plan.record.directory)
             throw error
         }
+        return plan
     }
 
     /// Runs the tasks of the plan that have not succeeded yet (all of them in a new batch).

@@ -2,6 +2,10 @@
 public struct PruneAction: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
         case cleanStaleEntries, removeWorktree, keepWorktree, deleteBranch, keepBranch, removeQueue, removeBatchDirectory, keepBatchDirectory
+        /// A `--pool` batch's worktree, clean: HEAD detached and handed back to the pool, files kept.
+        case parkWorktree
+        /// A pool entry the batch held but never made a worktree of: handed back.
+        case releasePoolEntry
         /// Task refs of a worker whose branch is already gone.
         case deleteRefs, keepRefs
         /// A repository that could not be opened or read: nothing of it was checked, all of it stays.
@@ -10,7 +14,7 @@ public struct PruneAction: Codable, Sendable, Equatable {
         /// What an action of this kind becomes when carrying it out fails.
         var whenFailed: Kind {
             switch self {
-            case .cleanStaleEntries, .removeWorktree: .keepWorktree
+            case .cleanStaleEntries, .removeWorktree, .parkWorktree: .keepWorktree
             case .deleteBranch: .keepBranch
             case .deleteRefs: .keepRefs
             default: .keepBatchDirectory
@@ -33,9 +37,11 @@ public struct PruneAction: Codable, Sendable, Equatable {
     public var commitsAhead: Int?
     /// The task refs (`refs/conductor/<batch>/w<n>/…`) deleted or kept with the branch.
     public var refs: [String]?
+    /// The pool entry (`p<n>`) of a `--pool` batch's worktree, parked, released or removed.
+    public var poolEntry: String?
 
     public init(kind: Kind, repo: String? = nil, path: String? = nil, branch: String? = nil, worktree: String? = nil,
-                reason: String, files: [String]? = nil, commitsAhead: Int? = nil, refs: [String]? = nil) {
+                reason: String, files: [String]? = nil, commitsAhead: Int? = nil, refs: [String]? = nil, poolEntry: String? = nil) {
         self.kind = kind
         self.repo = repo
         self.path = path
@@ -45,6 +51,7 @@ public struct PruneAction: Codable, Sendable, Equatable {
         self.files = files
         self.commitsAhead = commitsAhead
         self.refs = refs
+        self.poolEntry = poolEntry
     }
 
     /// True for the kinds that leave something in place.

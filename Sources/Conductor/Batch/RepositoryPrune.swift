@@ -17,7 +17,7 @@ struct RepositoryPrune {
     func plan() throws -> [PruneAction] {
         let repository = try Repository.open(at: repo.path, searchParents: false)
         var actions: [PruneAction] = []
-        let names = (0..<record.workers).map(record.worktreeName)
+        let names = (0..<record.workers).map { record.worktreeName(repo, worker: $0) }
         let stale = try repository.pruneStaleWorktreeEntries(named: names, dryRun: true)
         if !stale.isEmpty {
             actions.append(PruneAction(kind: .cleanStaleEntries, repo: repo.path, reason: "the batch's worktree entries whose directory is gone",
@@ -44,9 +44,10 @@ struct RepositoryPrune {
     /// Remove or keep worker `worker`'s worktree, as `git worktree remove` would decide; nil when
     /// it has none (or only a stale entry).
     private func worktreeAction(_ worker: Int, in repository: Repository) throws -> PruneAction? {
-        let name = record.worktreeName(worker: worker)
+        let name = record.worktreeName(repo, worker: worker)
+        let entry = record.pooledEntry(repo, worker: worker)
         guard let worktree = try repository.worktree(named: name), FileManager.default.fileExists(atPath: worktree.path) else {
-            return nil
+            return entry.map { PruneAction(kind: .releasePoolEntry, repo: repo.path, reason: "the batch made no worktree of it", poolEntry: $0) }
         }
         let blockers: [WorktreeRemovalBlocker]
         do {
@@ -68,10 +69,14 @@ struct RepositoryPrune {
                                reason: "it " + refusing.map(\.summary).joined(separator: "; it ") + "; " + fix,
                                files: files.isEmpty ? nil : files)
         }
+        if let entry, blockers.isEmpty {
+            return PruneAction(kind: .parkWorktree, repo: repo.path, path: worktree.path, branch: branch, worktree: name,
+                               reason: "nothing uncommitted: parked in the pool for the next --pool batch, ignored files kept", poolEntry: entry)
+        }
         return PruneAction(kind: .removeWorktree, repo: repo.path, path: worktree.path, branch: branch, worktree: name,
                            reason: blockers.isEmpty ? "nothing uncommitted, no submodules"
                                : "forced: discards what it holds (it " + blockers.map(\.summary).joined(separator: "; it ") + ")",
-                           files: files.isEmpty ? nil : files)
+                           files: files.isEmpty ? nil : files, poolEntry: entry)
     }
 
     /// Delete or keep a branch together with the task refs that record its commits. When the

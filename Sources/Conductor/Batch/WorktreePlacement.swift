@@ -22,7 +22,10 @@ extension BatchRecord {
         commit.worktree = path
         commit.branch = branch(worker: worker)
         commit.base = repo.baseCommit
-        let marker = setup.map { _ in "\(directory)/state/setup-\(repo.name)-w\(worker).done" }
+        let marker = setup.map { setup in
+            pooledEntry(repo, worker: worker).map { pool(of: repo).setupMarker(of: $0, setup: setup) }
+                ?? "\(directory)/state/setup-\(repo.name)-w\(worker).done"
+        }
         return Placement(cwd: try Placement.directory(of: task, in: path), commit: commit, setup: setup, setupMarker: marker)
     }
 }

@@ -47,15 +47,15 @@ final class WorktreeProvisioner: @unchecked Sendable {
                 guard let repository = try? Repository.open(at: repo.path), let base = try? ObjectID(hex: repo.baseCommit) else { continue }
                 let specs = pairs.compactMap { pair -> WorktreeSpec? in
                     let branch = record.branch(worker: pair.worker)
-                    guard (try? repository.worktree(named: record.worktreeName(worker: pair.worker))) ?? nil == nil,
+                    guard (try? repository.worktree(named: record.worktreeName(repo, worker: pair.worker))) ?? nil == nil,
                           (try? repository.branchTip(branch)) ?? nil == nil else { return nil }
-                    return WorktreeSpec(name: record.worktreeName(worker: pair.worker), path: record.worktreePath(repo, worker: pair.worker),
+                    return WorktreeSpec(name: record.worktreeName(repo, worker: pair.worker), path: record.worktreePath(repo, worker: pair.worker),
                                         branch: branch, startPoint: base)
                 }
                 guard let results = try? Repository.addWorktrees(specs, repositoryAt: repo.path) else { continue }
                 for (spec, result) in zip(specs, results) {
                     guard case .success = result, (try? copyIncludedFiles(from: repository, to: spec.path)) != nil else { continue }
-                    let worker = pairs.first { record.worktreeName(worker: $0.worker) == spec.name }!.worker
+                    let worker = pairs.first { record.worktreeName(repo, worker: $0.worker) == spec.name }!.worker
                     ready.insert("\(repo.path)\u{0}\(worker)")
                 }
             }
@@ -68,18 +68,33 @@ final class WorktreeProvisioner: @unchecked Sendable {
         let key = "\(repo.path)\u{0}\(worker)"
         if ready.contains(key) { return path }
         let repository = try Repository.open(at: repo.path)
-        let name = record.worktreeName(worker: worker)
+        let name = record.worktreeName(repo, worker: worker)
+        let branch = record.branch(worker: worker)
         if let existing = try repository.worktree(named: name), existing.isValid, Path.real(existing.path) == Path.real(path) {
+            if record.pooledEntry(repo, worker: worker) != nil { try takeParked(path, branch: branch, repo: repo, in: repository) }
             ready.insert(key)
             return path
         }
-        let branch = record.branch(worker: worker)
         let branchExists = try repository.branchTip(branch) != nil
         try repository.addWorktree(WorktreeSpec(
             name: name, path: path, branch: branch, startPoint: branchExists ? nil : try ObjectID(hex: repo.baseCommit)))
         try copyIncludedFiles(from: repository, to: path)
         ready.insert(key)
         return path
+    }
+
+    /// Moves a parked pool worktree onto the worker's branch (made at the base, unless a resumed
+    /// batch already has it): only the files that differ are written, what the last batch left
+    /// untracked is removed, and ignored files (what `setup` made) stay.
+    private func takeParked(_ path: String, branch: String, repo: BatchRepository, in repository: Repository) throws {
+        let checkout = try Repository.openLinkedWorktree(at: path)
+        if (try? checkout.currentBranch()) == branch { return }
+        let changed = try checkout.uncommittedChanges().filter { $0.kind != .untracked }
+        guard changed.isEmpty else {
+            throw PlacementError("the pooled worktree \(path) has tracked changes nobody committed (\(changed.prefix(5).map(\.path).joined(separator: ", "))); conductor does not overwrite them: commit or discard them there")
+        }
+        let start = try repository.branchTip(branch) ?? ObjectID(hex: repo.baseCommit)
+        try checkout.switchCheckout(to: branch, at: start, message: "conductor: pooled worktree taken by batch \(plan.record.name)")
     }
 
     /// Copies the gitignored files listed in `.worktreeinclude` (paths or globs, one per line,

@@ -59,14 +59,14 @@ public struct SessionLauncher {
             for worker in 0..<options.workers {
                 let path = record.worktreePath(repo, worker: worker)
                 workerDirectories[worker] = path
-                if let existing = try repository.worktree(named: record.worktreeName(worker: worker)), existing.isValid {
+                if let existing = try repository.worktree(named: record.worktreeName(repo, worker: worker)), existing.isValid {
                     guard Path.real(existing.path) == Path.real(path) else {
-                        throw SessionError.worktreeMoved(name: record.worktreeName(worker: worker), path: existing.path, expected: path)
+                        throw SessionError.worktreeMoved(name: record.worktreeName(repo, worker: worker), path: existing.path, expected: path)
                     }
                     continue
                 }
                 let branch = record.branch(worker: worker)
-                specs.append(WorktreeSpec(name: record.worktreeName(worker: worker), path: path, branch: branch,
+                specs.append(WorktreeSpec(name: record.worktreeName(repo, worker: worker), path: path, branch: branch,
                                           startPoint: try repository.branchTip(branch) == nil ? try ObjectID(hex: repo.baseCommit) : nil))
             }
             for result in try Repository.addWorktrees(specs, repositoryAt: repo.path) { _ = try result.get() }
