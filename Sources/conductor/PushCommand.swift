@@ -25,11 +25,11 @@ struct PushCommand: ParsableCommand {
         For each pushed branch conductor prints the command that opens its pull request.
 
         Examples:
-          conductor push -n review                 # worker branches with commits
-          conductor push -n review --tasks auth,ui # the branches holding those tasks' work
+          conductor push -n review              # branches with commits
+          conductor push -n review --tasks auth,ui
           conductor merge review && conductor push -n review --merged
           conductor push -n review --remote fork --dry-run
-          conductor push -n review --json | jq -r '.[] | select(.status == "pushed") | .gh'
+          conductor push -n review --json | jq -r '.[].gh'
         """
     )
 
