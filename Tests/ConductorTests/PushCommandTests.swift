@@ -148,4 +148,29 @@ import TestSupport
         #expect(push.stdout.contains("would push conductor/d/w0"), "\(push.stdout)")
         #expect(try fixture.git(bare, ["for-each-ref", "refs/heads/"]).isEmpty)
     }
+
+    @Test func eachRepositoryOfABatchPushesToItsOwnRemote() throws {
+        let fixture = try BatchFixture()
+        var remotes: [String: String] = [:]
+        for name in ["app", "lib"] {
+            let repository = try fixture.makeRepository(name)
+            remotes[name] = fixture.directory.appending("\(name).git")
+            try fixture.git(fixture.directory.path, ["init", "-q", "--bare", "-b", "main", remotes[name]!])
+            try fixture.git(repository, ["remote", "add", "origin", remotes[name]!])
+        }
+        let file = try fixture.tasksFile(#"{"tasks": [{"id": "a", "repo": "app", "command": "echo a > a.txt"}, {"id": "b", "repo": "lib", "command": "echo b > b.txt"}]}"#)
+        let batch = try fixture.conductor(["batch", "--worktrees", "-w", "2", "-d", fixture.store, "-n", "two", file])
+        #expect(batch.status == 0, "\(batch.stderr)")
+
+        let push = try fixture.conductor(["push", "-n", "two", "-d", fixture.store])
+        #expect(push.status == 0, "\(push.stderr)")
+        for (name, task) in [("app", "a"), ("lib", "b")] {
+            let branches = try fixture.git(remotes[name]!, ["for-each-ref", "--format=%(refname:short)", "refs/heads/"])
+                .split(separator: "\n").map(String.init)
+            #expect(branches.count == 1, "\(name): \(branches)")
+            let branch = try #require(branches.first)
+            #expect(try fixture.git(remotes[name]!, ["log", "--format=%s", branch]).contains("\(task): "))
+            #expect(push.stdout.contains("\(name): pushed \(branch)"), "\(push.stdout)")
+        }
+    }
 }

@@ -59,7 +59,8 @@ public enum BatchPush {
                     case .upToDate: outcome.status = .upToDate
                     case .rejected(let reason):
                         outcome.status = .rejected
-                        outcome.reason = "\(reason). conductor never forces a push: fetch and look at what is there "
+                        let said = reason.hasSuffix(".") ? String(reason.dropLast()) : reason
+                        outcome.reason = "the remote did not take it (\(said)): someone else may have pushed to that branch; conductor never forces a push: fetch and look at what is there "
                             + "(git -C \(plan.repo.path) fetch \(plan.remote) \(branch.name) && git -C \(plan.repo.path) log --oneline --graph \(branch.name)...FETCH_HEAD), "
                             + "merge or rebase onto it, then push again"
                     }
