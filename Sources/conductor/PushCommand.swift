@@ -62,11 +62,12 @@ struct PushCommand: ParsableCommand {
         options.merged = merged
         options.tasks = tasks.map { $0.split(separator: ",").map { String($0).trimmed } }
         options.dryRun = dryRun
+        var showedProgress = false
         if stderrIsTerminal {
             options.progress = { branch, progress in
+                showedProgress = true
                 RawFile.write(Data("\r\u{1B}[K\(branch): \(progress.current)/\(progress.total) objects, \(progress.bytes / 1024) KiB".utf8),
                               to: STDERR_FILENO)
-                if progress.total > 0 && progress.current == progress.total { printError("") }
             }
         }
         let outcomes: [PushOutcome]
@@ -74,6 +75,11 @@ struct PushCommand: ParsableCommand {
             outcomes = try BatchPush.run(for: batch, options: options)
         } catch let error as PushError {
             throw InputError(error.description)
+        }
+        if showedProgress { RawFile.write(Data("\r\u{1B}[K".utf8), to: STDERR_FILENO) }
+        let found = Set(outcomes.flatMap { $0.tasks ?? [] })
+        for task in options.tasks ?? [] where !found.contains(task) {
+            printError("conductor: task \(task): no worker branch holds a commit of it (it committed nothing), so none of it is pushed")
         }
         if json {
             try printJSON(outcomes)

@@ -173,4 +173,25 @@ import TestSupport
             #expect(push.stdout.contains("\(name): pushed \(branch)"), "\(push.stdout)")
         }
     }
+
+    @Test func aTaskThatCommittedNothingIsNamedNotPushed() throws {
+        let fixture = try BatchFixture()
+        let app = try fixture.makeRepository("app")
+        let bare = fixture.directory.appending("remote.git")
+        try fixture.git(fixture.directory.path, ["init", "-q", "--bare", "-b", "main", bare])
+        try fixture.git(app, ["remote", "add", "origin", bare])
+        let file = try fixture.tasksFile(#"{"tasks": [{"id": "fix", "command": "echo fix > fix.txt"}, {"id": "look", "command": "echo looked"}]}"#)
+        let batch = try fixture.conductor(["batch", "--worktrees", "-w", "1", "-d", fixture.store, "-n", "n", file], in: app)
+        #expect(batch.status == 0, "\(batch.stderr)")
+
+        let only = try fixture.conductor(["push", "-n", "n", "-d", fixture.store, "--tasks", "look"], in: app)
+        #expect(only.status == 2)
+        #expect(only.stderr.contains("look") && only.stderr.contains("committed nothing"), "\(only.stderr)")
+        #expect(try fixture.git(bare, ["for-each-ref", "refs/heads/"]).isEmpty)
+
+        let both = try fixture.conductor(["push", "-n", "n", "-d", fixture.store, "--tasks", "fix,look"], in: app)
+        #expect(both.status == 0, "\(both.stderr)")
+        #expect(both.stdout.contains("pushed conductor/n/w0 (task fix)"), "\(both.stdout)")
+        #expect(both.stderr.contains("task look: no worker branch holds a commit of it"), "\(both.stderr)")
+    }
 }
