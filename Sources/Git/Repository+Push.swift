@@ -114,9 +114,7 @@ extension Repository {
             if error.code == GIT_ENONFASTFORWARD.rawValue {
                 return PushResult(branch: branch, tip: tip, status: .rejected(error.message))
             }
-            if let failure = session.failure {
-                throw GitError(code: error.code, errorClass: error.errorClass, message: "\(url): \(failure)", operation: error.operation)
-            }
+            if let failure = session.failure { throw GitError.conductor("push \(branch) to \(remoteName)", "\(url): \(failure)") }
             throw error
         }
         session.finish(url: url, worked: true)

@@ -217,7 +217,8 @@ public struct PushOutcome: Codable, Sendable, Equatable {
         case .pushed: return "\(prefix)pushed \(at) to \(remote) (\(url))\n  \(gh)"
         case .upToDate: return "\(prefix)up to date \(at) on \(remote) (\(url))\n  \(gh)"
         case .wouldPush: return "\(prefix)would push \(at) to \(remote) (\(url))\n  \(gh)"
-        case .rejected, .failed: return "\(prefix)\(status.rawValue) \(at) by \(remote) (\(url)): \(reason ?? "")"
+        case .rejected: return "\(prefix)rejected \(at) by \(remote) (\(url)): \(reason ?? "")"
+        case .failed: return "\(prefix)failed to push \(at) to \(remote) (\(url)): \(reason ?? "")"
         }
     }
 }
