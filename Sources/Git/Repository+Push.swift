@@ -41,9 +41,10 @@ public struct PushResult: Sendable, Equatable {
         case pushed(previous: ObjectID?)
         /// The remote branch already pointed at the tip; nothing was sent.
         case upToDate
-        /// The update was not a fast-forward (the remote branch has commits the local one lacks),
-        /// or the remote refused it, with the reason; the remote branch did not move.
-        case rejected(String)
+        /// The remote branch did not move: the update was not a fast-forward (`remoteMoved`: the
+        /// remote branch has commits the local one lacks), or the remote refused it (a hook, a
+        /// protected branch), with the reason.
+        case rejected(String, remoteMoved: Bool)
     }
 
     /// The local branch pushed (the remote branch has the same name).
@@ -112,13 +113,17 @@ extension Repository {
             if session.isUpToDate { return PushResult(branch: branch, tip: tip, status: .upToDate) }
             session.finish(url: url, worked: false)
             if error.code == GIT_ENONFASTFORWARD.rawValue {
-                return PushResult(branch: branch, tip: tip, status: .rejected(error.message))
+                return PushResult(branch: branch, tip: tip, status: .rejected(error.message, remoteMoved: true))
             }
             if let failure = session.failure { throw GitError.conductor("push \(branch) to \(remoteName)", "\(url): \(failure)") }
             throw error
         }
         session.finish(url: url, worked: true)
-        if let rejection = session.rejection { return PushResult(branch: branch, tip: tip, status: .rejected(rejection)) }
+        if let rejection = session.rejection {
+            // git's receive-pack words a lost race this way (`git push` prints the same).
+            let moved = rejection.contains("non-fast-forward") || rejection.contains("fetch first") || rejection.contains("stale info")
+            return PushResult(branch: branch, tip: tip, status: .rejected(rejection, remoteMoved: moved))
+        }
         return PushResult(branch: branch, tip: tip, status: .pushed(previous: session.remoteBefore))
     }
 }

@@ -111,7 +111,7 @@ struct PushHTTPTests {
         #expect(try tip("conductor/h/w0", in: bare) == (try tip("conductor/h/w0", in: app)))
         let refused = try #require(listed.first { $0["branch"] as? String == "conductor/h/w1" })
         #expect(refused["status"] as? String == "rejected", "\(refused)")
-        #expect((refused["reason"] as? String)?.contains("pre-receive hook declined") == true, "\(refused)")
+        #expect((refused["reason"] as? String)?.contains("origin refused it: pre-receive hook declined") == true, "\(refused)")
         #expect(try tip("conductor/h/w1", in: bare) == nil)
         #expect(try String(contentsOfFile: store, encoding: .utf8).contains("alice:s3cret"))
 

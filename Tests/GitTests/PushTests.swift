@@ -76,7 +76,7 @@ import TestSupport
         try fixture.git(["checkout", "-q", "main"])
 
         let result = try repository.push(branch: "feature", toRemote: "origin")
-        guard case .rejected(let reason) = result.status else {
+        guard case .rejected(let reason, remoteMoved: true) = result.status else {
             Issue.record("expected a rejection, got \(result.status)")
             return
         }

@@ -57,12 +57,14 @@ public enum BatchPush {
                     switch result.status {
                     case .pushed: outcome.status = .pushed
                     case .upToDate: outcome.status = .upToDate
-                    case .rejected(let reason):
+                    case .rejected(let reason, let moved):
                         outcome.status = .rejected
                         let said = reason.hasSuffix(".") ? String(reason.dropLast()) : reason
-                        outcome.reason = "the remote did not take it (\(said)): someone else may have pushed to that branch; conductor never forces a push: fetch and look at what is there "
-                            + "(git -C \(plan.repo.path) fetch \(plan.remote) \(branch.name) && git -C \(plan.repo.path) log --oneline --graph \(branch.name)...FETCH_HEAD), "
-                            + "merge or rebase onto it, then push again"
+                        outcome.reason = moved
+                            ? "someone else pushed to \(branch.name) on \(plan.remote) (\(said)); conductor never forces a push: fetch and look at what is there "
+                                + "(git -C \(plan.repo.path) fetch \(plan.remote) \(branch.name) && git -C \(plan.repo.path) log --oneline --graph \(branch.name)...FETCH_HEAD), "
+                                + "merge or rebase onto it, then push again"
+                            : "\(plan.remote) refused it: \(said)"
                     }
                 } catch {
                     outcome.status = .failed
