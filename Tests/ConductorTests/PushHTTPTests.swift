@@ -81,27 +81,34 @@ struct PushHTTPTests {
         return result.status == 0 ? result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) : nil
     }
 
-    @Test func pushesWithTheHelpersPasswordAndReportsWhatTheRemoteRefuses() throws {
-        let fixture = try BatchFixture()
-        let app = try fixture.makeRepository("app")
-        try fixture.runEchoBatch(in: app, name: "h", workers: 2)
+    /// A served bare repository `remote.git` added to `app` as `origin`, with the password in the
+    /// `store` helper of the fixture's HOME. The caller stops the server.
+    private func serve(_ fixture: BatchFixture, app: String) throws -> (server: BackgroundProcess, bare: String, store: String, port: String) {
         let root = fixture.directory.appending("served")
         let bare = root + "/remote.git"
         try fixture.git(fixture.directory.path, ["init", "-q", "--bare", "-b", "main", bare])
-        let hook = bare + "/hooks/pre-receive"
-        try "#!/bin/sh\nwhile read old new ref; do [ \"$ref\" = refs/heads/conductor/h/w1 ] && { echo 'w1 is frozen'; exit 1; }; done; exit 0\n"
-            .write(toFile: hook, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
         let script = fixture.directory.appending("server.py")
         try Self.server.write(toFile: script, atomically: true, encoding: .utf8)
         let server = try BackgroundProcess(["python3", script, root, "alice", "s3cret"])
-        defer { server.stop() }
         #expect(waitUntil(timeout: 60) { server.output.hasPrefix("port ") && server.output.hasSuffix("\n") }, "\(server.output)")
         let port = server.output.dropFirst("port ".count).trimmingCharacters(in: .whitespacesAndNewlines)
         let store = fixture.directory.appending("home/credentials")
         try "[credential]\n\thelper = store --file=\(store)\n".write(toFile: fixture.directory.appending("home/.gitconfig"), atomically: true, encoding: .utf8)
         try "http://alice:s3cret@127.0.0.1:\(port)\n".write(toFile: store, atomically: true, encoding: .utf8)
         try fixture.git(app, ["remote", "add", "origin", "http://127.0.0.1:\(port)/remote.git"])
+        return (server, bare, store, port)
+    }
+
+    @Test func pushesWithTheHelpersPasswordAndReportsWhatTheRemoteRefuses() throws {
+        let fixture = try BatchFixture()
+        let app = try fixture.makeRepository("app")
+        try fixture.runEchoBatch(in: app, name: "h", workers: 2)
+        let (server, bare, store, port) = try serve(fixture, app: app)
+        defer { server.stop() }
+        let hook = bare + "/hooks/pre-receive"
+        try "#!/bin/sh\nwhile read old new ref; do [ \"$ref\" = refs/heads/conductor/h/w1 ] && { echo 'w1 is frozen'; exit 1; }; done; exit 0\n"
+            .write(toFile: hook, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
 
         let push = try fixture.conductor(["push", "-n", "h", "-d", fixture.store, "--json"], in: app)
         #expect(push.status == 1, "\(push.stdout)\n\(push.stderr)")
@@ -122,5 +129,22 @@ struct PushHTTPTests {
         #expect(denied.stdout.contains("failed to push conductor/h/w0") && denied.stdout.contains("refused the user name and password"),
                 "\(denied.stdout)")
         #expect(!(try String(contentsOfFile: store, encoding: .utf8)).contains("wrong"), "a refused password stays in the helper")
+    }
+
+    @Test func showsUploadProgressOnlyWhenStderrIsATerminal() throws {
+        let fixture = try BatchFixture()
+        let app = try fixture.makeRepository("app")
+        try fixture.runEchoBatch(in: app, name: "g", workers: 2)
+        let (server, _, _, _) = try serve(fixture, app: app)
+        defer { server.stop() }
+
+        let quiet = try fixture.conductor(["push", "-n", "g", "-d", fixture.store, "--tasks", "t0"], in: app)
+        #expect(quiet.status == 0, "\(quiet.stderr)")
+        #expect(!quiet.stderr.contains("objects"), "\(quiet.stderr)")
+
+        let command = [Binaries.conductor, "push", "-n", "g", "-d", fixture.store].joined(separator: " ")
+        let terminal = try run(["script", "-qec", command, "/dev/null"], in: app, environment: fixture.environment)
+        #expect(terminal.status == 0, "\(terminal.stdout)")
+        #expect(terminal.stdout.contains(" objects, "), "\(terminal.stdout)")
     }
 }
