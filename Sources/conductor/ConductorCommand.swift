@@ -27,7 +27,8 @@ struct ConductorCommand: ParsableCommand {
         """,
         version: Conductor.version,
         subcommands: [
-            BatchCommand.self, ListCommand.self, ReportCommand.self, ShowCommand.self, DiffCommand.self, MergeCommand.self, PruneCommand.self, FollowupCommand.self,
+            BatchCommand.self, ListCommand.self, ReportCommand.self, ShowCommand.self, DiffCommand.self, MergeCommand.self, PushCommand.self,
+            PruneCommand.self, FollowupCommand.self,
             LaunchCommand.self, SubmitCommand.self, StopCommand.self,
             WorkerCommand.self, OrchestratorCommand.self, StatusCommand.self, ResetCommand.self,
         ]

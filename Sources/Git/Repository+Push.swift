@@ -1,0 +1,211 @@
+import CLibgit2
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A user name and password for an https remote.
+public struct UserPassword: Sendable, Equatable {
+    public var username: String
+    public var password: String
+
+    public init(username: String, password: String) {
+        self.username = username
+        self.password = password
+    }
+}
+
+/// Where a push gets a user name and password when an https remote asks for one (the git CLI
+/// asks its credential helpers, `git credential fill`), and whom it tells whether they worked.
+public protocol PasswordSource: AnyObject {
+    /// A user name and password for `url`, or nil when there is none. `username` is the one
+    /// the URL names, if any.
+    func password(for url: String, username: String?) -> UserPassword?
+    /// Says whether the server accepted `credential` for `url` (`git credential approve` or `reject`).
+    func passwordWorked(_ credential: UserPassword, for url: String, _ worked: Bool)
+}
+
+/// How far the upload of a push is.
+public struct PushProgress: Sendable, Equatable {
+    /// Objects sent so far, and in all.
+    public var current: Int
+    public var total: Int
+    /// Bytes sent so far.
+    public var bytes: Int
+}
+
+/// What pushing one branch did.
+public struct PushResult: Sendable, Equatable {
+    public enum Status: Sendable, Equatable {
+        /// The remote branch now points at the tip; `previous` is where it pointed before (nil
+        /// when the push created it).
+        case pushed(previous: ObjectID?)
+        /// The remote branch already pointed at the tip; nothing was sent.
+        case upToDate
+        /// The remote branch did not move: the update was not a fast-forward (`remoteMoved`: the
+        /// remote branch has commits the local one lacks), or the remote refused it (a hook, a
+        /// protected branch), with the reason.
+        case rejected(String, remoteMoved: Bool)
+    }
+
+    /// The local branch pushed (the remote branch has the same name).
+    public let branch: String
+    /// The local branch's commit that was pushed.
+    public let tip: ObjectID
+    public let status: Status
+}
+
+extension Repository {
+    /// Pushes local branch `branch` to the branch of the same name on remote `remoteName`
+    /// (refspec `refs/heads/B:refs/heads/B`), never forcing: a remote branch that has moved to
+    /// commits this one lacks is left as it is and the result says `rejected`.
+    ///
+    /// Credentials come as the git CLI would find them: for ssh URLs from the ssh agent, for
+    /// https URLs from `passwords` (git's credential helpers), told afterwards whether they
+    /// worked. The remote-tracking branch (`refs/remotes/R/B`) follows, as after `git push`.
+    ///
+    /// - Parameter progress: called as the upload goes on (from libgit2's thread, synchronously).
+    /// - Throws: `GitError` when the branch or the remote does not exist, the remote cannot be
+    ///   reached, or authentication fails (naming what to set up).
+    public func push(branch: String, toRemote remoteName: String, passwords: PasswordSource? = nil,
+                     progress: ((PushProgress) -> Void)? = nil) throws -> PushResult {
+        guard let tip = try branchTip(branch) else {
+            throw GitError.conductor("push", "branch '\(branch)' does not exist in '\(workingDirectory)'")
+        }
+        var remote: OpaquePointer?
+        try check("git_remote_lookup(\(remoteName))") { git_remote_lookup(&remote, pointer, remoteName) }
+        defer { git_remote_free(remote) }
+        let url = (git_remote_pushurl(remote) ?? git_remote_url(remote)).map { String(cString: $0) } ?? remoteName
+        let session = PushSession(tip: tip, passwords: passwords, progress: progress)
+
+        var options = git_push_options()
+        try check("git_push_options_init") { git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)) }
+        options.callbacks.payload = Unmanaged.passUnretained(session).toOpaque()
+        options.callbacks.credentials = { out, url, username, allowed, payload in
+            PushSession.of(payload).credential(out, url: url.map { String(cString: $0) } ?? "",
+                                                 username: username.map { String(cString: $0) }, allowed: allowed)
+        }
+        options.callbacks.push_negotiation = { updates, count, payload in
+            PushSession.of(payload).negotiate((0..<count).compactMap { updates?[$0]?.pointee })
+        }
+        options.callbacks.push_update_reference = { _, status, payload in
+            if let status { PushSession.of(payload).rejection = String(cString: status) }
+            return 0
+        }
+        if progress != nil {
+            options.callbacks.push_transfer_progress = { current, total, bytes, payload in
+                PushSession.of(payload).progress?(PushProgress(current: Int(current), total: Int(total), bytes: bytes))
+                return 0
+            }
+        }
+
+        let refspec = "refs/heads/\(branch):refs/heads/\(branch)"
+        do {
+            try withExtendedLifetime(session) {
+                try refspec.withCString { spec in
+                    var strings: [UnsafeMutablePointer<CChar>?] = [UnsafeMutablePointer(mutating: spec)]
+                    try strings.withUnsafeMutableBufferPointer { buffer in
+                        var specs = git_strarray(strings: buffer.baseAddress, count: 1)
+                        try check("git_remote_push(\(remoteName), \(branch))") { git_remote_push(remote, &specs, &options) }
+                    }
+                }
+            }
+        } catch let error as GitError {
+            if session.isUpToDate { return PushResult(branch: branch, tip: tip, status: .upToDate) }
+            session.finish(url: url, worked: false)
+            if error.code == GIT_ENONFASTFORWARD.rawValue {
+                return PushResult(branch: branch, tip: tip, status: .rejected(error.message, remoteMoved: true))
+            }
+            if let failure = session.failure { throw GitError.conductor("push \(branch) to \(remoteName)", "\(url): \(failure)") }
+            throw error
+        }
+        session.finish(url: url, worked: true)
+        if let rejection = session.rejection {
+            // git's receive-pack words a lost race this way (`git push` prints the same).
+            let moved = rejection.contains("non-fast-forward") || rejection.contains("fetch first") || rejection.contains("stale info")
+            return PushResult(branch: branch, tip: tip, status: .rejected(rejection, remoteMoved: moved))
+        }
+        return PushResult(branch: branch, tip: tip, status: .pushed(previous: session.remoteBefore))
+    }
+}
+
+/// The state libgit2's push callbacks share, reached through their payload pointer.
+private final class PushSession {
+    let tip: ObjectID
+    let passwords: PasswordSource?
+    let progress: ((PushProgress) -> Void)?
+    /// Set when negotiation found the remote branch already at the tip; the push is then stopped.
+    var isUpToDate = false
+    /// Where the remote branch pointed before, when it existed.
+    var remoteBefore: ObjectID?
+    /// The remote's reason for refusing the update.
+    var rejection: String?
+    /// Why no credentials could be given, in words.
+    var failure: String?
+    private var triedAgent = false
+    /// The user name and password given, until the server's verdict on them is known.
+    private var given: UserPassword?
+
+    init(tip: ObjectID, passwords: PasswordSource?, progress: ((PushProgress) -> Void)?) {
+        self.tip = tip
+        self.passwords = passwords
+        self.progress = progress
+    }
+
+    static func of(_ payload: UnsafeMutableRawPointer?) -> PushSession {
+        Unmanaged<PushSession>.fromOpaque(payload!).takeUnretainedValue()
+    }
+
+    /// Notes where the remote branch was; stops the push (`GIT_EUSER`) when it is already at the tip.
+    func negotiate(_ updates: [git_push_update]) -> Int32 {
+        guard var update = updates.first else { return 0 }
+        let before = ObjectID(update.src)
+        remoteBefore = git_oid_is_zero(&update.src) == 1 ? nil : before
+        guard before == tip else { return 0 }
+        isUpToDate = true
+        return GIT_EUSER.rawValue
+    }
+
+    /// Credentials as the git CLI finds them: the ssh agent for ssh, git's credential helpers
+    /// for https. Each is tried once: libgit2 asks again when the server refused the last ones.
+    func credential(_ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>?, url: String, username: String?,
+                    allowed: UInt32) -> Int32 {
+        if allowed & GIT_CREDENTIAL_SSH_KEY.rawValue != 0 {
+            guard !triedAgent else {
+                failure = "the ssh agent has no key the server accepts for user '\(username ?? Self.loginName)'; add yours with ssh-add (is SSH_AUTH_SOCK set?)"
+                return GIT_EAUTH.rawValue
+            }
+            triedAgent = true
+            return git_credential_ssh_key_from_agent(out, username ?? Self.loginName)
+        }
+        if allowed & GIT_CREDENTIAL_USERNAME.rawValue != 0 {
+            return git_credential_username_new(out, username ?? Self.loginName)
+        }
+        guard allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT.rawValue != 0 else {
+            failure = "the server asks for a kind of credentials conductor cannot give (only the ssh agent and git's credential helpers)"
+            return GIT_EAUTH.rawValue
+        }
+        if given != nil {
+            finish(url: url, worked: false)
+            failure = "the server refused the user name and password git's credential helpers gave (they were told to forget them); check them with: git credential fill"
+            return GIT_EAUTH.rawValue
+        }
+        guard let found = passwords?.password(for: url, username: username) else {
+            failure = "no user name and password for it from git's credential helpers; set one up (e.g. `gh auth setup-git`), or push once with git so a helper stores them"
+            return GIT_EAUTH.rawValue
+        }
+        given = found
+        return git_credential_userpass_plaintext_new(out, found.username, found.password)
+    }
+
+    /// Tells the password source whether the user name and password it gave worked.
+    func finish(url: String, worked: Bool) {
+        guard let credential = given else { return }
+        given = nil
+        passwords?.passwordWorked(credential, for: url, worked)
+    }
+
+    /// The user ssh logs in as when the URL names none, as OpenSSH does: the local user.
+    private static var loginName: String {
+        getpwuid(getuid()).flatMap { $0.pointee.pw_name }.map { String(cString: $0) } ?? "git"
+    }
+}
