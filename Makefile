@@ -64,7 +64,7 @@ bench: deps
 	$(SWIFT) build -c release
 	$(RELEASE_BIN)/conductor-bench
 
-## bench-NAME: one benchmark (worktrees, batch, report, dispatch, scaling, memory)
+## bench-NAME: one benchmark (worktrees, batch, report, dispatch, scaling, memory, pool)
 bench-%: deps
 	$(SWIFT) build -c release
 	$(RELEASE_BIN)/conductor-bench $*

@@ -1,62 +1,73 @@
-import Conductor
 import Foundation
 
-/// The merge report on 8 worker branches (~50 changed files each, some overlapping) against the git
-/// CLI doing the same work: `git diff --numstat` per branch and `git merge-tree --write-tree` for
-/// each of the 28 pairs.
+/// `conductor report` as a user runs it (a process, `--json` to /dev/null) on a real batch of 8
+/// worker branches × 50 changed files with their worktrees, against the git CLI doing the same
+/// work in one shell script, one command after another: per worker `git diff --numstat base...branch`,
+/// `git status --porcelain` in its worktree, `git log base..branch`, and `git merge-tree --write-tree`
+/// of the base and the branch; then `git merge-tree --write-tree` for every pair of branches whose
+/// changed files overlap (the pairs conductor merges; the others cannot conflict). Synthetic
+/// repositories of 1,000, 5,000 and 20,000 files, so the growth shows. Rounds alternate; medians.
 enum ReportBenchmark {
     static let branches = 8
     static let filesPerBranch = 50
     static let rounds = 5
+    static let sizes = [1_000, 5_000, 20_000]
 
     static func run() throws {
-        let scratch = try makeScratchDirectory("report")
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let repository = "\(scratch)/repo"
-        try makeSourceRepository(at: repository, files: 1_000, megabytes: 40)
-        let base = try shell(["git", "rev-parse", "HEAD"], in: repository).trimmingCharacters(in: .whitespacesAndNewlines)
-        let batch = BatchRecord(
-            name: "bench", createdAt: Date(), directory: "\(scratch)/batch", tasksFile: "-", workers: branches,
-            worktrees: true, sequential: false,
-            repos: [BatchRepository(path: repository, name: "repo", base: "main", baseCommit: base)], agentArguments: [], setup: nil)
-        try makeBranches(batch, in: repository)
+        let conductor = try DispatchBenchmark.locateConductor()
+        for files in sizes {
+            let scratch = try makeScratchDirectory("report")
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            let repository = "\(scratch)/repo"
+            try makeSourceRepository(at: repository, files: files, megabytes: files * 4 / 1_000)
+            let store = "\(scratch)/work"
+            try makeBatch(in: repository, store: store, conductor: conductor, scratch: scratch)
+            let worktrees = (0..<branches).map { "\(store)/bench/repo/w\($0)" }
 
-        var ours: [Double] = [], cli: [Double] = []
-        var built: MergeReport?
-        for _ in 0..<rounds {
-            ours.append(try time { built = try MergeReport.build(for: batch, results: []) })
-            cli.append(try time {
-                for worker in 0..<branches {
-                    try shell(["git", "diff", "--numstat", "main...\(batch.branch(worker: worker))"], in: repository)
-                }
-                for a in 0..<branches {
-                    for b in (a + 1)..<branches {
-                        _ = try? shell(["git", "merge-tree", "--write-tree", batch.branch(worker: a), batch.branch(worker: b)], in: repository)
-                    }
-                }
-            })
+            let pairs = try overlappingPairs(repository)
+            let script = gitScript(worktrees: worktrees, pairs: pairs)
+            var ours: [Double] = [], cli: [Double] = []
+            for _ in 0..<rounds {
+                ours.append(try time { try shell([conductor, "report", "bench", "-d", store, "--json"], in: repository) })
+                cli.append(try time { try shell(["sh", "-c", script], in: repository) })
+            }
+            print("report: \(files) files (\(files * 4 / 1_000) MB), \(branches) branches × \(filesPerBranch) changed files with worktrees, "
+                  + "\(pairs.count) overlapping pairs merged by both sides, median of \(rounds) alternating rounds")
+            report("report vs git CLI, \(files) files", conductor: median(ours), other: median(cli),
+                   otherName: "one sh script: numstat+status+log+merge-tree ×8, merge-tree ×\(pairs.count)", target: 0.3)
         }
-        let conflicts = built?.repos.first?.conflicts.count ?? 0
-        print("report: \(branches) branches × \(filesPerBranch) changed files, \(conflicts) conflicting pairs found, median of \(rounds) rounds")
-        report("report vs git CLI", conductor: median(ours), other: median(cli), otherName: "git diff --numstat ×8 + merge-tree ×28", target: 0.3)
     }
 
-    /// Branch w<n> changes 50 files: 45 of its own, and 5 shared with its neighbour, so some pairs conflict.
-    private static func makeBranches(_ batch: BatchRecord, in repository: String) throws {
+    /// The git CLI's side as one shell script, so both sides pay one process start from here.
+    private static func gitScript(worktrees: [String], pairs: [(Int, Int)]) -> String {
+        var lines = (0..<branches).flatMap { worker -> [String] in
+            let branch = "conductor/bench/w\(worker)"
+            return ["git diff --numstat main...\(branch) >/dev/null", "git -C \(worktrees[worker]) status --porcelain >/dev/null",
+                    "git log --format='%H %s' main..\(branch) >/dev/null", "git merge-tree --write-tree main \(branch) >/dev/null || true"]
+        }
+        lines += pairs.map { "git merge-tree --write-tree conductor/bench/w\($0.0) conductor/bench/w\($0.1) >/dev/null || true" }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The pairs of branches whose changed files overlap: those a script, like conductor, merges.
+    private static func overlappingPairs(_ repository: String) throws -> [(Int, Int)] {
+        let changed = try (0..<branches).map { worker in
+            Set(try shell(["git", "diff", "--name-only", "main...conductor/bench/w\(worker)"], in: repository).split(separator: "\n"))
+        }
+        return (0..<branches).flatMap { a in ((a + 1)..<branches).filter { !changed[a].isDisjoint(with: changed[$0]) }.map { (a, $0) } }
+    }
+
+    /// A batch `bench` whose task on worker n changes 50 files: 45 of its own, and 5 shared with
+    /// its neighbour, so some pairs conflict. conductor commits each task, as in real use.
+    private static func makeBatch(in repository: String, store: String, conductor: String, scratch: String) throws {
         let files = try shell(["git", "ls-files"], in: repository).split(separator: "\n").map(String.init)
-        for worker in 0..<branches {
-            try shell(["git", "checkout", "-q", "-b", batch.branch(worker: worker), "main"], in: repository)
+        let tasks = (0..<branches).map { worker -> String in
             let own = (0..<(filesPerBranch - 5)).map { files[(worker * 100 + $0) % files.count] }
             let shared = (0..<5).map { files[(900 + (worker / 2) * 5 + $0) % files.count] }
-            for file in own + shared {
-                let path = "\(repository)/\(file)"
-                var text = try String(contentsOfFile: path, encoding: .utf8)
-                text = "// changed by worker \(worker)\n" + text + "// end of worker \(worker)\n"
-                try text.write(toFile: path, atomically: false, encoding: .utf8)
-            }
-            try shell(["git", "add", "-A"], in: repository)
-            try shell(["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-q", "-m", "worker \(worker)"], in: repository)
+            let command = "sed -i -e '1i // changed by worker \(worker)' -e '$a // end of worker \(worker)' " + (own + shared).joined(separator: " ")
+            return #"{"id": "w\#(worker)", "command": "\#(command)"}"#
         }
-        try shell(["git", "checkout", "-q", "main"], in: repository)
+        try "[\(tasks.joined(separator: ","))]".write(toFile: "\(scratch)/tasks.json", atomically: true, encoding: .utf8)
+        try shell([conductor, "batch", "--worktrees", "-w", String(branches), "-d", store, "-n", "bench", "--json", "\(scratch)/tasks.json"], in: repository)
     }
 }

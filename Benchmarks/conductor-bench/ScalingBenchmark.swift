@@ -1,9 +1,11 @@
 import Foundation
 
-/// Dispatch overhead from 1 to 64 workers (1,000 `true` tasks each time, queue on tmpfs), and the
-/// memory of the orchestrator and its workers at 10,000 tasks on 64 workers.
+/// Dispatch overhead from 1 to 64 workers (1,000 `true` tasks each time, queue on tmpfs; 3 rounds
+/// alternating conductor and xargs, medians), and the memory of the orchestrator and its workers at
+/// 10,000 tasks on 64 workers.
 enum ScalingBenchmark {
     static let tasks = 1_000
+    static let rounds = 3
     static let workerCounts = [1, 2, 4, 8, 16, 32, 64]
 
     static func run() throws {
@@ -11,15 +13,22 @@ enum ScalingBenchmark {
         let scratch = try makeScratchDirectory("scaling")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         try writeTasks(count: tasks, to: "\(scratch)/tasks.json")
-        print("scaling: \(tasks) × `true`, queue on tmpfs; per-task wall time and ratio to xargs -P with as many processes")
+        print("scaling: \(tasks) × `true`, queue on tmpfs; per-task wall time and ratio to xargs -P with as many processes, median of \(rounds) alternating rounds")
         for workers in workerCounts {
             let queue = "/dev/shm/conductor-bench-scaling-\(getpid())-\(workers)"
             defer { try? FileManager.default.removeItem(atPath: queue) }
             let pool = try (0..<workers).map { try startBackground([conductor, "worker", String($0), scratch, "--queue", queue]) }
             defer { pool.forEach { $0.terminate(); $0.waitUntilExit() } }
             try DispatchBenchmark.waitForWorkers(queue: queue, count: workers)
-            let ours = try time { try shell([conductor, "orchestrator", String(workers), "\(scratch)/tasks.json", "--queue", queue, "--journal", "\(queue)/journal.jsonl", "--json"]) }
-            let xargs = try time { try shell(["sh", "-c", "seq \(tasks) | xargs -P\(workers) -I{} sh -c true"]) }
+            var oursRounds: [Double] = [], xargsRounds: [Double] = []
+            for round in 0..<rounds {
+                oursRounds.append(try time {
+                    try shell([conductor, "orchestrator", String(workers), "\(scratch)/tasks.json", "--queue", queue,
+                               "--journal", "\(queue)/journal-\(round).jsonl", "--json"])
+                })
+                xargsRounds.append(try time { try shell(["sh", "-c", "seq \(tasks) | xargs -P\(workers) -I{} sh -c true"]) })
+            }
+            let ours = median(oursRounds), xargs = median(xargsRounds)
             print(String(format: "  %2d workers: conductor %.2f ms/task, xargs %.2f ms/task, ratio %.2fx",
                          workers, ours * 1000 / Double(tasks), xargs * 1000 / Double(tasks), ours / xargs))
         }

@@ -1,8 +1,9 @@
 import Foundation
 import Conductor
 
-/// 8 worktrees of a ~1,000-file / ~40 MB repository: conductor's git layer against
-/// `git worktree add -b` ×8, alternating, several rounds, medians compared.
+/// 8 worktrees of a ~1,000-file / ~40 MB repository: conductor's git layer (a library call that
+/// checks the 8 out in parallel) against `git worktree add -b` ×8 in a shell loop, one after another,
+/// and 8 at once (`xargs -P8`), alternating, several rounds, medians compared.
 enum WorktreeBenchmark {
     static let worktrees = 8
     static let rounds = 3
@@ -15,12 +16,15 @@ enum WorktreeBenchmark {
         let size = try shell(["du", "-sm", "--exclude=.git", repository]).split(separator: "\t").first ?? "?"
         print("worktrees: repository of 1000 files, \(size) MB checked out; \(worktrees) worktrees per round, \(rounds) rounds")
 
-        var cli: [Double] = [], conductor: [Double] = []
+        var cli: [Double] = [], cliParallel: [Double] = [], conductor: [Double] = []
         for round in 0..<rounds {
+            cliParallel.append(try time {
+                try shell(["sh", "-c", "seq 0 \(worktrees - 1) | xargs -P\(worktrees) -I{} git worktree add -q -b par/r\(round)/w{} \(scratch)/par\(round)/w{}"],
+                          in: repository)
+            })
             cli.append(try time {
-                for index in 0..<worktrees {
-                    try shell(["git", "worktree", "add", "-q", "-b", "cli/r\(round)/w\(index)", "\(scratch)/cli\(round)/w\(index)"], in: repository)
-                }
+                try shell(["sh", "-c", "for i in $(seq 0 \(worktrees - 1)); do git worktree add -q -b cli/r\(round)/w$i \(scratch)/cli\(round)/w$i; done"],
+                          in: repository)
             })
             let base = try Repository.open(at: repository).resolveBase(nil)
             let specs = (0..<worktrees).map { index in
@@ -31,9 +35,11 @@ enum WorktreeBenchmark {
                 for result in try Repository.addWorktrees(specs, repositoryAt: repository) { _ = try result.get() }
             })
             try FileManager.default.removeItem(atPath: "\(scratch)/cli\(round)")
+            try FileManager.default.removeItem(atPath: "\(scratch)/par\(round)")
             try FileManager.default.removeItem(atPath: "\(scratch)/conductor\(round)")
             try shell(["git", "worktree", "prune"], in: repository)
         }
-        report("worktrees (8 × add)", conductor: median(conductor), other: median(cli), otherName: "git worktree add", target: 0.5)
+        report("worktrees (8 × add, conductor parallel)", conductor: median(conductor), other: median(cli), otherName: "git worktree add ×8 in sequence", target: 0.5)
+        report("worktrees (8 × add, both parallel)", conductor: median(conductor), other: median(cliParallel), otherName: "git worktree add ×8 by xargs -P8", target: 0.5)
     }
 }

@@ -6,6 +6,7 @@ let benchmarks: [String: () throws -> Void] = [
     "batch": BatchSetupBenchmark.run,
     "dispatch": DispatchBenchmark.run,
     "memory": MemoryBenchmark.run,
+    "pool": PoolBenchmark.run,
     "scaling": ScalingBenchmark.run,
     "report": ReportBenchmark.run,
     "worktrees": WorktreeBenchmark.run,
