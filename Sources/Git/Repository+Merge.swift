@@ -2,10 +2,12 @@ import CLibgit2
 
 extension Repository {
     /// The paths that would conflict if `theirs` were merged into `ours`, found by an in-memory
-    /// merge (nothing is checked out or written). Empty when the merge is clean.
+    /// merge (nothing is checked out or written). Empty when the merge is clean, and without
+    /// merging when one commit is an ancestor of the other (a fast-forward cannot conflict).
     ///
     /// - Throws: `GitError` when the two commits share no history.
     public func conflicts(between ours: ObjectID, and theirs: ObjectID) throws -> [String] {
+        if contains(ours, in: theirs) || contains(theirs, in: ours) { return [] }
         let index = try mergedIndex(ours, theirs)
         defer { git_index_free(index) }
         return try conflictedPaths(index)
@@ -35,7 +37,10 @@ extension Repository {
         var tipID = tip.raw
         var baseID = base.raw
         if tip == base || git_graph_descendant_of(pointer, &baseID, &tipID) == 1 { return .merged }
-        if let index = try? mergedIndex(base, tip) {
+        if git_graph_descendant_of(pointer, &tipID, &baseID) == 1 {
+            // Merging a descendant gives its own tree: squash-merged only when that is base's tree.
+            if try treeID(of: tip) == treeID(of: base) { return .squashMerged }
+        } else if let index = try? mergedIndex(base, tip) {
             defer { git_index_free(index) }
             var treeID = git_oid()
             if git_index_has_conflicts(index) == 0,

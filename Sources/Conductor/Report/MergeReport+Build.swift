@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Dispatch
 import FoundationShims
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -68,12 +69,29 @@ private struct RepoReader {
 
     func read() throws -> MergeReport.Repo {
         let baseTip = try repository.resolveBase(repo.base).commit
-        let readings = try (0..<batch.workers).compactMap { try readWorker($0, baseTip: baseTip) }
+        let readings = try readWorkers(baseTip: baseTip)
         let conflicts = try pairwiseConflicts(readings)
         let entries = readings.map(\.entry)
         return MergeReport.Repo(
             path: repo.path, name: repo.name, base: repo.base, baseCommit: repo.baseCommit, baseTip: baseTip.hex,
             workers: entries, conflicts: conflicts, mergeOrder: Self.mergeOrder(entries, conflicts))
+    }
+
+    /// Reads every worker branch, on as many threads as there are cores (worktree status is
+    /// mostly waiting on `stat`), each thread with a repository handle of its own.
+    private func readWorkers(baseTip: ObjectID) throws -> [Reading] {
+        let threads = min(batch.workers, ProcessInfo.processInfo.activeProcessorCount)
+        guard threads > 1 else { return try (0..<batch.workers).compactMap { try readWorker($0, baseTip: baseTip) } }
+        let (batch, repo, taskOfCommit) = (batch, repo, taskOfCommit)
+        let readings = Mutex([Int: Result<Reading?, Error>]())
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            let reader = Result { try RepoReader(batch: batch, repo: repo, taskOfCommit: taskOfCommit) }
+            for worker in stride(from: thread, to: batch.workers, by: threads) {
+                let reading = reader.flatMap { reader in Result { try reader.readWorker(worker, baseTip: baseTip) } }
+                readings.withLock { $0[worker] = reading }
+            }
+        }
+        return try readings.withLock { results in try (0..<batch.workers).compactMap { try results[$0]!.get() } }
     }
 
     private func readWorker(_ worker: Int, baseTip: ObjectID) throws -> Reading? {

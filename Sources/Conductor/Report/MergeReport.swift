@@ -205,8 +205,11 @@ extension MergeReport {
     /// `longestPatchInHTML` is cut there, with a line that says so (`conductor show` has it whole).
     private func taskPatches(in batch: BatchRecord) -> [String: String] {
         var patches: [String: String] = [:]
+        // One handle per repository, so the trees the patches share are read once.
+        let repositories = Dictionary(batch.repos.compactMap { repo in (try? Repository.open(at: repo.path)).map { (repo.name, $0) } }) { first, _ in first }
         for entry in tasks where !entry.commits.isEmpty {
-            guard let patch = try? TaskInspection.patch(of: entry, in: batch), !patch.isEmpty else { continue }
+            guard let repository = entry.repo.flatMap({ repositories[$0] }),
+                  let patch = try? TaskInspection.patch(of: entry, in: repository), !patch.isEmpty else { continue }
             patches[entry.id] = patch.utf8.count <= Self.longestPatchInHTML ? patch
                 : String(decoding: patch.utf8.prefix(Self.longestPatchInHTML), as: UTF8.self) + "\n… cut here; conductor show \(entry.id) -n \(batch.name) prints it whole\n"
         }

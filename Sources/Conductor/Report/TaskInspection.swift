@@ -42,9 +42,14 @@ public struct TaskInspection: Encodable, Sendable {
 
     /// The unified patch of `entry`'s commits, "" when it has none.
     static func patch(of entry: MergeReport.TaskEntry, in batch: BatchRecord) throws -> String {
-        guard let first = entry.commits.first, let last = entry.commits.last,
-              let repo = batch.repos.first(where: { $0.name == entry.repo }) else { return "" }
-        return try Repository.open(at: repo.path).diff(ofCommits: ObjectID(hex: first), through: ObjectID(hex: last), includePatch: true).patch ?? ""
+        guard let repo = batch.repos.first(where: { $0.name == entry.repo }) else { return "" }
+        return try patch(of: entry, in: try Repository.open(at: repo.path))
+    }
+
+    /// The unified patch of `entry`'s commits in `repository` (the batch's repository that holds them).
+    static func patch(of entry: MergeReport.TaskEntry, in repository: Repository) throws -> String {
+        guard let first = entry.commits.first, let last = entry.commits.last else { return "" }
+        return try repository.diff(ofCommits: ObjectID(hex: first), through: ObjectID(hex: last), includePatch: true).patch ?? ""
     }
 
     /// The text `conductor show` prints above the patch: what was asked, how it ended, where its
