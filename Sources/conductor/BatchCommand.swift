@@ -57,7 +57,7 @@ struct BatchCommand: ParsableCommand {
           git log conductor/<name>/w0
           conductor report
           conductor batch --resume --name 20261125-101502
-          conductor batch --worktrees --pool tasks.json   # reuse worktrees and what setup made
+          conductor batch --worktrees --pool tasks.json   # reuse pooled worktrees
         """
     )
 
