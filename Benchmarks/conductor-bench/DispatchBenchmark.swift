@@ -1,7 +1,10 @@
 import Foundation
 
 /// 1,000 `true` tasks on 4 workers: conductor's orchestrator against `xargs -P4` and GNU
-/// `parallel -j4`, each running `sh -c true` 1,000 times, in one run. Also the workers' peak RSS.
+/// `parallel -j4`, each running `sh -c true` 1,000 times, in one run. Also the workers' peak RSS,
+/// and the CPU time per task of conductor's own processes (orchestrator and workers) beside that of
+/// the `sh` they run and of xargs with its `sh`: the wall time cannot drop below the CPU time over
+/// the cores, which bounds the ratio to xargs from below.
 enum DispatchBenchmark {
     static let tasks = 1_000
     static let workers = 4
@@ -29,9 +32,18 @@ enum DispatchBenchmark {
             defer { workerProcesses.forEach { $0.terminate(); $0.waitUntilExit() } }
             try waitForWorkers(queue: queue, count: workers)
             var ours: [Double] = [], xargs: [Double] = [], parallel: [Double] = []
+            var conductorCPU: [Double] = [], shCPU: [Double] = [], xargsCPU: [Double] = []
             for _ in 0..<rounds {
+                let before = workerProcesses.map { cpuSeconds(of: $0.processIdentifier) }
+                let orchestratorBefore = childrenCPUSeconds()
                 ours.append(try time { try shell([conductor, "orchestrator", String(workers), tasksFile, "--queue", queue, "--journal", "\(queue)/journal.jsonl", "--json"]) })
+                let orchestrator = childrenCPUSeconds() - orchestratorBefore
+                let after = workerProcesses.map { cpuSeconds(of: $0.processIdentifier) }
+                conductorCPU.append(orchestrator + zip(before, after).map { $1.own - $0.own }.reduce(0, +))
+                shCPU.append(zip(before, after).map { $1.children - $0.children }.reduce(0, +))
+                let xargsBefore = childrenCPUSeconds()
                 xargs.append(try time { try shell(["sh", "-c", "seq \(tasks) | xargs -P\(workers) -I{} sh -c true"]) })
+                xargsCPU.append(childrenCPUSeconds() - xargsBefore)
                 parallel.append(try time { try shell(["sh", "-c", "seq \(tasks) | parallel -j\(workers) sh -c true"]) })
             }
             peaks += workerProcesses.compactMap { peakRSS(of: $0.processIdentifier) }
@@ -39,6 +51,12 @@ enum DispatchBenchmark {
             print("  \(label): conductor \(perTask(median(ours))), xargs -P\(workers) \(perTask(median(xargs))), parallel -j\(workers) \(perTask(median(parallel)))")
             report("  dispatch vs xargs, \(label)", conductor: median(ours), other: median(xargs), otherName: "xargs -P4", target: 1.0)
             report("  dispatch vs GNU parallel, \(label)", conductor: median(ours), other: median(parallel), otherName: "parallel -j4", target: 1.0 / 3)
+            let cpu = { (seconds: Double) in String(format: "%.2f", seconds * 1000 / Double(tasks)) }
+            let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+            print("  CPU per task, \(label): conductor's processes \(cpu(median(conductorCPU))) ms + their sh \(cpu(median(shCPU))) ms; "
+                  + "xargs with its sh \(cpu(median(xargsCPU))) ms; so conductor needs at least "
+                  + String(format: "%.2f ms/task on %d cores, %.2fx xargs", (median(conductorCPU) + median(shCPU)) * 1000 / Double(tasks) / cores,
+                           Int(cores), (median(conductorCPU) + median(shCPU)) / cores / median(xargs)))
         }
         if let peak = peaks.max() {
             print(String(format: "worker peak RSS: %.1f MB (target <= 20 MB: %@)", Double(peak) / 1024, peak <= 20 * 1024 ? "met" : "NOT met"))
@@ -70,6 +88,24 @@ enum DispatchBenchmark {
         return status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
             .flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") }
     }
+}
+
+/// The CPU seconds a live process used itself, and those of its children it has waited for.
+func cpuSeconds(of pid: Int32) -> (own: Double, children: Double) {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return (0, 0) }
+    // Fields after the command: state is field 3, utime 14, stime 15, cutime 16, cstime 17.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+    let value = { (field: Int) in Double(fields[field - 3]) ?? 0 }
+    return ((value(14) + value(15)) / ticks, (value(16) + value(17)) / ticks)
+}
+
+/// The CPU seconds of this process's children that have ended and been waited for.
+func childrenCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
 /// Starts a process with output discarded and returns it running.
