@@ -25,6 +25,15 @@ import TestSupport
         #expect(try conductor(["stop", "-n", "s1", "-d", fixture.store]).status == 0)
     }
 
+    @Test func onABareQueueSubmitWorksAndReportSaysItNeedsASession() throws {
+        let fixture = try QueueFixture()
+        try fixture.startWorker(0)
+        let client = try run(["python3", Binaries.fixtures + "/mcp-client.py", "--bare", Binaries.conductor, "mcp", "--queue", fixture.root.path],
+                             in: fixture.workDirectory, environment: fixture.environment, timeout: 120)
+        #expect(client.status == 0, "stdout:\n\(client.stdout)\nstderr:\n\(client.stderr)")
+        #expect(client.stdout.hasSuffix("ok\n"), "\(client.stdout)")
+    }
+
     @Test func launchWritesTheSessionsMCPConfigAndShowsHowToStartClaudeWithIt() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
