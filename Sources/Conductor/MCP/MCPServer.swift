@@ -134,6 +134,7 @@ public final class MCPServer: @unchecked Sendable {
     }
 
     private func reply(to id: JSONValue, error code: Int, _ message: String) {
+        // Clients probe for what a server lacks (resources/list, prompts/list): no log line for those.
         if code != -32601 { MCPLog.error("conductor mcp: \(message)") }
         send(.object(["jsonrpc": .string("2.0"), "id": id, "error": .object(["code": .number(Double(code)), "message": .string(message)])]))
     }
