@@ -27,7 +27,7 @@ MANUAL_FIX = /^  / && !literal { print ".Bd -literal -offset 2n"; literal = 1 } 
 
 .PHONY: deps build test chaos demo bench clean install uninstall
 
-## deps: install what conductor and its tests need (libgit2-dev, tmux, GNU parallel, git, python3 for the stand-in agent, chromium to render report.html) when missing
+## deps: install what conductor and its tests need (libgit2-dev, tmux, GNU parallel, git, python3 for the stand-in agent, chromium to render report.html, the MCP Python SDK that tests conductor mcp) when missing
 deps:
 	@missing=""; \
 	pkg-config --exists libgit2 2>/dev/null || missing="$$missing libgit2-dev pkg-config"; \
@@ -39,7 +39,8 @@ deps:
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
-	fi
+	fi; \
+	python3 -c 'import mcp' 2>/dev/null || { echo "installing: the mcp Python package"; python3 -m pip install --quiet mcp; }
 
 build: deps
 	$(SWIFT) build

@@ -3,7 +3,7 @@ import FoundationEssentials
 /// Any JSON value, decoded without losing the difference between `true`, `1` and `"1"`, so the
 /// tasks file can be checked field by field with exact messages, and agents' event streams,
 /// whose shape varies by event, can be read.
-indirect enum JSONValue: Decodable, Equatable {
+indirect enum JSONValue: Decodable, Equatable, Sendable {
     case null
     case bool(Bool)
     case number(Double)

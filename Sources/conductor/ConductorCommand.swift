@@ -29,7 +29,7 @@ struct ConductorCommand: ParsableCommand {
         subcommands: [
             BatchCommand.self, ListCommand.self, ReportCommand.self, ShowCommand.self, DiffCommand.self, MergeCommand.self, PushCommand.self,
             PruneCommand.self, FollowupCommand.self,
-            LaunchCommand.self, SubmitCommand.self, StopCommand.self,
+            LaunchCommand.self, SubmitCommand.self, StopCommand.self, MCPCommand.self,
             WorkerCommand.self, OrchestratorCommand.self, StatusCommand.self, ResetCommand.self,
         ]
     )

@@ -68,6 +68,7 @@ struct LaunchCommand: ParsableCommand {
         }
         print("launched tmux session '\(name)': \(workers) worker(s), queue \(record.queue.path)")
         if worktrees { print("worktrees: \(record.repos[0].name)/w0…w\(workers - 1) in \(record.directory), branches conductor/\(name)/w<n>") }
+        print("start Claude Code with the workers as MCP tools: \(MCPConfig.claudeCommand(for: record))")
         print("stop it with: conductor stop -n \(name)")
         guard !noAttach, isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             print("attach with: tmux attach -t \(name)")

@@ -65,27 +65,21 @@ struct SubmitCommand: ParsableCommand {
     func run() throws {
         let queue = try target.root()
         let tasks = try readTasks()
-        let workers = Submission.workerCount(queue)
-        guard workers > 0, QueueSnapshot.read(queue).workers.contains(where: \.alive) else {
-            throw OrchestratorError.noLiveWorkers(queue: queue.path, waited: 0)
+        if !wait {
+            let ticket = try Submission.startInBackground(tasks, on: queue, sequential: sequential, timeout: timeout)
+            if json { return try printJSON(ticket) }
+            return print("submitted \(tasks.count) task(s) (\(ticket.tasks.joined(separator: ", "))); results will be in \(ticket.results)")
         }
-        if !wait { return try submitInBackground(tasks, queue: queue) }
         var options = OrchestratorOptions()
         options.timeout = timeout
         let progress = ProgressPrinter(total: tasks.count)
         options.events = { progress.handle($0) }
-        let record = Submission.record(for: queue)
-        let orchestrator = try Orchestrator(workers: workers, queue: queue, options: Submission.options(options, record: record))
-        SignalTrap.install([SIGINT, SIGTERM]) { _ in
-            progress.noteInterrupt("interrupted: no new tasks will start; waiting for the running ones")
-            orchestrator.cancel()
-        }
-        let report = try orchestrator.run(tasks, sequential: sequential)
-        if let record, record.isSession {
-            // The tasks ran; a results file that cannot be updated must not lose what they did.
-            do { try Submission.recordResults(report.results, in: record) }
-            catch { printError("warning: the results were not added to \(record.resultsFile): \(error)") }
-        }
+        let report = try Submission.wait(for: tasks, on: queue, options: options, sequential: sequential, started: { orchestrator in
+            SignalTrap.install([SIGINT, SIGTERM]) { _ in
+                progress.noteInterrupt("interrupted: no new tasks will start; waiting for the running ones")
+                orchestrator.cancel()
+            }
+        }, warning: { printError("warning: \($0)") })
         if json {
             try printJSON(report)
         } else {
@@ -100,31 +94,4 @@ struct SubmitCommand: ParsableCommand {
         if let command { return [TaskSpec(id: id ?? Submission.newTaskID(), command: command, timeout: timeout)] }
         return try TasksFile.load(tasksFile ?? "-").tasks
     }
-
-    /// Writes the tasks into the queue's submissions folder and starts `submit --wait --json` on
-    /// them as a detached process whose output is the results file.
-    private func submitInBackground(_ tasks: [TaskSpec], queue: QueueRoot) throws {
-        let folder = "\(queue.path)/submissions"
-        try QueueRoot.makePrivateDirectory(folder)
-        let stem = "\(folder)/\(Submission.newTaskID())-\(getpid())"
-        try AtomicFile.writeJSON(tasks, to: stem + ".tasks.json")
-        var arguments = [WorkerLaunch.locateConductor(), "submit", "--wait", "--json", "--queue", queue.path, stem + ".tasks.json"]
-        if sequential { arguments.append("--sequential") }
-        if let timeout { arguments += ["--timeout", String(timeout)] }
-        _ = try ChildProcess(arguments: arguments, directory: FileManager.default.currentDirectoryPath,
-                             environment: ProcessInfo.processInfo.environment,
-                             stdoutPath: stem + ".json", stderrPath: stem + ".log")
-        if json {
-            return try printJSON(SubmissionJSON(submission: Path.name(stem), results: stem + ".json", tasks: tasks.map(\.id)))
-        }
-        print("submitted \(tasks.count) task(s) (\(tasks.map(\.id).joined(separator: ", "))); results will be in \(stem).json")
-    }
-}
-
-/// What `conductor submit --json` prints without --wait: the submission id, the file its
-/// results will be written to (`<queue>/submissions/<id>.json`), and the task ids.
-struct SubmissionJSON: Encodable {
-    let submission: String
-    let results: String
-    let tasks: [String]
 }

@@ -71,6 +71,7 @@ public struct SessionLauncher {
             }
             for result in try Repository.addWorktrees(specs, repositoryAt: repo.path) { _ = try result.get() }
         }
+        try MCPConfig.write(for: record, store: options.store, executable: options.executable)
         try startSession(record, repo: repo, workerDirectories: workerDirectories)
         return record
     }
@@ -112,7 +113,8 @@ public struct SessionLauncher {
         let name = record.name
         let queue = record.queue.path
         let greeting = "conductor session \(name): \(record.workers) worker(s) on the queue \(queue). "
-            + "Hand them work with: conductor submit --wait --prompt 'TEXT' (or a tasks file); conductor status shows them."
+            + "Hand them work with: conductor submit --wait --prompt 'TEXT' (or a tasks file); conductor status shows them. "
+            + "Or start Claude Code with them as tools: \(MCPConfig.claudeCommand(for: record))"
         let shell = "printf '%s\\n' \(Tmux.quote(greeting)); exec \"${SHELL:-/bin/sh}\""
         try tmux.run(["new-session", "-d", "-s", name, "-n", "conductor", "-x", "220", "-y", "60", "-c", repo.path,
                       "-e", "CONDUCTOR_HOME=\(queue)", "-e", "CONDUCTOR_SESSION=\(name)", "-e", "CONDUCTOR_DIR=\(Path.parent(record.directory))", shell])
