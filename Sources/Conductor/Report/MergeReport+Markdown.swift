@@ -168,14 +168,7 @@ enum Markdown {
     /// its line counts, and its mode change (`mode 100644 → 100755`) instead of `+0 −0` for a chmod.
     static func fileLine(_ file: MergeReport.ChangedFile) -> String {
         let renamed = file.oldPath.map { "\(path($0)) → " } ?? ""
-        var facts: [String] = []
-        if file.binary {
-            facts.append("binary")
-        } else if file.insertions + file.deletions > 0 || file.oldMode == nil {
-            facts.append("+\(file.insertions) −\(file.deletions)")
-        }
-        if let oldMode = file.oldMode, let newMode = file.newMode { facts.append("mode \(oldMode) → \(newMode)") }
-        return "- \(file.status.rawValue) \(renamed)\(path(file.path)) " + facts.joined(separator: ", ")
+        return "- \(file.status.rawValue) \(renamed)\(path(file.path)) " + file.facts(minus: "−", arrow: "→", modeWord: "mode").joined(separator: ", ")
     }
 
     /// `text` as a fenced code block whose fence is longer than any run of backticks inside it.

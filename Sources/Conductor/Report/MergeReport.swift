@@ -128,6 +128,20 @@ public struct MergeReport: Codable, Sendable, Equatable {
         /// The file's mode before and after, when the change altered it (`100644` → `100755`).
         public var oldMode: String?
         public var newMode: String?
+
+        /// What the change did to the file, in words: `binary`, or its line counts (left out for
+        /// a change of mode alone), and its mode change; `minus`, `arrow` and `modeWord` spell them
+        /// (`−`, `→`, `mode` in Markdown; `-`, `=>`, `mode change` as `git diff --stat` does).
+        func facts(minus: String, arrow: String, modeWord: String) -> [String] {
+            var facts: [String] = []
+            if binary {
+                facts.append("binary")
+            } else if insertions + deletions > 0 || oldMode == nil {
+                facts.append("+\(insertions) \(minus)\(deletions)")
+            }
+            if let oldMode, let newMode { facts.append("\(modeWord) \(oldMode) \(arrow) \(newMode)") }
+            return facts
+        }
     }
 
     /// A file with uncommitted changes in a worker's worktree.

@@ -26,14 +26,8 @@ public enum PatchText {
         let names = files.map { file in (file.oldPath.map { GitQuoting.quote($0) + " => " } ?? "") + GitQuoting.quote(file.path) }
         let width = names.map(\.count).max() ?? 0
         var lines = zip(files, names).map { file, name in
-            var facts: [String] = []
-            if file.binary {
-                facts.append("binary")
-            } else if file.insertions + file.deletions > 0 || file.oldMode == nil {
-                facts.append("+\(file.insertions) -\(file.deletions)")
-            }
-            if let oldMode = file.oldMode, let newMode = file.newMode { facts.append("mode change \(oldMode) => \(newMode)") }
-            return "\(file.status.rawValue) " + name + String(repeating: " ", count: width - name.count) + "  " + facts.joined(separator: ", ")
+            "\(file.status.rawValue) " + name + String(repeating: " ", count: width - name.count) + "  "
+                + file.facts(minus: "-", arrow: "=>", modeWord: "mode change").joined(separator: ", ")
         }
         lines.append("\(files.count) file\(files.count == 1 ? "" : "s") changed, "
                      + "\(insertions) insertion\(insertions == 1 ? "" : "s")(+), \(deletions) deletion\(deletions == 1 ? "" : "s")(-)")
