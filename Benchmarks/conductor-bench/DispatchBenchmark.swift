@@ -23,7 +23,7 @@ enum DispatchBenchmark {
         if FileManager.default.fileExists(atPath: "/dev/shm") {
             queues.append(("queue on tmpfs (/dev/shm)", "/dev/shm/conductor-bench-\(getpid())"))
         }
-        var peaks: [Int] = []
+        var peaks: [Int] = [], shares: [Int] = []
         for (label, queue) in queues {
             defer { try? FileManager.default.removeItem(atPath: queue) }
             let workerProcesses = try (0..<workers).map { id in
@@ -47,6 +47,7 @@ enum DispatchBenchmark {
                 parallel.append(try time { try shell(["sh", "-c", "seq \(tasks) | parallel -j\(workers) sh -c true"]) })
             }
             peaks += workerProcesses.compactMap { peakRSS(of: $0.processIdentifier) }
+            shares += workerProcesses.compactMap { proportionalSetSize(of: $0.processIdentifier) }
             let perTask = { (seconds: Double) in String(format: "%.2f ms/task", seconds * 1000 / Double(tasks)) }
             print("  \(label): conductor \(perTask(median(ours))), xargs -P\(workers) \(perTask(median(xargs))), parallel -j\(workers) \(perTask(median(parallel)))")
             report("  dispatch vs xargs, \(label)", conductor: median(ours), other: median(xargs), otherName: "xargs -P4", target: 1.0)
@@ -59,7 +60,8 @@ enum DispatchBenchmark {
                            Int(cores), (median(conductorCPU) + median(shCPU)) / cores / median(xargs)))
         }
         if let peak = peaks.max() {
-            print(String(format: "worker peak RSS: %.1f MB (target <= 20 MB: %@)", Double(peak) / 1024, peak <= 20 * 1024 ? "met" : "NOT met"))
+            print(String(format: "worker peak RSS: %.1f MB (target <= 20 MB: %@); proportional set size now: %.1f MB at most (%d workers)",
+                         Double(peak) / 1024, peak <= 20 * 1024 ? "met" : "NOT met", Double(shares.max() ?? 0) / 1024, workers))
         }
     }
 
@@ -80,6 +82,14 @@ enum DispatchBenchmark {
             usleep(20_000)
         }
         throw CommandFailed(description: "workers did not start")
+    }
+
+    /// The proportional set size of a live process, in KiB: its private pages plus its share of
+    /// the pages it shares (the Swift runtime, libgit2), which RSS counts whole in every process.
+    static func proportionalSetSize(of pid: Int32) -> Int? {
+        guard let rollup = try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8) else { return nil }
+        return rollup.split(separator: "\n").first { $0.hasPrefix("Pss:") }
+            .flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") }
     }
 
     /// VmHWM (peak resident set) of a live process, in KiB.

@@ -61,8 +61,9 @@ enum MemoryBenchmark {
             peakOrchestrator = Int(output.split(separator: "\n").last.map(String.init) ?? "") ?? 0
         }
         let workerPeaks = pool.compactMap { DispatchBenchmark.peakRSS(of: $0.processIdentifier) }
-        print(String(format: "memory: %d tasks on %d workers in %.1f s; orchestrator peak RSS %.1f MB; worker peak RSS max %.1f MB, median %.1f MB",
+        let workerShares = pool.compactMap { DispatchBenchmark.proportionalSetSize(of: $0.processIdentifier) }.sorted()
+        print(String(format: "memory: %d tasks on %d workers in %.1f s; orchestrator peak RSS %.1f MB; worker peak RSS max %.1f MB, median %.1f MB; worker PSS median %.1f MB",
                      tasks, workers, seconds, Double(peakOrchestrator) / 1024, Double(workerPeaks.max() ?? 0) / 1024,
-                     Double(workerPeaks.sorted()[workerPeaks.count / 2]) / 1024))
+                     Double(workerPeaks.sorted()[workerPeaks.count / 2]) / 1024, Double(workerShares.isEmpty ? 0 : workerShares[workerShares.count / 2]) / 1024))
     }
 }
