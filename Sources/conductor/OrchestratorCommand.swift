@@ -83,7 +83,7 @@ struct OrchestratorCommand: ParsableCommand {
     private func defaultJournalPath(_ queue: QueueRoot) throws -> String {
         let directory = "\(queue.path)/journal"
         try queue.create()
-        try QueueRoot.makePrivateDirectory(directory)
+        try PrivateDirectory.make(directory)
         let stamp = Date().ISO8601Format().replacing(":", with: "")
         return "\(directory)/\(stamp)-\(getpid()).jsonl"
     }

@@ -64,7 +64,7 @@ public final class BatchRun: Sendable {
     public static func create(_ plan: BatchPlan, tasksData: Data) throws -> BatchPlan {
         var plan = plan
         let store = BatchStore(path: Path.parent(plan.record.directory))
-        try QueueRoot.makePrivateDirectory(store.path)
+        try PrivateDirectory.make(store.path)
         guard mkdir(plan.record.directory, 0o700) == 0 else {
             throw errno == EEXIST ? BatchError.exists(plan.record.directory) : QueueError.io("create \(plan.record.directory)", errno)
         }
