@@ -26,7 +26,7 @@ extension ProcessInfo {
             let descriptor = open("/proc/\(pid)/environ", O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { return false }
             defer { close(descriptor) }
-            let present = Set(RawFile.readAll(descriptor).split(separator: 0).map { Data($0) })
+            let present = Set((RawFile.readAll(descriptor) ?? Data()).split(separator: 0).map { Data($0) })
             return wanted.isSubset(of: present)
         }
     }
