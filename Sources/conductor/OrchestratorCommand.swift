@@ -91,8 +91,5 @@ struct OrchestratorCommand: ParsableCommand {
 
 /// Prints a value as pretty, key-sorted JSON on stdout.
 func printJSON<Value: Encodable>(_ value: Value) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.dateEncodingStrategy = .iso8601
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    print(String(decoding: try PrettyJSON.encode(value), as: UTF8.self))
 }

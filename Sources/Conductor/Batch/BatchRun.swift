@@ -200,9 +200,7 @@ public final class BatchRun: Sendable {
         }
         let deadline = Date().addingTimeInterval(15)
         for worker in 0..<record.workers {
-            while record.queue.slot(worker).liveOwner() != nil, Date() < deadline {
-                usleep(50_000)
-            }
+            _ = Polling.wait(until: deadline, every: 0.05) { record.queue.slot(worker).liveOwner() == nil }
         }
     }
 
