@@ -141,8 +141,7 @@ public final class SlotLock {
             throw QueueError.io("flock \(temporary)", code)
         }
         let text = "\(getpid())\n\(ProcessInfo.startTime(of: getpid()).map(String.init) ?? "")\n"
-        let bytes = Array(text.utf8)
-        guard Glibc.write(fd, bytes, bytes.count) == bytes.count, rename(temporary, "\(slot.lockDirectory)/pid") == 0 else {
+        guard RawFile.write(Data(text.utf8), to: fd), rename(temporary, "\(slot.lockDirectory)/pid") == 0 else {
             let code = errno
             close(fd)
             unlink(temporary)
