@@ -61,22 +61,3 @@ public enum Path {
         return "/"
     }
 }
-
-/// A mutex for classes that guard a few fields (pthread, as `NSLock` was).
-public final class Lock: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-
-    public init() {
-        pthread_mutex_init(&mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(&mutex)
-    }
-
-    public func withLock<Result>(_ body: () throws -> Result) rethrows -> Result {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body()
-    }
-}

@@ -5,15 +5,24 @@ import Glibc
 
 /// Reading and appending through file descriptors, as `FileHandle` offered it.
 public enum RawFile {
-    /// Everything `descriptor` yields until end of file.
-    public static func readAll(_ descriptor: Int32) -> Data {
-        var data = Data()
-        var chunk = [UInt8](repeating: 0, count: 65_536)
+    /// Everything `descriptor` yields until end of file, read into one buffer that starts at
+    /// `sizeHint` bytes (the size `fstat` saw, say) and doubles when full; nil when a read fails
+    /// (`errno` says why).
+    public static func readAll(_ descriptor: Int32, sizeHint: Int = 65_536) -> Data? {
+        var data = Data(count: max(sizeHint, 0) + 1)
+        var length = 0
         while true {
-            let count = read(descriptor, &chunk, chunk.count)
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return data }
-            data.append(contentsOf: chunk[0..<count])
+            if length == data.count { data.count *= 2 }
+            let count = data.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + length, $0.count - length) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if count == 0 {
+                data.count = length
+                return data
+            }
+            length += count
         }
     }
 
@@ -27,7 +36,8 @@ public enum RawFile {
         slice(path, limit: limit, fromEnd: true)
     }
 
-    /// Appends `data` to the file open at `descriptor` (opened with `O_APPEND`).
+    /// Writes all of `data` to `descriptor` (appends, when it was opened with `O_APPEND`); false
+    /// when a write fails (`errno` says why).
     @discardableResult
     public static func write(_ data: Data, to descriptor: Int32) -> Bool {
         data.withUnsafeBytes { bytes in
@@ -35,7 +45,10 @@ public enum RawFile {
             while offset < bytes.count {
                 let count = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
                 if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { return false }
+                guard count > 0 else {
+                    if count == 0 { errno = EIO }
+                    return false
+                }
                 offset += count
             }
             return true

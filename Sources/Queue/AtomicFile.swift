@@ -13,8 +13,8 @@ import Glibc
 public enum AtomicFile {
     /// Replaces `path` with `data` atomically (mode 0600).
     ///
-    /// - Parameter durable: also `fsync` the file before the rename (for records that must survive
-    ///   a machine crash, not only a process crash).
+    /// - Parameter durable: also `fsync` the file before the rename and its directory after it
+    ///   (for records that must survive a machine crash, not only a process crash).
     public static func write(_ data: Data, to path: String, durable: Bool = false) throws {
         let directory = Path.parent(path)
         let name = Path.name(path)
@@ -22,18 +22,7 @@ public enum AtomicFile {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw QueueError.io("create \(temporary)", errno) }
         var failure: QueueError?
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = .io("write \(temporary)", errno)
-                    return
-                }
-                offset += written
-            }
-        }
+        if !RawFile.write(data, to: fd) { failure = .io("write \(temporary)", errno) }
         if failure == nil, durable, fsync(fd) != 0 { failure = .io("fsync \(temporary)", errno) }
         close(fd)
         if failure == nil, rename(temporary, path) != 0 { failure = .io("rename \(temporary) to \(path)", errno) }
@@ -41,6 +30,18 @@ public enum AtomicFile {
             unlink(temporary)
             throw failure
         }
+        if durable { try syncDirectory(directory) }
+    }
+
+    /// Makes the entries of `directory` durable (`fsync` on the directory): a file created or
+    /// renamed there survives a machine crash only once its directory has been synced.
+    ///
+    /// - Throws: `QueueError.io` naming the directory.
+    public static func syncDirectory(_ directory: String) throws {
+        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw QueueError.io("open directory \(directory) to fsync it", errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw QueueError.io("fsync directory \(directory)", errno) }
     }
 
     /// The contents of `path`, or nil when it does not exist.
@@ -63,26 +64,8 @@ public enum AtomicFile {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw QueueError.io("stat \(path)", errno) }
         let version = [Int(info.st_ino), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_size)]
-        return (try readAll(fd, path: path, sizeHint: Int(info.st_size)), version)
-    }
-
-    /// Reads `fd` to its end into one buffer sized from `sizeHint` (the size `fstat` saw).
-    private static func readAll(_ fd: Int32, path: String, sizeHint: Int) throws -> Data {
-        var data = Data(count: max(sizeHint, 0) + 1)
-        var length = 0
-        while true {
-            if length == data.count { data.count *= 2 }
-            let count = data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + length, $0.count - length) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw QueueError.io("read \(path)", errno)
-            }
-            if count == 0 {
-                data.count = length
-                return data
-            }
-            length += count
-        }
+        guard let data = RawFile.readAll(fd, sizeHint: Int(info.st_size)) else { throw QueueError.io("read \(path)", errno) }
+        return (data, version)
     }
 
     /// Encodes `value` as JSON and writes it atomically.

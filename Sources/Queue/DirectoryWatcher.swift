@@ -13,7 +13,7 @@ import Glibc
 /// queued by inotify and ends the wait at once.
 ///
 /// `wake()` may be called from any thread (a signal handler's queue, say) to end a wait early.
-public final class DirectoryWatcher: @unchecked Sendable {
+public final class DirectoryWatcher: Sendable {
     public enum Mode: Sendable, Equatable {
         case inotify
         case polling(interval: TimeInterval)
@@ -39,7 +39,8 @@ public final class DirectoryWatcher: @unchecked Sendable {
     /// `.` (temporary files of atomic writes, the lock) never count.
     public let names: Set<String>?
     private let inotifyDescriptor: Int32
-    private var watchDescriptors: [Int32: Int] = [:]
+    /// Each inotify watch's index into `directories`.
+    private let watchDescriptors: [Int32: Int]
     private let wakeReader: Int32
     private let wakeWriter: Int32
 
@@ -62,6 +63,7 @@ public final class DirectoryWatcher: @unchecked Sendable {
             if descriptor < 0 { mode = .polling(interval: 0.02) }
         }
         let events = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM)
+        var watches: [Int32: Int] = [:]
         if descriptor >= 0 {
             for (index, directory) in directories.enumerated() {
                 let watch = inotify_add_watch(descriptor, directory, events)
@@ -72,11 +74,12 @@ public final class DirectoryWatcher: @unchecked Sendable {
                     close(wakeWriter)
                     throw QueueError.io("watch \(directory)", code)
                 }
-                watchDescriptors[watch] = index
+                watches[watch] = index
             }
         }
         self.mode = mode
         inotifyDescriptor = descriptor
+        watchDescriptors = watches
     }
 
     deinit {

@@ -63,8 +63,3 @@ public final class FileLock {
         return Int32(String(decoding: buffer[0..<count], as: UTF8.self).trimmed)
     }
 }
-
-extension QueueRoot {
-    /// The lock file an orchestrator holds while it runs tasks on this queue.
-    public var orchestratorLockFile: String { "\(path)/orchestrator.lock" }
-}

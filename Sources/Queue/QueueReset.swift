@@ -49,14 +49,13 @@ public enum QueueReset {
         }
         let deadline = Date().addingTimeInterval(grace)
         for slot in slots {
-            while case .held(let owner) = SlotLock.probe(slot) {
-                if Date() > deadline {
-                    log("worker \(slot.id) (pid \(owner.pid)) did not stop in \(Int(grace)) s; killing it")
-                    kill(owner.pid, SIGKILL)
-                    usleep(100_000)
-                    break
-                }
-                usleep(20_000)
+            let released = Polling.wait(until: deadline, every: 0.02) {
+                if case .held = SlotLock.probe(slot) { false } else { true }
+            }
+            if !released, case .held(let owner) = SlotLock.probe(slot) {
+                log("worker \(slot.id) (pid \(owner.pid)) did not stop in \(Int(grace)) s; killing it")
+                kill(owner.pid, SIGKILL)
+                usleep(100_000)
             }
         }
         return stopped

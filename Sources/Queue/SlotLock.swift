@@ -141,8 +141,7 @@ public final class SlotLock {
             throw QueueError.io("flock \(temporary)", code)
         }
         let text = "\(getpid())\n\(ProcessInfo.startTime(of: getpid()).map(String.init) ?? "")\n"
-        let bytes = Array(text.utf8)
-        guard Glibc.write(fd, bytes, bytes.count) == bytes.count, rename(temporary, "\(slot.lockDirectory)/pid") == 0 else {
+        guard RawFile.write(Data(text.utf8), to: fd), rename(temporary, "\(slot.lockDirectory)/pid") == 0 else {
             let code = errno
             close(fd)
             unlink(temporary)
@@ -159,33 +158,5 @@ public final class SlotLock {
         let lines = String(decoding: buffer[0..<count], as: UTF8.self).split(separator: "\n")
         guard let first = lines.first, let pid = Int32(first) else { return nil }
         return Owner(pid: pid, startTime: lines.dropFirst().first.flatMap { UInt64($0) })
-    }
-}
-
-extension ProcessInfo {
-    /// A process's start time in clock ticks since boot, from `/proc/<pid>/stat`; nil when unknown.
-    public static func startTime(of pid: Int32) -> UInt64? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // Field 22 overall; fields[0] here is field 3 (the state).
-        return fields.count > 19 ? UInt64(fields[19]) : nil
-    }
-
-    /// The processes of this user whose environment holds every one of `variables` (read from
-    /// `/proc/<pid>/environ`). A task's processes carry its identity there, even those that left
-    /// its process group (`setsid`, a double fork).
-    public static func processes(withEnvironment variables: [String: String]) -> [Int32] {
-        let wanted = Set(variables.map { Data("\($0.key)=\($0.value)".utf8) })
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap(Int32.init).filter { pid in
-            // /proc files report no size: read them to their end.
-            guard pid != getpid() else { return false }
-            let descriptor = open("/proc/\(pid)/environ", O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else { return false }
-            defer { close(descriptor) }
-            let present = Set(RawFile.readAll(descriptor).split(separator: 0).map { Data($0) })
-            return wanted.isSubset(of: present)
-        }
     }
 }

@@ -20,8 +20,8 @@ public struct WorkerSlot: Sendable, Equatable {
 
     /// Creates the slot directory (0700) and its logs directory.
     public func create() throws {
-        try QueueRoot.makePrivateDirectory(path)
-        try QueueRoot.makePrivateDirectory(logsDirectory)
+        try PrivateDirectory.make(path)
+        try PrivateDirectory.make(logsDirectory)
     }
 
     public func readTask() throws -> TaskAssignment? { try AtomicFile.readJSON(TaskAssignment.self, from: taskFile) }

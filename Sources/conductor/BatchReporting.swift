@@ -21,22 +21,13 @@ enum BatchReporting {
     static func table(_ results: [TaskResult], record batch: BatchRecord) -> String {
         let repositories = batch.repos.compactMap { try? Repository.open(at: $0.path) }
         let unchanged = Dictionary(MergeReport.unchangedTasks(in: batch, results: results).map { ($0.task, $0) }) { first, _ in first }
-        let header = ["TASK", "WORKER", "STATUS", "TIME", "FILES", "COST", "RESULT"]
-        let rows = results.map { record in
-            let outcome = record.result
-            let summary = unchanged[record.task.id].map { "no changes" + ($0.hint.map { ": \($0)" } ?? "") }
-                ?? ResultTable.resultCell(outcome)
-            return [
-                record.task.id,
-                record.worker.map { "w\($0)" } ?? "-",
-                outcome.status.rawValue,
-                Format.fixed(Double(outcome.durationMs) / 1000, 1) + "s",
-                outcome.commit.flatMap { filesChanged(by: $0, in: repositories) }.map(String.init) ?? "-",
-                outcome.agent?.costUsd.map { "$" + Format.fixed($0, 4) } ?? "-",
-                summary,
-            ]
+        let files = ResultTable.Column(header: "FILES") { record in
+            record.result.commit.flatMap { filesChanged(by: $0, in: repositories) }.map(String.init) ?? "-"
         }
-        return ResultTable.table([header] + rows) + ResultTable.logLines(results)
+        let result = ResultTable.Column(header: "RESULT") { record in
+            unchanged[record.task.id].map { "no changes" + ($0.hint.map { ": \($0)" } ?? "") } ?? ResultTable.resultCell(record.result)
+        }
+        return ResultTable.render(results, columns: [.task, .worker(prefix: "w"), .status, .time, files, .cost, result])
     }
 
     /// How many files a task's commit changed against its parent, in whichever repository has it.

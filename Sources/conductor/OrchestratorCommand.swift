@@ -83,7 +83,7 @@ struct OrchestratorCommand: ParsableCommand {
     private func defaultJournalPath(_ queue: QueueRoot) throws -> String {
         let directory = "\(queue.path)/journal"
         try queue.create()
-        try QueueRoot.makePrivateDirectory(directory)
+        try PrivateDirectory.make(directory)
         let stamp = Date().ISO8601Format().replacing(":", with: "")
         return "\(directory)/\(stamp)-\(getpid()).jsonl"
     }
@@ -91,8 +91,5 @@ struct OrchestratorCommand: ParsableCommand {
 
 /// Prints a value as pretty, key-sorted JSON on stdout.
 func printJSON<Value: Encodable>(_ value: Value) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.dateEncodingStrategy = .iso8601
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    print(String(decoding: try PrettyJSON.encode(value), as: UTF8.self))
 }

@@ -8,21 +8,31 @@ import Glibc
 
 /// The end-of-run table of tasks, for people.
 enum ResultTable {
-    static func render(_ results: [TaskResult]) -> String {
-        let header = ["TASK", "WORKER", "STATUS", "TRIES", "TIME", "COST", "OUTPUT"]
-        let rows = results.map { record -> [String] in
-            let outcome = record.result
-            return [
-                record.task.id,
-                record.worker.map(String.init) ?? "-",
-                outcome.status.rawValue,
-                String(outcome.attempts),
-                Format.fixed(Double(outcome.durationMs) / 1000, 1) + "s",
-                outcome.agent?.costUsd.map { "$" + Format.fixed($0, 4) } ?? "-",
-                resultCell(outcome),
-            ]
+    /// A column of a task table: its header, and what a task shows in it.
+    struct Column {
+        let header: String
+        let cell: (TaskResult) -> String
+
+        static var task: Column { Column(header: "TASK") { $0.task.id } }
+        static var status: Column { Column(header: "STATUS") { $0.result.status.rawValue } }
+        static var tries: Column { Column(header: "TRIES") { String($0.result.attempts) } }
+        static var time: Column { Column(header: "TIME") { Format.fixed(Double($0.result.durationMs) / 1000, 1) + "s" } }
+        static var cost: Column { Column(header: "COST") { $0.result.agent?.costUsd.map { "$" + Format.fixed($0, 4) } ?? "-" } }
+
+        /// The worker's number, after `prefix` (`w0`).
+        static func worker(prefix: String = "") -> Column {
+            Column(header: "WORKER") { $0.worker.map { prefix + String($0) } ?? "-" }
         }
-        return table([header] + rows) + logLines(results)
+    }
+
+    static func render(_ results: [TaskResult]) -> String {
+        render(results, columns: [.task, .worker(), .status, .tries, .time, .cost,
+                                  Column(header: "OUTPUT") { resultCell($0.result) }])
+    }
+
+    /// One row per task under the headers of `columns`, then the log of each task that did not succeed.
+    static func render(_ results: [TaskResult], columns: [Column]) -> String {
+        table([columns.map(\.header)] + results.map { record in columns.map { $0.cell(record) } }) + logLines(results)
     }
 
     /// A task's RESULT cell: the first line of its output, or for a task that did not succeed
@@ -35,7 +45,7 @@ enum ResultTable {
     }
 
     /// `log of TASK: PATH` under the table for each task that did not succeed and has a log.
-    static func logLines(_ results: [TaskResult]) -> String {
+    private static func logLines(_ results: [TaskResult]) -> String {
         results.compactMap { record in record.result.failureLog.map { "\nlog of \(record.task.id): \($0)" } }.joined()
     }
 

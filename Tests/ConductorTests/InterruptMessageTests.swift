@@ -1,5 +1,6 @@
 import Conductor
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 
@@ -92,10 +93,9 @@ import TestSupport
 }
 
 /// A run's results handed over from another thread.
-private final class Results: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [TaskResult]?
+private final class Results: Sendable {
+    private let stored = Mutex<[TaskResult]?>(nil)
 
-    func set(_ results: [TaskResult]?) { lock.withLock { stored = results } }
-    var value: [TaskResult]? { lock.withLock { stored } }
+    func set(_ results: [TaskResult]?) { stored.withLock { $0 = results } }
+    var value: [TaskResult]? { stored.withLock { $0 } }
 }

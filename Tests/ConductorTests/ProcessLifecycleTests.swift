@@ -1,5 +1,6 @@
 @testable import Conductor
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 
@@ -77,11 +78,10 @@ import TestSupport
 }
 
 /// Exits collected from another thread.
-private final class Exits: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [ChildProcess.Exit] = []
+private final class Exits: Sendable {
+    private let values = Mutex<[ChildProcess.Exit]>([])
 
-    func append(_ exit: ChildProcess.Exit) { lock.withLock { values.append(exit) } }
-    var count: Int { lock.withLock { values.count } }
-    func all(_ predicate: (ChildProcess.Exit) -> Bool) -> Bool { lock.withLock { values.allSatisfy(predicate) } }
+    func append(_ exit: ChildProcess.Exit) { values.withLock { $0.append(exit) } }
+    var count: Int { values.withLock { $0.count } }
+    func all(_ predicate: (ChildProcess.Exit) -> Bool) -> Bool { values.withLock { $0.allSatisfy(predicate) } }
 }

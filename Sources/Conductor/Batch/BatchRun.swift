@@ -4,12 +4,13 @@ import Dispatch
 import Glibc
 #endif
 import FoundationShims
+import Synchronization
 import Git
 import Queue
 
 /// Runs a batch: its own queue and worker processes, a worktree per worker and repository, a
 /// commit per task, results and the merge report written into the batch directory.
-public final class BatchRun: @unchecked Sendable {
+public final class BatchRun: Sendable {
     /// What a finished (or interrupted) batch produced.
     public struct Outcome: Sendable {
         public var record: BatchRecord
@@ -24,9 +25,8 @@ public final class BatchRun: @unchecked Sendable {
     private let orchestratorOptions: OrchestratorOptions
     private let launch: WorkerLaunch
     private let provisioner: WorktreeProvisioner
-    private let lock = Lock()
-    private var orchestrator: Orchestrator?
-    private var interrupted = false
+    /// The orchestrator while it runs, and whether `interrupt` was called.
+    private let state = Mutex<(orchestrator: Orchestrator?, interrupted: Bool)>((nil, false))
 
     /// - Parameters:
     ///   - options: retries, timeouts, job log and event hooks; the placement and journal are the batch's.
@@ -64,7 +64,7 @@ public final class BatchRun: @unchecked Sendable {
     public static func create(_ plan: BatchPlan, tasksData: Data) throws -> BatchPlan {
         var plan = plan
         let store = BatchStore(path: Path.parent(plan.record.directory))
-        try QueueRoot.makePrivateDirectory(store.path)
+        try PrivateDirectory.make(store.path)
         guard mkdir(plan.record.directory, 0o700) == 0 else {
             throw errno == EEXIST ? BatchError.exists(plan.record.directory) : QueueError.io("create \(plan.record.directory)", errno)
         }
@@ -115,11 +115,10 @@ public final class BatchRun: @unchecked Sendable {
             throw error
         }
         worktreesReady.wait()
-        lock.withLock { self.orchestrator = orchestrator }
-        if lock.withLock({ interrupted }) { orchestrator.cancel() }
+        if state.withLock({ $0.orchestrator = orchestrator; return $0.interrupted }) { orchestrator.cancel() }
         defer {
             orchestrator.shutdown()
-            lock.withLock { self.orchestrator = nil }
+            state.withLock { $0.orchestrator = nil }
         }
         let started = Date()
         let report = try orchestrator.run(remaining, sequential: record.sequential, options: options)
@@ -129,15 +128,15 @@ public final class BatchRun: @unchecked Sendable {
         try Self.writeResults(results, to: record.resultsFile)
         return Outcome(record: record, results: results,
                        summary: RunSummary(results: results, durationMs: Int(Date().timeIntervalSince(started) * 1000)),
-                       interrupted: lock.withLock { interrupted })
+                       interrupted: state.withLock { $0.interrupted })
     }
 
     /// Stops the batch as Ctrl-C should: no new tasks, running ones ended (their process groups)
     /// and recorded `cancelled`, their work left in the worktrees. Callable from any thread.
     public func interrupt() {
-        let orchestrator = lock.withLock { () -> Orchestrator? in
-            interrupted = true
-            return self.orchestrator
+        let orchestrator = state.withLock { state -> Orchestrator? in
+            state.interrupted = true
+            return state.orchestrator
         }
         orchestrator?.cancel()
         orchestrator?.stopWorkers()
@@ -201,9 +200,7 @@ public final class BatchRun: @unchecked Sendable {
         }
         let deadline = Date().addingTimeInterval(15)
         for worker in 0..<record.workers {
-            while record.queue.slot(worker).liveOwner() != nil, Date() < deadline {
-                usleep(50_000)
-            }
+            _ = Polling.wait(until: deadline, every: 0.05) { record.queue.slot(worker).liveOwner() == nil }
         }
     }
 

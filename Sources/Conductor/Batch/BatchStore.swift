@@ -105,9 +105,9 @@ public struct BatchStore: Sendable {
             + "its worktrees and queue files would show up as changes there. Put it outside, e.g. -d \(Path.parent(repository))/conductor-work"
     }
 
-    /// Saves `batch.json` atomically.
+    /// Saves `batch.json` atomically and durably (a batch must be found again after a crash).
     public func save(_ record: BatchRecord) throws {
-        try AtomicFile.writeJSON(record, to: "\(record.directory)/\(BatchRecord.fileName)")
+        try AtomicFile.writeJSON(record, to: "\(record.directory)/\(BatchRecord.fileName)", durable: true)
     }
 
     /// A new batch name: the UTC time, short and sortable (`20261125-101502`), made unique.

@@ -70,8 +70,8 @@ public struct WorktreePool: Sendable {
     /// An entry whose batch directory is gone (a batch removed by hand) counts as parked. One whose
     /// checkout has tracked changes is never taken: they are someone's work.
     func claim(_ count: Int, for batch: String, store: String, repository: String) throws -> [String] {
-        try QueueRoot.makePrivateDirectory(Path.parent(directory))
-        try QueueRoot.makePrivateDirectory(directory)
+        try PrivateDirectory.make(Path.parent(directory))
+        try PrivateDirectory.make(directory)
         return try locked {
             var manifest = try read() ?? Manifest(repository: repository, entries: [])
             var claimed: [String] = []

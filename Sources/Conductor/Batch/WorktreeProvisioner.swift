@@ -4,17 +4,19 @@ import Dispatch
 import Glibc
 #endif
 import FoundationShims
+import Synchronization
 import Git
 import Queue
 
 /// Makes each worker's worktree the first time the worker gets a task for a repository, copies
 /// the files `.worktreeinclude` names into it, and says where each task runs.
-final class WorktreeProvisioner: @unchecked Sendable {
+final class WorktreeProvisioner: Sendable {
     private let plan: BatchPlan
     /// Each task's repository, by task id.
     private let repoOfTask: [String: BatchRepository]
-    private let lock = Lock()
-    private var ready: Set<String> = []
+    /// Worktrees known to be in place (`repo path NUL worker`); held while one is made, so two
+    /// workers never make worktrees of one repository at once.
+    private let ready = Mutex<Set<String>>([])
 
     init(plan: BatchPlan) {
         self.plan = plan
@@ -30,7 +32,7 @@ final class WorktreeProvisioner: @unchecked Sendable {
         let record = plan.record
         let repo = repoOfTask[task.id]!
         guard record.worktrees else { return Placement(cwd: try Placement.directory(of: task, in: repo.path), commit: nil) }
-        let path = try lock.withLock { try ensureWorktree(repo, worker: worker) }
+        let path = try ready.withLock { ready in try ensureWorktree(repo, worker: worker, ready: &ready) }
         return try record.worktreePlacement(for: task, worker: worker, repo: repo, path: path)
     }
 
@@ -41,7 +43,7 @@ final class WorktreeProvisioner: @unchecked Sendable {
         let record = plan.record
         guard record.worktrees else { return }
         let firstPairs = (0..<min(record.workers, plan.tasks.count)).map { (repo: plan.repoOfTask[$0], worker: $0) }
-        lock.withLock {
+        ready.withLock { ready in
             for (repoIndex, pairs) in Dictionary(grouping: firstPairs, by: \.repo) {
                 let repo = record.repos[repoIndex]
                 guard let repository = try? Repository.open(at: repo.path), let base = try? ObjectID(hex: repo.baseCommit) else { continue }
@@ -62,7 +64,7 @@ final class WorktreeProvisioner: @unchecked Sendable {
         }
     }
 
-    private func ensureWorktree(_ repo: BatchRepository, worker: Int) throws -> String {
+    private func ensureWorktree(_ repo: BatchRepository, worker: Int, ready: inout Set<String>) throws -> String {
         let record = plan.record
         let path = record.worktreePath(repo, worker: worker)
         let key = "\(repo.path)\u{0}\(worker)"

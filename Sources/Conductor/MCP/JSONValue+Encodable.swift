@@ -32,9 +32,7 @@ extension JSONValue: Encodable {
 
     /// Pretty, sorted JSON text, for a tool result an agent reads.
     func text() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        (try? PrettyJSON.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
 
     var array: [JSONValue]? { if case .array(let values) = self { values } else { nil } }

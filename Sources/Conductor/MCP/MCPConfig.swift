@@ -29,8 +29,6 @@ public struct MCPConfig: Encodable, Sendable {
     /// - Throws: `QueueError` when the file cannot be written.
     public static func write(for session: BatchRecord, store: BatchStore, executable: String) throws {
         let config = MCPConfig(mcpServers: ["conductor": Server(command: executable, args: ["mcp", "-n", session.name, "-d", store.path])])
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(try encoder.encode(config) + Data("\n".utf8), to: file(for: session))
+        try AtomicFile.write(try PrettyJSON.encode(config) + Data("\n".utf8), to: file(for: session))
     }
 }

@@ -5,22 +5,24 @@ import Glibc
 #endif
 import FoundationShims
 import Queue
+import Synchronization
 
 /// A Model Context Protocol server over stdio (JSON-RPC 2.0, one message a line): `initialize`
 /// with version negotiation, `ping`, `tools/list`, `tools/call` (each call on its own thread, so
 /// a long `submit` neither blocks other calls nor the reading of `notifications/cancelled`).
 /// A malformed message gets a JSON-RPC error; nothing but protocol messages is written to
 /// `output`.
-public final class MCPServer: @unchecked Sendable {
+public final class MCPServer: Sendable {
     /// The protocol revisions this server speaks, oldest first; a client asking for another gets the newest.
     public static let protocolVersions = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"]
 
     private let tools: MCPTools
     private let input: Int32
     private let output: Int32
-    private let writeLock = Lock()
-    private let callsLock = Lock()
-    private var calls: [String: MCPToolCall] = [:]
+    /// Held while a message is written, so two never interleave.
+    private let writeLock = Mutex(())
+    /// The calls running, by request id.
+    private let calls = Mutex<[String: MCPToolCall]>([:])
     private let running = DispatchGroup()
 
     /// - Parameters:
@@ -49,14 +51,14 @@ public final class MCPServer: @unchecked Sendable {
             }
         }
         if !pending.isEmpty { handle(pending) }
-        callsLock.withLock { calls.values.forEach { $0.cancel() } }
+        calls.withLock { $0.values.forEach { $0.cancel() } }
         running.wait()
     }
 
     /// Writes one message (a reply or a notification).
     func send(_ message: JSONValue) {
         let data = message.line()
-        writeLock.withLock { _ = RawFile.write(data, to: output) }
+        writeLock.withLock { _ in _ = RawFile.write(data, to: output) }
     }
 
     private func handle(_ line: Data) {
@@ -98,7 +100,7 @@ public final class MCPServer: @unchecked Sendable {
 
     private func notification(_ method: String, params: JSONValue?) {
         guard method == "notifications/cancelled", let request = params?["requestId"] else { return }
-        callsLock.withLock { calls[Self.key(request)] }?.cancel()
+        calls.withLock { $0[Self.key(request)] }?.cancel()
     }
 
     private func call(id: JSONValue, params: JSONValue?) {
@@ -112,10 +114,10 @@ public final class MCPServer: @unchecked Sendable {
         let progressToken = params?["_meta"]?["progressToken"]
         let call = MCPToolCall(progress: progressToken.map(progress(token:)))
         let key = Self.key(id)
-        callsLock.withLock { calls[key] = call }
+        calls.withLock { $0[key] = call }
         DispatchQueue.global().async(group: running) { [self] in
             let result = tools.call(name, arguments: arguments, call: call)
-            callsLock.withLock { _ = calls.removeValue(forKey: key) }
+            calls.withLock { _ = $0.removeValue(forKey: key) }
             // A cancelled request gets no reply (the client has stopped waiting for it).
             if !call.isCancelled { reply(to: id, result: result) }
         }

@@ -4,6 +4,7 @@ import Glibc
 #endif
 import FoundationShims
 import Queue
+import Synchronization
 
 /// What `conductor mcp` offers an agent: submit, status, results, report, show and merge on one
 /// queue (a session's, or a bare one). A tool that fails answers with `isError` and the message
@@ -240,12 +241,12 @@ struct MCPArgumentError: Error, CustomStringConvertible {
 
 /// A waiting submit's progress notifications: one when a task starts (or its agent moves on),
 /// one when it ends; the value counts the ended tasks and only ever grows.
-private final class MCPRunProgress: @unchecked Sendable {
+private final class MCPRunProgress: Sendable {
     private let total: Int
     private let call: MCPToolCall
-    private let lock = Lock()
-    private var ended = 0
-    private var sinceLastEnd = 0
+    /// Tasks ended, and steps reported since the last one ended; held while a notification is
+    /// sent, so values go out in order.
+    private let counts = Mutex<(ended: Int, sinceLastEnd: Int)>((0, 0))
 
     init(total: Int, call: MCPToolCall) {
         self.total = total
@@ -253,27 +254,27 @@ private final class MCPRunProgress: @unchecked Sendable {
     }
 
     func handle(_ event: OrchestratorEvent) {
-        lock.withLock {
+        counts.withLock { counts in
             switch event {
             case .finished(_, let result):
-                ended += 1
-                sinceLastEnd = 0
-                call.report(Double(ended), of: Double(total), "\(result.task.id): \(result.result.status.rawValue)")
+                counts.ended += 1
+                counts.sinceLastEnd = 0
+                call.report(Double(counts.ended), of: Double(total), "\(result.task.id): \(result.result.status.rawValue)")
             case .assigned(_, let task, let worker, let attempt):
-                step("\(task.id) started on worker \(worker)" + (attempt > 1 ? " (attempt \(attempt))" : ""))
+                step("\(task.id) started on worker \(worker)" + (attempt > 1 ? " (attempt \(attempt))" : ""), &counts)
             case .activity(_, let task, _, let activity):
-                step("\(task.id): \(activity.described)")
+                step("\(task.id): \(activity.described)", &counts)
             case .retrying(_, let task, let reason, _):
-                step("\(task.id) will be retried: \(reason)")
+                step("\(task.id) will be retried: \(reason)", &counts)
             case .waitingForUsageLimit(let until, _):
-                step("waiting for the usage limit to reset at \(Format.clockTime(until))")
+                step("waiting for the usage limit to reset at \(Format.clockTime(until))", &counts)
             }
         }
     }
 
     /// Between two ended tasks the value climbs towards the next whole number without reaching it.
-    private func step(_ message: String) {
-        sinceLastEnd += 1
-        call.report(Double(ended) + 1 - 1 / Double(sinceLastEnd + 1), of: Double(total), message)
+    private func step(_ message: String, _ counts: inout (ended: Int, sinceLastEnd: Int)) {
+        counts.sinceLastEnd += 1
+        call.report(Double(counts.ended) + 1 - 1 / Double(counts.sinceLastEnd + 1), of: Double(total), message)
     }
 }

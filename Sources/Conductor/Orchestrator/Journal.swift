@@ -36,6 +36,8 @@ public final class Journal {
         guard fd >= 0 else { throw QueueError.io("open journal \(path)", errno) }
         self.path = path
         descriptor = fd
+        // The journal's own name must survive a crash as its lines do.
+        try AtomicFile.syncDirectory(Path.parent(path))
     }
 
     deinit {
@@ -58,17 +60,7 @@ public final class Journal {
     /// - Throws: `QueueError.io` (a full disk, say); the entries stay buffered for the next try.
     public func sync() throws {
         guard !buffer.isEmpty else { return }
-        var written = 0
-        try buffer.withUnsafeBytes { bytes in
-            while written < bytes.count {
-                let count = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw QueueError.io("write journal \(path)", errno)
-                }
-                written += count
-            }
-        }
+        guard RawFile.write(buffer, to: descriptor) else { throw QueueError.io("write journal \(path)", errno) }
         buffer.removeAll(keepingCapacity: true)
         guard fdatasync(descriptor) == 0 else { throw QueueError.io("fsync journal \(path)", errno) }
     }

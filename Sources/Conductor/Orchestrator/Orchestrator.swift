@@ -111,19 +111,18 @@ public final class Orchestrator: Sendable {
 }
 
 /// The watchers of runs in progress, so `cancel()` can wake them from another thread.
-private final class WakeList: @unchecked Sendable {
-    private let lock = Lock()
-    private var watchers: [ObjectIdentifier: DirectoryWatcher] = [:]
+private final class WakeList: Sendable {
+    private let watchers = Mutex<[ObjectIdentifier: DirectoryWatcher]>([:])
 
     func add(_ watcher: DirectoryWatcher) {
-        lock.withLock { watchers[ObjectIdentifier(watcher)] = watcher }
+        watchers.withLock { $0[ObjectIdentifier(watcher)] = watcher }
     }
 
     func remove(_ watcher: DirectoryWatcher) {
-        lock.withLock { watchers[ObjectIdentifier(watcher)] = nil }
+        watchers.withLock { $0[ObjectIdentifier(watcher)] = nil }
     }
 
     func wakeAll() {
-        lock.withLock { watchers.values.forEach { $0.wake() } }
+        watchers.withLock { $0.values.forEach { $0.wake() } }
     }
 }

@@ -104,14 +104,12 @@ final class WorkerPool: Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         for (id, process) in processes.sorted(by: { $0.key < $1.key }) {
             let slot = queue.slot(id)
-            while true {
+            let isReady = {
                 if case .held(let owner) = SlotLock.probe(slot), owner.pid == process.pid,
-                   let status = try? slot.readStatus(), status.pid == process.pid { break }
-                if process.hasExited || Date() > deadline {
-                    throw WorkerPoolError(id: id, log: lastWords(id))
-                }
-                usleep(10_000)
+                   let status = try? slot.readStatus(), status.pid == process.pid { true } else { false }
             }
+            _ = Polling.wait(until: deadline, every: 0.01) { isReady() || process.hasExited }
+            guard isReady() else { throw WorkerPoolError(id: id, log: lastWords(id)) }
         }
     }
 

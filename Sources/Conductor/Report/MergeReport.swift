@@ -201,10 +201,7 @@ extension MergeReport {
 
     /// The report as pretty-printed JSON with sorted keys and ISO-8601 dates.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(self) + Data("\n".utf8)
+        try PrettyJSON.encode(self) + Data("\n".utf8)
     }
 
     /// Writes `report.json`, `report.md` and `report.html` (with each task's patch) into the batch

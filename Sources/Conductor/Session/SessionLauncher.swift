@@ -87,8 +87,8 @@ public struct SessionLauncher {
                                  worktrees: options.worktrees, sequential: false, repos: [repo],
                                  agentArguments: options.agentArguments, setup: nil)
         record.session = true
-        try QueueRoot.makePrivateDirectory(options.store.path)
-        try QueueRoot.makePrivateDirectory(directory)
+        try PrivateDirectory.make(options.store.path)
+        try PrivateDirectory.make(directory)
         try options.store.save(record)
         try record.queue.create()
         return record

@@ -95,7 +95,7 @@ public enum Submission {
     public static func startInBackground(_ tasks: [TaskSpec], on queue: QueueRoot, sequential: Bool, timeout: TimeInterval?) throws -> Ticket {
         _ = try liveWorkerCount(queue)
         let folder = submissionsFolder(queue)
-        try QueueRoot.makePrivateDirectory(folder)
+        try PrivateDirectory.make(folder)
         let stem = "\(folder)/\(newTaskID())-\(getpid())"
         try AtomicFile.writeJSON(tasks, to: stem + ".tasks.json")
         var arguments = [WorkerLaunch.locateConductor(), "submit", "--wait", "--json", "--queue", queue.path, stem + ".tasks.json"]

@@ -46,7 +46,7 @@ public struct TasksFile: Sendable, Equatable {
 
     /// The bytes of a tasks file (`-` reads standard input), refusing what cannot be one.
     public static func read(_ path: String) throws -> Data {
-        if path == "-" { return RawFile.readAll(STDIN_FILENO) }
+        if path == "-" { return RawFile.readAll(STDIN_FILENO) ?? Data() }
         guard FileManager.default.fileExists(atPath: path) else {
             throw TasksFileError(path: path, problems: ["the file does not exist"])
         }

@@ -113,7 +113,7 @@ struct TaskRun {
                 return "the setup command failed (\(exit.timedOut ? "timed out" : exit.cancelled ? "cancelled" : "exit \(exit.status ?? -1)"))"
                     + (said.map { ": \($0)" } ?? "") + "; see \(stem).setup.stderr"
             }
-            try QueueRoot.makePrivateDirectory(Path.parent(marker))
+            try PrivateDirectory.make(Path.parent(marker))
             try AtomicFile.write(Data(), to: marker)
             return nil
         } catch {
