@@ -1,4 +1,4 @@
-import CLibgit2
+internal import CLibgit2
 
 /// A commit's parents and message, as a history check needs them.
 public struct CommitInfo: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import CLibgit2
+internal import CLibgit2
 
 extension Repository {
     /// The paths that would conflict if `theirs` were merged into `ours`, found by an in-memory

@@ -1,4 +1,4 @@
-import CLibgit2
+internal import CLibgit2
 
 extension Repository {
     /// Every file in the working directory whose state differs from HEAD: staged, unstaged and
