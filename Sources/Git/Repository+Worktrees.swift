@@ -244,14 +244,4 @@ extension Repository {
     static func isEntryName(_ name: String) -> Bool {
         !name.isEmpty && !name.contains("/") && name != "." && name != ".."
     }
-
-    /// Deletes a branch without the merged-ness check, for rolling back a branch this process made.
-    func deleteBranchUnchecked(_ name: String) throws {
-        var reference: OpaquePointer?
-        try check("git_branch_lookup(\(name))") { git_branch_lookup(&reference, pointer, name, GIT_BRANCH_LOCAL) }
-        defer { git_reference_free(reference) }
-        _ = try Self.referenceWrites.withLock { _ in
-            try check("git_branch_delete(\(name))") { git_branch_delete(reference) }
-        }
-    }
 }
