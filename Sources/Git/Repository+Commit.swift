@@ -115,11 +115,3 @@ private final class NestedRepositoryFilter {
         return true
     }
 }
-
-extension String {
-    func trimmingTrailingNewlines() -> String {
-        var text = self
-        while text.hasSuffix("\n") { text.removeLast() }
-        return text
-    }
-}
