@@ -1,4 +1,4 @@
-import CLibgit2
+internal import CLibgit2
 
 /// A failed libgit2 call, or a git condition conductor refuses to work around.
 ///

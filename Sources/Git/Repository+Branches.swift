@@ -1,4 +1,4 @@
-import CLibgit2
+internal import CLibgit2
 import Synchronization
 
 extension Repository {
@@ -78,12 +78,18 @@ extension Repository {
             throw GitError.conductor("delete branch", "branch '\(name)' does not exist")
         }
         if !force { try refuseUnmergedWork(of: "branch '\(name)'", tip: tip, references: references, base: base) }
+        try deleteBranchUnchecked(name)
+        try deleteReferences(references)
+    }
+
+    /// Deletes local branch `name` without the merged-ness check: the last step of
+    /// `deleteBranch`, and the rollback of a branch this process made.
+    func deleteBranchUnchecked(_ name: String) throws {
         var reference: OpaquePointer?
         try check("git_branch_lookup(\(name))") { git_branch_lookup(&reference, pointer, name, GIT_BRANCH_LOCAL) }
         defer { git_reference_free(reference) }
         _ = try Self.referenceWrites.withLock { _ in
             try check("git_branch_delete(\(name))") { git_branch_delete(reference) }
         }
-        try deleteReferences(references)
     }
 }

@@ -1,4 +1,4 @@
-import CLibgit2
+internal import CLibgit2
 import FoundationEssentials
 
 extension Repository {

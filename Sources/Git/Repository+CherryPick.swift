@@ -1,4 +1,4 @@
-import CLibgit2
+internal import CLibgit2
 
 /// What applying a change onto a commit gives (see `Repository.applyChange(from:to:onto:)`).
 public enum ChangeApplication: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import CLibgit2
+internal import CLibgit2
 import FoundationEssentials
 import FoundationShims
 
@@ -113,13 +113,5 @@ private final class NestedRepositoryFilter {
         guard Path.isDirectory(directory), FileManager.default.fileExists(atPath: directory + "/.git"), !isSubmodule(relative) else { return false }
         skipped.append(path.hasSuffix("/") ? path : path + "/")
         return true
-    }
-}
-
-extension String {
-    func trimmingTrailingNewlines() -> String {
-        var text = self
-        while text.hasSuffix("\n") { text.removeLast() }
-        return text
     }
 }

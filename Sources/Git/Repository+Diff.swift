@@ -1,10 +1,4 @@
-import CLibgit2
-import FoundationEssentials
-import Dispatch
-import FoundationShims
-#if canImport(Glibc)
-import Glibc
-#endif
+internal import CLibgit2
 
 extension Repository {
     /// What `commit` changed relative to `base`, like `git diff --numstat -M base commit`.
@@ -66,32 +60,6 @@ extension Repository {
             commits.append(try commitSummary(ObjectID(next)))
         }
         return commits
-    }
-
-    /// Reads one commit's message, author and trailers.
-    public func commitSummary(_ id: ObjectID) throws -> CommitSummary {
-        let commit = try lookupCommit(id)
-        defer { git_commit_free(commit) }
-        let message = String(cString: git_commit_message(commit))
-        let author = git_commit_author(commit)!.pointee
-        return CommitSummary(
-            id: id,
-            summary: git_commit_summary(commit).map { String(cString: $0) } ?? "",
-            message: message,
-            authorName: String(cString: author.name),
-            authorEmail: String(cString: author.email),
-            date: Date(timeIntervalSince1970: TimeInterval(author.when.time)),
-            trailers: Self.trailers(of: message))
-    }
-
-    private static func trailers(of message: String) -> [Trailer] {
-        var array = git_message_trailer_array()
-        guard git_message_trailers(&array, message) == 0 else { return [] }
-        defer { git_message_trailer_array_free(&array) }
-        return (0..<array.count).map { index in
-            let trailer = array.trailers[index]
-            return Trailer(key: String(cString: trailer.key), value: String(cString: trailer.value))
-        }
     }
 
     private func summarize(_ diff: OpaquePointer, includePatch: Bool) throws -> DiffSummary {

@@ -1,4 +1,4 @@
-import CLibgit2
+internal import CLibgit2
 
 extension Repository {
     /// True when `path` (relative to the working directory) is ignored by `.gitignore` and friends.

@@ -1,4 +1,4 @@
-import CLibgit2
+internal import CLibgit2
 
 extension Repository {
     /// The best common ancestor of two commits (`git merge-base a b`), or nil when their histories

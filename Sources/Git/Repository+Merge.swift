@@ -1,4 +1,20 @@
-import CLibgit2
+internal import CLibgit2
+
+/// How far a branch's work has reached the base.
+public enum MergeState: Sendable, Equatable {
+    /// Every commit of the branch is reachable from the base.
+    case merged
+    /// The commits are not in the base, but their changes are: merging would change nothing.
+    case squashMerged
+    /// The branch has work that the base lacks.
+    case unmerged(commitsAhead: Int)
+
+    /// True for `.merged` and `.squashMerged`: deleting the branch loses nothing.
+    public var isMerged: Bool {
+        if case .unmerged = self { return false }
+        return true
+    }
+}
 
 extension Repository {
     /// The paths that would conflict if `theirs` were merged into `ours`, found by an in-memory

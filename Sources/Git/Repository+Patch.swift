@@ -1,4 +1,4 @@
-import CLibgit2
+internal import CLibgit2
 
 extension Repository {
     /// What commits `first` through `last` changed together, from the parent of `first` (the

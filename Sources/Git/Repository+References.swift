@@ -1,4 +1,4 @@
-import CLibgit2
+internal import CLibgit2
 
 /// Where HEAD of a checkout points.
 public struct Head: Sendable, Equatable {

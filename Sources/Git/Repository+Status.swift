@@ -1,4 +1,21 @@
-import CLibgit2
+internal import CLibgit2
+
+/// A file with changes in a working directory that are not committed.
+public struct FileStatus: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case added, modified, deleted, renamed, typeChanged, untracked, conflicted
+    }
+
+    public let path: String
+    public let kind: Kind
+
+    public init(path: String, kind: Kind) {
+        self.path = path
+        self.kind = kind
+    }
+
+    public var description: String { kind == .untracked ? "\(path) (untracked)" : "\(path) (\(kind.rawValue))" }
+}
 
 extension Repository {
     /// Every file in the working directory whose state differs from HEAD: staged, unstaged and

@@ -1,4 +1,4 @@
-import CLibgit2
+internal import CLibgit2
 import Dispatch
 import FoundationEssentials
 #if canImport(Glibc)
@@ -243,15 +243,5 @@ extension Repository {
     /// True when `name` can name an admin entry: one path component.
     static func isEntryName(_ name: String) -> Bool {
         !name.isEmpty && !name.contains("/") && name != "." && name != ".."
-    }
-
-    /// Deletes a branch without the merged-ness check, for rolling back a branch this process made.
-    func deleteBranchUnchecked(_ name: String) throws {
-        var reference: OpaquePointer?
-        try check("git_branch_lookup(\(name))") { git_branch_lookup(&reference, pointer, name, GIT_BRANCH_LOCAL) }
-        defer { git_reference_free(reference) }
-        _ = try Self.referenceWrites.withLock { _ in
-            try check("git_branch_delete(\(name))") { git_branch_delete(reference) }
-        }
     }
 }

@@ -27,20 +27,3 @@ public struct WorktreeSpec: Sendable, Equatable {
         self.startPoint = startPoint
     }
 }
-
-/// A file with changes in a working directory that are not committed.
-public struct FileStatus: Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable {
-        case added, modified, deleted, renamed, typeChanged, untracked, conflicted
-    }
-
-    public let path: String
-    public let kind: Kind
-
-    public init(path: String, kind: Kind) {
-        self.path = path
-        self.kind = kind
-    }
-
-    public var description: String { kind == .untracked ? "\(path) (untracked)" : "\(path) (\(kind.rawValue))" }
-}
