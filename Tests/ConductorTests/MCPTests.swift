@@ -34,6 +34,22 @@ import TestSupport
         #expect(client.stdout.hasSuffix("ok\n"), "\(client.stdout)")
     }
 
+    /// A client that writes its requests and closes its end (a script) still gets every answer:
+    /// at the end of input only a waiting `submit` is cancelled.
+    @Test func callsMadeJustBeforeTheInputEndsAreAnswered() throws {
+        let fixture = try QueueFixture()
+        try fixture.startWorker(0)
+        let requests = [
+            #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"status","arguments":{}}}"#,
+        ]
+        let server = try run([Binaries.conductor, "mcp", "--queue", fixture.root.path], in: fixture.workDirectory, environment: fixture.environment,
+                             input: requests.joined(separator: "\n") + "\n", timeout: 60)
+        #expect(server.status == 0, "\(server.stderr)")
+        let replies = server.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(replies.contains { $0["id"] as? Int == 2 && $0["result"] != nil }, "the status call is answered: \(server.stdout)")
+    }
+
     @Test func launchWritesTheSessionsMCPConfigAndShowsHowToStartClaudeWithIt() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")

@@ -21,8 +21,8 @@ public final class MCPServer: Sendable {
     private let output: Int32
     /// Held while a message is written, so two never interleave.
     private let writeLock = Mutex(())
-    /// The calls running, by request id.
-    private let calls = Mutex<[String: MCPToolCall]>([:])
+    /// The calls running, by request id, with their tool's name.
+    private let calls = Mutex<[String: (tool: String, call: MCPToolCall)]>([:])
     private let running = DispatchGroup()
 
     /// - Parameters:
@@ -35,7 +35,8 @@ public final class MCPServer: Sendable {
         self.output = output
     }
 
-    /// Serves until the input ends, then cancels the calls still running and waits for them.
+    /// Serves until the input ends, then waits for the calls still running: a `submit` that waits
+    /// for its tasks is cancelled (the client is gone), the others finish and are answered.
     public func serve() {
         var pending = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -51,7 +52,7 @@ public final class MCPServer: Sendable {
             }
         }
         if !pending.isEmpty { handle(pending) }
-        calls.withLock { $0.values.forEach { $0.cancel() } }
+        calls.withLock { $0.values.filter { $0.tool == "submit" }.forEach { $0.call.cancel() } }
         running.wait()
     }
 
@@ -100,7 +101,7 @@ public final class MCPServer: Sendable {
 
     private func notification(_ method: String, params: JSONValue?) {
         guard method == "notifications/cancelled", let request = params?["requestId"] else { return }
-        calls.withLock { $0[Self.key(request)] }?.cancel()
+        calls.withLock { $0[Self.key(request)] }?.call.cancel()
     }
 
     private func call(id: JSONValue, params: JSONValue?) {
@@ -114,7 +115,7 @@ public final class MCPServer: Sendable {
         let progressToken = params?["_meta"]?["progressToken"]
         let call = MCPToolCall(progress: progressToken.map(progress(token:)))
         let key = Self.key(id)
-        calls.withLock { $0[key] = call }
+        calls.withLock { $0[key] = (name, call) }
         DispatchQueue.global().async(group: running) { [self] in
             let result = tools.call(name, arguments: arguments, call: call)
             calls.withLock { _ = $0.removeValue(forKey: key) }
