@@ -75,3 +75,19 @@ final class BatchFixture: @unchecked Sendable {
         try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] ?? [:]
     }
 }
+
+extension BatchFixture {
+    /// The fixture's environment with a tmux server of its own (`TMUX_TMPDIR` in the fixture's directory).
+    var tmuxEnvironment: [String: String] { environment.merging(["TMUX_TMPDIR": directory.path, "TMUX": ""]) { $1 } }
+
+    /// Launches session `name` with worktrees and `workers` workers on `repository`, detached, on the
+    /// fixture's own tmux server, and waits until its workers live. The caller ends the server
+    /// (`tmux kill-server` with `tmuxEnvironment`).
+    func launchSession(_ name: String, workers: Int, in repository: String) throws {
+        let launch = try run([Binaries.conductor, "launch", "-w", String(workers), "--worktrees", "-n", name, "-d", store, "--no-attach"],
+                             in: repository, environment: tmuxEnvironment)
+        #expect(launch.status == 0, "\(launch.stderr)")
+        let queue = QueueRoot(path: "\(store)/\(name)/queue")
+        #expect(waitUntil { QueueSnapshot.read(queue).workers.filter(\.alive).count == workers })
+    }
+}

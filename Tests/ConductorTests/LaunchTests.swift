@@ -6,7 +6,7 @@ import TestSupport
 /// `launch`, `submit`, `stop` with a real tmux server of the test's own (TMUX_TMPDIR).
 @Suite(.serialized, .timeLimit(.minutes(5))) struct LaunchTests {
     private func tmuxEnvironment(_ fixture: BatchFixture) -> [String: String] {
-        fixture.environment.merging(["TMUX_TMPDIR": fixture.directory.path, "TMUX": ""]) { $1 }
+        fixture.tmuxEnvironment
     }
 
     @Test func launchSubmitStopAndPrune() throws {

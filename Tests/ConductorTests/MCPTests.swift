@@ -10,13 +10,10 @@ import TestSupport
     @Test func thePythonClientHandsOutWorkAndReadsResultsThroughTheTools() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
-        let environment = fixture.environment.merging(["TMUX_TMPDIR": fixture.directory.path, "TMUX": ""]) { $1 }
+        let environment = fixture.tmuxEnvironment
         defer { _ = try? run(["tmux", "kill-server"], environment: environment) }
         let conductor = { (arguments: [String]) in try run([Binaries.conductor] + arguments, in: app, environment: environment) }
-        let queue = QueueRoot(path: "\(fixture.store)/s1/queue")
-        let launch = try conductor(["launch", "-w", "2", "--worktrees", "-n", "s1", "-d", fixture.store, "--no-attach"])
-        #expect(launch.status == 0, "\(launch.stderr)")
-        #expect(waitUntil { QueueSnapshot.read(queue).workers.filter(\.alive).count == 2 })
+        try fixture.launchSession("s1", workers: 2, in: app)
 
         let client = try run(["python3", Binaries.fixtures + "/mcp-client.py", Binaries.conductor, "mcp", "-n", "s1", "-d", fixture.store],
                              in: app, environment: environment, timeout: 180)
@@ -53,7 +50,7 @@ import TestSupport
     @Test func launchWritesTheSessionsMCPConfigAndShowsHowToStartClaudeWithIt() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
-        let environment = fixture.environment.merging(["TMUX_TMPDIR": fixture.directory.path, "TMUX": ""]) { $1 }
+        let environment = fixture.tmuxEnvironment
         defer { _ = try? run(["tmux", "kill-server"], environment: environment) }
         let launch = try run([Binaries.conductor, "launch", "-w", "1", "-n", "s2", "-d", fixture.store, "--no-attach"], in: app, environment: environment)
         #expect(launch.status == 0, "\(launch.stderr)")

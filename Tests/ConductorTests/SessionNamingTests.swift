@@ -7,7 +7,7 @@ import TestSupport
 /// the tmux sessions conductor made, relaunching a stopped session, and `conductor list`.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct SessionNamingTests {
     private func tmuxEnvironment(_ fixture: BatchFixture) -> [String: String] {
-        fixture.environment.merging(["TMUX_TMPDIR": fixture.directory.path, "TMUX": ""]) { $1 }
+        fixture.tmuxEnvironment
     }
 
     @Test func anotherTerminalReachesASessionByNameAndStopTouchesOnlyConductorSessions() throws {

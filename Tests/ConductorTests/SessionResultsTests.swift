@@ -9,14 +9,10 @@ import TestSupport
     @Test func submittedTasksAreCountedByTheSessionsReport() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
-        let environment = fixture.environment.merging(["TMUX_TMPDIR": fixture.directory.path, "TMUX": ""]) { $1 }
+        let environment = fixture.tmuxEnvironment
         defer { _ = try? run(["tmux", "kill-server"], environment: environment) }
         let conductor = { (arguments: [String]) in try run([Binaries.conductor] + arguments, in: app, environment: environment) }
-        let queue = QueueRoot(path: "\(fixture.store)/s1/queue")
-
-        let launch = try conductor(["launch", "-w", "2", "--worktrees", "-n", "s1", "-d", fixture.store, "--no-attach"])
-        #expect(launch.status == 0, "\(launch.stderr)")
-        #expect(waitUntil { QueueSnapshot.read(queue).workers.filter(\.alive).count == 2 })
+        try fixture.launchSession("s1", workers: 2, in: app)
 
         let first = try conductor(["submit", "-n", "s1", "-d", fixture.store, "--wait", "--id", "one",
                                    "--prompt", "[[write one.txt one]] [[cost 0.5]]"])

@@ -9,7 +9,7 @@ import TestSupport
     @Test func aSubmittedTaskWhoseCwdLeavesItsWorktreeDoesNotRunAndCommitsNothing() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
-        let environment = fixture.environment.merging(["TMUX_TMPDIR": fixture.directory.path, "TMUX": ""]) { $1 }
+        let environment = fixture.tmuxEnvironment
         defer { _ = try? run(["tmux", "kill-server"], environment: environment) }
         let conductor = { (arguments: [String]) in try run([Binaries.conductor] + arguments, in: app, environment: environment) }
         let launch = try conductor(["launch", "-w", "1", "--worktrees", "-n", "s1", "-d", fixture.store, "--no-attach"])
