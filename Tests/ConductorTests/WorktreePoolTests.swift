@@ -75,6 +75,23 @@ import TestSupport
         #expect(pool.setupRuns == 4, "a changed setup runs again in a taken worktree")
     }
 
+    /// Commits made in a parked worktree (HEAD detached, so no branch holds them) are someone's
+    /// work: the worktree is not taken, and the commit stays where it was.
+    @Test func aParkedWorktreeWithNewCommitsIsNotTaken() throws {
+        let pool = try Pool()
+        let first = try pool.batch("one", #"[{"id": "a", "command": "echo a > a.txt"}, {"id": "b", "command": "echo b > b.txt"}]"#)
+        let paths = pool.worktrees(of: first)
+        _ = try pool.prune(["one", "--force"])
+        try "kept\n".write(toFile: paths[0] + "/mine.txt", atomically: true, encoding: .utf8)
+        _ = try pool.fixture.git(paths[0], ["add", "mine.txt"])
+        _ = try pool.fixture.git(paths[0], ["-c", "user.name=me", "-c", "user.email=me@localhost", "commit", "-qm", "my work"])
+        let mine = try pool.fixture.git(paths[0], ["rev-parse", "HEAD"])
+
+        let second = try pool.batch("two", #"[{"id": "c", "command": "echo c > c.txt"}, {"id": "d", "command": "echo d > d.txt"}]"#)
+        #expect(!pool.worktrees(of: second).contains(paths[0]), "a parked worktree whose HEAD moved is not taken")
+        #expect(try pool.fixture.git(paths[0], ["rev-parse", "HEAD"]) == mine, "the commit is still its HEAD")
+    }
+
     @Test func aWorktreeWithTrackedChangesIsNeitherTakenNorPruned() throws {
         let pool = try Pool()
         let first = try pool.batch("one", #"[{"id": "a", "command": "echo a > a.txt"}, {"id": "b", "command": "echo b > b.txt"}]"#)

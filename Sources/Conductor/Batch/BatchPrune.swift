@@ -61,10 +61,11 @@ public enum BatchPrune {
                     try Repository.open(at: action.repo!, searchParents: false).removeWorktree(named: action.worktree!, force: force)
                     if let entry = action.poolEntry { try pool(of: action, in: record).drop(entry) }
                 case .parkWorktree:
-                    try Repository.openLinkedWorktree(at: action.path!).detachHead()
-                    try pool(of: action, in: record).release(action.poolEntry!, from: record.name)
+                    let checkout = try Repository.openLinkedWorktree(at: action.path!)
+                    try checkout.detachHead()
+                    try pool(of: action, in: record).release(action.poolEntry!, from: record.name, parkedAt: try checkout.headCommit()?.hex)
                 case .releasePoolEntry:
-                    try pool(of: action, in: record).release(action.poolEntry!, from: record.name)
+                    try pool(of: action, in: record).release(action.poolEntry!, from: record.name, parkedAt: nil)
                 case .deleteBranch, .deleteRefs:
                     let repository = try Repository.open(at: action.repo!, searchParents: false)
                     let baseTip = try RepositoryPrune.baseTip(of: record.repos.first { $0.path == action.repo }!, in: repository)

@@ -30,6 +30,8 @@ public struct WorktreePool: Sendable {
         var name: String
         /// The batch that holds it; nil while it is parked.
         var batch: String?
+        /// The commit its HEAD was detached at when it was parked.
+        var parkedAt: String?
     }
 
     /// The pool of the repository whose main checkout is `repository`, in the store at `store`.
@@ -78,7 +80,7 @@ public struct WorktreePool: Sendable {
             for index in manifest.entries.indices where claimed.count < count {
                 let entry = manifest.entries[index]
                 let holder = entry.batch.map { "\(store)/\($0)" }
-                guard holder.map({ !FileManager.default.fileExists(atPath: $0) }) ?? true, isFree(entry.name) else { continue }
+                guard holder.map({ !FileManager.default.fileExists(atPath: $0) }) ?? true, isFree(entry) else { continue }
                 manifest.entries[index].batch = batch
                 claimed.append(entry.name)
             }
@@ -93,12 +95,14 @@ public struct WorktreePool: Sendable {
         }
     }
 
-    /// Parks entry `entry` again, held by `batch` no more.
-    func release(_ entry: String, from batch: String) throws {
+    /// Parks entry `entry` again, held by `batch` no more; `commit` is where its HEAD was
+    /// detached (nil when the batch made no worktree of it).
+    func release(_ entry: String, from batch: String, parkedAt commit: String?) throws {
         try locked {
             guard var manifest = try read() else { return }
             for index in manifest.entries.indices where manifest.entries[index].name == entry && manifest.entries[index].batch == batch {
                 manifest.entries[index].batch = nil
+                manifest.entries[index].parkedAt = commit
             }
             try write(manifest)
         }
@@ -123,12 +127,16 @@ public struct WorktreePool: Sendable {
     }
 
     /// True when entry `entry` can be handed out: no checkout yet, or one with no tracked changes
-    /// (untracked files are cleaned when it is switched to its new branch, ignored ones stay).
-    private func isFree(_ entry: String) -> Bool {
-        let path = path(of: entry)
+    /// (untracked files are cleaned when it is switched to its new branch, ignored ones stay)
+    /// whose HEAD no one moved: still detached where it was parked, or on a branch (which keeps
+    /// its commits). A commit made on the detached HEAD is held by nothing else, so it is kept.
+    private func isFree(_ entry: Entry) -> Bool {
+        let path = path(of: entry.name)
         guard FileManager.default.fileExists(atPath: path) else { return true }
-        guard let checkout = try? Repository.openLinkedWorktree(at: path), let changes = try? checkout.uncommittedChanges() else { return false }
-        return changes.allSatisfy { $0.kind == .untracked }
+        guard let checkout = try? Repository.openLinkedWorktree(at: path), let changes = try? checkout.uncommittedChanges(),
+              changes.allSatisfy({ $0.kind == .untracked }) else { return false }
+        if (try? checkout.currentBranch()) != nil { return true }
+        return entry.parkedAt != nil && (try? checkout.headCommit())??.hex == entry.parkedAt
     }
 
     private func read() throws -> Manifest? {
