@@ -42,6 +42,15 @@ public struct TaskSpec: Codable, Sendable, Equatable {
         TaskSpec(id: id, prompt: prompt)
     }
 
+    /// Why a task with (or without) a prompt and a command cannot run, or nil: it needs exactly one.
+    static func kindProblem(hasPrompt: Bool, hasCommand: Bool) -> String? {
+        switch (hasPrompt, hasCommand) {
+        case (false, false): "needs a \"prompt\" (for the agent) or a \"command\" (for the shell)"
+        case (true, true): "has both \"prompt\" and \"command\"; give exactly one"
+        default: nil
+        }
+    }
+
     /// The prompt or command, as one line for tables and job logs.
     public var summary: String {
         (command ?? prompt ?? "").split(whereSeparator: \.isNewline).joined(separator: " ")

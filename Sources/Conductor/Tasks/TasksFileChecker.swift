@@ -84,10 +84,8 @@ struct TasksFileChecker {
         }
         let prompt = string(fields["prompt"], "\(label): field \"prompt\"", nonEmpty: true)
         let command = string(fields["command"], "\(label): field \"command\"", nonEmpty: true)
-        switch (fields["prompt"], fields["command"]) {
-        case (nil, nil): problems.append("\(label): needs a \"prompt\" (for the agent) or a \"command\" (for the shell)")
-        case (.some, .some): problems.append("\(label): has both \"prompt\" and \"command\"; give exactly one")
-        default: break
+        if let problem = TaskSpec.kindProblem(hasPrompt: fields["prompt"] != nil, hasCommand: fields["command"] != nil) {
+            problems.append("\(label): \(problem)")
         }
         var timeout: Double?
         if let value = fields["timeout"] {
