@@ -133,10 +133,16 @@ public struct WorktreePool: Sendable {
     private func isFree(_ entry: Entry) -> Bool {
         let path = path(of: entry.name)
         guard FileManager.default.fileExists(atPath: path) else { return true }
-        guard let checkout = try? Repository.openLinkedWorktree(at: path), let changes = try? checkout.uncommittedChanges(),
-              changes.allSatisfy({ $0.kind == .untracked }) else { return false }
+        guard let checkout = try? Repository.openLinkedWorktree(at: path), let changes = try? Self.trackedChanges(in: checkout),
+              changes.isEmpty else { return false }
         if (try? checkout.currentBranch()) != nil { return true }
         return entry.parkedAt != nil && (try? checkout.headCommit())??.hex == entry.parkedAt
+    }
+
+    /// The changes of a pooled checkout that taking it would overwrite: those to tracked files
+    /// (untracked ones are what the last batch left, and are cleaned).
+    static func trackedChanges(in checkout: Repository) throws -> [FileStatus] {
+        try checkout.uncommittedChanges().filter { $0.kind != .untracked }
     }
 
     private func read() throws -> Manifest? {

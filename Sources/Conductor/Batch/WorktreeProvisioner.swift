@@ -91,7 +91,7 @@ final class WorktreeProvisioner: Sendable {
     private func takeParked(_ path: String, branch: String, repo: BatchRepository, in repository: Repository) throws {
         let checkout = try Repository.openLinkedWorktree(at: path)
         if (try? checkout.currentBranch()) == branch { return }
-        let changed = try checkout.uncommittedChanges().filter { $0.kind != .untracked }
+        let changed = try WorktreePool.trackedChanges(in: checkout)
         guard changed.isEmpty else {
             throw PlacementError("the pooled worktree \(path) has tracked changes nobody committed (\(changed.prefix(5).map(\.path).joined(separator: ", "))); conductor does not overwrite them: commit or discard them there")
         }
