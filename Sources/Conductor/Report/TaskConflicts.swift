@@ -89,10 +89,12 @@ public enum TaskConflicts {
     ///
     /// - Throws: `GitError` when a repository or a task's commit cannot be read.
     public static func find(for batch: BatchRecord, results: [TaskResult]) throws -> [TaskConflict] {
-        try batch.repos.flatMap { repo -> [TaskConflict] in
-            let repository = try Repository.open(at: repo.path)
-            return try find(in: repository, work: try TaskWork.read(in: repository, results: results))
-        }
+        try find(in: batch.repos.map { try Repository.open(at: $0.path) }, results: results)
+    }
+
+    /// The conflicting pairs in each of `repositories` (a batch's, already open).
+    static func find(in repositories: [Repository], results: [TaskResult]) throws -> [TaskConflict] {
+        try repositories.flatMap { try find(in: $0, work: try TaskWork.read(in: $0, results: results)) }
     }
 
     /// The conflicting pairs among `work`, all in `repository`.
