@@ -28,16 +28,12 @@ struct DiffCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("A worker (w1 or 1) or a task id (default: every worker branch).", valueName: "worker|task"))
     var target: String?
 
-    @Option(name: [.short, .long], help: ArgumentHelp("The batch or session (default: the newest for this repository).", valueName: "name"),
-            completion: .batchNames)
-    var name: String?
-
-    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var selection: InspectedBatch
 
     @OptionGroup var display: PatchDisplay
 
     func run() throws {
-        let batch = try storeOptions.store.choose(name, for: .inspect)
+        let batch = try selection.record()
         let sections: [(title: String, files: [MergeReport.ChangedFile], insertions: Int, deletions: Int, patch: String?)]
         var several = false
         if let target, let worker = Self.worker(target, of: batch) {

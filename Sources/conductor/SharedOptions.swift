@@ -119,6 +119,21 @@ struct BatchSelection: ParsableArguments {
     }
 }
 
+/// `-n NAME` and `-d DIR` for a command that only reads a batch or session and whose argument
+/// names something in it (a task, a worker).
+struct InspectedBatch: ParsableArguments {
+    @Option(name: [.short, .long], help: ArgumentHelp("The batch or session (default: the newest for this repository).", valueName: "name"),
+            completion: .batchNames)
+    var name: String?
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    /// The batch named, or this repository's newest (see `BatchStore.choose`).
+    func record() throws -> BatchRecord {
+        try storeOptions.store.choose(name, for: .inspect)
+    }
+}
+
 /// How prompts reach an agent.
 struct AgentOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(

@@ -28,11 +28,7 @@ struct ShowCommand: ParsableCommand {
     @Argument(help: "The task's id.")
     var task: String
 
-    @Option(name: [.short, .long], help: ArgumentHelp("The batch or session (default: the newest for this repository).", valueName: "name"),
-            completion: .batchNames)
-    var name: String?
-
-    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var selection: InspectedBatch
 
     @OptionGroup var display: PatchDisplay
 
@@ -40,7 +36,7 @@ struct ShowCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let batch = try storeOptions.store.choose(name, for: .inspect)
+        let batch = try selection.record()
         let inspection = try TaskInspection.load(batch, task: task, includePatch: !display.stat)
         if json { return try printJSON(inspection) }
         var text = inspection.header()
