@@ -36,6 +36,13 @@ import TestSupport
 
         var setupRuns: Int { ((try? String(contentsOfFile: setupLog, encoding: .utf8)) ?? "").split(separator: "\n").count }
 
+        /// Runs batch `one` of two tasks on two workers and prunes it: its two worktrees are parked.
+        func parkTwoWorktrees() throws -> [String] {
+            let first = try batch("one", #"[{"id": "a", "command": "echo a > a.txt"}, {"id": "b", "command": "echo b > b.txt"}]"#)
+            _ = try prune(["one", "--force"])
+            return worktrees(of: first)
+        }
+
         func worktrees(of record: BatchRecord) -> [String] {
             (0..<record.workers).map { record.worktreePath(record.repos[0], worker: $0) }
         }
@@ -79,9 +86,7 @@ import TestSupport
     /// work: the worktree is not taken, and the commit stays where it was.
     @Test func aParkedWorktreeWithNewCommitsIsNotTaken() throws {
         let pool = try Pool()
-        let first = try pool.batch("one", #"[{"id": "a", "command": "echo a > a.txt"}, {"id": "b", "command": "echo b > b.txt"}]"#)
-        let paths = pool.worktrees(of: first)
-        _ = try pool.prune(["one", "--force"])
+        let paths = try pool.parkTwoWorktrees()
         try "kept\n".write(toFile: paths[0] + "/mine.txt", atomically: true, encoding: .utf8)
         _ = try pool.fixture.git(paths[0], ["add", "mine.txt"])
         _ = try pool.fixture.git(paths[0], ["-c", "user.name=me", "-c", "user.email=me@localhost", "commit", "-qm", "my work"])
@@ -94,9 +99,7 @@ import TestSupport
 
     @Test func aWorktreeWithTrackedChangesIsNeitherTakenNorPruned() throws {
         let pool = try Pool()
-        let first = try pool.batch("one", #"[{"id": "a", "command": "echo a > a.txt"}, {"id": "b", "command": "echo b > b.txt"}]"#)
-        let paths = pool.worktrees(of: first)
-        _ = try pool.prune(["one", "--force"])
+        let paths = try pool.parkTwoWorktrees()
         try "someone's edit\n".write(toFile: paths[0] + "/README.md", atomically: true, encoding: .utf8)
 
         let second = try pool.batch("two", #"[{"id": "c", "command": "echo c > c.txt"}, {"id": "d", "command": "echo d > d.txt"}]"#)
