@@ -66,6 +66,49 @@ import TestSupport
         #expect(BackgroundSubmission(id: "..", on: queue) == nil)
     }
 
+    /// A long-lived starter (`conductor mcp`) is not left with a zombie per submission.
+    @Test func theServerThatStartedASubmissionReapsIt() throws {
+        let fixture = try QueueFixture()
+        try fixture.startWorker(0)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: Binaries.conductor)
+        server.arguments = ["mcp", "--queue", fixture.root.path]
+        server.environment = ProcessInfo.processInfo.environment.merging(fixture.environment) { $1 }
+        server.currentDirectoryURL = URL(fileURLWithPath: fixture.workDirectory)
+        let input = Pipe()
+        server.standardInput = input
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {
+            try? input.fileHandleForWriting.close()
+            server.waitUntilExit()
+        }
+        let requests = [
+            #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"submit","arguments":{"tasks":[{"id":"a","command":"echo a"}]}}}"#,
+        ]
+        input.fileHandleForWriting.write(Data((requests.joined(separator: "\n") + "\n").utf8))
+        let folder = BackgroundSubmission.folder(fixture.root)
+        #expect(waitUntil {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            return files.contains { $0.hasSuffix(".json") && !$0.hasSuffix(".tasks.json") && !((try? Data(contentsOf: URL(fileURLWithPath: "\(folder)/\($0)")))?.isEmpty ?? true) }
+        }, "the submission ran")
+        #expect(waitUntil { children(of: server.processIdentifier).isEmpty }, "children left: \(children(of: server.processIdentifier))")
+    }
+
+    /// The processes whose parent is `pid`, with their state (`Z` for a zombie).
+    private func children(of pid: Int32) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { Int32($0) != nil }.compactMap { entry -> String? in
+            guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.range(of: ")", options: .backwards) else { return nil }
+            let fields = stat[close.upperBound...].split(separator: " ")
+            guard fields.count > 1, Int32(fields[1]) == pid else { return nil }
+            return "\(entry) \(fields[0])"
+        }
+    }
+
     private func write(_ text: String, to path: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try text.write(toFile: path, atomically: true, encoding: .utf8)

@@ -94,9 +94,12 @@ public enum Submission {
         var arguments = [WorkerLaunch.locateConductor(), "submit", "--wait", "--json", "--queue", queue.path, stem + ".tasks.json"]
         if sequential { arguments.append("--sequential") }
         if let timeout { arguments += ["--timeout", String(timeout)] }
-        _ = try ChildProcess(arguments: arguments, directory: FileManager.default.currentDirectoryPath,
-                             environment: ProcessInfo.processInfo.environment,
-                             stdoutPath: submission.resultsFile, stderrPath: submission.logFile)
+        let child = try ChildProcess(arguments: arguments, directory: FileManager.default.currentDirectoryPath,
+                                     environment: ProcessInfo.processInfo.environment,
+                                     stdoutPath: submission.resultsFile, stderrPath: submission.logFile)
+        // Reaped when it ends (at once: it has exited), so a starter that lives on, such as
+        // `conductor mcp`, keeps no zombie per submission.
+        child.onExit { _ = child.wait() }
         return submission
     }
 
