@@ -33,8 +33,9 @@ public enum Path {
     /// directory when `base` is nil; a relative `base` is itself taken from the current
     /// directory), then normalized lexically: empty and `.` components dropped, each `..` removing
     /// the component before it (at the root it stays there), no trailing slash. A leading `~` or
-    /// `~/` stands for the home directory (`$HOME`), as `URL(fileURLWithPath:)` had it. Symlinks are
-    /// not followed (`/a/link/..` is `/a`): `real` resolves them.
+    /// `~/` is the home directory (`home(environment:)`, `$HOME` first), as the
+    /// `URL(fileURLWithPath:)` this replaced expanded it too. Symlinks are not followed
+    /// (`/a/link/..` is `/a`): `real` resolves them.
     public static func absolute(_ path: String, relativeTo base: String? = nil) -> String {
         let userHome = { home(environment: getenv("HOME").map { ["HOME": String(cString: $0)] } ?? [:]) }
         let expanded = path == "~" || path.hasPrefix("~/") ? userHome() + path.dropFirst() : path
