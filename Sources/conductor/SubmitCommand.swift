@@ -1,8 +1,6 @@
 import ArgumentParser
 import Conductor
 import FoundationEssentials
-import Dispatch
-import FoundationShims
 #if canImport(Glibc)
 import Glibc
 #endif
