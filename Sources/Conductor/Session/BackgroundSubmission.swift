@@ -13,6 +13,7 @@ import Queue
 public struct BackgroundSubmission: Sendable, Encodable {
     /// The submission's id: `s<milliseconds>-<pid of the submitter>`.
     public let id: String
+    /// The queue whose workers run it.
     public let queue: QueueRoot
     /// The ids of its tasks, in order.
     public let taskIDs: [String]
