@@ -154,7 +154,7 @@ extension Repository {
         let files = FileManager.default
         try? files.createDirectory(atPath: repository.worktreeAdminRoot, withIntermediateDirectories: true)
         for index in pending {
-            let parent = Path.parent(URL(fileURLWithPath: specs[index].path).standardizedFileURL.path)
+            let parent = Path.parent(Path.absolute(specs[index].path))
             try? files.createDirectory(atPath: parent, withIntermediateDirectories: true)
         }
         let added = ParallelResults<Result<WorktreeInfo, GitError>>(count: pending.count)
@@ -229,7 +229,7 @@ extension Repository {
             throw GitError.conductor("add worktree", "worktree name '\(spec.name)' must be one path component")
         }
         let files = FileManager.default
-        let path = URL(fileURLWithPath: spec.path).standardizedFileURL.path
+        let path = Path.absolute(spec.path)
         guard !files.fileExists(atPath: path) else {
             throw GitError.conductor("add worktree", "'\(path)' already exists; remove it or choose another directory")
         }
