@@ -3,7 +3,8 @@ import FoundationEssentials
 extension TaskSpec {
     /// The fields of a task's JSON object (`{"id": …, "prompt": …}`), in the order messages list
     /// them: the coding keys of the decoder and the encoder, and the table the tasks-file checker
-    /// walks, so a field is declared once.
+    /// walks, so a field is declared once. The checker holds a value to its rule (`value`); the
+    /// decoder checks only its JSON type, so every record written before still reads.
     public enum Field: String, CodingKey, CaseIterable, Sendable {
         /// A string usable in branch and file names (see `isUsableID`); required when decoding,
         /// `task-N` (the task's place) when a tasks file leaves it out.
