@@ -88,8 +88,8 @@ struct SubmitCommand: ParsableCommand {
     }
 
     private func readTasks() throws -> [TaskSpec] {
-        if let prompt { return [TaskSpec(id: id ?? Submission.newTaskID(), prompt: prompt, timeout: timeout)] }
-        if let command { return [TaskSpec(id: id ?? Submission.newTaskID(), command: command, timeout: timeout)] }
+        if let prompt { return [TaskSpec(id: id ?? Submission.newTaskID(), kind: .prompt(prompt), timeout: timeout)] }
+        if let command { return [TaskSpec(id: id ?? Submission.newTaskID(), kind: .command(command), timeout: timeout)] }
         return try TasksFile.load(tasksFile ?? "-").tasks
     }
 }

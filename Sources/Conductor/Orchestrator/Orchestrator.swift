@@ -61,15 +61,9 @@ public final class Orchestrator: Sendable {
     /// Runs `tasks` and reports results and a summary.
     ///
     /// - Throws: `QueueError.orchestratorRunning` when another orchestrator uses the queue,
-    ///   `OrchestratorError.noLiveWorkers` when no worker shows up, `.invalidTask` for a task with
-    ///   neither a prompt nor a command (or both), before anything runs, `WorkerPoolError` when a
+    ///   `OrchestratorError.noLiveWorkers` when no worker shows up, `WorkerPoolError` when a
     ///   started worker kept dying.
     public func run(_ tasks: [TaskSpec], sequential: Bool, options: OrchestratorOptions? = nil) throws -> RunReport {
-        for task in tasks {
-            if let problem = TaskSpec.kindProblem(hasPrompt: task.prompt != nil, hasCommand: task.command != nil) {
-                throw OrchestratorError.invalidTask(id: task.id, problem: problem)
-            }
-        }
         let options = options ?? self.options
         defer { cancellation.lower() }
         let lock = try FileLock(path: queue.orchestratorLockFile, wait: options.waitForQueue)
