@@ -10,7 +10,7 @@ import TestSupport
     @Test func aStartedSubmissionIsFoundByItsIDAndEndsWithItsReport() throws {
         let fixture = try QueueFixture()
         try fixture.startWorker(0)
-        let started = try Submission.startInBackground([TaskSpec(id: "hi", command: "echo hi there")], on: fixture.root,
+        let started = try Submission.startInBackground([.command("echo hi there", id: "hi")], on: fixture.root,
                                                        sequential: false, timeout: nil)
         #expect(started.taskIDs == ["hi"])
         #expect(started.resultsFile == "\(fixture.root.path)/submissions/\(started.id).json")
