@@ -37,14 +37,19 @@ public enum Path {
     /// `URL(fileURLWithPath:)` this replaced expanded it too. Symlinks are not followed
     /// (`/a/link/..` is `/a`): `real` resolves them.
     public static func absolute(_ path: String, relativeTo base: String? = nil) -> String {
-        let userHome = { home(environment: getenv("HOME").map { ["HOME": String(cString: $0)] } ?? [:]) }
-        let expanded = path == "~" || path.hasPrefix("~/") ? userHome() + path.dropFirst() : path
+        let expanded = expandingTilde(path, home: home(environment: getenv("HOME").map { ["HOME": String(cString: $0)] } ?? [:]))
         let full = expanded.hasPrefix("/") ? expanded : join(base.map { absolute($0) } ?? currentDirectory(), expanded)
         var components: [Substring] = []
         for component in full.split(separator: "/") where component != "." {
             if component == ".." { _ = components.popLast() } else { components.append(component) }
         }
         return "/" + components.joined(separator: "/")
+    }
+
+    /// `path` with a leading `~` (alone or before `/`), which the shell did not expand (quoted, or
+    /// in a variable or a file), meaning `home`.
+    public static func expandingTilde(_ path: String, home: String) -> String {
+        path == "~" || path.hasPrefix("~/") ? home + path.dropFirst() : path
     }
 
     /// The current directory (`/` when it cannot be read, as when it has been removed).
