@@ -9,6 +9,7 @@ public final class CancellationFlag: Sendable {
 
     public init() {}
 
+    /// True once `raise()` was called.
     public var isRaised: Bool { state.withLock { $0.raised } }
 
     /// Raises the flag and wakes the runs it was given to.
@@ -30,6 +31,7 @@ public final class CancellationFlag: Sendable {
         state.withLock { $0.watchers[ObjectIdentifier(watcher)] = watcher }
     }
 
+    /// Stops `raise()` waking `watcher` (its run ended).
     func forget(_ watcher: DirectoryWatcher) {
         state.withLock { $0.watchers[ObjectIdentifier(watcher)] = nil }
     }
