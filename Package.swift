@@ -20,7 +20,7 @@ let package = Package(
         ),
         .target(name: "FoundationShims"),
         .target(name: "Git", dependencies: ["CLibgit2", "FoundationShims"]),
-        .target(name: "Queue", dependencies: ["FoundationShims"]),
+        .target(name: "Queue", dependencies: ["FoundationShims", "CSystemShims"]),
         .target(name: "CSystemShims"),
         .target(name: "Conductor", dependencies: ["Git", "Queue", "CSystemShims", "FoundationShims"]),
         .executableTarget(

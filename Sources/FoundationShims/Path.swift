@@ -2,7 +2,12 @@
 import Glibc
 #endif
 
-/// Path arithmetic on strings, as `NSString` offered it.
+/// Path arithmetic on strings, as `NSString` offered it: the one path type of the package.
+///
+/// Not swift-system's `FilePath`: version 1.8.1 is 41 files and 13,451 lines of Swift, and a
+/// scratch package that depends on it takes about 9 s more CPU to build clean (10.9 s against
+/// 2.1 s, debug, on this project's 2-core build machine), for the few lines `absolute` needs;
+/// and `FilePath` knows neither the current directory nor `~`, so that code would stay anyway.
 public enum Path {
     /// Everything before the last component (`/a/b` → `/a`, `b` → ``, `/a` → `/`).
     public static func parent(_ path: String) -> String {
@@ -22,6 +27,31 @@ public enum Path {
     /// `directory` and `component` joined by one slash.
     public static func join(_ directory: String, _ component: String) -> String {
         directory.hasSuffix("/") ? directory + component : directory + "/" + component
+    }
+
+    /// `path` as one absolute spelling: taken from `base` when relative (from the current
+    /// directory when `base` is nil; a relative `base` is itself taken from the current
+    /// directory), then normalized lexically: empty and `.` components dropped, each `..` removing
+    /// the component before it (at the root it stays there), no trailing slash. A leading `~` or
+    /// `~/` is the home directory (`home(environment:)`, `$HOME` first), as the
+    /// `URL(fileURLWithPath:)` this replaced expanded it too. Symlinks are not followed
+    /// (`/a/link/..` is `/a`): `real` resolves them.
+    public static func absolute(_ path: String, relativeTo base: String? = nil) -> String {
+        let userHome = { home(environment: getenv("HOME").map { ["HOME": String(cString: $0)] } ?? [:]) }
+        let expanded = path == "~" || path.hasPrefix("~/") ? userHome() + path.dropFirst() : path
+        let full = expanded.hasPrefix("/") ? expanded : join(base.map { absolute($0) } ?? currentDirectory(), expanded)
+        var components: [Substring] = []
+        for component in full.split(separator: "/") where component != "." {
+            if component == ".." { _ = components.popLast() } else { components.append(component) }
+        }
+        return "/" + components.joined(separator: "/")
+    }
+
+    /// The current directory (`/` when it cannot be read, as when it has been removed).
+    private static func currentDirectory() -> String {
+        guard let directory = getcwd(nil, 0) else { return "/" }
+        defer { free(directory) }
+        return String(cString: directory)
     }
 
     /// True when `path` exists and is a directory (following symlinks).

@@ -10,7 +10,7 @@ public struct QueueRoot: Sendable, Equatable {
     public let path: String
 
     public init(path: String) {
-        self.path = URL(fileURLWithPath: path).standardizedFileURL.path
+        self.path = Path.absolute(path)
     }
 
     /// The queue to use: `explicit` (`--queue`), else `$CONDUCTOR_HOME`, else `~/.claude-code/orchestrator`.

@@ -28,9 +28,10 @@ public struct WorkerSlot: Sendable, Equatable {
     public func readStatus() throws -> WorkerStatus? { try AtomicFile.readJSON(WorkerStatus.self, from: statusFile) }
     public func readResult() throws -> TaskOutcome? { try AtomicFile.readJSON(TaskOutcome.self, from: resultFile) }
 
-    public func write(_ task: TaskAssignment) throws { try AtomicFile.writeJSON(task, to: taskFile) }
-    public func write(_ status: WorkerStatus) throws { try AtomicFile.writeJSON(status, to: statusFile) }
-    public func write(_ result: TaskOutcome) throws { try AtomicFile.writeJSON(result, to: resultFile) }
+    // The three files are rewritten for every task: through a spare, not a new inode each time.
+    public func write(_ task: TaskAssignment) throws { try AtomicFile.rewrite(QueueJSON.encoder.encode(task), to: taskFile) }
+    public func write(_ status: WorkerStatus) throws { try AtomicFile.rewrite(QueueJSON.encoder.encode(status), to: statusFile) }
+    public func write(_ result: TaskOutcome) throws { try AtomicFile.rewrite(QueueJSON.encoder.encode(result), to: resultFile) }
 
     /// Kills what the task a dead owner (`pid`) left running, so no task runs on unrecorded: its
     /// process group, when its leader is still that task's process (same start time), and every

@@ -12,7 +12,7 @@ public struct BatchStore: Sendable {
     public let path: String
 
     public init(path: String) {
-        self.path = URL(fileURLWithPath: path).standardizedFileURL.path
+        self.path = Path.absolute(path)
     }
 
     /// `explicit` (`-d`), else `$CONDUCTOR_DIR`, else `~/conductor-work`.

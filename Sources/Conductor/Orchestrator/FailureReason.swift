@@ -71,8 +71,8 @@ extension TaskResult.Outcome {
     /// prompt, the stderr log for a command that wrote to stderr, else its stdout log. Nil for a
     /// task that succeeded or never ran.
     public var failureLog: String? {
-        guard !status.succeeded else { return nil }
-        let stderrIsEmpty = (stderr ?? "").allSatisfy(\.isWhitespace)
-        return agent != nil || stderrIsEmpty ? stdoutLog ?? stderrLog : stderrLog ?? stdoutLog
+        guard !ending.status.succeeded else { return nil }
+        let stderrIsEmpty = (run.stderr ?? "").allSatisfy(\.isWhitespace)
+        return ending.agent != nil || stderrIsEmpty ? ending.stdoutLog ?? ending.stderrLog : ending.stderrLog ?? ending.stdoutLog
     }
 }

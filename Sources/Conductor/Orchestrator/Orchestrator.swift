@@ -68,16 +68,10 @@ public final class Orchestrator: Sendable {
     /// - Parameter cancellation: raised from any thread, before or during the run, it cancels
     ///   this run as `cancel()` does.
     /// - Throws: `QueueError.orchestratorRunning` when another orchestrator uses the queue,
-    ///   `OrchestratorError.noLiveWorkers` when no worker shows up, `.invalidTask` for a task with
-    ///   neither a prompt nor a command (or both), before anything runs, `WorkerPoolError` when a
+    ///   `OrchestratorError.noLiveWorkers` when no worker shows up, `WorkerPoolError` when a
     ///   started worker kept dying.
     public func run(_ tasks: [TaskSpec], sequential: Bool, options: OrchestratorOptions? = nil,
                     cancellation: CancellationFlag = CancellationFlag()) throws -> RunReport {
-        for task in tasks {
-            if let problem = TaskSpec.kindProblem(hasPrompt: task.prompt != nil, hasCommand: task.command != nil) {
-                throw OrchestratorError.invalidTask(id: task.id, problem: problem)
-            }
-        }
         let options = options ?? self.options
         let entry = runs.add(cancellation)
         defer { runs.remove(entry) }

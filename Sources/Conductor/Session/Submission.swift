@@ -79,37 +79,28 @@ public enum Submission {
         return report
     }
 
-    /// A submission running in the background: its id, the file its results will be written to
-    /// (`<queue>/submissions/<id>.json`), and its task ids.
-    public struct Ticket: Codable, Sendable {
-        public let submission: String
-        public let results: String
-        public let tasks: [String]
-    }
-
     /// Writes `tasks` into the queue's submissions folder and starts `conductor submit --wait
-    /// --json` on them as a detached process whose output is the results file.
+    /// --json` on them as a detached process whose output is the results file (the protocol is
+    /// `BackgroundSubmission`'s).
     ///
     /// - Throws: `OrchestratorError.noLiveWorkers` when no worker lives, `QueueError` when the
     ///   folder cannot be written, `ChildProcessError` when conductor cannot be started.
-    public static func startInBackground(_ tasks: [TaskSpec], on queue: QueueRoot, sequential: Bool, timeout: TimeInterval?) throws -> Ticket {
+    public static func startInBackground(_ tasks: [TaskSpec], on queue: QueueRoot, sequential: Bool, timeout: TimeInterval?) throws -> BackgroundSubmission {
         _ = try liveWorkerCount(queue)
-        let folder = submissionsFolder(queue)
-        try PrivateDirectory.make(folder)
-        let stem = "\(folder)/\(newTaskID())-\(getpid())"
-        try AtomicFile.writeJSON(tasks, to: stem + ".tasks.json")
+        let submission = BackgroundSubmission(id: "\(newTaskID())-\(getpid())", queue: queue, taskIDs: tasks.map(\.id))
+        let stem = submission.stem
+        try PrivateDirectory.make(BackgroundSubmission.folder(queue))
+        try AtomicFile.writeJSON(tasks, to: submission.tasksFile)
         var arguments = [WorkerLaunch.locateConductor(), "submit", "--wait", "--json", "--queue", queue.path, stem + ".tasks.json"]
         if sequential { arguments.append("--sequential") }
         if let timeout { arguments += ["--timeout", String(timeout)] }
-        _ = try ChildProcess(arguments: arguments, directory: FileManager.default.currentDirectoryPath,
-                             environment: ProcessInfo.processInfo.environment,
-                             stdoutPath: stem + ".json", stderrPath: stem + ".log")
-        return Ticket(submission: Path.name(stem), results: stem + ".json", tasks: tasks.map(\.id))
-    }
-
-    /// `<queue>/submissions`, where background submissions keep their tasks, results and logs.
-    public static func submissionsFolder(_ queue: QueueRoot) -> String {
-        "\(queue.path)/submissions"
+        let child = try ChildProcess(arguments: arguments, directory: FileManager.default.currentDirectoryPath,
+                                     environment: ProcessInfo.processInfo.environment,
+                                     stdoutPath: submission.resultsFile, stderrPath: submission.logFile)
+        // Reaped when it ends (at once: it has exited), so a starter that lives on, such as
+        // `conductor mcp`, keeps no zombie per submission.
+        child.onExit { _ = child.wait() }
+        return submission
     }
 
     /// How many worker slots the queue has, when at least one worker lives.

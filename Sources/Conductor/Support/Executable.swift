@@ -1,4 +1,5 @@
 import FoundationEssentials
+import FoundationShims
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,7 +10,7 @@ public enum Executable {
     /// first executable match in `searchPath` (a `PATH` value).
     public static func find(_ name: String, searchPath: String?) -> String? {
         if name.contains("/") {
-            return access(name, X_OK) == 0 ? URL(fileURLWithPath: name).standardizedFileURL.path : nil
+            return access(name, X_OK) == 0 ? Path.absolute(name) : nil
         }
         for directory in (searchPath ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
             let candidate = "\(directory)/\(name)"
