@@ -27,6 +27,8 @@ let package = Package(
             name: "conductor",
             dependencies: [
                 "Conductor",
+                "Queue",
+                "FoundationShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -37,6 +39,6 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
         .testTarget(name: "QueueTests", dependencies: ["Queue", "TestSupport"]),
-        .testTarget(name: "ConductorTests", dependencies: ["Conductor", "TestSupport"]),
+        .testTarget(name: "ConductorTests", dependencies: ["Conductor", "Queue", "TestSupport"]),
     ]
 )

@@ -22,13 +22,13 @@ extension AtomicFile {
     /// four files rewritten per task that was the larger part of a worker's CPU time per task.
     /// Two writers of one file are safe: the spare is held open (and leased) until it is swapped
     /// in, so a second writer is refused the lease and falls back, or finds it swapped away.
-    public static func rewrite(_ data: Data, to path: String) throws {
+    package static func rewrite(_ data: Data, to path: String) throws {
         if rewriteInPlace(data, to: path) { return }
         try write(data, to: path)
     }
 
     /// The spare file `rewrite` keeps beside `path`.
-    public static func spare(of path: String) -> String {
+    package static func spare(of path: String) -> String {
         "\(Path.parent(path))/.\(Path.name(path)).next"
     }
 

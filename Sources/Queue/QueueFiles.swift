@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// `task.json`: the work the orchestrator assigns to one slot.
-public struct TaskAssignment: Codable, Sendable, Equatable {
+package struct TaskAssignment: Codable, Sendable, Equatable {
     /// The task's id, unique within a run.
     public var id: String
     /// Increases with every assignment on the queue, so an old file is never taken for a new one.

@@ -9,11 +9,11 @@ import Synchronization
 /// What `conductor mcp` offers an agent: submit, status, results, report, show and merge on one
 /// queue (a session's, or a bare one). A tool that fails answers with `isError` and the message
 /// the CLI would print.
-public struct MCPTools: Sendable {
+package struct MCPTools: Sendable {
     /// The queue the tools work on; report, show and merge need it to belong to a batch or session.
-    public let queue: QueueRoot
+    package let queue: QueueRoot
 
-    public init(queue: QueueRoot) {
+    package init(queue: QueueRoot) {
         self.queue = queue
     }
 

@@ -10,25 +10,25 @@ import Queue
 /// `conductor submit --wait --json` on it as a detached process); `<id>.json` is that process's
 /// standard output, empty while it runs, then its `RunReport`, or `{"error": "…"}` when the run
 /// could not go ahead; `<id>.log` is its standard error.
-public struct BackgroundSubmission: Sendable, Encodable {
+package struct BackgroundSubmission: Sendable, Encodable {
     /// The submission's id: `s<milliseconds>-<pid of the submitter>`.
-    public let id: String
+    package let id: String
     /// The queue whose workers run it.
-    public let queue: QueueRoot
+    package let queue: QueueRoot
     /// The ids of its tasks, in order.
-    public let taskIDs: [String]
+    package let taskIDs: [String]
 
     /// Where background submissions of `queue` keep their files: `<queue>/submissions`.
-    public static func folder(_ queue: QueueRoot) -> String {
+    package static func folder(_ queue: QueueRoot) -> String {
         "\(queue.path)/submissions"
     }
 
     /// The tasks, as the submitter wrote them.
-    public var tasksFile: String { stem + ".tasks.json" }
+    package var tasksFile: String { stem + ".tasks.json" }
     /// The run's report once it has ended (its standard output).
-    public var resultsFile: String { stem + ".json" }
+    package var resultsFile: String { stem + ".json" }
     /// The run's standard error.
-    public var logFile: String { stem + ".log" }
+    package var logFile: String { stem + ".log" }
     /// The files' common path, without an extension.
     var stem: String { "\(Self.folder(queue))/\(id)" }
 
@@ -40,7 +40,7 @@ public struct BackgroundSubmission: Sendable, Encodable {
 
     /// The submission `id` of `queue`, or nil when it has none by that id (an id that is not a
     /// single file name never names one).
-    public init?(id: String, on queue: QueueRoot) {
+    package init?(id: String, on queue: QueueRoot) {
         guard Path.name(id) == id, id != "..", id != "." else { return nil }
         let probe = BackgroundSubmission(id: id, queue: queue, taskIDs: [])
         guard let tasks = try? AtomicFile.readJSON([TaskSpec].self, from: probe.tasksFile) else { return nil }
@@ -48,7 +48,7 @@ public struct BackgroundSubmission: Sendable, Encodable {
     }
 
     /// Where a submission is.
-    public enum State: Sendable {
+    package enum State: Sendable {
         /// Its tasks are still going (ids in order).
         case running(tasks: [String])
         /// It has ended with this report.
@@ -58,7 +58,7 @@ public struct BackgroundSubmission: Sendable, Encodable {
     }
 
     /// The submission's state, from its results file.
-    public func state() -> State {
+    package func state() -> State {
         guard let output = (try? AtomicFile.read(resultsFile)) ?? nil, !output.isEmpty else { return .running(tasks: taskIDs) }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -71,7 +71,7 @@ public struct BackgroundSubmission: Sendable, Encodable {
     }
 
     /// `{"submission": id, "results": resultsFile, "tasks": [ids]}`, as `submit --json` prints it.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(resultsFile, forKey: .results)

@@ -5,10 +5,10 @@ import Glibc
 #endif
 
 /// Finds programs the way a shell does.
-public enum Executable {
+package enum Executable {
     /// The absolute path of `name`: itself when it contains a slash and is executable, else the
     /// first executable match in `searchPath` (a `PATH` value).
-    public static func find(_ name: String, searchPath: String?) -> String? {
+    package static func find(_ name: String, searchPath: String?) -> String? {
         if name.contains("/") {
             return access(name, X_OK) == 0 ? Path.absolute(name) : nil
         }
