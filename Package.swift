@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "conductor",
-    platforms: [.macOS(.v15)],
+    // Linux only, as tested (Debian 12, x86_64): the code relies on Glibc, inotify, pidfd, leases and
+    // renameat2. No other platform is declared because none is built or tested.
     products: [
         .executable(name: "conductor", targets: ["conductor"]),
         .library(name: "Conductor", targets: ["Conductor"]),
