@@ -5,7 +5,6 @@ import PackageDescription
 
 let package = Package(
     name: "LibraryUser",
-    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "conductor", path: "../.."),
     ],
