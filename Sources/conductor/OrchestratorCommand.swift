@@ -61,11 +61,12 @@ struct OrchestratorCommand: ParsableCommand {
         options.noWorkerTimeout = workerWait
         options.journalPath = try journal ?? Journal.defaultPath(for: queue)
         let orchestrator = try Orchestrator(workers: workers, queue: queue, options: options)
+        let cancellation = CancellationFlag()
         SignalTrap.install([SIGINT, SIGTERM]) { _ in
             progress.noteInterrupt("interrupted: no new tasks will start; waiting for the running ones")
-            orchestrator.cancel()
+            cancellation.raise()
         }
-        let report = try orchestrator.run(file.tasks, sequential: runOptions.sequential)
+        let report = try orchestrator.run(file.tasks, sequential: runOptions.sequential, cancellation: cancellation)
         if json {
             try printJSON(report)
         } else {

@@ -72,12 +72,13 @@ struct SubmitCommand: ParsableCommand {
         options.timeout = timeout
         let progress = ProgressPrinter(total: tasks.count)
         options.events = { progress.handle($0) }
-        let report = try Submission.wait(for: tasks, on: queue, options: options, sequential: sequential, started: { orchestrator in
-            SignalTrap.install([SIGINT, SIGTERM]) { _ in
-                progress.noteInterrupt("interrupted: no new tasks will start; waiting for the running ones")
-                orchestrator.cancel()
-            }
-        }, warning: { printError("warning: \($0)") })
+        let cancellation = CancellationFlag()
+        SignalTrap.install([SIGINT, SIGTERM]) { _ in
+            progress.noteInterrupt("interrupted: no new tasks will start; waiting for the running ones")
+            cancellation.raise()
+        }
+        let report = try Submission.wait(for: tasks, on: queue, options: options, sequential: sequential, cancellation: cancellation,
+                                         warning: { printError("warning: \($0)") })
         if json {
             try printJSON(report)
         } else {

@@ -107,12 +107,13 @@ package struct MCPTools: Sendable {
         let progress = MCPRunProgress(total: tasks.count, call: call)
         options.events = { progress.handle($0) }
         let ids = tasks.map(\.id)
-        let report = try Submission.wait(for: tasks, on: queue, options: options, sequential: sequential, started: { orchestrator in
-            call.whenCancelled { [queue] in
-                orchestrator.cancel()
-                Self.endRunningTasks(ids, on: queue)
-            }
-        }, warning: { MCPLog.error("conductor mcp: warning: \($0)") })
+        let cancellation = CancellationFlag()
+        call.whenCancelled { [queue] in
+            cancellation.raise()
+            Self.endRunningTasks(ids, on: queue)
+        }
+        let report = try Submission.wait(for: tasks, on: queue, options: options, sequential: sequential, cancellation: cancellation,
+                                         warning: { MCPLog.error("conductor mcp: warning: \($0)") })
         return .json(.object(["summary": try JSONValue(encoding: report.summary), "results": try replies(report.results)]))
     }
 

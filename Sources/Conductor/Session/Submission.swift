@@ -60,18 +60,18 @@ package enum Submission {
     /// `results.jsonl` gets each task's final record.
     ///
     /// - Parameters:
-    ///   - started: called with the orchestrator before the run, so a caller can cancel it.
+    ///   - cancellation: raised (from a signal handler, an MCP cancel) before or during the run,
+    ///     it cancels the tasks not started yet.
     ///   - warning: told when the results could not be added to the session's `results.jsonl`
     ///     (the tasks ran: their results are still returned).
     /// - Throws: `OrchestratorError.noLiveWorkers` when no worker lives, `OrchestratorError` when
     ///   the run cannot go ahead.
     package static func wait(for tasks: [TaskSpec], on queue: QueueRoot, options: OrchestratorOptions, sequential: Bool,
-                            started: (Orchestrator) -> Void = { _ in }, warning: (String) -> Void) throws -> RunReport {
+                            cancellation: CancellationFlag = CancellationFlag(), warning: (String) -> Void) throws -> RunReport {
         let workers = try liveWorkerCount(queue)
         let record = record(for: queue)
         let orchestrator = try Orchestrator(workers: workers, queue: queue, options: Self.options(options, record: record))
-        started(orchestrator)
-        let report = try orchestrator.run(tasks, sequential: sequential)
+        let report = try orchestrator.run(tasks, sequential: sequential, cancellation: cancellation)
         if let record, record.isSession {
             do { try recordResults(report.results, in: record) }
             catch { warning("the results were not added to \(record.resultsFile): \(error)") }
