@@ -158,15 +158,11 @@ extension Repository {
             try? files.createDirectory(atPath: parent, withIntermediateDirectories: true)
         }
         let added = ParallelResults<Result<WorktreeInfo, GitError>>(count: pending.count)
-        // Worktrees that start at one commit: the first is checked out, the others copy its files.
-        let sameStart = pending.count > 1 && Set(pending.map { specs[$0].startPoint }).count == 1 && specs[pending[0]].startPoint != nil
-        let first = sameStart ? Result { try repository.addWorktree(onExistingBranch: specs[pending[0]]) }
-            .mapError { failure in failure as? GitError ?? .conductor("add worktree", "\(failure)") } : nil
-        if let first { added.set(0, first) }
-        let model = try? first?.get().path
-        let parallel = first == nil ? Array(pending.indices) : Array(pending.indices.dropFirst())
-        DispatchQueue.concurrentPerform(iterations: parallel.count) { position in
-            let slot = parallel[position]
+        // Worktrees that start at one commit: as many as there are cores are checked out, the
+        // others copy the files of those (see `fillWorkingDirectory`).
+        let sameStart = Set(pending.map { specs[$0].startPoint }).count == 1 && specs[pending.first ?? 0].startPoint != nil
+        let checkedOut = sameStart ? min(ProcessInfo.processInfo.activeProcessorCount, pending.count) : pending.count
+        let add = { @Sendable (slot: Int, model: String?) in
             let spec = specs[pending[slot]]
             do {
                 let handle = try Repository.open(at: workingDirectory)
@@ -175,6 +171,11 @@ extension Repository {
             } catch {
                 added.set(slot, .failure(error as? GitError ?? .conductor("add worktree", "\(error)")))
             }
+        }
+        DispatchQueue.concurrentPerform(iterations: checkedOut) { slot in add(slot, nil) }
+        let models = (0..<checkedOut).compactMap { try? added.value($0).get().path }
+        DispatchQueue.concurrentPerform(iterations: pending.count - checkedOut) { position in
+            add(checkedOut + position, models.isEmpty ? nil : models[position % models.count])
         }
         for (slot, index) in pending.enumerated() {
             results[index] = added.value(slot)
