@@ -98,7 +98,7 @@ public enum Submission {
         try PrivateDirectory.make(folder)
         let stem = "\(folder)/\(newTaskID())-\(getpid())"
         try AtomicFile.writeJSON(tasks, to: stem + ".tasks.json")
-        var arguments = [WorkerLaunch.locateConductor(), "submit", "--wait", "--json", "--queue", queue.path, stem + ".tasks.json"]
+        var arguments = [WorkerLaunch.runningProgram, "submit", "--wait", "--json", "--queue", queue.path, stem + ".tasks.json"]
         if sequential { arguments.append("--sequential") }
         if let timeout { arguments += ["--timeout", String(timeout)] }
         _ = try ChildProcess(arguments: arguments, directory: FileManager.default.currentDirectoryPath,
