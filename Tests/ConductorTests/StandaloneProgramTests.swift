@@ -26,4 +26,15 @@ import TestSupport
         #expect(try String(contentsOfFile: work + "/inherited.txt", encoding: .utf8) == "unset\n",
                 "a task does not inherit the variable that made its worker one")
     }
+
+    /// The variable set by mistake ends the program with a line naming it, before `main` runs.
+    @Test func aMalformedWorkerRequestIsRefusedNamingTheVariable() throws {
+        let scratch = TemporaryDirectory()
+        let result = try run([Binaries.buildDirectory + "/example-parallel-tests", scratch.path, "echo ran > ran.txt"],
+                             environment: ["CONDUCTOR_WORKER_REQUEST": #"{"id": 0}"#, "HOME": scratch.path, "TMPDIR": scratch.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(#"CONDUCTOR_WORKER_REQUEST is not a worker request (field "directory": missing)"#), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: scratch.appending("ran.txt")))
+    }
 }

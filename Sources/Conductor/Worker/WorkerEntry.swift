@@ -65,28 +65,20 @@ public enum WorkerEntry {
         let json = String(cString: value)
         unsetenv(variable)
         let log: @Sendable (String) -> Void = { RawFile.write(Data(($0 + "\n").utf8), to: STDERR_FILENO) }
+        let request: Request
         do {
-            let request: Request
-            do {
-                request = try QueueJSON.decoder.decode(Request.self, from: Data(json.utf8))
-            } catch {
-                throw WorkerEntryError(problem: QueueJSON.describe(error))
-            }
+            request = try QueueJSON.decoder.decode(Request.self, from: Data(json.utf8))
+        } catch {
+            log("\(variable) is not a worker request (\(QueueJSON.describe(error))); unset it to run the program itself")
+            exit(1)
+        }
+        do {
             try serve(request.configuration(), log: log)
             exit(0)
         } catch {
-            log("worker: \(error)")
+            log("worker \(request.id): \(error)")
             exit(1)
         }
-    }
-}
-
-/// `CONDUCTOR_WORKER_REQUEST` does not hold a worker request.
-struct WorkerEntryError: Error, CustomStringConvertible {
-    let problem: String
-
-    var description: String {
-        "\(WorkerEntry.variable) is not a worker request (\(problem)); unset it to run the program itself"
     }
 }
 
