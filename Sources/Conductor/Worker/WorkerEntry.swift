@@ -39,7 +39,7 @@ public enum WorkerEntry {
         /// The worker's configuration, its agent resolved in this process's environment.
         ///
         /// - Throws: `AgentError` for an agent that cannot be used.
-        public func configuration() throws -> WorkerConfiguration {
+        func configuration() throws -> WorkerConfiguration {
             var configuration = WorkerConfiguration(
                 id: id, directory: directory, queue: QueueRoot(path: queue),
                 agent: try agent.agent(environment: ProcessInfo.processInfo.environment))
