@@ -70,6 +70,24 @@ bench-%: deps
 	$(SWIFT) build -c release
 	$(RELEASE_BIN)/conductor-bench $*
 
+## example: build Examples/LibraryUser, a package of its own that uses Conductor as a library, and run its batch in a temporary directory
+.PHONY: example
+EXAMPLE := Examples/LibraryUser
+example: deps
+	$(SWIFT) build --product conductor
+	$(SWIFT) build --package-path $(EXAMPLE) --scratch-path $(EXAMPLE)/.build
+	@work="$$(mktemp -d)"; trap 'rm -rf "$$work"' EXIT; set -e; mkdir "$$work/run"; \
+		PATH="$$($(SWIFT) build --show-bin-path):$$PATH" \
+			"$$($(SWIFT) build --package-path $(EXAMPLE) --scratch-path $(EXAMPLE)/.build --show-bin-path)/library-user" "$$work/run" \
+			> "$$work/output" || { cat "$$work/output"; echo "example: library-user failed" >&2; exit 1; }; \
+		cat "$$work/output"; \
+		for name in alpha beta gamma; do \
+			grep -q "^$$name: done on worker [01]: $$name ran$$" "$$work/output" || { echo "example: no result line for $$name" >&2; exit 1; }; \
+			[ "$$(cat "$$work/run/$$name.txt")" = "$$name" ] || { echo "example: $$name.txt was not written" >&2; exit 1; }; \
+		done; \
+		grep -q "^3 of 3 tasks succeeded$$" "$$work/output" || { echo "example: no summary line" >&2; exit 1; }; \
+		echo "example: the library user ran its batch"
+
 ## install: the conductor binary, its man page and bash/zsh/fish completions under $(DESTDIR)$(PREFIX)
 install: deps
 	$(SWIFT) build $(SWIFTPM_FLAGS) -c $(CONFIG) --product conductor

@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "conductor",
-    platforms: [.macOS(.v15)],
+    // Linux only, as tested (Debian 12, x86_64): the code relies on Glibc, inotify, pidfd, leases and
+    // renameat2. No other platform is declared because none is built or tested.
     products: [
         .executable(name: "conductor", targets: ["conductor"]),
         .library(name: "Conductor", targets: ["Conductor"]),
@@ -20,23 +21,25 @@ let package = Package(
         ),
         .target(name: "FoundationShims"),
         .target(name: "Git", dependencies: ["CLibgit2", "FoundationShims"]),
-        .target(name: "Queue", dependencies: ["FoundationShims"]),
+        .target(name: "Queue", dependencies: ["FoundationShims", "CSystemShims"]),
         .target(name: "CSystemShims"),
         .target(name: "Conductor", dependencies: ["Git", "Queue", "CSystemShims", "FoundationShims"]),
         .executableTarget(
             name: "conductor",
             dependencies: [
                 "Conductor",
+                "Queue",
+                "FoundationShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "conductor-bench", dependencies: ["Conductor"], path: "Benchmarks/conductor-bench"),
+        .executableTarget(name: "conductor-bench", dependencies: ["Conductor", "Queue"], path: "Benchmarks/conductor-bench"),
         .executableTarget(name: "example-parallel-review", dependencies: ["Conductor"], path: "Examples/ParallelReview"),
         .executableTarget(name: "example-parallel-tests", dependencies: ["Conductor"], path: "Examples/ParallelTests"),
         .executableTarget(name: "example-sequential-pipeline", dependencies: ["Conductor"], path: "Examples/SequentialPipeline"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
         .testTarget(name: "QueueTests", dependencies: ["Queue", "TestSupport"]),
-        .testTarget(name: "ConductorTests", dependencies: ["Conductor", "TestSupport"]),
+        .testTarget(name: "ConductorTests", dependencies: ["Conductor", "Queue", "TestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import Queue
 
 /// 1,000 `true` tasks on 4 workers: conductor's orchestrator against `xargs -P4` and GNU
 /// `parallel -j4`, each running `sh -c true` 1,000 times, in one run. Also the workers' peak RSS,
@@ -58,11 +59,43 @@ enum DispatchBenchmark {
                   + "xargs with its sh \(cpu(median(xargsCPU))) ms; so conductor needs at least "
                   + String(format: "%.2f ms/task on %d cores, %.2fx xargs", (median(conductorCPU) + median(shCPU)) * 1000 / Double(tasks) / cores,
                            Int(cores), (median(conductorCPU) + median(shCPU)) / cores / median(xargs)))
+            let floor = try protocolFloor(in: queue + "-floor")
+            let xargsPerTask = median(xargsCPU) / Double(tasks)
+            print(String(format: "  protocol floor, %@: the queue's files alone (4 atomic rewrites, 3 reads, 2 new log files per task; "
+                         + "no JSON, no process) cost %.3f ms of CPU per task; with xargs' %.3f ms (its sh included) that bounds any design "
+                         + "keeping those files to at least %.2fx xargs where the CPU is the limit", label, floor * 1000, xargsPerTask * 1000,
+                         (xargsPerTask + floor) / xargsPerTask))
         }
         if let peak = peaks.max() {
             print(String(format: "worker peak RSS: %.1f MB (target <= 20 MB: %@); proportional set size now: %.1f MB at most (%d workers)",
                          Double(peak) / 1024, peak <= 20 * 1024 ? "met" : "NOT met", Double(shares.max() ?? 0) / 1024, workers))
         }
+    }
+
+    /// CPU seconds per task of the file work the queue's protocol does for one task, with
+    /// conductor's own primitives and nothing else: the orchestrator writes `task.json`, the worker
+    /// reads it and writes `status.json` (working), creates the two logs, writes `result.json` and
+    /// `status.json` (done), and the orchestrator reads both.
+    static func protocolFloor(in directory: String, rounds: Int = 2_000) throws -> Double {
+        try FileManager.default.createDirectory(atPath: directory + "/logs", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let record = Data(repeating: UInt8(ascii: "x"), count: 300)
+        let before = selfCPUSeconds()
+        for round in 0..<rounds {
+            try AtomicFile.rewrite(record, to: directory + "/task.json")
+            _ = try AtomicFile.read(directory + "/task.json")
+            try AtomicFile.rewrite(record, to: directory + "/status.json")
+            for stream in ["stdout", "stderr"] {
+                let log = open("\(directory)/logs/\(round).\(stream)", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+                guard log >= 0 else { throw CommandFailed(description: "cannot create a log in \(directory)") }
+                close(log)
+            }
+            try AtomicFile.rewrite(record, to: directory + "/result.json")
+            try AtomicFile.rewrite(record, to: directory + "/status.json")
+            _ = try AtomicFile.read(directory + "/result.json")
+            _ = try AtomicFile.read(directory + "/status.json")
+        }
+        return (selfCPUSeconds() - before) / Double(rounds)
     }
 
     /// The release `conductor` beside this benchmark binary.
@@ -109,6 +142,13 @@ func cpuSeconds(of pid: Int32) -> (own: Double, children: Double) {
     let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
     let value = { (field: Int) in Double(fields[field - 3]) ?? 0 }
     return ((value(14) + value(15)) / ticks, (value(16) + value(17)) / ticks)
+}
+
+/// The CPU seconds this process used so far.
+func selfCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
 /// The CPU seconds of this process's children that have ended and been waited for.

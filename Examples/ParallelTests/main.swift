@@ -10,15 +10,11 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let directory = arguments.first ?? FileManager.default.currentDirectoryPath
 let commands = arguments.count > 1 ? Array(arguments.dropFirst())
     : ["echo unit tests passed", "echo integration tests passed", "echo lint clean"]
-let queue = QueueRoot(path: FileManager.default.temporaryDirectory.appendingPathComponent("conductor-example-\(getpid())").path)
-
-let orchestrator = try Orchestrator(workers: commands.count, queue: queue, launch: WorkerLaunch(directory: directory))
-
-let results = try orchestrator.executeTasks(commands.enumerated().map { .command($1, id: "suite-\($0 + 1)") })
+let results = try withOrchestrator(workers: commands.count, launch: WorkerLaunch(directory: directory)) { orchestrator in
+    try orchestrator.executeTasks(commands.enumerated().map { .command($1, id: "suite-\($0 + 1)") })
+}
 for record in results {
     let seconds = Double(record.result.durationMs) / 1000
     print("\(record.task.command ?? ""): \(record.result.status.rawValue) in \(seconds) s (exit \(record.result.exitCode.map(String.init) ?? "-"))")
 }
-orchestrator.shutdown()
-try? FileManager.default.removeItem(atPath: queue.path)
 exit(results.allSatisfy { $0.result.status.succeeded } ? 0 : 1)

@@ -4,11 +4,11 @@ import Glibc
 #endif
 
 /// Reading and appending through file descriptors, as `FileHandle` offered it.
-public enum RawFile {
+package enum RawFile {
     /// Everything `descriptor` yields until end of file, read into one buffer that starts at
     /// `sizeHint` bytes (the size `fstat` saw, say) and doubles when full; nil when a read fails
     /// (`errno` says why).
-    public static func readAll(_ descriptor: Int32, sizeHint: Int = 65_536) -> Data? {
+    package static func readAll(_ descriptor: Int32, sizeHint: Int = 65_536) -> Data? {
         var data = Data(count: max(sizeHint, 0) + 1)
         var length = 0
         while true {
@@ -27,19 +27,19 @@ public enum RawFile {
     }
 
     /// At most `limit` bytes from the start of the file at `path`; nil when it cannot be opened.
-    public static func head(_ path: String, limit: Int) -> Data? {
+    package static func head(_ path: String, limit: Int) -> Data? {
         slice(path, limit: limit, fromEnd: false)
     }
 
     /// At most `limit` bytes from the end of the file at `path`; nil when it cannot be opened.
-    public static func tail(_ path: String, limit: Int) -> Data? {
+    package static func tail(_ path: String, limit: Int) -> Data? {
         slice(path, limit: limit, fromEnd: true)
     }
 
     /// Writes all of `data` to `descriptor` (appends, when it was opened with `O_APPEND`); false
     /// when a write fails (`errno` says why).
     @discardableResult
-    public static func write(_ data: Data, to descriptor: Int32) -> Bool {
+    package static func write(_ data: Data, to descriptor: Int32) -> Bool {
         data.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {

@@ -7,7 +7,7 @@ import Glibc
 /// binary links FoundationEssentials only (no Foundation, no ICU): a lighter worker process.
 extension StringProtocol {
     /// The string without leading and trailing whitespace and newlines.
-    public var trimmed: String {
+    package var trimmed: String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
@@ -15,15 +15,15 @@ extension StringProtocol {
     }
 
     /// The string padded with spaces (or cut) to `width` characters.
-    public func padded(to width: Int) -> String {
+    package func padded(to width: Int) -> String {
         count >= width ? String(prefix(width)) : String(self) + String(repeating: " ", count: width - count)
     }
 }
 
 /// Number formatting without `String(format:)`.
-public enum Format {
+package enum Format {
     /// `value` with exactly `digits` decimals, rounded half away from zero (`fixed(1.25, 1)` is "1.3").
-    public static func fixed(_ value: Double, _ digits: Int) -> String {
+    package static func fixed(_ value: Double, _ digits: Int) -> String {
         guard value.isFinite else { return String(value) }
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
@@ -36,7 +36,7 @@ public enum Format {
     }
 
     /// The local clock time of `date`, `13:00:05`.
-    public static func clockTime(_ date: Date) -> String {
+    package static func clockTime(_ date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970)
         var parts = tm()
         localtime_r(&seconds, &parts)
@@ -44,7 +44,7 @@ public enum Format {
     }
 
     /// `value` with leading zeros up to `width` digits.
-    public static func zeroPadded(_ value: Int, width: Int) -> String {
+    package static func zeroPadded(_ value: Int, width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }

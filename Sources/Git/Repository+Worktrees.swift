@@ -154,15 +154,24 @@ extension Repository {
         let files = FileManager.default
         try? files.createDirectory(atPath: repository.worktreeAdminRoot, withIntermediateDirectories: true)
         for index in pending {
-            let parent = Path.parent(URL(fileURLWithPath: specs[index].path).standardizedFileURL.path)
+            let parent = Path.parent(Path.absolute(specs[index].path))
             try? files.createDirectory(atPath: parent, withIntermediateDirectories: true)
         }
         let added = ParallelResults<Result<WorktreeInfo, GitError>>(count: pending.count)
-        DispatchQueue.concurrentPerform(iterations: pending.count) { slot in
+        // Worktrees that start at one commit: the first is checked out, the others copy its files.
+        let sameStart = pending.count > 1 && Set(pending.map { specs[$0].startPoint }).count == 1 && specs[pending[0]].startPoint != nil
+        let first = sameStart ? Result { try repository.addWorktree(onExistingBranch: specs[pending[0]]) }
+            .mapError { failure in failure as? GitError ?? .conductor("add worktree", "\(failure)") } : nil
+        if let first { added.set(0, first) }
+        let model = try? first?.get().path
+        let parallel = first == nil ? Array(pending.indices) : Array(pending.indices.dropFirst())
+        DispatchQueue.concurrentPerform(iterations: parallel.count) { position in
+            let slot = parallel[position]
             let spec = specs[pending[slot]]
             do {
                 let handle = try Repository.open(at: workingDirectory)
-                added.set(slot, .success(try handle.addWorktree(onExistingBranch: spec)))
+                added.set(slot, .success(try model.flatMap { try? handle.addWorktree(onExistingBranch: spec, copying: $0) }
+                    ?? handle.addWorktree(onExistingBranch: spec)))
             } catch {
                 added.set(slot, .failure(error as? GitError ?? .conductor("add worktree", "\(error)")))
             }
@@ -191,14 +200,36 @@ extension Repository {
         try createBranch(spec.branch, at: start)
     }
 
+    /// Adds the worktree of `spec` on its (existing) branch with the files of the worktree at
+    /// `model`, which has that branch's commit checked out (see `fillWorkingDirectory`). On
+    /// failure nothing of it is left, and the caller checks out instead.
+    package func addWorktree(onExistingBranch spec: WorktreeSpec, copying model: String) throws -> WorktreeInfo {
+        let info = try addWorktree(onExistingBranch: spec, checkout: false)
+        do {
+            let source = try Repository.open(at: model, searchParents: false)
+            let target = try Repository.open(at: info.path, searchParents: false)
+            guard try source.headCommit() == target.headCommit() else {
+                throw GitError.conductor("copy worktree", "'\(model)' is not at the commit of \(spec.branch)")
+            }
+            try target.fillWorkingDirectory(copying: source)
+            return info
+        } catch {
+            try? FileManager.default.removeItem(atPath: "\(worktreeAdminRoot)/\(spec.name)")
+            try? FileManager.default.removeItem(atPath: info.path)
+            throw error
+        }
+    }
+
     /// Adds the worktree of `spec` on its (existing) branch, rolling back its own admin entry and
     /// directory on failure. Safe to call from several threads, each with its own repository.
-    private func addWorktree(onExistingBranch spec: WorktreeSpec) throws -> WorktreeInfo {
+    ///
+    /// - Parameter checkout: false to leave the working directory empty (and the index unwritten).
+    private func addWorktree(onExistingBranch spec: WorktreeSpec, checkout: Bool = true) throws -> WorktreeInfo {
         guard Self.isEntryName(spec.name) else {
             throw GitError.conductor("add worktree", "worktree name '\(spec.name)' must be one path component")
         }
         let files = FileManager.default
-        let path = URL(fileURLWithPath: spec.path).standardizedFileURL.path
+        let path = Path.absolute(spec.path)
         guard !files.fileExists(atPath: path) else {
             throw GitError.conductor("add worktree", "'\(path)' already exists; remove it or choose another directory")
         }
@@ -218,6 +249,7 @@ extension Repository {
         var options = git_worktree_add_options()
         git_worktree_add_options_init(&options, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION))
         options.ref = reference
+        if !checkout { options.checkout_options.checkout_strategy = GIT_CHECKOUT_NONE.rawValue }
         var worktree: OpaquePointer?
         do {
             try check("git_worktree_add(\(spec.name))") { git_worktree_add(&worktree, pointer, spec.name, path, &options) }

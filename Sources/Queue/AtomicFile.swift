@@ -10,12 +10,12 @@ import Glibc
 /// A write goes to a temporary file in the same directory, which is then renamed over the target:
 /// `rename` is atomic within a file system. Files are opened with `O_NOFOLLOW`, so a symlink planted
 /// where a queue file belongs is refused rather than followed.
-public enum AtomicFile {
+package enum AtomicFile {
     /// Replaces `path` with `data` atomically (mode 0600).
     ///
     /// - Parameter durable: also `fsync` the file before the rename and its directory after it
     ///   (for records that must survive a machine crash, not only a process crash).
-    public static func write(_ data: Data, to path: String, durable: Bool = false) throws {
+    package static func write(_ data: Data, to path: String, durable: Bool = false) throws {
         let directory = Path.parent(path)
         let name = Path.name(path)
         let temporary = "\(directory)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
@@ -37,7 +37,7 @@ public enum AtomicFile {
     /// renamed there survives a machine crash only once its directory has been synced.
     ///
     /// - Throws: `QueueError.io` naming the directory.
-    public static func syncDirectory(_ directory: String) throws {
+    package static func syncDirectory(_ directory: String) throws {
         let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw QueueError.io("open directory \(directory) to fsync it", errno) }
         defer { close(fd) }
@@ -47,13 +47,13 @@ public enum AtomicFile {
     /// The contents of `path`, or nil when it does not exist.
     ///
     /// - Throws: `QueueError` when the file cannot be read, or is a symlink.
-    public static func read(_ path: String) throws -> Data? {
+    package static func read(_ path: String) throws -> Data? {
         try readVersion(path)?.data
     }
 
     /// The contents of `path` with the identity of the version read (inode, modification time,
     /// size), both taken from one open file, so they always belong together.
-    public static func readVersion(_ path: String) throws -> (data: Data, version: [Int])? {
+    package static func readVersion(_ path: String) throws -> (data: Data, version: [Int])? {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
@@ -69,14 +69,14 @@ public enum AtomicFile {
     }
 
     /// Encodes `value` as JSON and writes it atomically.
-    public static func writeJSON<Value: Encodable>(_ value: Value, to path: String, durable: Bool = false) throws {
+    package static func writeJSON<Value: Encodable>(_ value: Value, to path: String, durable: Bool = false) throws {
         try write(try QueueJSON.encoder.encode(value), to: path, durable: durable)
     }
 
     /// Reads and decodes a JSON file; nil when it does not exist.
     ///
     /// - Throws: `QueueError.malformed` naming the file when it is not the expected JSON.
-    public static func readJSON<Value: Decodable>(_ type: Value.Type, from path: String) throws -> Value? {
+    package static func readJSON<Value: Decodable>(_ type: Value.Type, from path: String) throws -> Value? {
         guard let data = try read(path) else { return nil }
         do {
             return try QueueJSON.decoder.decode(type, from: data)
@@ -89,8 +89,8 @@ public enum AtomicFile {
 /// The JSON conventions of queue files: sorted keys, ISO 8601 dates in UTC with milliseconds
 /// (`2026-11-25T10:15:02.123Z`), so that two things made in one second still have an order.
 /// Dates without fractional seconds, as earlier versions wrote them, read as well.
-public enum QueueJSON {
-    public static let encoder: JSONEncoder = {
+package enum QueueJSON {
+    package static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -100,7 +100,7 @@ public enum QueueJSON {
         return encoder
     }()
 
-    public static let decoder: JSONDecoder = {
+    package static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
@@ -115,7 +115,7 @@ public enum QueueJSON {
     private static let wholeSeconds = Date.ISO8601FormatStyle()
 
     /// A one-line account of a decoding error: which field, what was wrong.
-    public static func describe(_ error: Error) -> String {
+    package static func describe(_ error: Error) -> String {
         guard let error = error as? DecodingError else { return "\(error)" }
         func field(_ path: [CodingKey]) -> String {
             path.isEmpty ? "top level" : "field \"" + path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") + "\""

@@ -7,15 +7,15 @@ import Glibc
 
 /// An exclusive `flock` on a file holding the owner's pid, released by the kernel when the owner
 /// dies. Used for "one orchestrator per queue".
-public final class FileLock {
-    public let path: String
+package final class FileLock {
+    package let path: String
     private var descriptor: Int32
 
     /// Takes the lock, waiting for the holder to finish when `wait` is true.
     ///
     /// - Throws: `QueueError.orchestratorRunning` with the holder's pid when it is taken (and
     ///   `wait` is false).
-    public init(path: String, wait: Bool = false) throws {
+    package init(path: String, wait: Bool = false) throws {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw errno == ELOOP ? QueueError.symlink(path) : QueueError.io("open \(path)", errno) }
         if wait {
@@ -38,14 +38,14 @@ public final class FileLock {
     }
 
     /// Drops the lock. Safe to call twice.
-    public func release() {
+    package func release() {
         guard descriptor >= 0 else { return }
         close(descriptor)
         descriptor = -1
     }
 
     /// The pid of the live holder of the lock at `path`, or nil when nobody holds it.
-    public static func holder(of path: String) -> Int32? {
+    package static func holder(of path: String) -> Int32? {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

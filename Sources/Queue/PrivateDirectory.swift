@@ -5,12 +5,12 @@ import Glibc
 #endif
 
 /// Directories only this user may write to: the queue, the batch store, logs, sessions.
-public enum PrivateDirectory {
+package enum PrivateDirectory {
     /// Creates `path` and its missing parents; the directory itself is made 0700 and checked.
     ///
     /// - Throws: `QueueError.unsafeDirectory` when it exists but belongs to another user or is
     ///   writable by group or others; `QueueError.symlink` when it is a symlink.
-    public static func make(_ path: String) throws {
+    package static func make(_ path: String) throws {
         var info = stat()
         if lstat(path, &info) != 0 {
             let parent = Path.parent(path)

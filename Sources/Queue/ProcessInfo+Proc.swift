@@ -6,7 +6,7 @@ import Glibc
 
 extension ProcessInfo {
     /// A process's start time in clock ticks since boot, from `/proc/<pid>/stat`; nil when unknown.
-    public static func startTime(of pid: Int32) -> UInt64? {
+    package static func startTime(of pid: Int32) -> UInt64? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
@@ -17,7 +17,7 @@ extension ProcessInfo {
     /// The processes of this user whose environment holds every one of `variables` (read from
     /// `/proc/<pid>/environ`). A task's processes carry its identity there, even those that left
     /// its process group (`setsid`, a double fork).
-    public static func processes(withEnvironment variables: [String: String]) -> [Int32] {
+    package static func processes(withEnvironment variables: [String: String]) -> [Int32] {
         let wanted = Set(variables.map { Data("\($0.key)=\($0.value)".utf8) })
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap(Int32.init).filter { pid in

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// `task.json`: the work the orchestrator assigns to one slot.
-public struct TaskAssignment: Codable, Sendable, Equatable {
+package struct TaskAssignment: Codable, Sendable, Equatable {
     /// The task's id, unique within a run.
     public var id: String
     /// Increases with every assignment on the queue, so an old file is never taken for a new one.
@@ -159,65 +159,45 @@ public struct AgentReport: Codable, Sendable, Equatable {
     }
 }
 
-/// `result.json`: the outcome of one assignment, matched to it by `taskId` and `seq`.
-public struct TaskOutcome: Codable, Sendable, Equatable {
-    public var taskId: String
-    public var seq: Int
-    public var status: ResultStatus
-    public var exitCode: Int32?
-    /// The signal that ended the process, when one did.
-    public var signal: Int32?
-    /// The agent's answer, or the command's stdout (bounded; the full text is in `stdoutLog`).
-    public var output: String
-    /// The process's stderr (bounded; the full text is in `stderrLog`).
-    public var stderr: String
-    /// Why the task failed when the process itself did not say (bad task, missing agent, timeout).
-    public var error: String?
-    public var durationMs: Int
-    public var startedAt: Date
-    public var finishedAt: Date
-    /// The slot and process that ran the task.
-    public var worker: Int
-    public var workerPid: Int32
-    public var attempt: Int
-    public var cwd: String?
-    public var stdoutLog: String?
-    public var stderrLog: String?
-    public var agent: AgentReport?
-    /// The task's last commit (the worker's own, else the agent's last), if any.
-    public var commit: String?
-    /// Every commit of the task, oldest first: those the agent made itself while the task ran,
-    /// then the one the worker made of what was left uncommitted.
-    public var commits: [String]?
-    public var branch: String?
-    /// What the worker noticed and put right (or could not): HEAD moved, recorded commits dropped
-    /// from the branch, nested repositories left out of the commit, an earlier attempt's commit reused.
-    public var warnings: [String]?
+/// `result.json`: the outcome of one assignment, matched to it by `taskId` and `seq`: which
+/// attempt it was (`run`) and how it ended (`ending`), in one flat JSON object. Their fields read
+/// as the outcome's own (`outcome.status`, `outcome.seq`).
+public struct TaskOutcome: TaskEndingRecord, Sendable, Equatable {
+    /// The assignment this answers, who ran it, where and when, and what it wrote to stderr.
+    public var run: Run
+    /// How the task ended and what it left, as a run's final record keeps it too.
+    public var ending: TaskEnding
+
+    /// One attempt at a task: the part of `result.json` that is the worker's alone.
+    public struct Run: Codable, Sendable, Equatable {
+        public var taskId: String
+        public var seq: Int
+        /// The process's stderr (bounded; the full text is in `stderrLog`).
+        public var stderr: String
+        public var startedAt: Date
+        public var finishedAt: Date
+        /// The slot and process that ran the task.
+        public var worker: Int
+        public var workerPid: Int32
+        public var attempt: Int
+        public var cwd: String?
+    }
+
+    /// The outcome made of `run` and `ending`.
+    public init(run: Run, ending: TaskEnding) {
+        self.run = run
+        self.ending = ending
+    }
 
     public init(taskId: String, seq: Int, status: ResultStatus, exitCode: Int32? = nil, signal: Int32? = nil,
                 output: String = "", stderr: String = "", error: String? = nil, durationMs: Int = 0,
                 startedAt: Date = Date(), finishedAt: Date = Date(), worker: Int, workerPid: Int32, attempt: Int = 1,
                 cwd: String? = nil, stdoutLog: String? = nil, stderrLog: String? = nil, agent: AgentReport? = nil,
                 commit: String? = nil, branch: String? = nil) {
-        self.taskId = taskId
-        self.seq = seq
-        self.status = status
-        self.exitCode = exitCode
-        self.signal = signal
-        self.output = output
-        self.stderr = stderr
-        self.error = error
-        self.durationMs = durationMs
-        self.startedAt = startedAt
-        self.finishedAt = finishedAt
-        self.worker = worker
-        self.workerPid = workerPid
-        self.attempt = attempt
-        self.cwd = cwd
-        self.stdoutLog = stdoutLog
-        self.stderrLog = stderrLog
-        self.agent = agent
-        self.commit = commit
-        self.branch = branch
+        self.init(
+            run: Run(taskId: taskId, seq: seq, stderr: stderr, startedAt: startedAt, finishedAt: finishedAt, worker: worker,
+                     workerPid: workerPid, attempt: attempt, cwd: cwd),
+            ending: TaskEnding(status: status, exitCode: exitCode, signal: signal, output: output, error: error, durationMs: durationMs,
+                               stdoutLog: stdoutLog, stderrLog: stderrLog, agent: agent, commit: commit, branch: branch))
     }
 }

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// Stops a queue's workers and clears its slots (`conductor reset`).
-public enum QueueReset {
+package enum QueueReset {
     /// Stops every live worker of `root` by the pid in its lock (never by process name), then
     /// removes the slots.
     ///
@@ -14,7 +14,7 @@ public enum QueueReset {
     /// - Returns: the pids that were stopped.
     /// - Throws: `QueueError.orchestratorRunning` when an orchestrator runs and `force` is false.
     @discardableResult
-    public static func reset(_ root: QueueRoot, force: Bool, grace: TimeInterval = 10, log: (String) -> Void = { _ in }) throws -> [Int32] {
+    package static func reset(_ root: QueueRoot, force: Bool, grace: TimeInterval = 10, log: (String) -> Void = { _ in }) throws -> [Int32] {
         if !force, let pid = FileLock.holder(of: root.orchestratorLockFile) {
             throw QueueError.orchestratorRunning(root: root.path, pid: pid)
         }
@@ -34,7 +34,7 @@ public enum QueueReset {
     ///
     /// - Returns: the pids that were signalled.
     @discardableResult
-    public static func stopWorkers(_ root: QueueRoot, grace: TimeInterval = 10, log: (String) -> Void = { _ in }) -> [Int32] {
+    package static func stopWorkers(_ root: QueueRoot, grace: TimeInterval = 10, log: (String) -> Void = { _ in }) -> [Int32] {
         var stopped: [Int32] = []
         let slots = root.existingSlots()
         for slot in slots {

@@ -10,7 +10,7 @@ public struct QueueRoot: Sendable, Equatable {
     public let path: String
 
     public init(path: String) {
-        self.path = URL(fileURLWithPath: path).standardizedFileURL.path
+        self.path = Path.absolute(path)
     }
 
     /// The queue to use: `explicit` (`--queue`), else `$CONDUCTOR_HOME`, else `~/.claude-code/orchestrator`.
@@ -24,15 +24,15 @@ public struct QueueRoot: Sendable, Equatable {
     public var workersDirectory: String { "\(path)/workers" }
 
     /// The slot of worker `id`.
-    public func slot(_ id: Int) -> WorkerSlot {
+    package func slot(_ id: Int) -> WorkerSlot {
         WorkerSlot(id: id, path: "\(workersDirectory)/\(id)")
     }
 
     /// The lock file an orchestrator holds while it runs tasks on this queue.
-    public var orchestratorLockFile: String { "\(path)/orchestrator.lock" }
+    package var orchestratorLockFile: String { "\(path)/orchestrator.lock" }
 
     /// The slots that exist on disk, by id.
-    public func existingSlots() -> [WorkerSlot] {
+    package func existingSlots() -> [WorkerSlot] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: workersDirectory)) ?? []
         return names.compactMap(Int.init).sorted().map(slot)
     }

@@ -14,21 +14,21 @@ import Glibc
 ///
 /// A stale lock (its `flock` free) is taken over under a second `flock` on `.lock.takeover`, so two
 /// contenders can never both win: the loser sees the winner's live lock and backs off.
-public final class SlotLock {
+package final class SlotLock {
     /// Who holds (or held) a lock.
-    public struct Owner: Sendable, Equatable {
-        public let pid: Int32
+    package struct Owner: Sendable, Equatable {
+        package let pid: Int32
         /// The owner's start time in clock ticks since boot (`/proc/<pid>/stat` field 22).
-        public let startTime: UInt64?
+        package let startTime: UInt64?
 
-        public init(pid: Int32, startTime: UInt64?) {
+        package init(pid: Int32, startTime: UInt64?) {
             self.pid = pid
             self.startTime = startTime
         }
     }
 
     /// What a look at a slot's lock finds.
-    public enum Probe: Sendable, Equatable {
+    package enum Probe: Sendable, Equatable {
         /// No lock directory.
         case free
         /// A live process holds the lock.
@@ -42,7 +42,7 @@ public final class SlotLock {
     /// A lock directory without a pid file younger than this is still being set up by its owner.
     static let formingGracePeriod: TimeInterval = 5
 
-    public let slot: WorkerSlot
+    package let slot: WorkerSlot
     private var descriptor: Int32
 
     private init(slot: WorkerSlot, descriptor: Int32) {
@@ -58,7 +58,7 @@ public final class SlotLock {
     ///
     /// - Parameter log: told when a stale lock is taken over, and whose it was.
     /// - Throws: `QueueError.slotOwned` when a live process holds it.
-    public static func acquire(_ slot: WorkerSlot, log: (String) -> Void = { _ in }) throws -> SlotLock {
+    package static func acquire(_ slot: WorkerSlot, log: (String) -> Void = { _ in }) throws -> SlotLock {
         if mkdir(slot.lockDirectory, 0o700) == 0 {
             return SlotLock(slot: slot, descriptor: try writeOwnerFile(in: slot))
         }
@@ -96,7 +96,7 @@ public final class SlotLock {
     }
 
     /// Looks at the slot's lock without taking it.
-    public static func probe(_ slot: WorkerSlot) -> Probe {
+    package static func probe(_ slot: WorkerSlot) -> Probe {
         let pidFile = "\(slot.lockDirectory)/pid"
         let fd = open(pidFile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else {
@@ -115,7 +115,7 @@ public final class SlotLock {
     }
 
     /// Gives the slot up: removes `.lock/` and drops the `flock`. Safe to call twice.
-    public func release() {
+    package func release() {
         guard descriptor >= 0 else { return }
         unlink("\(slot.lockDirectory)/pid")
         rmdir(slot.lockDirectory)

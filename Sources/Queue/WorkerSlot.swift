@@ -6,38 +6,39 @@ import Glibc
 #endif
 
 /// One worker's directory in the queue: `task.json`, `status.json`, `result.json`, `.lock/`, `logs/`.
-public struct WorkerSlot: Sendable, Equatable {
-    public let id: Int
-    public let path: String
+package struct WorkerSlot: Sendable, Equatable {
+    package let id: Int
+    package let path: String
 
-    public var taskFile: String { "\(path)/task.json" }
-    public var statusFile: String { "\(path)/status.json" }
-    public var resultFile: String { "\(path)/result.json" }
-    public var lockDirectory: String { "\(path)/.lock" }
-    public var logsDirectory: String { "\(path)/logs" }
+    package var taskFile: String { "\(path)/task.json" }
+    package var statusFile: String { "\(path)/status.json" }
+    package var resultFile: String { "\(path)/result.json" }
+    package var lockDirectory: String { "\(path)/.lock" }
+    package var logsDirectory: String { "\(path)/logs" }
     /// The queue the slot belongs to (`<queue>/workers/<id>`).
-    public var queuePath: String { Path.parent(Path.parent(path)) }
+    package var queuePath: String { Path.parent(Path.parent(path)) }
 
     /// Creates the slot directory (0700) and its logs directory.
-    public func create() throws {
+    package func create() throws {
         try PrivateDirectory.make(path)
         try PrivateDirectory.make(logsDirectory)
     }
 
-    public func readTask() throws -> TaskAssignment? { try AtomicFile.readJSON(TaskAssignment.self, from: taskFile) }
-    public func readStatus() throws -> WorkerStatus? { try AtomicFile.readJSON(WorkerStatus.self, from: statusFile) }
-    public func readResult() throws -> TaskOutcome? { try AtomicFile.readJSON(TaskOutcome.self, from: resultFile) }
+    package func readTask() throws -> TaskAssignment? { try AtomicFile.readJSON(TaskAssignment.self, from: taskFile) }
+    package func readStatus() throws -> WorkerStatus? { try AtomicFile.readJSON(WorkerStatus.self, from: statusFile) }
+    package func readResult() throws -> TaskOutcome? { try AtomicFile.readJSON(TaskOutcome.self, from: resultFile) }
 
-    public func write(_ task: TaskAssignment) throws { try AtomicFile.writeJSON(task, to: taskFile) }
-    public func write(_ status: WorkerStatus) throws { try AtomicFile.writeJSON(status, to: statusFile) }
-    public func write(_ result: TaskOutcome) throws { try AtomicFile.writeJSON(result, to: resultFile) }
+    // The three files are rewritten for every task: through a spare, not a new inode each time.
+    package func write(_ task: TaskAssignment) throws { try AtomicFile.rewrite(QueueJSON.encoder.encode(task), to: taskFile) }
+    package func write(_ status: WorkerStatus) throws { try AtomicFile.rewrite(QueueJSON.encoder.encode(status), to: statusFile) }
+    package func write(_ result: TaskOutcome) throws { try AtomicFile.rewrite(QueueJSON.encoder.encode(result), to: resultFile) }
 
     /// Kills what the task a dead owner (`pid`) left running, so no task runs on unrecorded: its
     /// process group, when its leader is still that task's process (same start time), and every
     /// process that carries the task's identity in its environment (`CONDUCTOR_QUEUE` and
     /// `CONDUCTOR_SEQ`), such as one it started with `setsid`. Called by the orchestrator when it
     /// finds the owner dead or silent, and by the next owner when it takes the slot.
-    public func endOrphanedTask(ofDeadOwner pid: Int32) {
+    package func endOrphanedTask(ofDeadOwner pid: Int32) {
         guard let status = try? readStatus(), status.pid == pid, status.status == .working else { return }
         if let task = status.taskPid, let started = status.taskStartTime, ProcessInfo.startTime(of: task) == started {
             kill(-task, SIGKILL)
@@ -48,12 +49,12 @@ public struct WorkerSlot: Sendable, Equatable {
     }
 
     /// The environment variables that mark the processes of assignment `seq` on `queue`.
-    public static func identity(queue: String, seq: Int) -> [String: String] {
+    package static func identity(queue: String, seq: Int) -> [String: String] {
         ["CONDUCTOR_QUEUE": queue, "CONDUCTOR_SEQ": String(seq)]
     }
 
     /// The live process that owns the slot, if any (see `SlotLock`).
-    public func liveOwner() -> SlotLock.Owner? {
+    package func liveOwner() -> SlotLock.Owner? {
         if case .held(let owner) = SlotLock.probe(self) { return owner }
         return nil
     }

@@ -1,10 +1,5 @@
 import Conductor
 import FoundationEssentials
-import Dispatch
-import FoundationShims
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The end of a batch, for people: the merge report written to disk, and the task table.
 enum BatchReporting {
@@ -19,24 +14,14 @@ enum BatchReporting {
     /// (why it failed; "no changes" for a worktree task that committed nothing); then the log of
     /// each task that did not succeed.
     static func table(_ results: [TaskResult], record batch: BatchRecord) -> String {
-        let repositories = batch.repos.compactMap { try? Repository.open(at: $0.path) }
+        let counts = MergeReport.filesChanged(byCommits: results.compactMap(\.result.commit), in: batch.repos)
         let unchanged = Dictionary(MergeReport.unchangedTasks(in: batch, results: results).map { ($0.task, $0) }) { first, _ in first }
         let files = ResultTable.Column(header: "FILES") { record in
-            record.result.commit.flatMap { filesChanged(by: $0, in: repositories) }.map(String.init) ?? "-"
+            record.result.commit.flatMap { counts[$0] }.map(String.init) ?? "-"
         }
         let result = ResultTable.Column(header: "RESULT") { record in
             unchanged[record.task.id].map { "no changes" + ($0.hint.map { ": \($0)" } ?? "") } ?? ResultTable.resultCell(record.result)
         }
         return ResultTable.render(results, columns: [.task, .worker(prefix: "w"), .status, .time, files, .cost, result])
-    }
-
-    /// How many files a task's commit changed against its parent, in whichever repository has it.
-    private static func filesChanged(by sha: String, in repositories: [Repository]) -> Int? {
-        for repository in repositories {
-            guard let commit = try? repository.resolveCommit(sha) else { continue }
-            guard let parent = try? repository.resolveCommit(sha + "^") else { return nil }
-            return try? repository.diff(from: parent, to: commit).files.count
-        }
-        return nil
     }
 }

@@ -1,11 +1,9 @@
 import ArgumentParser
 import Conductor
 import FoundationEssentials
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationShims
 
 struct OrchestratorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,7 +59,7 @@ struct OrchestratorCommand: ParsableCommand {
         let progress = ProgressPrinter(total: file.tasks.count)
         var options = runOptions.orchestratorOptions(progress: progress)
         options.noWorkerTimeout = workerWait
-        options.journalPath = try journal ?? defaultJournalPath(queue)
+        options.journalPath = try journal ?? Journal.defaultPath(for: queue)
         let orchestrator = try Orchestrator(workers: workers, queue: queue, options: options)
         SignalTrap.install([SIGINT, SIGTERM]) { _ in
             progress.noteInterrupt("interrupted: no new tasks will start; waiting for the running ones")
@@ -78,14 +76,6 @@ struct OrchestratorCommand: ParsableCommand {
             throw Failure.interrupted
         }
         if !report.summary.allSucceeded { throw Failure.tasksFailed }
-    }
-
-    private func defaultJournalPath(_ queue: QueueRoot) throws -> String {
-        let directory = "\(queue.path)/journal"
-        try queue.create()
-        try PrivateDirectory.make(directory)
-        let stamp = Date().ISO8601Format().replacing(":", with: "")
-        return "\(directory)/\(stamp)-\(getpid()).jsonl"
     }
 }
 

@@ -5,6 +5,7 @@ import Dispatch
 import FoundationShims
 #if canImport(Glibc)
 import Glibc
+import Queue
 #endif
 
 struct ResetCommand: ParsableCommand {

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Conductor
 import FoundationEssentials
-import Dispatch
-import FoundationShims
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,9 +64,9 @@ struct SubmitCommand: ParsableCommand {
         let queue = try target.root()
         let tasks = try readTasks()
         if !wait {
-            let ticket = try Submission.startInBackground(tasks, on: queue, sequential: sequential, timeout: timeout)
-            if json { return try printJSON(ticket) }
-            return print("submitted \(tasks.count) task(s) (\(ticket.tasks.joined(separator: ", "))); results will be in \(ticket.results)")
+            let submission = try Submission.startInBackground(tasks, on: queue, sequential: sequential, timeout: timeout)
+            if json { return try printJSON(submission) }
+            return print("submitted \(tasks.count) task(s) (\(submission.taskIDs.joined(separator: ", "))); results will be in \(submission.resultsFile)")
         }
         var options = OrchestratorOptions()
         options.timeout = timeout
@@ -90,8 +88,8 @@ struct SubmitCommand: ParsableCommand {
     }
 
     private func readTasks() throws -> [TaskSpec] {
-        if let prompt { return [TaskSpec(id: id ?? Submission.newTaskID(), prompt: prompt, timeout: timeout)] }
-        if let command { return [TaskSpec(id: id ?? Submission.newTaskID(), command: command, timeout: timeout)] }
+        if let prompt { return [TaskSpec(id: id ?? Submission.newTaskID(), kind: .prompt(prompt), timeout: timeout)] }
+        if let command { return [TaskSpec(id: id ?? Submission.newTaskID(), kind: .command(command), timeout: timeout)] }
         return try TasksFile.load(tasksFile ?? "-").tasks
     }
 }

@@ -54,7 +54,7 @@ struct WorkerCommand: ParsableCommand {
 
     func run() throws {
         var configuration = WorkerConfiguration(
-            id: id, directory: URL(fileURLWithPath: directory).standardizedFileURL.path,
+            id: id, directory: Path.absolute(directory),
             queue: queueOptions.root, agent: try agentOptions.resolve())
         configuration.defaultTimeout = timeout
         configuration.grace = grace

@@ -1,4 +1,5 @@
 import Conductor
+import Queue
 import Foundation
 import Testing
 import TestSupport

@@ -2,6 +2,7 @@ import Conductor
 import Foundation
 import Testing
 import TestSupport
+import Queue
 
 /// The chaos suite (`make chaos`): real workers killed with SIGKILL while they work. Every task
 /// must end with exactly one final record, and nothing may run twice without a recorded retry.

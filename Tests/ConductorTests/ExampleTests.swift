@@ -33,4 +33,19 @@ import TestSupport
         #expect(result.stdout.contains("implement: skipped"))
         #expect(result.stdout.contains("check: skipped"))
     }
+
+    /// The examples start their workers with `withOrchestrator`: its private queue is gone after.
+    @Test func theParallelTestsExampleRunsEachCommandAndLeavesNoQueueBehind() throws {
+        let scratch = TemporaryDirectory()
+        let temporary = scratch.appending("tmp")
+        try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        let result = try run(
+            [Binaries.buildDirectory + "/example-parallel-tests", scratch.path, "echo unit", "echo lint; exit 3"],
+            environment: ["HOME": scratch.path, "TMPDIR": temporary])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stdout.contains("echo unit: done in"), "\(result.stdout)")
+        #expect(result.stdout.contains("echo lint; exit 3: error in"), "\(result.stdout)")
+        #expect(result.stdout.contains("(exit 3)"), "\(result.stdout)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temporary) == [])
+    }
 }

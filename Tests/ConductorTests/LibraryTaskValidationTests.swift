@@ -1,28 +1,33 @@
 import Conductor
 import Foundation
 import Testing
-import TestSupport
 
-/// Tasks handed to the library are checked as a tasks file's are: a task with neither a prompt
-/// nor a command (or both) is refused up front, naming it, instead of running the agent with an
-/// empty prompt.
-@Suite(.timeLimit(.minutes(2))) struct LibraryTaskValidationTests {
-    @Test func aTaskWithNeitherPromptNorCommandIsRefusedBeforeAnythingRuns() throws {
-        let fixture = try QueueFixture()
-        try fixture.startWorker(0)
-        let orchestrator = try Orchestrator(workers: 1, queue: fixture.root)
-        let neither = TaskSpec(id: "empty")
-        let both = TaskSpec(id: "twice", prompt: "review", command: "true")
-        #expect {
-            try orchestrator.executeTasks([.command("true", id: "fine"), neither])
-        } throws: { error in
-            "\(error)" == #"task empty needs a "prompt" (for the agent) or a "command" (for the shell); nothing was run"#
+/// A task handed to the library is a prompt or a command by its type (`TaskSpec.Kind`), so one
+/// with neither or both cannot be built in Swift. Read from JSON, as a program reads its tasks,
+/// such a task is refused with the tasks-file checker's words, naming it, instead of running the
+/// agent with an empty prompt.
+@Suite(.timeLimit(.minutes(1))) struct LibraryTaskValidationTests {
+    /// The message of the error decoding `json` as tasks throws, and the index of the task it is about.
+    private func refusal(_ json: String) -> (message: String, index: Int?)? {
+        do {
+            _ = try JSONDecoder().decode([TaskSpec].self, from: Data(json.utf8))
+            return nil
+        } catch DecodingError.dataCorrupted(let context) {
+            return (context.debugDescription, context.codingPath.last?.intValue)
+        } catch {
+            return ("unexpected \(error)", nil)
         }
-        #expect {
-            try orchestrator.executeSequential([both])
-        } throws: { error in
-            "\(error)" == #"task twice has both "prompt" and "command"; give exactly one; nothing was run"#
-        }
-        #expect((try? fixture.root.slot(0).readResult()) ?? nil == nil, "nothing ran")
+    }
+
+    @Test func aJSONTaskWithNeitherPromptNorCommandIsRefused() throws {
+        let refused = try #require(refusal(#"[{"id": "fine", "command": "true"}, {"id": "empty"}]"#))
+        #expect(refused.message == #"task "empty" needs a "prompt" (for the agent) or a "command" (for the shell)"#)
+        #expect(refused.index == 1)
+    }
+
+    @Test func aJSONTaskWithBothIsRefused() throws {
+        let refused = try #require(refusal(#"[{"id": "twice", "prompt": "review", "command": "true"}]"#))
+        #expect(refused.message == #"task "twice" has both "prompt" and "command"; give exactly one"#)
+        #expect(refused.index == 0)
     }
 }

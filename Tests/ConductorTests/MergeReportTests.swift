@@ -2,6 +2,7 @@ import Conductor
 import Foundation
 import Testing
 import TestSupport
+import Queue
 
 /// A repository and a hand-made batch `b1` of three workers:
 /// - w0 and w1 change the same line of `shared.txt` (they conflict); w0 also edits `README.md`,

@@ -2,6 +2,7 @@ import Conductor
 import Foundation
 import Testing
 import TestSupport
+import Queue
 
 @Suite(.serialized, .timeLimit(.minutes(5))) struct OrchestratorProcessTests {
     @Test(arguments: [DirectoryWatcher.Mode.inotify, .polling(interval: 0.02)])

@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// How child processes are waited for, signalled and stopped: no thread per child, no signal to
-/// a reaped child, a worker pool stopped once, `cancel()` scoped to one run.
+/// a reaped child, a worker pool stopped once.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct ProcessLifecycleTests {
     /// More children than libdispatch has threads: each is ended and waited for (with one thread
     /// per waiting child, the threads that would end them never ran and this hung).
@@ -61,19 +61,6 @@ import TestSupport
             #expect(!processIsAlive(worker.pid))
             #expect(worker.sentSignals.allSatisfy { $0.result == 0 }, "\(worker.sentSignals)")
         }
-    }
-
-    /// `cancel()` cancels one run; the orchestrator's next run runs its tasks.
-    @Test func aRunAfterACancelledOneRunsItsTasks() throws {
-        let fixture = try QueueFixture()
-        try fixture.startWorker(0)
-        let orchestrator = try Orchestrator(workers: 1, queue: fixture.root)
-        orchestrator.cancel()
-        let first = try orchestrator.executeTasks([.command("true", id: "first")])
-        #expect(first.map(\.result.status) == [.cancelled])
-        let second = try orchestrator.executeTasks([.command("echo second", id: "second")])
-        #expect(second.map(\.result.status) == [.done])
-        #expect(second.first?.result.output == "second\n")
     }
 }
 

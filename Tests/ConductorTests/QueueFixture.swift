@@ -1,6 +1,7 @@
 import Conductor
 import Foundation
 import TestSupport
+import Queue
 
 /// A temporary queue with `conductor worker` processes (the real binary, the stand-in agent),
 /// all ended when the fixture is released.

@@ -2,6 +2,7 @@ import Conductor
 import Foundation
 import Testing
 import TestSupport
+import Queue
 
 @Suite(.timeLimit(.minutes(2))) struct SecurityTests {
     @Test func batchAndQueueDirectoriesArePrivate() throws {

@@ -2,6 +2,7 @@ import Conductor
 import Foundation
 import Testing
 import TestSupport
+import Queue
 
 /// A process a task started outside its process group (`setsid`) is ended with the task's
 /// attempt when its worker dies, so it cannot overlap the retry.

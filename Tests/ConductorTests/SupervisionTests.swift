@@ -2,6 +2,7 @@ import Conductor
 import Foundation
 import Testing
 import TestSupport
+import Queue
 
 /// A batch supervises the workers it started: a dead one is replaced, a silent one is ended
 /// together with its task before the task runs again, and a worker that dies at once every time

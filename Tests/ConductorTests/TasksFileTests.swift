@@ -3,7 +3,8 @@ import Foundation
 import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct TasksFileTests {
-    private func problems(_ json: String) -> [String] {
+    /// Every problem `TasksFile.parse` finds in `json`, none when it reads.
+    static func problems(_ json: String) -> [String] {
         do {
             _ = try TasksFile.parse(Data(json.utf8), path: "tasks.json")
             return []
@@ -23,8 +24,8 @@ import Testing
         #expect(file.base == "main")
         #expect(file.setup == "npm ci")
         #expect(file.tasks == [
-            TaskSpec(id: "auth", prompt: "Review auth.py"),
-            TaskSpec(id: "task-2", command: "swift test", repo: "../web", timeout: 900, stopOnError: true),
+            .prompt("Review auth.py", id: "auth"),
+            TaskSpec(id: "task-2", kind: .command("swift test"), repo: "../web", timeout: 900, stopOnError: true),
         ])
     }
 
@@ -64,13 +65,13 @@ import Testing
 
     @Test(arguments: malformed)
     func malformedFilesNameTheProblem(json: String, expected: String) {
-        let found = problems(json)
+        let found = Self.problems(json)
         #expect(!found.isEmpty, "accepted: \(json)")
         #expect(found.contains { $0.contains(expected) }, "\(found) lacks \(expected)")
     }
 
     @Test func everyProblemIsReportedAtOnce() {
-        let found = problems(#"{"tasks": [{"prompt": 1}, {"command": "x", "bogus": true}, {}], "extra": 1}"#)
+        let found = Self.problems(#"{"tasks": [{"prompt": 1}, {"command": "x", "bogus": true}, {}], "extra": 1}"#)
         #expect(found.count == 4)
     }
 

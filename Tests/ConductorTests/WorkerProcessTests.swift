@@ -2,6 +2,7 @@ import Conductor
 import Foundation
 import Testing
 import TestSupport
+import Queue
 
 @Suite(.serialized, .timeLimit(.minutes(3))) struct WorkerProcessTests {
     @Test func aSecondWorkerOnALiveSlotIsRefusedNamingThePid() throws {

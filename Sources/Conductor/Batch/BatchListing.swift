@@ -49,12 +49,12 @@ public struct BatchListing: Codable, Sendable, Equatable {
     /// Every batch and session of `store`, newest first.
     ///
     /// - Parameter tmux: tells whether a session's tmux session exists (nil: tmux is not installed).
-    public static func list(_ store: BatchStore, tmux: Tmux?) -> [BatchListing] {
+    package static func list(_ store: BatchStore, tmux: Tmux?) -> [BatchListing] {
         store.records().map { listing(of: $0, tmux: tmux) }
     }
 
     /// How `record` stands now, from its journal, results, queue lock and tmux session.
-    public static func listing(of record: BatchRecord, tmux: Tmux?) -> BatchListing {
+    package static func listing(of record: BatchRecord, tmux: Tmux?) -> BatchListing {
         // A session's submitted tasks are recorded in its results.jsonl, a batch's in its journal.
         let finals = record.isSession ? (try? MergeReport.readResults(record.resultsFile)) ?? []
             : Array(((try? BatchRun.finalResults(journal: record.journalFile)) ?? [:]).values)

@@ -49,7 +49,7 @@ public struct BatchPlan: Sendable {
     public static func make(_ file: TasksFile, options: Options) throws -> BatchPlan {
         var problems: [String] = []
         let fileDirectory = file.path == "-" ? options.currentDirectory
-            : Path.parent(URL(fileURLWithPath: file.path, relativeTo: URL(fileURLWithPath: options.currentDirectory)).standardizedFileURL.path)
+            : Path.parent(Path.absolute(file.path, relativeTo: options.currentDirectory))
         let name = options.name ?? options.store.newName()
         if !BatchStore.isValidName(name) {
             problems.append("--name: " + BatchError.invalidName(name).description)
@@ -67,7 +67,7 @@ public struct BatchPlan: Sendable {
             }
             let (given, field) = task.repo.map { ($0, "field \"repo\"") } ?? file.repo.map { ($0, "top-level field \"repo\"") } ?? (".", "the current directory")
             let base = given == "." && task.repo == nil && file.repo == nil ? options.currentDirectory : fileDirectory
-            let path = URL(fileURLWithPath: given, relativeTo: URL(fileURLWithPath: base)).standardizedFileURL.path
+            let path = Path.absolute(given, relativeTo: base)
             do {
                 let repository = try Repository.open(at: path)
                 let root = repository.workingDirectory
@@ -110,7 +110,7 @@ public struct BatchPlan: Sendable {
         }
         var record = BatchRecord(
             name: name, createdAt: Date(), directory: directory,
-            tasksFile: file.path == "-" ? "-" : URL(fileURLWithPath: file.path, relativeTo: URL(fileURLWithPath: options.currentDirectory)).standardizedFileURL.path,
+            tasksFile: file.path == "-" ? "-" : Path.absolute(file.path, relativeTo: options.currentDirectory),
             workers: options.sequential ? 1 : workers, worktrees: options.worktrees, sequential: options.sequential,
             repos: repos, agent: options.agentChoice, setup: file.setup)
         record.pooled = options.pool && options.worktrees ? true : nil
@@ -134,7 +134,7 @@ public struct BatchPlan: Sendable {
                 if record.repos.count == 1 { return 0 }
                 throw BatchError.resumeMismatch("task \(task.id) names no repository and batch \(record.name) has several")
             }
-            let path = URL(fileURLWithPath: given, relativeTo: URL(fileURLWithPath: origin)).standardizedFileURL.path
+            let path = Path.absolute(given, relativeTo: origin)
             let root = try Repository.open(at: path).workingDirectory
             guard let index = record.repos.firstIndex(where: { $0.path == root }) else {
                 throw BatchError.resumeMismatch("task \(task.id) names \(root), which is not part of batch \(record.name)")

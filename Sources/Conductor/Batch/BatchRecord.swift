@@ -111,7 +111,7 @@ public struct BatchRecord: Codable, Sendable, Equatable {
     }
 
     /// The worktree pool of `repo`, in this batch's store.
-    public func pool(of repo: BatchRepository) -> WorktreePool {
+    package func pool(of repo: BatchRepository) -> WorktreePool {
         WorktreePool(store: Path.parent(directory), repository: repo.path)
     }
 

@@ -25,8 +25,10 @@ public final class BatchRun: Sendable {
     private let orchestratorOptions: OrchestratorOptions
     private let launch: WorkerLaunch
     private let provisioner: WorktreeProvisioner
-    /// The orchestrator while it runs, and whether `interrupt` was called.
-    private let state = Mutex<(orchestrator: Orchestrator?, interrupted: Bool)>((nil, false))
+    /// The orchestrator while it runs.
+    private let running = Mutex<Orchestrator?>(nil)
+    /// Raised by `interrupt`, also before the run begins (while the workers start).
+    private let interruption = CancellationFlag()
 
     /// - Parameters:
     ///   - options: retries, timeouts, job log and event hooks; the placement and journal are the batch's.
@@ -115,31 +117,27 @@ public final class BatchRun: Sendable {
             throw error
         }
         worktreesReady.wait()
-        if state.withLock({ $0.orchestrator = orchestrator; return $0.interrupted }) { orchestrator.cancel() }
+        running.withLock { $0 = orchestrator }
         defer {
             orchestrator.shutdown()
-            state.withLock { $0.orchestrator = nil }
+            running.withLock { $0 = nil }
         }
         let started = Date()
-        let report = try orchestrator.run(remaining, sequential: record.sequential, options: options)
+        let report = try orchestrator.run(remaining, sequential: record.sequential, options: options, cancellation: interruption)
         var byID = previous
         for result in report.results { byID[result.task.id] = result }
         let results = plan.tasks.compactMap { byID[$0.id] }
         try Self.writeResults(results, to: record.resultsFile)
         return Outcome(record: record, results: results,
                        summary: RunSummary(results: results, durationMs: Int(Date().timeIntervalSince(started) * 1000)),
-                       interrupted: state.withLock { $0.interrupted })
+                       interrupted: interruption.isRaised)
     }
 
     /// Stops the batch as Ctrl-C should: no new tasks, running ones ended (their process groups)
     /// and recorded `cancelled`, their work left in the worktrees. Callable from any thread.
     public func interrupt() {
-        let orchestrator = state.withLock { state -> Orchestrator? in
-            state.interrupted = true
-            return state.orchestrator
-        }
-        orchestrator?.cancel()
-        orchestrator?.stopWorkers()
+        interruption.raise()
+        running.withLock { $0 }?.stopWorkers()
     }
 
     /// The final record of every task from earlier runs of this batch: the journal's, plus results

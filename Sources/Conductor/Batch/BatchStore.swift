@@ -12,14 +12,13 @@ public struct BatchStore: Sendable {
     public let path: String
 
     public init(path: String) {
-        self.path = URL(fileURLWithPath: path).standardizedFileURL.path
+        self.path = Path.absolute(path)
     }
 
     /// `explicit` (`-d`), else `$CONDUCTOR_DIR`, else `~/conductor-work`.
     /// A `~` the shell did not expand (quoted, or in the variable) means `$HOME`, as the default does.
     public static func resolve(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> BatchStore {
-        let home = Path.home(environment: environment)
-        let expanded = { (path: String) in path == "~" ? home : path.hasPrefix("~/") ? home + path.dropFirst() : path }
+        let expanded = { (path: String) in Path.expandingTilde(path, home: Path.home(environment: environment)) }
         if let explicit, !explicit.isEmpty { return BatchStore(path: expanded(explicit)) }
         if let variable = environment["CONDUCTOR_DIR"], !variable.isEmpty { return BatchStore(path: expanded(variable)) }
         return BatchStore(path: "\(Path.home(environment: environment))/conductor-work")

@@ -36,7 +36,7 @@ public enum Followup {
                                                 agent: try baseAgent.resuming(session: session))
         configuration.environment = environment
         var task = previous.task
-        task.prompt = prompt
+        task.kind = .prompt(prompt)
         let slot = record.queue.slot(worker)
         var assignment = TaskAssignment(id: taskID, seq: TaskPicker.watermark(of: slot) + 1, prompt: prompt, attempt: 1)
         assignment.cwd = configuration.directory

@@ -13,7 +13,7 @@ import Glibc
 /// (`gh auth setup-git`, a `store` or `cache` helper, a desktop keychain), or `GIT_ASKPASS` ask
 /// for it. What passes between conductor and git lives in a private directory on tmpfs
 /// (`/dev/shm`) when there is one, and is deleted at once.
-public final class GitCredentialHelper: PasswordSource {
+package final class GitCredentialHelper: PasswordSource {
     private let directory: String
     private let environment: [String: String]
     /// The credentials a server accepted in this run, by URL, so pushing the next branch neither
@@ -23,13 +23,13 @@ public final class GitCredentialHelper: PasswordSource {
     /// - Parameters:
     ///   - directory: the repository git runs in (its `credential.*` configuration applies).
     ///   - environment: git's environment (`PATH`, `HOME`, `GIT_CONFIG_GLOBAL`, …).
-    public init(directory: String = FileManager.default.currentDirectoryPath,
+    package init(directory: String = FileManager.default.currentDirectoryPath,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.directory = directory
         self.environment = environment
     }
 
-    public func password(for url: String, username: String?) -> UserPassword? {
+    package func password(for url: String, username: String?) -> UserPassword? {
         if let known = accepted[url] { return known }
         guard let query = Self.query(url, username: username), let output = git("fill", input: query + "\n") else { return nil }
         var fields: [String: String] = [:]
@@ -41,7 +41,7 @@ public final class GitCredentialHelper: PasswordSource {
         return UserPassword(username: user, password: password)
     }
 
-    public func passwordWorked(_ credential: UserPassword, for url: String, _ worked: Bool) {
+    package func passwordWorked(_ credential: UserPassword, for url: String, _ worked: Bool) {
         if worked && accepted[url] == credential { return }
         accepted[url] = worked ? credential : nil
         guard let query = Self.query(url, username: credential.username), !credential.password.contains("\n") else { return }

@@ -9,14 +9,14 @@ import Git
 /// `seq` is the assignment's sequence number, so `git for-each-ref` lists them in the order the
 /// worker recorded them. They are deleted together with branch `conductor/<batch>/w<n>`, never
 /// on their own.
-public enum TaskRefs {
+package enum TaskRefs {
     /// `refs/conductor/<batch>/w<n>/` for worker branch `conductor/<batch>/w<n>`.
-    public static func prefix(forBranch branch: String) -> String {
+    package static func prefix(forBranch branch: String) -> String {
         "refs/\(branch)/"
     }
 
     /// The ref naming `commit`, made by assignment `seq` of task `task` on `branch`.
-    public static func name(branch: String, seq: Int, task: String, commit: ObjectID) -> String {
+    package static func name(branch: String, seq: Int, task: String, commit: ObjectID) -> String {
         prefix(forBranch: branch) + "\(seq)-\(TaskRun.safeFileName(task))-\(commit.hex.prefix(12))"
     }
 
@@ -30,7 +30,7 @@ public enum TaskRefs {
 
 extension BatchRecord {
     /// Where worker `worker`'s task refs live: `refs/conductor/<name>/w<worker>/`.
-    public func taskRefPrefix(worker: Int) -> String {
+    package func taskRefPrefix(worker: Int) -> String {
         TaskRefs.prefix(forBranch: branch(worker: worker))
     }
 }

@@ -38,7 +38,7 @@ extension Placement {
     static func directory(of task: TaskSpec, in root: String) throws -> String {
         guard let cwd = task.cwd else { return root }
         if let problem = BatchPlan.cwdProblem(cwd, worktrees: true) { throw PlacementError("task \(task.id): field \"cwd\" \(problem)") }
-        let path = URL(fileURLWithPath: cwd, relativeTo: URL(fileURLWithPath: root)).standardizedFileURL.path
+        let path = Path.absolute(cwd, relativeTo: root)
         guard Path.isInside(path, root) else {
             throw PlacementError("task \(task.id): field \"cwd\" '\(cwd)' resolves to \(Path.real(path)), outside \(root); a task runs inside its worktree, so give a directory in it")
         }

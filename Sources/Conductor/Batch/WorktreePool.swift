@@ -13,9 +13,9 @@ import Queue
 /// A batch claims its entries when it is created, and its prune parks them again (HEAD detached,
 /// nothing uncommitted). An entry is never taken while the batch that holds it exists, nor when
 /// its checkout has tracked changes nobody committed.
-public struct WorktreePool: Sendable {
+package struct WorktreePool: Sendable {
     /// The pool's directory.
-    public let directory: String
+    package let directory: String
 
     /// `pool.json`.
     struct Manifest: Codable {
@@ -35,13 +35,13 @@ public struct WorktreePool: Sendable {
     }
 
     /// The pool of the repository whose main checkout is `repository`, in the store at `store`.
-    public init(store: String, repository: String) {
+    package init(store: String, repository: String) {
         let real = Path.real(repository)
         directory = "\(store)/pool/\(Path.name(real))-\(Self.hash(real))"
     }
 
     /// Every pool of the store at `store`.
-    public static func all(in store: String) -> [WorktreePool] {
+    package static func all(in store: String) -> [WorktreePool] {
         let root = "\(store)/pool"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         return names.sorted().map { WorktreePool(directory: "\(root)/\($0)") }

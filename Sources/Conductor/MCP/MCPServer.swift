@@ -12,9 +12,9 @@ import Synchronization
 /// a long `submit` neither blocks other calls nor the reading of `notifications/cancelled`).
 /// A malformed message gets a JSON-RPC error; nothing but protocol messages is written to
 /// `output`.
-public final class MCPServer: Sendable {
+package final class MCPServer: Sendable {
     /// The protocol revisions this server speaks, oldest first; a client asking for another gets the newest.
-    public static let protocolVersions = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"]
+    package static let protocolVersions = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"]
 
     private let tools: MCPTools
     private let input: Int32
@@ -29,7 +29,7 @@ public final class MCPServer: Sendable {
     ///   - tools: what `tools/call` runs.
     ///   - input: the descriptor messages are read from (the client's requests and notifications).
     ///   - output: the descriptor replies and notifications are written to.
-    public init(tools: MCPTools, input: Int32, output: Int32) {
+    package init(tools: MCPTools, input: Int32, output: Int32) {
         self.tools = tools
         self.input = input
         self.output = output
@@ -37,7 +37,7 @@ public final class MCPServer: Sendable {
 
     /// Serves until the input ends, then waits for the calls still running: a `submit` that waits
     /// for its tasks is cancelled (the client is gone), the others finish and are answered.
-    public func serve() {
+    package func serve() {
         var pending = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {

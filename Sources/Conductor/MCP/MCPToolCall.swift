@@ -3,9 +3,9 @@ import Synchronization
 
 /// One `tools/call` in progress: whether the client cancelled it (`notifications/cancelled`),
 /// what to do then, and where its progress goes (when the request carried a `progressToken`).
-public final class MCPToolCall: Sendable {
+package final class MCPToolCall: Sendable {
     /// Sends `notifications/progress`: progress so far, the total, and a line saying what happened.
-    public typealias Progress = @Sendable (_ progress: Double, _ total: Double, _ message: String) -> Void
+    package typealias Progress = @Sendable (_ progress: Double, _ total: Double, _ message: String) -> Void
 
     /// Whether the call was cancelled, and what to run when it is.
     private let state = Mutex<(cancelled: Bool, onCancel: [@Sendable () -> Void])>((false, []))

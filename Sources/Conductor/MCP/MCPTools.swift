@@ -9,11 +9,11 @@ import Synchronization
 /// What `conductor mcp` offers an agent: submit, status, results, report, show and merge on one
 /// queue (a session's, or a bare one). A tool that fails answers with `isError` and the message
 /// the CLI would print.
-public struct MCPTools: Sendable {
+package struct MCPTools: Sendable {
     /// The queue the tools work on; report, show and merge need it to belong to a batch or session.
-    public let queue: QueueRoot
+    package let queue: QueueRoot
 
-    public init(queue: QueueRoot) {
+    package init(queue: QueueRoot) {
         self.queue = queue
     }
 
@@ -118,21 +118,17 @@ public struct MCPTools: Sendable {
 
     private func results(_ arguments: [String: JSONValue]) throws -> MCPAnswer {
         let id = try string("submission", in: arguments, of: "results")
-        let stem = "\(Submission.submissionsFolder(queue))/\(id)"
-        guard Path.name(id) == id, id != "..", let tasks = try? AtomicFile.readJSON([TaskSpec].self, from: stem + ".tasks.json") else {
-            throw MCPArgumentError("results: there is no submission '\(id)' on the queue \(queue.path) (submit without wait returns the id; submissions are kept in \(Submission.submissionsFolder(queue)))")
+        guard let submission = BackgroundSubmission(id: id, on: queue) else {
+            throw MCPArgumentError("results: there is no submission '\(id)' on the queue \(queue.path) (submit without wait returns the id; submissions are kept in \(BackgroundSubmission.folder(queue)))")
         }
-        let output = (try? AtomicFile.read(stem + ".json")) ?? nil
-        guard let output, !output.isEmpty else {
-            return .json(.object(["submission": .string(id), "running": .bool(true), "tasks": .array(tasks.map { .string($0.id) })]))
+        switch submission.state() {
+        case .running(let tasks):
+            return .json(.object(["submission": .string(id), "running": .bool(true), "tasks": .array(tasks.map(JSONValue.string))]))
+        case .failed(let message):
+            throw MCPArgumentError("results: submission '\(id)' did not run: \(message)")
+        case .finished(let report):
+            return .json(.object(["submission": .string(id), "summary": try JSONValue(encoding: report.summary), "results": try replies(report.results)]))
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        guard let report = try? decoder.decode(RunReport.self, from: output) else {
-            let message = (try? JSONDecoder().decode(JSONValue.self, from: output))?["error"]?.string
-            throw MCPArgumentError("results: submission '\(id)' did not run: \(message ?? "see \(stem).log")")
-        }
-        return .json(.object(["submission": .string(id), "summary": try JSONValue(encoding: report.summary), "results": try replies(report.results)]))
     }
 
     private func report() throws -> MCPAnswer {

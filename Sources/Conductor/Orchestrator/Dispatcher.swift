@@ -15,6 +15,12 @@ final class Dispatcher {
         var notBefore: Date
     }
 
+    /// What the dispatcher needs of a slot's `task.json`.
+    private struct TaskFileHead {
+        let seq: Int
+        let workerPid: Int32?
+    }
+
     private struct InFlight {
         let index: Int
         let seq: Int
@@ -38,8 +44,13 @@ final class Dispatcher {
     private var queue: QueueRoot { QueueRoot(path: slots[0].queuePath) }
 
     private var results: [TaskResult?]
+    /// How many entries of `results` are still nil (counted, not searched: a pass must not cost
+    /// time in proportion to the run's length).
+    private var unfinished: Int
     private var pending: [Pending]
     private var inFlight: [Int: InFlight] = [:]
+    /// Each slot's `task.json` as last read or written (see `lastTask(of:)`).
+    private var taskFiles: [Int: TaskFileHead?] = [:]
     private var nextSeq: Int
     private var nextSequentialIndex = 0
     /// True once a failed task's `stopOnError` halted dispatch: nothing more starts.
@@ -70,6 +81,7 @@ final class Dispatcher {
         let firstAttempt = tasks.map { 1 + (options.priorAttempts?($0) ?? 0) }
         self.firstAttempt = firstAttempt
         results = Array(repeating: nil, count: tasks.count)
+        unfinished = tasks.count
         limitWaits = Array(repeating: 0, count: tasks.count)
         dirty = Set(slots.map(\.id))
         pending = sequential ? [] : tasks.indices.map { Pending(index: $0, attempt: firstAttempt[$0], notBefore: .distantPast) }
@@ -80,14 +92,14 @@ final class Dispatcher {
 
     func run() throws -> [TaskResult] {
         journal?.append(.start, reason: "\(tasks.count) tasks, \(slots.count) worker slots, \(sequential ? "sequential" : "parallel")")
-        while results.contains(where: { $0 == nil }) {
+        while unfinished > 0 {
             if let failure = workerFailure() { throw failure }
             if cancellation.isRaised { cancelRemaining() }
             collect()
             if sequential { scheduleNextInSequence() }
             try assign()
             try journal?.sync()
-            if results.allSatisfy({ $0 != nil }) { break }
+            if unfinished == 0 { break }
             dirty = []
             if case .changed(let indices) = watcher.wait(timeout: nextWakeInterval()) {
                 dirty = Set(indices.map { slots[$0].id })
@@ -215,6 +227,7 @@ final class Dispatcher {
     }
 
     private func finish(_ index: Int, _ result: TaskResult) {
+        if results[index] == nil { unfinished -= 1 }
         results[index] = result
         journal?.append(.result, task: result.task.id, index: index, worker: result.worker, seq: result.result.seq,
                         attempt: result.result.attempts, status: result.result.status, record: result)
@@ -288,18 +301,17 @@ final class Dispatcher {
         }
         let now = Date()
         var assignments: [(WorkerSlot, TaskAssignment, InFlight)] = []
-        while !free.isEmpty, let position = pending.firstIndex(where: { mayStart($0, now: now) }) {
-            var item = pending[position]
+        while !free.isEmpty, var position = pending.firstIndex(where: { mayStart($0, now: now) }) {
             var slotPosition = 0
             if let prefer = options.preferredWorker {
                 // A task that prefers a free worker goes there; a free worker takes its own tasks first.
-                if let wanted = prefer(tasks[item.index]), let index = free.firstIndex(where: { $0.0.id == wanted }) {
+                if let wanted = prefer(tasks[pending[position].index]), let index = free.firstIndex(where: { $0.0.id == wanted }) {
                     slotPosition = index
                 } else if let own = pending.firstIndex(where: { mayStart($0, now: now) && prefer(tasks[$0.index]) == free[0].0.id }) {
-                    item = pending[own]
+                    position = own
                 }
             }
-            pending.removeAll { $0.index == item.index }
+            let item = pending.remove(at: position)
             let (slot, owner) = free.remove(at: slotPosition)
             let task = tasks[item.index]
             var assignment = TaskAssignment(
@@ -335,6 +347,7 @@ final class Dispatcher {
                 continue
             }
             inFlight[slot.id] = flight
+            taskFiles[slot.id] = TaskFileHead(seq: assignment.seq, workerPid: assignment.workerPid)
             options.events?(.assigned(index: flight.index, task: tasks[flight.index], worker: slot.id, attempt: flight.attempt))
         }
     }
@@ -346,9 +359,18 @@ final class Dispatcher {
                   let status = try? slot.readStatus(), status.pid == owner.pid,
                   [.idle, .done, .error].contains(status.status),
                   Date().timeIntervalSince(status.heartbeat) <= options.heartbeatTimeout else { return nil }
-            if let task = try? slot.readTask(), task.seq > status.seq, task.workerPid == owner.pid { return nil }
+            if let task = lastTask(of: slot), task.seq > status.seq, task.workerPid == owner.pid { return nil }
             return (slot, owner)
         }
+    }
+
+    /// The seq and addressee of `slot`'s `task.json` (nil when it has none). Read once per slot:
+    /// only the orchestrator holding the queue's lock writes the file, and `assign` notes each write.
+    private func lastTask(of slot: WorkerSlot) -> TaskFileHead? {
+        if let known = taskFiles[slot.id] { return known }
+        let head = (try? slot.readTask()).flatMap { $0 }.map { TaskFileHead(seq: $0.seq, workerPid: $0.workerPid) }
+        taskFiles[slot.id] = .some(head)
+        return head
     }
 
     private func hasLiveWorker() -> Bool {

@@ -10,7 +10,7 @@ import FoundationShims
 ///   most telling line (see `tellingLine`) of its stderr, else of its stdout; with no output at
 ///   all, the plain `exited with status N`.
 /// - Anything else (a timeout, a cancellation, a task that could not start): its `error`.
-public enum FailureReason {
+package enum FailureReason {
     /// The most telling line of a process's output: blank lines, colour codes and make's
     /// `*** [target] Error N` trailers are dropped; then the first line that reads like an error
     /// (`error`, `fatal`, `failed`, `cannot`, `not found`, `no such`, `denied`, `panic`, `***`, or
@@ -18,7 +18,7 @@ public enum FailureReason {
     /// last line. The first error rather than the last because compilers and linters end with a
     /// count ("1 error generated"); the last line otherwise because a program says what went
     /// wrong last (a traceback ends with the exception).
-    public static func tellingLine(_ text: String) -> String? {
+    package static func tellingLine(_ text: String) -> String? {
         let lines = text.split(whereSeparator: \.isNewline)
             .map { printable(String($0)).trimmed }
             .filter { !$0.isEmpty && $0.contains(where: { $0.isLetter || $0.isNumber }) && !isMakeTrailer($0) }
@@ -45,7 +45,7 @@ public enum FailureReason {
     /// `line` without terminal control: escape sequences (CSI, OSC and the rest) and every other
     /// C0 or C1 control character are dropped, so output shown in a table cannot set a title,
     /// move the cursor or erase what is shown.
-    public static func printable(_ line: String) -> String {
+    package static func printable(_ line: String) -> String {
         let unescaped = line.replacing(/\u{1B}\[[0-9;?]*[ -\/]*[@-~]/, with: "")
             .replacing(/\u{1B}\][^\u{07}\u{1B}]*(\u{07}|\u{1B}\\)?/, with: "")
             .replacing(/\u{1B}[@-_]?/, with: "")
@@ -70,9 +70,9 @@ extension TaskResult.Outcome {
     /// The log to read for a task that did not succeed: the agent's transcript (stdout) for a
     /// prompt, the stderr log for a command that wrote to stderr, else its stdout log. Nil for a
     /// task that succeeded or never ran.
-    public var failureLog: String? {
-        guard !status.succeeded else { return nil }
-        let stderrIsEmpty = (stderr ?? "").allSatisfy(\.isWhitespace)
-        return agent != nil || stderrIsEmpty ? stdoutLog ?? stderrLog : stderrLog ?? stdoutLog
+    package var failureLog: String? {
+        guard !ending.status.succeeded else { return nil }
+        let stderrIsEmpty = (run.stderr ?? "").allSatisfy(\.isWhitespace)
+        return ending.agent != nil || stderrIsEmpty ? ending.stdoutLog ?? ending.stderrLog : ending.stderrLog ?? ending.stdoutLog
     }
 }

@@ -3,6 +3,7 @@ import Dispatch
 import FoundationShims
 #if canImport(Glibc)
 import Glibc
+import Queue
 #endif
 
 /// GNU parallel's `--joblog` format, so existing tooling can read conductor's runs:

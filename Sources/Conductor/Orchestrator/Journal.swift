@@ -40,6 +40,18 @@ public final class Journal {
         try AtomicFile.syncDirectory(Path.parent(path))
     }
 
+    /// Where a run on `queue` keeps its journal when its caller names none:
+    /// `<queue>/journal/<time>-<pid>.jsonl` (the time in ISO 8601 without colons, so runs sort by
+    /// it). The queue and the folder are made, private, as needed; the journal itself is not.
+    ///
+    /// - Throws: `QueueError` when the folder cannot be made.
+    public static func defaultPath(for queue: QueueRoot, at time: Date = Date()) throws -> String {
+        let directory = "\(queue.path)/journal"
+        try queue.create()
+        try PrivateDirectory.make(directory)
+        return "\(directory)/\(time.ISO8601Format().replacing(":", with: ""))-\(getpid()).jsonl"
+    }
+
     deinit {
         try? sync()
         close(descriptor)

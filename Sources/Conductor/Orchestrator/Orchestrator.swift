@@ -8,12 +8,13 @@ import Queue
 import Synchronization
 
 /// Runs lists of tasks on the workers of a queue: in parallel (`executeTasks`) or in order
-/// (`executeSequential`). The Swift face of the seed's `Orchestrator(3)`.
+/// (`executeSequential`). The Swift face of the seed's `Orchestrator(3)`. Each blocking method has
+/// an async twin of the same name, cancelled with its `Task` (Orchestrator+Async.swift).
 ///
 /// ```swift
-/// let orchestrator = try Orchestrator(workers: 3, launch: WorkerLaunch(directory: "."))
-/// defer { orchestrator.shutdown() }
-/// let results = try orchestrator.executeTasks([.prompt("Review auth.py", id: "auth"), .command("swift test", id: "test")])
+/// let results = try withOrchestrator(workers: 3, launch: WorkerLaunch(directory: ".")) { orchestrator in
+///     try orchestrator.executeTasks([.prompt("Review auth.py", id: "auth"), .command("swift test", id: "test")])
+/// }
 /// ```
 public final class Orchestrator: Sendable {
     public let queue: QueueRoot
@@ -25,8 +26,7 @@ public final class Orchestrator: Sendable {
         set { state.withLock { $0.options = newValue } }
     }
     private let state: Mutex<(options: OrchestratorOptions, pool: WorkerPool?)>
-    private let cancellation = CancellationFlag()
-    private let wakeups = WakeList()
+    private let runs = RunList()
 
     /// Attaches to the workers `0..<workers` of `queue`, or starts them when `launch` is given.
     ///
@@ -37,8 +37,8 @@ public final class Orchestrator: Sendable {
         self.queue = queue
         workerIDs = Array(0..<max(1, workers))
         try queue.create()
-        let pool = try launch.map { [workerIDs, wakeups] launch in
-            try WorkerPool(launch: launch, queue: queue, ids: workerIDs, failed: { wakeups.wakeAll() })
+        let pool = try launch.map { [workerIDs, runs] launch in
+            try WorkerPool(launch: launch, queue: queue, ids: workerIDs, failed: { runs.wakeAll() })
         }
         state = Mutex((options, pool))
     }
@@ -53,32 +53,35 @@ public final class Orchestrator: Sendable {
     /// Runs `tasks` one after another; a failed task whose `stopOnError` is set (or any failed task
     /// when `stopOnError` is true here) marks the rest `skipped`.
     public func executeSequential(_ tasks: [TaskSpec], stopOnError: Bool = false) throws -> [TaskResult] {
+        try run(tasks, sequential: true, options: sequentialOptions(stopOnError: stopOnError)).results
+    }
+
+    /// The options `executeSequential` runs with.
+    func sequentialOptions(stopOnError: Bool) -> OrchestratorOptions {
         var options = self.options
         options.stopOnError = options.stopOnError || stopOnError
-        return try run(tasks, sequential: true, options: options).results
+        return options
     }
 
     /// Runs `tasks` and reports results and a summary.
     ///
+    /// - Parameter cancellation: raised from any thread, before or during the run, it cancels
+    ///   this run as `cancel()` does.
     /// - Throws: `QueueError.orchestratorRunning` when another orchestrator uses the queue,
-    ///   `OrchestratorError.noLiveWorkers` when no worker shows up, `.invalidTask` for a task with
-    ///   neither a prompt nor a command (or both), before anything runs, `WorkerPoolError` when a
+    ///   `OrchestratorError.noLiveWorkers` when no worker shows up, `WorkerPoolError` when a
     ///   started worker kept dying.
-    public func run(_ tasks: [TaskSpec], sequential: Bool, options: OrchestratorOptions? = nil) throws -> RunReport {
-        for task in tasks {
-            if let problem = TaskSpec.kindProblem(hasPrompt: task.prompt != nil, hasCommand: task.command != nil) {
-                throw OrchestratorError.invalidTask(id: task.id, problem: problem)
-            }
-        }
+    public func run(_ tasks: [TaskSpec], sequential: Bool, options: OrchestratorOptions? = nil,
+                    cancellation: CancellationFlag = CancellationFlag()) throws -> RunReport {
         let options = options ?? self.options
-        defer { cancellation.lower() }
+        let entry = runs.add(cancellation)
+        defer { runs.remove(entry) }
         let lock = try FileLock(path: queue.orchestratorLockFile, wait: options.waitForQueue)
         defer { lock.release() }
         let slots = workerIDs.map(queue.slot)
         for slot in slots { try slot.create() }
         let watcher = try DirectoryWatcher(directories: slots.map(\.path), names: ["status.json", "result.json"], mode: options.watchMode)
-        wakeups.add(watcher)
-        defer { wakeups.remove(watcher) }
+        cancellation.wake(watcher)
+        defer { cancellation.forget(watcher) }
         let started = Date()
         let pool = state.withLock { $0.pool }
         let dispatcher = try Dispatcher(
@@ -88,12 +91,12 @@ public final class Orchestrator: Sendable {
         return RunReport(results: results, summary: RunSummary(results: results, durationMs: Int(Date().timeIntervalSince(started) * 1000)))
     }
 
-    /// Stops handing out tasks in the run in progress (or, when none is, the next one): tasks not
-    /// yet started are recorded `cancelled`; running ones are waited for. Later runs are not
-    /// affected. Callable from any thread (a signal handler's queue).
+    /// Stops handing out tasks in the run in progress: tasks not yet started are recorded
+    /// `cancelled`; running ones are waited for. With no run in progress it does nothing, and
+    /// later runs are not affected. Callable from any thread (a signal handler's queue). To cancel
+    /// a run that may not have begun yet, give it a `CancellationFlag` or cancel its `Task`.
     public func cancel() {
-        cancellation.raise()
-        wakeups.wakeAll()
+        runs.cancelAll()
     }
 
     /// Stops the workers this orchestrator started (their running tasks are recorded `cancelled`).
@@ -116,19 +119,29 @@ public final class Orchestrator: Sendable {
     }
 }
 
-/// The watchers of runs in progress, so `cancel()` can wake them from another thread.
-private final class WakeList: Sendable {
-    private let watchers = Mutex<[ObjectIdentifier: DirectoryWatcher]>([:])
+/// The cancellation flags of the runs in progress, so `cancel()` and a worker that died too often
+/// reach them from another thread.
+private final class RunList: Sendable {
+    private let runs = Mutex<(next: Int, flags: [Int: CancellationFlag])>((0, [:]))
 
-    func add(_ watcher: DirectoryWatcher) {
-        watchers.withLock { $0[ObjectIdentifier(watcher)] = watcher }
+    /// Adds a run's flag; returns the entry to remove when the run ends.
+    func add(_ flag: CancellationFlag) -> Int {
+        runs.withLock { runs in
+            defer { runs.next += 1 }
+            runs.flags[runs.next] = flag
+            return runs.next
+        }
     }
 
-    func remove(_ watcher: DirectoryWatcher) {
-        watchers.withLock { $0[ObjectIdentifier(watcher)] = nil }
+    func remove(_ entry: Int) {
+        runs.withLock { $0.flags[entry] = nil }
+    }
+
+    func cancelAll() {
+        runs.withLock { Array($0.flags.values) }.forEach { $0.raise() }
     }
 
     func wakeAll() {
-        watchers.withLock { $0.values.forEach { $0.wake() } }
+        runs.withLock { Array($0.flags.values) }.forEach { $0.wakeRuns() }
     }
 }

@@ -78,8 +78,6 @@ public enum OrchestratorEvent: Sendable {
 public enum OrchestratorError: Error, CustomStringConvertible {
     case noLiveWorkers(queue: String, waited: TimeInterval)
     case queue(QueueError)
-    /// A task that cannot run as given: nothing of the run was started.
-    case invalidTask(id: String, problem: String)
 
     public var description: String {
         switch self {
@@ -87,8 +85,6 @@ public enum OrchestratorError: Error, CustomStringConvertible {
             return "no live worker on the queue \(queue) (waited \(Int(waited)) s); start workers first: conductor worker 0 DIR --queue \(queue)"
         case .queue(let error):
             return error.description
-        case .invalidTask(let id, let problem):
-            return "task \(id) \(problem); nothing was run"
         }
     }
 }

@@ -13,69 +13,54 @@ public struct TaskResult: Codable, Sendable, Equatable {
     public var worker: Int?
     public var result: Outcome
 
-    /// How a task ended, over all its attempts.
-    public struct Outcome: Codable, Sendable, Equatable {
-        public var status: ResultStatus
-        public var output: String
-        public var stderr: String?
-        public var exitCode: Int32?
-        public var signal: Int32?
-        /// Why it failed, when the process itself did not say.
-        public var error: String?
-        /// One line saying why it did not succeed, for progress lines and tables: the agent's
-        /// error or the command's most telling output line (see `FailureReason`); nil when it succeeded.
-        public var reason: String?
-        /// How many times it was started (1 without retries).
-        public var attempts: Int
-        public var durationMs: Int
-        public var startedAt: Date?
-        public var finishedAt: Date?
-        public var seq: Int?
-        public var agent: AgentReport?
-        /// The task's last commit.
-        public var commit: String?
-        /// Every commit of the task, oldest first (the agent's own ones included).
-        public var commits: [String]?
-        public var branch: String?
-        /// What went wrong around the task's commits, or was put right (see `TaskOutcome.warnings`).
-        public var warnings: [String]?
-        public var stdoutLog: String?
-        public var stderrLog: String?
+    /// How a task ended, over all its attempts: how its last attempt ended (`ending`, as the
+    /// worker reported it in `TaskOutcome`) and what the final record adds (`run`), in one flat
+    /// JSON object. Their fields read as the outcome's own (`outcome.status`, `outcome.attempts`).
+    public struct Outcome: TaskEndingRecord, Sendable, Equatable {
+        /// The task's attempts: how many, the last one's seq, times and stderr, and the reason line.
+        public var run: Run
+        /// How the last attempt ended and what it left; a task that never ran has only a status
+        /// and an error.
+        public var ending: TaskEnding
+
+        /// The part of a final record that is not the worker's. The last attempt's seq, times and
+        /// stderr are nil when the task never ran on a worker.
+        public struct Run: Codable, Sendable, Equatable {
+            public var seq: Int?
+            public var startedAt: Date?
+            public var finishedAt: Date?
+            public var stderr: String?
+            /// How many times it was started (1 without retries).
+            public var attempts: Int
+            /// One line saying why it did not succeed, for progress lines and tables: the agent's
+            /// error or the command's most telling output line (see `FailureReason`); nil when it succeeded.
+            public var reason: String?
+        }
+
+        /// The outcome made of `run` and `ending` as they are; its `reason` is `run.reason`.
+        public init(run: Run, ending: TaskEnding) {
+            self.run = run
+            self.ending = ending
+        }
 
         /// An outcome for a task that ended without a worker's result (skipped, cancelled before
         /// it ran, or given up after its worker died).
         public static func synthetic(_ status: ResultStatus, error: String, attempts: Int) -> Outcome {
-            var outcome = Outcome(status: status, output: "", error: error, attempts: attempts, durationMs: 0)
-            outcome.reason = FailureReason.line(for: outcome)
-            return outcome
+            Outcome(run: Run(attempts: attempts), ending: TaskEnding(status: status, error: error)).withReason()
         }
 
-        init(status: ResultStatus, output: String, stderr: String? = nil, exitCode: Int32? = nil, signal: Int32? = nil,
-             error: String?, attempts: Int, durationMs: Int) {
-            self.status = status
-            self.output = output
-            self.stderr = stderr
-            self.exitCode = exitCode
-            self.signal = signal
-            self.error = error
-            self.attempts = attempts
-            self.durationMs = durationMs
-        }
-
+        /// The final record of a task whose last attempt ended as `outcome` says.
         init(_ outcome: TaskOutcome) {
-            self.init(status: outcome.status, output: outcome.output, stderr: outcome.stderr, exitCode: outcome.exitCode,
-                      signal: outcome.signal, error: outcome.error, attempts: outcome.attempt, durationMs: outcome.durationMs)
-            startedAt = outcome.startedAt
-            finishedAt = outcome.finishedAt
-            seq = outcome.seq
-            agent = outcome.agent
-            commit = outcome.commit
-            commits = outcome.commits
-            branch = outcome.branch
-            warnings = outcome.warnings
-            stdoutLog = outcome.stdoutLog
-            stderrLog = outcome.stderrLog
-            reason = FailureReason.line(for: self)
+            self = Outcome(run: Run(seq: outcome.seq, startedAt: outcome.startedAt, finishedAt: outcome.finishedAt,
+                                    stderr: outcome.stderr, attempts: outcome.attempt),
+                           ending: outcome.ending).withReason()
+        }
+
+        /// This outcome with its reason line.
+        private func withReason() -> Outcome {
+            var outcome = self
+            outcome.run.reason = FailureReason.line(for: self)
+            return outcome
         }
     }
 

@@ -37,6 +37,14 @@ public struct WorkerLaunch: Sendable {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
+    /// The `conductor` executable beside the running program, else the first in `PATH`, else
+    /// `conductor`: for what still runs the CLI itself (a background submission's `conductor submit`).
+    package static func locateConductor(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let beside = Path.parent(runningProgram) + "/conductor"
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return Executable.find("conductor", searchPath: environment["PATH"]) ?? "conductor"
+    }
+
     /// The request worker `id` of `queue` is started with.
     func request(id: Int, queue: QueueRoot) -> WorkerEntry.Request {
         WorkerEntry.Request(id: id, directory: directory, queue: queue.path, agent: agent, parentPid: getpid())

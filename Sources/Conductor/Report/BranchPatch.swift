@@ -2,22 +2,22 @@ import FoundationEssentials
 
 /// What one worker branch changed since it left the base, in one repository:
 /// `git diff -M base...branch`, as a file list and, when asked for, a unified patch.
-public struct BranchPatch: Sendable {
+package struct BranchPatch: Sendable {
     /// The repository's name in the batch directory.
-    public var repo: String
-    public var branch: String
+    package var repo: String
+    package var branch: String
     /// The base branch, as it is now.
-    public var base: String
-    public var files: [MergeReport.ChangedFile]
-    public var insertions: Int
-    public var deletions: Int
-    public var patch: String?
+    package var base: String
+    package var files: [MergeReport.ChangedFile]
+    package var insertions: Int
+    package var deletions: Int
+    package var patch: String?
 
     /// Worker `worker`'s branch in each repository of `batch` where it exists.
     ///
     /// - Throws: `GitError` when a repository or its base cannot be read, or the branch shares no
     ///   history with the base.
-    public static func read(_ batch: BatchRecord, worker: Int, includePatch: Bool) throws -> [BranchPatch] {
+    package static func read(_ batch: BatchRecord, worker: Int, includePatch: Bool) throws -> [BranchPatch] {
         let branch = batch.branch(worker: worker)
         return try batch.repos.compactMap { repo in
             let repository = try Repository.open(at: repo.path)

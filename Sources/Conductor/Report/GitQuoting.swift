@@ -3,9 +3,9 @@
 /// so every name stays one line and one token. Printable non-ASCII characters are kept as they
 /// are (git's `core.quotePath=false`); a name starting with `-` is quoted too, so it does not read
 /// as an option.
-public enum GitQuoting {
+package enum GitQuoting {
     /// `path` quoted when it needs to be, else unchanged.
-    public static func quote(_ path: String) -> String {
+    package static func quote(_ path: String) -> String {
         var body = ""
         var needsQuotes = path.hasPrefix("-")
         for scalar in path.unicodeScalars {

@@ -192,7 +192,7 @@ private struct RepoReader {
     }
 
     private static func resolved(_ path: String) -> String {
-        URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+        Path.real(path)
     }
 }
 

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import FoundationShims
+import Queue
 
 extension MergeReport {
     /// `report.html`: one self-contained page (inline style and script, nothing fetched) with the

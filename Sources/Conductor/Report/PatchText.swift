@@ -1,10 +1,10 @@
 import FoundationEssentials
 
 /// Patches and file lists for a terminal: git's colors, and a `--stat` listing.
-public enum PatchText {
+package enum PatchText {
     /// `patch` with git's default colors: file headers bold, hunk headers cyan, removed lines
     /// red, added lines green (`color.diff.meta/frag/old/new`).
-    public static func colored(_ patch: String) -> String {
+    package static func colored(_ patch: String) -> String {
         var inHeader = false
         return patch.split(separator: "\n", omittingEmptySubsequences: false).map { (line: Substring) -> String in
             if line.hasPrefix("diff --git ") { inHeader = true }
@@ -22,7 +22,7 @@ public enum PatchText {
 
     /// One line per file (status letter, name quoted as git quotes it, `+i -d`, or the mode
     /// change), then `N files changed, I insertions(+), D deletions(-)` as `git diff --stat` ends.
-    public static func stat(_ files: [MergeReport.ChangedFile], insertions: Int, deletions: Int) -> String {
+    package static func stat(_ files: [MergeReport.ChangedFile], insertions: Int, deletions: Int) -> String {
         let names = files.map { file in (file.oldPath.map { GitQuoting.quote($0) + " => " } ?? "") + GitQuoting.quote(file.path) }
         let width = names.map(\.count).max() ?? 0
         var lines = zip(files, names).map { file, name in

@@ -5,33 +5,33 @@ import Queue
 /// committed several times; conductor's commit comes last). Commits next to each other on the
 /// branch make one range, parent of the first to the last; a follow-up committed after other tasks
 /// ran on the same worker starts another, so the others' changes are not the task's.
-public struct TaskWork: Sendable, Equatable {
-    public var task: String
+package struct TaskWork: Sendable, Equatable {
+    package var task: String
     /// The worker that ran it; nil when unknown.
-    public var worker: Int?
-    public var status: ResultStatus
+    package var worker: Int?
+    package var status: ResultStatus
     /// Its commits, oldest first.
-    public var commits: [ObjectID]
+    package var commits: [ObjectID]
     /// Its change, as ranges of consecutive commits, oldest first.
-    public var ranges: [CommitRange]
+    package var ranges: [CommitRange]
     /// The paths its change touches (both names of a rename).
-    public var paths: Set<String>
+    package var paths: Set<String>
 
     /// Consecutive commits of a task: the change from `from` (the parent of the first) to `to` (the last).
-    public struct CommitRange: Sendable, Equatable {
-        public var from: ObjectID
-        public var to: ObjectID
+    package struct CommitRange: Sendable, Equatable {
+        package var from: ObjectID
+        package var to: ObjectID
     }
 
     /// Its last commit.
-    public var last: ObjectID { commits[commits.count - 1] }
+    package var last: ObjectID { commits[commits.count - 1] }
 
     /// The work of every task in `results` with commits that `repository` holds, in the order of
     /// `results`; for a task listed more than once (a follow-up), its last line, which lists all
     /// of its commits.
     ///
     /// - Throws: `GitError` when a commit cannot be read.
-    public static func read(in repository: Repository, results: [TaskResult]) throws -> [TaskWork] {
+    package static func read(in repository: Repository, results: [TaskResult]) throws -> [TaskWork] {
         var last: [String: TaskResult] = [:]
         for result in results { last[result.task.id] = result }
         var seen = Set<String>()
@@ -56,7 +56,7 @@ public struct TaskWork: Sendable, Equatable {
     /// Applies its change onto `commit` in memory, range after range.
     ///
     /// - Throws: `GitError` when a commit cannot be read.
-    public func apply(onto commit: ObjectID, in repository: Repository) throws -> ChangeApplication {
+    package func apply(onto commit: ObjectID, in repository: Repository) throws -> ChangeApplication {
         var tree = try repository.treeID(of: commit)
         for range in ranges {
             switch try repository.applyChange(from: range.from, to: range.to, ontoTree: tree) {
@@ -75,20 +75,20 @@ public struct TaskWork: Sendable, Equatable {
 }
 
 /// Two tasks whose changes cannot both be applied, and where. `a` comes before `b` in the results.
-public struct TaskConflict: Codable, Sendable, Equatable {
-    public var a: String
-    public var b: String
-    public var paths: [String]
+package struct TaskConflict: Codable, Sendable, Equatable {
+    package var a: String
+    package var b: String
+    package var paths: [String]
 }
 
 /// Finds which tasks' changes conflict with which, in memory: no checkout, index or ref is touched.
-public enum TaskConflicts {
+package enum TaskConflicts {
     /// Every pair of tasks, run by different workers in the same repository, whose changes cannot
     /// both be applied: `b`'s change applied onto `a`'s last commit conflicts in a path both change.
     /// Tasks of the same worker never conflict (each was made on top of the ones before).
     ///
     /// - Throws: `GitError` when a repository or a task's commit cannot be read.
-    public static func find(for batch: BatchRecord, results: [TaskResult]) throws -> [TaskConflict] {
+    package static func find(for batch: BatchRecord, results: [TaskResult]) throws -> [TaskConflict] {
         try find(in: batch.repos.map { try Repository.open(at: $0.path) }, results: results)
     }
 
@@ -98,7 +98,7 @@ public enum TaskConflicts {
     }
 
     /// The conflicting pairs among `work`, all in `repository`.
-    public static func find(in repository: Repository, work: [TaskWork]) throws -> [TaskConflict] {
+    package static func find(in repository: Repository, work: [TaskWork]) throws -> [TaskConflict] {
         var conflicts: [TaskConflict] = []
         for i in work.indices {
             for j in work.indices where j > i && work[i].worker != work[j].worker && work[i].overlaps(work[j]) {
@@ -111,7 +111,7 @@ public enum TaskConflicts {
     }
 
     /// For each task with conflicts, the other tasks it conflicts with, in the order found.
-    public static func conflictsWith(_ conflicts: [TaskConflict]) -> [String: [String]] {
+    package static func conflictsWith(_ conflicts: [TaskConflict]) -> [String: [String]] {
         var byTask: [String: [String]] = [:]
         for conflict in conflicts {
             byTask[conflict.a, default: []].append(conflict.b)

@@ -12,22 +12,22 @@ import Queue
 /// Only sessions `conductor launch` made are touched: the tmux session carries the directory of
 /// its record (`Tmux.recordOption`), so the record is found from the session itself, whatever
 /// `-d` says; a tmux session without that mark is refused.
-public enum SessionStopper {
+package enum SessionStopper {
     /// What `stop` did.
-    public struct Outcome: Codable, Sendable {
-        public var name: String
+    package struct Outcome: Codable, Sendable {
+        package var name: String
         /// The session's record directory.
-        public var directory: String
+        package var directory: String
         /// The pids of the workers stopped.
-        public var workers: [Int32]
+        package var workers: [Int32]
         /// True when a tmux session was ended (false when only left-over workers were stopped).
-        public var endedTmuxSession: Bool
+        package var endedTmuxSession: Bool
     }
 
     /// - Throws: `SessionError.notOurs` for a tmux session launch did not make,
     ///   `SessionError.notRunning` when there is neither a session nor a session record by that name.
     @discardableResult
-    public static func stop(name: String, store: BatchStore, tmux: Tmux, log: (String) -> Void = { _ in }) throws -> Outcome {
+    package static func stop(name: String, store: BatchStore, tmux: Tmux, log: (String) -> Void = { _ in }) throws -> Outcome {
         if tmux.hasSession(name) {
             guard let directory = tmux.recordDirectory(ofSession: name),
                   let record = try? BatchStore(path: Path.parent(directory)).load(Path.name(directory)), record.isSession else {

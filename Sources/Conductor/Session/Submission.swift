@@ -8,23 +8,23 @@ import Queue
 
 /// Handing tasks to workers that are already running (a launched session's, or any started with
 /// `conductor worker`): what `conductor submit` does.
-public enum Submission {
+package enum Submission {
     /// The batch or session a queue belongs to (`<queue>/../batch.json`), if it has one.
-    public static func record(for queue: QueueRoot) -> BatchRecord? {
+    package static func record(for queue: QueueRoot) -> BatchRecord? {
         let file = Path.join(Path.parent(queue.path), BatchRecord.fileName)
         guard let record = try? AtomicFile.readJSON(BatchRecord.self, from: file), record.queue == queue else { return nil }
         return record
     }
 
     /// How many worker slots the queue has (slots `0..<n`).
-    public static func workerCount(_ queue: QueueRoot) -> Int {
+    package static func workerCount(_ queue: QueueRoot) -> Int {
         (queue.existingSlots().map(\.id).max() ?? -1) + 1
     }
 
     /// Orchestrator options for a submission: tasks run in each worker's own directory (a `cwd`
     /// only inside it), and in a session with worktrees each task's changes are committed to the
     /// worker's branch, with the same checks as a batch's.
-    public static func options(_ base: OrchestratorOptions, record: BatchRecord?) -> OrchestratorOptions {
+    package static func options(_ base: OrchestratorOptions, record: BatchRecord?) -> OrchestratorOptions {
         var options = base
         options.waitForQueue = true
         guard let record, let repo = record.repos.first else { return options }
@@ -42,7 +42,7 @@ public enum Submission {
     ///
     /// - Throws: `ReportError.malformedResults` when the file holds a line that is not a result,
     ///   `QueueError` when it cannot be written.
-    public static func recordResults(_ results: [TaskResult], in session: BatchRecord) throws {
+    package static func recordResults(_ results: [TaskResult], in session: BatchRecord) throws {
         let lock = try FileLock(path: session.resultsFile + ".lock", wait: true)
         defer { lock.release() }
         var recorded = try MergeReport.readResults(session.resultsFile)
@@ -65,7 +65,7 @@ public enum Submission {
     ///     (the tasks ran: their results are still returned).
     /// - Throws: `OrchestratorError.noLiveWorkers` when no worker lives, `OrchestratorError` when
     ///   the run cannot go ahead.
-    public static func wait(for tasks: [TaskSpec], on queue: QueueRoot, options: OrchestratorOptions, sequential: Bool,
+    package static func wait(for tasks: [TaskSpec], on queue: QueueRoot, options: OrchestratorOptions, sequential: Bool,
                             started: (Orchestrator) -> Void = { _ in }, warning: (String) -> Void) throws -> RunReport {
         let workers = try liveWorkerCount(queue)
         let record = record(for: queue)
@@ -79,37 +79,28 @@ public enum Submission {
         return report
     }
 
-    /// A submission running in the background: its id, the file its results will be written to
-    /// (`<queue>/submissions/<id>.json`), and its task ids.
-    public struct Ticket: Codable, Sendable {
-        public let submission: String
-        public let results: String
-        public let tasks: [String]
-    }
-
     /// Writes `tasks` into the queue's submissions folder and starts `conductor submit --wait
-    /// --json` on them as a detached process whose output is the results file.
+    /// --json` on them as a detached process whose output is the results file (the protocol is
+    /// `BackgroundSubmission`'s).
     ///
     /// - Throws: `OrchestratorError.noLiveWorkers` when no worker lives, `QueueError` when the
     ///   folder cannot be written, `ChildProcessError` when conductor cannot be started.
-    public static func startInBackground(_ tasks: [TaskSpec], on queue: QueueRoot, sequential: Bool, timeout: TimeInterval?) throws -> Ticket {
+    package static func startInBackground(_ tasks: [TaskSpec], on queue: QueueRoot, sequential: Bool, timeout: TimeInterval?) throws -> BackgroundSubmission {
         _ = try liveWorkerCount(queue)
-        let folder = submissionsFolder(queue)
-        try PrivateDirectory.make(folder)
-        let stem = "\(folder)/\(newTaskID())-\(getpid())"
-        try AtomicFile.writeJSON(tasks, to: stem + ".tasks.json")
-        var arguments = [WorkerLaunch.runningProgram, "submit", "--wait", "--json", "--queue", queue.path, stem + ".tasks.json"]
+        let submission = BackgroundSubmission(id: "\(newTaskID())-\(getpid())", queue: queue, taskIDs: tasks.map(\.id))
+        let stem = submission.stem
+        try PrivateDirectory.make(BackgroundSubmission.folder(queue))
+        try AtomicFile.writeJSON(tasks, to: submission.tasksFile)
+        var arguments = [WorkerLaunch.locateConductor(), "submit", "--wait", "--json", "--queue", queue.path, stem + ".tasks.json"]
         if sequential { arguments.append("--sequential") }
         if let timeout { arguments += ["--timeout", String(timeout)] }
-        _ = try ChildProcess(arguments: arguments, directory: FileManager.default.currentDirectoryPath,
-                             environment: ProcessInfo.processInfo.environment,
-                             stdoutPath: stem + ".json", stderrPath: stem + ".log")
-        return Ticket(submission: Path.name(stem), results: stem + ".json", tasks: tasks.map(\.id))
-    }
-
-    /// `<queue>/submissions`, where background submissions keep their tasks, results and logs.
-    public static func submissionsFolder(_ queue: QueueRoot) -> String {
-        "\(queue.path)/submissions"
+        let child = try ChildProcess(arguments: arguments, directory: FileManager.default.currentDirectoryPath,
+                                     environment: ProcessInfo.processInfo.environment,
+                                     stdoutPath: submission.resultsFile, stderrPath: submission.logFile)
+        // Reaped when it ends (at once: it has exited), so a starter that lives on, such as
+        // `conductor mcp`, keeps no zombie per submission.
+        child.onExit { _ = child.wait() }
+        return submission
     }
 
     /// How many worker slots the queue has, when at least one worker lives.
@@ -122,7 +113,7 @@ public enum Submission {
     }
 
     /// A unique id for a one-off `--prompt` or `--command` submission.
-    public static func newTaskID(now: Date = Date()) -> String {
+    package static func newTaskID(now: Date = Date()) -> String {
         "s\(Int(now.timeIntervalSince1970 * 1000))"
     }
 }

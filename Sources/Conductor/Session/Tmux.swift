@@ -5,7 +5,8 @@ import Glibc
 #endif
 import FoundationShims
 
-/// The tmux command line, run as a child process (tmux is the interface here, not a library).
+/// The tmux command line, run as a child process (tmux is the interface here, not a library),
+/// through `ChildProcess`: its doc comment says why not swift-subprocess.
 public struct Tmux: Sendable {
     /// The resolved `tmux` executable.
     public let executable: String

@@ -1,15 +1,16 @@
 import FoundationEssentials
+import FoundationShims
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Finds programs the way a shell does.
-public enum Executable {
+package enum Executable {
     /// The absolute path of `name`: itself when it contains a slash and is executable, else the
     /// first executable match in `searchPath` (a `PATH` value).
-    public static func find(_ name: String, searchPath: String?) -> String? {
+    package static func find(_ name: String, searchPath: String?) -> String? {
         if name.contains("/") {
-            return access(name, X_OK) == 0 ? URL(fileURLWithPath: name).standardizedFileURL.path : nil
+            return access(name, X_OK) == 0 ? Path.absolute(name) : nil
         }
         for directory in (searchPath ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
             let candidate = "\(directory)/\(name)"

@@ -1,11 +1,17 @@
 /// One unit of work from a tasks file: a prompt for the agent or a shell command.
-public struct TaskSpec: Codable, Sendable, Equatable {
+public struct TaskSpec: Sendable, Equatable {
+    /// What a task runs: a prompt for the agent or a shell command, so a task is always exactly one.
+    public enum Kind: Sendable, Equatable {
+        /// A prompt for the agent.
+        case prompt(String)
+        /// A shell command, run with `/bin/sh -c`.
+        case command(String)
+    }
+
     /// Unique within the file; used in branch names, file names and commit trailers.
     public var id: String
-    /// A prompt for the agent. Exactly one of `prompt` and `command` is set.
-    public var prompt: String?
-    /// A shell command, run with `/bin/sh -c`.
-    public var command: String?
+    /// The prompt or the command the task runs.
+    public var kind: Kind
     /// The repository the task works on (relative to the tasks file), for batches.
     public var repo: String?
     /// The directory to run in, overriding the worker's own. In a batch it is relative to the
@@ -20,11 +26,10 @@ public struct TaskSpec: Codable, Sendable, Equatable {
     /// template (`tool --flag {prompt}`). One batch can so compare agents on the same prompt.
     public var agent: String?
 
-    public init(id: String, prompt: String? = nil, command: String? = nil, repo: String? = nil, cwd: String? = nil,
-                timeout: Double? = nil, stopOnError: Bool? = nil, agent: String? = nil) {
+    public init(id: String, kind: Kind, repo: String? = nil, cwd: String? = nil, timeout: Double? = nil,
+                stopOnError: Bool? = nil, agent: String? = nil) {
         self.id = id
-        self.prompt = prompt
-        self.command = command
+        self.kind = kind
         self.repo = repo
         self.cwd = cwd
         self.timeout = timeout
@@ -34,26 +39,29 @@ public struct TaskSpec: Codable, Sendable, Equatable {
 
     /// A task running `command` in the shell.
     public static func command(_ command: String, id: String) -> TaskSpec {
-        TaskSpec(id: id, command: command)
+        TaskSpec(id: id, kind: .command(command))
     }
 
     /// A task handing `prompt` to the agent.
     public static func prompt(_ prompt: String, id: String) -> TaskSpec {
-        TaskSpec(id: id, prompt: prompt)
+        TaskSpec(id: id, kind: .prompt(prompt))
     }
 
-    /// Why a task with (or without) a prompt and a command cannot run, or nil: it needs exactly one.
-    static func kindProblem(hasPrompt: Bool, hasCommand: Bool) -> String? {
-        switch (hasPrompt, hasCommand) {
-        case (false, false): "needs a \"prompt\" (for the agent) or a \"command\" (for the shell)"
-        case (true, true): "has both \"prompt\" and \"command\"; give exactly one"
-        default: nil
-        }
+    /// The prompt of a prompt task; nil for a command.
+    public var prompt: String? {
+        if case .prompt(let prompt) = kind { prompt } else { nil }
+    }
+
+    /// The command of a command task; nil for a prompt.
+    public var command: String? {
+        if case .command(let command) = kind { command } else { nil }
     }
 
     /// The prompt or command, as one line for tables and job logs.
     public var summary: String {
-        (command ?? prompt ?? "").split(whereSeparator: \.isNewline).joined(separator: " ")
+        switch kind {
+        case .prompt(let text), .command(let text): text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        }
     }
 
     /// True when `id` can be used in a branch name and a file name: letters, digits, `.`, `_`,

@@ -1,10 +1,13 @@
+import FoundationEssentials
+import Queue
+
 /// Walks a decoded tasks file, collecting every problem rather than stopping at the first.
 struct TasksFileChecker {
     let path: String
     var problems: [String] = []
 
+    private typealias Field = TaskSpec.Field
     private static let fileFields = ["repo", "base", "workers", "agent", "setup", "tasks"]
-    private static let taskFields = ["id", "prompt", "command", "repo", "cwd", "timeout", "stopOnError", "agent"]
 
     init(path: String) {
         self.path = path
@@ -60,70 +63,47 @@ struct TasksFileChecker {
         return file
     }
 
+    /// Checks one task field by field against `TaskSpec.Field`'s table, then decodes it with
+    /// `TaskSpec`'s own decoder, so the checker and the decoder read one schema.
     private mutating func check(task value: JSONValue, number: Int) -> TaskSpec? {
-        guard case .object(let fields) = value else {
+        guard case .object(var fields) = value else {
             problems.append("task \(number) must be an object like {\"prompt\": \"…\"} or {\"command\": \"…\"}, got \(value.described)")
             return nil
         }
         let before = problems.count
         var label = "task \(number)"
-        let id: String
-        if let given = fields["id"] {
-            if case .string(let text) = given, TaskSpec.isUsableID(text) {
-                id = text
-                label = "task \(number) (id \"\(text)\")"
-            } else {
-                problems.append("task \(number): field \"id\" must be a string of letters, digits, '.', '_' or '-' (starting with a letter or digit, at most 64 characters, no '..'), got \(given.described)")
-                id = "task-\(number)"
+        for field in Field.allCases {
+            guard let value = fields[field.rawValue] else { continue }
+            if let problem = field.value.problem(with: value) {
+                problems.append("\(label): field \"\(field.rawValue)\" \(problem)")
+            } else if field == .id, let id = value.string {
+                label = "task \(number) (id \"\(id)\")"
             }
-        } else {
-            id = "task-\(number)"
         }
-        for key in fields.keys.sorted() where !Self.taskFields.contains(key) {
-            problems.append("\(label): unknown field \"\(key)\" (known: \(Self.taskFields.joined(separator: ", ")))")
+        let known = Field.allCases.map(\.rawValue)
+        for key in fields.keys.sorted() where !known.contains(key) {
+            problems.append("\(label): unknown field \"\(key)\" (known: \(known.joined(separator: ", ")))")
         }
-        let prompt = string(fields["prompt"], "\(label): field \"prompt\"", nonEmpty: true)
-        let command = string(fields["command"], "\(label): field \"command\"", nonEmpty: true)
-        if let problem = TaskSpec.kindProblem(hasPrompt: fields["prompt"] != nil, hasCommand: fields["command"] != nil) {
+        // A field of the wrong type still counts as given; its type is reported above.
+        if let problem = TaskSpec.KindError(givesPrompt: fields[Field.prompt.rawValue] != nil, givesCommand: fields[Field.command.rawValue] != nil) {
             problems.append("\(label): \(problem)")
         }
-        var timeout: Double?
-        if let value = fields["timeout"] {
-            if case .number(let seconds) = value, seconds > 0, seconds.isFinite {
-                timeout = seconds
-            } else {
-                problems.append("\(label): field \"timeout\" must be a number of seconds greater than 0, got \(value.described)")
-            }
+        guard problems.count == before else { return nil }
+        if fields[Field.id.rawValue] == nil { fields[Field.id.rawValue] = .string("task-\(number)") }
+        do {
+            return try QueueJSON.decoder.decode(TaskSpec.self, from: QueueJSON.encoder.encode(JSONValue.object(fields)))
+        } catch {
+            problems.append("\(label): \(error)")
+            return nil
         }
-        var stopOnError: Bool?
-        if let value = fields["stopOnError"] {
-            if case .bool(let flag) = value { stopOnError = flag } else {
-                problems.append("\(label): field \"stopOnError\" must be true or false, got \(value.described)")
-            }
-        }
-        let task = TaskSpec(
-            id: id, prompt: prompt, command: command,
-            repo: string(fields["repo"], "\(label): field \"repo\"", nonEmpty: true),
-            cwd: string(fields["cwd"], "\(label): field \"cwd\"", nonEmpty: true),
-            timeout: timeout, stopOnError: stopOnError,
-            agent: string(fields["agent"], "\(label): field \"agent\"", nonEmpty: true))
-        return problems.count == before ? task : nil
     }
 
-    private mutating func string(_ value: JSONValue?, _ what: String, nonEmpty: Bool = false) -> String? {
+    private mutating func string(_ value: JSONValue?, _ what: String) -> String? {
         guard let value else { return nil }
-        guard case .string(let text) = value else {
-            problems.append("\(what) must be a string, got \(value.described)")
+        if let problem = TaskSpec.FieldValue.string.problem(with: value) {
+            problems.append("\(what) \(problem)")
             return nil
         }
-        if nonEmpty && text.trimmed.isEmpty {
-            problems.append("\(what) is empty")
-            return nil
-        }
-        if text.contains("\u{0}") {
-            problems.append("\(what) contains a NUL character")
-            return nil
-        }
-        return text
+        return value.string
     }
 }

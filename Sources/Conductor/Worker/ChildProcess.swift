@@ -17,20 +17,38 @@ import Glibc
 /// The exit is noticed through a pidfd on the shared `DescriptorLoop`, not a thread per child,
 /// and only this child is ever reaped (the library may live inside a program with children of
 /// its own). Signals go to the group only while the leader is unreaped: until then its pid, and
-/// so the group id, cannot be reused.
-public final class ChildProcess: Sendable {
+/// so the group id, cannot be reused. Waiting blocks only the thread that calls `wait`.
+///
+/// Why not swift-subprocess (1.0.2, checked for tasks, workers, tmux calls and submissions): it
+/// reaps the leader as soon as it exits (`Configuration.run` in Configuration.swift calls
+/// `reapProcess(with:)`, i.e. `_blockingReap`'s `waitid(P_PID, …, WEXITED)` in
+/// Platforms/Subprocess+Unix.swift, right after `waitForProcessTermination(for:)`), so a task's
+/// group cannot be killed while its id is still safe, and `Execution.send(signal:toProcessGroup:)`
+/// would then hit whatever group reuses it. Its six entry points (the `run` functions of API.swift)
+/// are `async` and return only once the child has ended (ending it when the calling task is
+/// cancelled), so a background submission, which must outlive `conductor submit`, cannot be
+/// started with it, and every synchronous caller here (`Tmux.run`, `TaskRun`, `WorkerPool`) would
+/// park a thread on a semaphore per child, the cost it would have removed. Its outputs (strings,
+/// byte arrays, a descriptor, a stream) leave `LogCapture`'s capped log files to be written anyway,
+/// and it would add its own monitor thread (`monitorThreadFunc` in Platforms/Subprocess+Linux.swift,
+/// plus a process-wide SIGCHLD handler where `waitid(P_PIDFD)` is missing) beside `DescriptorLoop`.
+/// What it does offer (own process group, no inherited descriptors, default signals, pidfds on one
+/// thread) this type has; the price would be 12,395 lines of Subprocess and 13,451 of swift-system
+/// (its Linux dependency), about 14 s more CPU for a clean debug build of a scratch package that
+/// uses it with the Foundation trait off (15.9 s against 2.1 s on the project's 2-core machine).
+package final class ChildProcess: Sendable {
     /// How the process ended.
-    public struct Exit: Sendable, Equatable {
+    package struct Exit: Sendable, Equatable {
         /// The exit status when it exited normally.
-        public var status: Int32?
+        package var status: Int32?
         /// The signal that killed it.
-        public var signal: Int32?
+        package var signal: Int32?
         /// Ended by `wait(timeout:)` after the timeout.
-        public var timedOut = false
+        package var timedOut = false
         /// Ended by `terminate()`.
-        public var cancelled = false
+        package var cancelled = false
 
-        public init(status: Int32? = nil, signal: Int32? = nil, timedOut: Bool = false, cancelled: Bool = false) {
+        package init(status: Int32? = nil, signal: Int32? = nil, timedOut: Bool = false, cancelled: Bool = false) {
             self.status = status
             self.signal = signal
             self.timedOut = timedOut
@@ -57,7 +75,7 @@ public final class ChildProcess: Sendable {
     }
 
     /// The pid of the leader, which is also the process group id.
-    public let pid: pid_t
+    package let pid: pid_t
     private let state = Mutex(State())
     private let exited = DispatchSemaphore(value: 0)
     private let captures: [LogCapture]
@@ -73,7 +91,7 @@ public final class ChildProcess: Sendable {
     ///   - stdoutLines: with `logLimit`, called with each line of stdout as it is written.
     /// - Throws: `ChildProcessError` when the program cannot be started (or, without pidfd
     ///   support, watched), `LogCaptureError` when a capped log cannot be opened.
-    public init(arguments: [String], directory: String, environment: [String: String], stdoutPath: String, stderrPath: String,
+    package init(arguments: [String], directory: String, environment: [String: String], stdoutPath: String, stderrPath: String,
                 logLimit: Int? = nil, stdinPath: String = "/dev/null", stdoutLines: (@Sendable (ArraySlice<UInt8>) -> Void)? = nil) throws {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -142,7 +160,7 @@ public final class ChildProcess: Sendable {
     /// Waits for the process to end (any number of times); after `timeout` seconds it is terminated (SIGTERM to its
     /// group, SIGKILL after `grace` seconds). Members of the group still running when the leader
     /// has exited are killed, so nothing the task started outlives it; then the leader is reaped.
-    public func wait(timeout: TimeInterval? = nil, grace: TimeInterval = 5) -> Exit {
+    package func wait(timeout: TimeInterval? = nil, grace: TimeInterval = 5) -> Exit {
         if let timeout {
             if exited.wait(timeout: .now() + timeout) == .timedOut {
                 state.withLock { $0.timedOut = true }
@@ -168,7 +186,7 @@ public final class ChildProcess: Sendable {
 
     /// Ends the process group (SIGTERM, then SIGKILL after `grace` seconds) and marks the exit
     /// cancelled. Callable from any thread; `wait` returns once the leader is gone.
-    public func terminate(grace: TimeInterval = 5) {
+    package func terminate(grace: TimeInterval = 5) {
         let alreadyExited = state.withLock { state -> Bool in
             state.cancelled = true
             return state.exit != nil
@@ -178,7 +196,7 @@ public final class ChildProcess: Sendable {
     }
 
     /// Sends `signal` to the leader alone (not its group), unless it has been reaped.
-    public func signal(_ signal: Int32) {
+    package func signal(_ signal: Int32) {
         state.withLock { state in
             guard !state.reaped else { return }
             kill(pid, signal)
@@ -246,12 +264,12 @@ public final class ChildProcess: Sendable {
 }
 
 /// A program that could not be started.
-public struct ChildProcessError: Error, CustomStringConvertible {
-    public let program: String
-    public let directory: String
-    public let code: Int32
+package struct ChildProcessError: Error, CustomStringConvertible {
+    package let program: String
+    package let directory: String
+    package let code: Int32
 
-    public var description: String {
+    package var description: String {
         if code == ENOENT && !FileManager.default.fileExists(atPath: directory) {
             return "cannot start \(program): the directory \(directory) does not exist"
         }

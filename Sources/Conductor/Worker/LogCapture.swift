@@ -150,11 +150,11 @@ final class LogCapture: Sendable {
 }
 
 /// A task log that could not be opened.
-public struct LogCaptureError: Error, CustomStringConvertible {
-    public let path: String
-    public let code: Int32
+package struct LogCaptureError: Error, CustomStringConvertible {
+    package let path: String
+    package let code: Int32
 
-    public var description: String {
+    package var description: String {
         "cannot open the task log \(path): \(String(cString: strerror(code)))"
     }
 }

@@ -1,0 +1,93 @@
+import Foundation
+import Git
+import Testing
+import TestSupport
+
+/// Worktrees that start at one commit are made by checking out the first and copying its files:
+/// each copy must be what a checkout makes, clean to git, and independent of the others.
+@Suite(.timeLimit(.minutes(2))) struct WorktreeCopyTests {
+    /// A repository with what a checkout must get right: nested directories, an executable, a
+    /// symlink, line endings converted by `.gitattributes`, and a submodule's gitlink.
+    private func richFixture() throws -> GitFixture {
+        let fixture = try GitFixture()
+        try fixture.write(".gitattributes", "*.txt text eol=crlf\n")
+        try fixture.write("docs/notes.txt", "one\ntwo\n")
+        try fixture.write("src/deep/er/code.swift", "print(1)\n")
+        try fixture.write("run.sh", "#!/bin/sh\necho hi\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.path + "/run.sh")
+        try FileManager.default.createSymbolicLink(atPath: fixture.path + "/latest", withDestinationPath: "src/deep")
+        let commit = try fixture.commit("files")
+        try fixture.git(["update-index", "--add", "--cacheinfo", "160000,\(commit),vendor/lib"])
+        try fixture.git(["commit", "-q", "-m", "a submodule"])
+        return fixture
+    }
+
+    private func spec(_ fixture: GitFixture, _ index: Int, start: ObjectID) -> WorktreeSpec {
+        WorktreeSpec(name: "b1-w\(index)", path: fixture.directory.appending("work/w\(index)"), branch: "conductor/b1/w\(index)", startPoint: start)
+    }
+
+    /// Every path under `root` (but `.git`) with its type, mode and contents or link target.
+    private func snapshot(_ root: String) throws -> [String: String] {
+        var result: [String: String] = [:]
+        let files = FileManager.default
+        for path in try files.subpathsOfDirectory(atPath: root) where path != ".git" {
+            let full = root + "/" + path
+            let attributes = try files.attributesOfItem(atPath: full)
+            let mode = String(attributes[.posixPermissions] as? Int ?? 0, radix: 8)
+            switch attributes[.type] as? FileAttributeType {
+            case .typeSymbolicLink: result[path] = "link " + (try files.destinationOfSymbolicLink(atPath: full))
+            case .typeDirectory: result[path] = "directory " + mode
+            default: result[path] = "file \(mode) " + (try Data(contentsOf: URL(fileURLWithPath: full))).base64EncodedString()
+            }
+        }
+        return result
+    }
+
+    @Test func aCopyIsWhatACheckoutMakesAndGitFindsItClean() throws {
+        let fixture = try richFixture()
+        let repository = try Repository.open(at: fixture.path)
+        let base = try repository.resolveBase(nil).commit
+        let model = try repository.addWorktree(spec(fixture, 0, start: base))
+        try repository.createBranch("conductor/b1/w1", at: base)
+        let copy = try repository.addWorktree(onExistingBranch: spec(fixture, 1, start: base), copying: model.path)
+        let cli = fixture.directory.appending("work/cli")
+        try fixture.git(["worktree", "add", "-q", "--detach", cli])
+        #expect(try snapshot(copy.path) == snapshot(cli))
+        #expect(try snapshot(copy.path)["docs/notes.txt"] == "file 644 " + Data("one\r\ntwo\r\n".utf8).base64EncodedString())
+        #expect(try snapshot(copy.path)["run.sh"]?.hasPrefix("file 755 ") == true)
+        #expect(try fixture.git(["status", "--porcelain"], in: copy.path).isEmpty)
+        #expect(try Repository.open(at: copy.path).uncommittedChanges().isEmpty)
+        #expect(try fixture.git(["rev-parse", "--abbrev-ref", "HEAD"], in: copy.path) == "conductor/b1/w1\n")
+        // Independent files, not links to the model's.
+        try fixture.write("src/deep/er/code.swift", "print(2)\n", root: copy.path)
+        #expect(try fixture.read("src/deep/er/code.swift", root: model.path) == "print(1)\n")
+        try repository.removeWorktree(named: "b1-w1", force: true)
+    }
+
+    @Test func worktreesMadeTogetherAreEachACleanCheckout() throws {
+        let fixture = try richFixture()
+        let repository = try Repository.open(at: fixture.path)
+        let base = try repository.resolveBase(nil).commit
+        let results = try Repository.addWorktrees((0..<4).map { spec(fixture, $0, start: base) }, repositoryAt: fixture.path)
+        let infos = try results.map { try $0.get() }
+        let first = try snapshot(infos[0].path)
+        for info in infos {
+            #expect(try snapshot(info.path) == first)
+            #expect(try fixture.git(["status", "--porcelain"], in: info.path).isEmpty)
+        }
+    }
+
+    @Test func aModelChangedSinceItsCheckoutIsNotCopied() throws {
+        let fixture = try richFixture()
+        let repository = try Repository.open(at: fixture.path)
+        let base = try repository.resolveBase(nil).commit
+        let model = try repository.addWorktree(spec(fixture, 0, start: base))
+        try fixture.write("src/deep/er/code.swift", "print(3)\n", root: model.path)
+        try repository.createBranch("conductor/b1/w1", at: base)
+        #expect(throws: GitError.self) {
+            try repository.addWorktree(onExistingBranch: spec(fixture, 1, start: base), copying: model.path)
+        }
+        #expect(!FileManager.default.fileExists(atPath: fixture.directory.appending("work/w1")))
+        #expect(try repository.worktree(named: "b1-w1") == nil)
+    }
+}
