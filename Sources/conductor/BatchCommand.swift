@@ -139,7 +139,7 @@ struct BatchCommand: ParsableCommand {
         options.pool = pool
         options.sequential = runOptions.sequential
         options.agent = try agentOptions.resolve(fileAgent: file.agent)
-        options.agentArguments = agentOptions.workerArguments(fileAgent: file.agent)
+        options.agentChoice = agentOptions.choice(fileAgent: file.agent)
         return try BatchRun.start(file, tasksData: data, options: options)
     }
 

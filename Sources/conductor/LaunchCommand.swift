@@ -55,11 +55,11 @@ struct LaunchCommand: ParsableCommand {
         _ = try agentOptions.resolve()
         var options = SessionLauncher.Options(
             store: storeOptions.store, repository: repo ?? FileManager.default.currentDirectoryPath,
-            executable: WorkerLaunch.locateConductor())
+            executable: WorkerLaunch.runningProgram)
         options.name = name
         options.workers = workers
         options.worktrees = worktrees
-        options.agentArguments = agentOptions.workerArguments()
+        options.agent = agentOptions.choice()
         let tmux = try Tmux()
         let record = try SessionLauncher(options: options, tmux: tmux).launch()
         if json {

@@ -150,23 +150,13 @@ struct AgentOptions: ParsableArguments {
         valueName: "arg"))
     var agentArguments: [String] = []
 
-    /// The agent these options name: `--agent-cmd`, else `--agent`, else the tasks file's `agent`
-    /// (a preset name or a template), else `$CONDUCTOR_AGENT_CMD`, else claude.
+    /// The agent these options name (see `AgentChoice.chosen`).
     func resolve(fileAgent: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Agent {
         try choice(fileAgent: fileAgent).agent(environment: environment)
     }
 
-    /// The same choice as `conductor worker` arguments, for the workers a batch starts.
-    func workerArguments(fileAgent: String? = nil) -> [String] {
-        let choice = choice(fileAgent: fileAgent)
-        let chosen = choice.template.map { ["--agent-cmd", $0] } ?? choice.preset.map { ["--agent", $0] } ?? []
-        return chosen + agentArguments.map { "--agent-arg=\($0)" }
-    }
-
     /// `--agent-cmd`, else `--agent`, else the tasks file's `agent`, with the `--agent-arg`s.
-    private func choice(fileAgent: String?) -> AgentChoice {
-        if let agentCommand { return AgentChoice(template: agentCommand, extraArguments: agentArguments) }
-        if let agent { return AgentChoice(preset: agent, extraArguments: agentArguments) }
-        return fileAgent.map { AgentChoice.named($0, extraArguments: agentArguments) } ?? AgentChoice(extraArguments: agentArguments)
+    func choice(fileAgent: String? = nil) -> AgentChoice {
+        .chosen(template: agentCommand, preset: agent, fileAgent: fileAgent, extraArguments: agentArguments)
     }
 }

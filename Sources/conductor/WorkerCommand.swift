@@ -59,8 +59,6 @@ struct WorkerCommand: ParsableCommand {
         configuration.defaultTimeout = timeout
         configuration.grace = grace
         configuration.parentPid = parentPid
-        let worker = Worker(configuration: configuration) { printError($0) }
-        SignalTrap.install([SIGINT, SIGTERM, SIGHUP]) { _ in worker.stop() }
-        try worker.run()
+        try WorkerEntry.serve(configuration) { printError($0) }
     }
 }

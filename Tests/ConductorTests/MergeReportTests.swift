@@ -31,7 +31,7 @@ private final class ReportScenario: @unchecked Sendable {
             name: "b1", createdAt: Date(), directory: directory, tasksFile: work.appending("tasks.json"), workers: 3,
             worktrees: true, sequential: false,
             repos: [BatchRepository(path: fixture.path, name: "repo", base: "main", baseCommit: baseCommit)],
-            agentArguments: [], setup: nil)
+            setup: nil)
 
         try fixture.git(["checkout", "-q", "-b", batch.branch(worker: 0), baseCommit])
         try fixture.write("shared.txt", "ONE\ntwo\nthree\n")

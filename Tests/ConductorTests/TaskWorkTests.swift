@@ -13,7 +13,7 @@ import TestSupport
         let batch = BatchRecord(
             name: "f1", createdAt: Date(), directory: work.appending("f1"), tasksFile: work.appending("tasks.json"), workers: 1,
             worktrees: true, sequential: false, repos: [BatchRepository(path: fixture.path, name: "repo", base: "main", baseCommit: base)],
-            agentArguments: [], setup: nil)
+            setup: nil)
         try fixture.git(["checkout", "-q", "-b", batch.branch(worker: 0)])
         try fixture.write("a.txt", "a\n")
         let first = try fixture.commit("t1: write a\n\nConductor-Batch: f1\nConductor-Task: t1")

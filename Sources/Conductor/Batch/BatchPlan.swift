@@ -28,7 +28,8 @@ public struct BatchPlan: Sendable {
         public var pool = false
         public var sequential = false
         public var agent: Agent?
-        public var agentArguments: [String] = []
+        /// The agent the workers use (stored in the record).
+        public var agentChoice = AgentChoice()
         /// Where relative paths start when the tasks file is read from standard input.
         public var currentDirectory = FileManager.default.currentDirectoryPath
         public var environment = ProcessInfo.processInfo.environment
@@ -111,7 +112,7 @@ public struct BatchPlan: Sendable {
             name: name, createdAt: Date(), directory: directory,
             tasksFile: file.path == "-" ? "-" : Path.absolute(file.path, relativeTo: options.currentDirectory),
             workers: options.sequential ? 1 : workers, worktrees: options.worktrees, sequential: options.sequential,
-            repos: repos, agentArguments: options.agentArguments, setup: file.setup)
+            repos: repos, agent: options.agentChoice, setup: file.setup)
         record.pooled = options.pool && options.worktrees ? true : nil
         return BatchPlan(record: record, tasks: file.tasks, repoOfTask: repoOfTask, warnings: warnings)
     }

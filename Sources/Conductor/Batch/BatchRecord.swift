@@ -20,8 +20,8 @@ public struct BatchRecord: Codable, Sendable, Equatable {
     public var worktrees: Bool
     public var sequential: Bool
     public var repos: [BatchRepository]
-    /// The agent options the workers were started with (`conductor worker` arguments).
-    public var agentArguments: [String]
+    /// The agent the workers were started with (`agent` in `batch.json`).
+    public var agent: AgentChoice
     /// Run once in each new worktree before its first task.
     public var setup: String?
     /// True for a session `conductor launch` made (absent in a batch's record).
@@ -34,7 +34,7 @@ public struct BatchRecord: Codable, Sendable, Equatable {
     public var isSession: Bool { session == true }
 
     public init(name: String, createdAt: Date, directory: String, tasksFile: String, workers: Int, worktrees: Bool,
-                sequential: Bool, repos: [BatchRepository], agentArguments: [String], setup: String?) {
+                sequential: Bool, repos: [BatchRepository], agent: AgentChoice = AgentChoice(), setup: String?) {
         self.name = name
         self.createdAt = createdAt
         self.directory = directory
@@ -43,8 +43,40 @@ public struct BatchRecord: Codable, Sendable, Equatable {
         self.worktrees = worktrees
         self.sequential = sequential
         self.repos = repos
-        self.agentArguments = agentArguments
+        self.agent = agent
         self.setup = setup
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, createdAt, directory, tasksFile, workers, worktrees, sequential, repos, agent, setup, session, pooled
+    }
+
+    /// The key earlier versions stored the agent under, as `conductor worker` arguments.
+    private enum LegacyCodingKeys: String, CodingKey {
+        case agentArguments
+    }
+
+    /// Written out (not synthesized) for the record of an earlier version, which has
+    /// `agentArguments` instead of `agent`: a new field must be decoded here too.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        createdAt = try container.decode(Date.self, forKey: .createdAt)
+        directory = try container.decode(String.self, forKey: .directory)
+        tasksFile = try container.decode(String.self, forKey: .tasksFile)
+        workers = try container.decode(Int.self, forKey: .workers)
+        worktrees = try container.decode(Bool.self, forKey: .worktrees)
+        sequential = try container.decode(Bool.self, forKey: .sequential)
+        repos = try container.decode([BatchRepository].self, forKey: .repos)
+        let legacy = try decoder.container(keyedBy: LegacyCodingKeys.self)
+        if !container.contains(.agent), let arguments = try legacy.decodeIfPresent([String].self, forKey: .agentArguments) {
+            agent = AgentChoice(workerArguments: arguments)
+        } else {
+            agent = try container.decode(AgentChoice.self, forKey: .agent)
+        }
+        setup = try container.decodeIfPresent(String.self, forKey: .setup)
+        session = try container.decodeIfPresent(Bool.self, forKey: .session)
+        pooled = try container.decodeIfPresent(Bool.self, forKey: .pooled)
     }
 
     /// The branch of worker `worker`: `conductor/<name>/w<worker>` (the same in every repository).

@@ -32,7 +32,7 @@ public final class BatchRun: Sendable {
 
     /// - Parameters:
     ///   - options: retries, timeouts, job log and event hooks; the placement and journal are the batch's.
-    ///   - executable: the `conductor` binary the workers run (default: beside this program).
+    ///   - executable: the program the workers run (default: this one; see `WorkerLaunch`).
     public init(plan: BatchPlan, options: OrchestratorOptions, executable: String? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.plan = plan
@@ -42,7 +42,7 @@ public final class BatchRun: Sendable {
         options.placement = { [provisioner] task, worker in try provisioner.placement(for: task, worker: worker) }
         orchestratorOptions = options
         let firstRepo = plan.record.repos.first?.path ?? FileManager.default.currentDirectoryPath
-        launch = WorkerLaunch(directory: firstRepo, arguments: plan.record.agentArguments, executable: executable, environment: environment)
+        launch = WorkerLaunch(directory: firstRepo, agent: plan.record.agent, executable: executable, environment: environment)
     }
 
     /// Plans a new batch and creates its directory. Without a name the default one is taken; when

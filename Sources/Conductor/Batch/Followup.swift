@@ -31,7 +31,7 @@ public enum Followup {
         guard record.worktrees else { throw FollowupError.noWorktree(taskID) }
         let plan = try BatchPlan.resuming(record, checking: nil)
         let repo = record.repos[plan.repoOfTask[plan.tasks.firstIndex { $0.id == taskID } ?? 0]]
-        let baseAgent = try previous.task.agent.map { try Agent.named($0) } ?? AgentChoice(workerArguments: record.agentArguments).agent(environment: environment)
+        let baseAgent = try previous.task.agent.map { try Agent.named($0) } ?? record.agent.agent(environment: environment)
         var configuration = WorkerConfiguration(id: worker, directory: record.worktreePath(repo, worker: worker), queue: record.queue,
                                                 agent: try baseAgent.resuming(session: session))
         configuration.environment = environment

@@ -7,36 +7,47 @@ import FoundationShims
 import Queue
 import Synchronization
 
-/// How an orchestrator starts its own workers: `conductor worker <id> <directory> --queue <root>`.
+/// How an orchestrator starts its own workers: it runs `executable` (by default this very program)
+/// with `CONDUCTOR_WORKER_REQUEST` set to a `WorkerEntry.Request`, and Conductor serves the worker in that
+/// process before its `main` (see `WorkerEntry`). No `conductor` executable is needed.
 public struct WorkerLaunch: Sendable {
-    /// The `conductor` executable.
+    /// The program the workers run: one that links Conductor (the `conductor` executable is one).
     public var executable: String
     /// Where tasks run unless their placement says otherwise.
     public var directory: String
-    /// Extra `conductor worker` arguments (agent options, timeouts).
-    public var arguments: [String]
+    /// Which agent answers the workers' prompts.
+    public var agent: AgentChoice
     /// The workers' environment.
     public var environment: [String: String]
     /// How often a worker that died is started again within a minute before the run is ended
     /// with `WorkerPoolError` (a worker that dies at once every time).
     public var restartsPerMinute = 5
 
-    /// - Parameter executable: the `conductor` binary; by default the one beside this program,
-    ///   else the first in `PATH`.
-    public init(directory: String, arguments: [String] = [], executable: String? = nil,
+    /// - Parameter executable: the program the workers run; by default this one (`runningProgram`).
+    public init(directory: String, agent: AgentChoice = AgentChoice(), executable: String? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.directory = directory
-        self.arguments = arguments
+        self.agent = agent
         self.environment = environment
-        self.executable = executable ?? Self.locateConductor(environment: environment)
+        self.executable = executable ?? Self.runningProgram
     }
 
-    /// The `conductor` beside the running executable, else the first in `PATH`, else `conductor`.
-    public static func locateConductor(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("conductor").path
+    /// The running program's executable file (from `/proc/self/exe`; Linux).
+    public static var runningProgram: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// The `conductor` executable beside the running program, else the first in `PATH`, else
+    /// `conductor`: for what still runs the CLI itself (a background submission's `conductor submit`).
+    package static func locateConductor(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let beside = Path.parent(runningProgram) + "/conductor"
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         return Executable.find("conductor", searchPath: environment["PATH"]) ?? "conductor"
+    }
+
+    /// The request worker `id` of `queue` is started with.
+    func request(id: Int, queue: QueueRoot) -> WorkerEntry.Request {
+        WorkerEntry.Request(id: id, directory: directory, queue: queue.path, agent: agent, parentPid: getpid())
     }
 }
 
@@ -92,10 +103,10 @@ final class WorkerPool: Sendable {
     private func start(_ id: Int) throws -> ChildProcess {
         let slot = queue.slot(id)
         try slot.create()
-        let arguments = [launch.executable, "worker", String(id), launch.directory, "--queue", queue.path,
-                         "--parent-pid", String(getpid())] + launch.arguments
+        var environment = launch.environment
+        environment[WorkerEntry.variable] = String(decoding: try QueueJSON.encoder.encode(launch.request(id: id, queue: queue)), as: UTF8.self)
         return try ChildProcess(
-            arguments: arguments, directory: launch.directory, environment: launch.environment,
+            arguments: [launch.executable], directory: launch.directory, environment: environment,
             stdoutPath: "\(slot.path)/worker.log", stderrPath: "\(slot.path)/worker.log")
     }
 

@@ -27,7 +27,7 @@ extension MergeReport {
         }
         var report = MergeReport(batch: batch.name, generatedAt: Date(), repos: repos, totals: Totals(results: results, repos: repos),
                                  warnings: taskWarnings + branchWarnings, unchangedTasks: unchangedTasks(in: batch, results: results))
-        report.ledger = Ledger(results: results, batchAgent: AgentChoice(workerArguments: batch.agentArguments).label)
+        report.ledger = Ledger(results: results, batchAgent: batch.agent.label)
         report.tasks = try taskEntries(for: batch, results: results)
         return report
     }

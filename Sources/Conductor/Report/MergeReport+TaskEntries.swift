@@ -17,7 +17,7 @@ extension MergeReport {
         var seen = Set(tasks.map(\.id))
         for result in results where seen.insert(result.task.id).inserted { tasks.append(result.task) }
         let repositories = try batch.repos.map { (name: $0.name, repository: try Repository.open(at: $0.path)) }
-        let batchAgent = AgentChoice(workerArguments: batch.agentArguments).label
+        let batchAgent = batch.agent.label
         let conflicts = TaskConflicts.conflictsWith(try TaskConflicts.find(in: repositories.map(\.repository), results: results))
         return try tasks.map { task in
             var entry = try TaskEntry(task: latest[task.id]?.task ?? task, result: latest[task.id], repositories: repositories, batchAgent: batchAgent)

@@ -18,8 +18,8 @@ public struct SessionLauncher {
         public var worktrees = false
         public var store: BatchStore
         public var repository: String
-        /// `conductor worker` arguments choosing the agent.
-        public var agentArguments: [String] = []
+        /// The agent the workers use.
+        public var agent = AgentChoice()
         /// The `conductor` executable the panes run.
         public var executable: String
 
@@ -85,7 +85,7 @@ public struct SessionLauncher {
                                    base: base.branch, baseCommit: base.commit.hex)
         var record = BatchRecord(name: options.name, createdAt: Date(), directory: directory, tasksFile: "-", workers: options.workers,
                                  worktrees: options.worktrees, sequential: false, repos: [repo],
-                                 agentArguments: options.agentArguments, setup: nil)
+                                 agent: options.agent, setup: nil)
         record.session = true
         try PrivateDirectory.make(options.store.path)
         try PrivateDirectory.make(directory)
@@ -103,7 +103,7 @@ public struct SessionLauncher {
         guard alive.isEmpty else { throw SessionError.stillRunning(name: record.name, pids: alive) }
         record.workers = max(record.workers, options.workers)
         record.worktrees = record.worktrees || options.worktrees
-        record.agentArguments = options.agentArguments
+        record.agent = options.agent
         try options.store.save(record)
         try record.queue.create()
         return record
@@ -122,7 +122,7 @@ public struct SessionLauncher {
             try tmux.run(["set-option", "-t", "=\(name):", Tmux.recordOption, record.directory])
             try tmux.run(["set-option", "-w", "-t", "\(name):conductor", "remain-on-exit", "on"])
             for (worker, directory) in workerDirectories.enumerated() {
-                let command = ([options.executable, "worker", String(worker), directory, "--queue", queue] + record.agentArguments)
+                let command = ([options.executable, "worker", String(worker), directory, "--queue", queue] + record.agent.workerArguments)
                     .map(Tmux.quote).joined(separator: " ")
                 try tmux.run(["split-window", "-t", "\(name):conductor", "-c", directory, "-e", "CONDUCTOR_HOME=\(queue)", "exec " + command])
                 try tmux.run(["select-layout", "-t", "\(name):conductor", "main-vertical"])

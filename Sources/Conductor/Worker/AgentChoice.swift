@@ -1,11 +1,11 @@
 import FoundationEssentials
 import FoundationShims
 
-/// Which agent a batch's workers use, as the command line chose it: a command template, else a
-/// preset, else `$CONDUCTOR_AGENT_CMD`, else Claude Code. It is written into a batch's record as
-/// `conductor worker` arguments (`--agent NAME`, `--agent-cmd TEMPLATE`, `--agent-arg=X`) and read
-/// back from them.
-public struct AgentChoice: Sendable, Equatable {
+/// Which agent a batch's workers use: a command template, else a preset, else
+/// `$CONDUCTOR_AGENT_CMD`, else Claude Code, with extra arguments for the agent. It is stored in a
+/// batch's record (`"agent": {"preset": "codex", "extraArguments": ["--model", "o3"]}`) and given
+/// to the workers a launch starts as part of their `WorkerEntry.Request`.
+public struct AgentChoice: Codable, Sendable, Equatable {
     public var template: String?
     public var preset: String?
     /// Arguments for the agent, before the prompt.
@@ -17,7 +17,17 @@ public struct AgentChoice: Sendable, Equatable {
         self.extraArguments = extraArguments
     }
 
-    /// The choice `conductor worker` arguments carry.
+    /// The choice a command line and a tasks file make together: the command template, else the
+    /// preset, else the tasks file's `agent` (a preset name or a template), else the default
+    /// (`$CONDUCTOR_AGENT_CMD`, else claude, decided where the agent runs).
+    public static func chosen(template: String?, preset: String?, fileAgent: String? = nil, extraArguments: [String] = []) -> AgentChoice {
+        if let template { return AgentChoice(template: template, extraArguments: extraArguments) }
+        if let preset { return AgentChoice(preset: preset, extraArguments: extraArguments) }
+        return fileAgent.map { named($0, extraArguments: extraArguments) } ?? AgentChoice(extraArguments: extraArguments)
+    }
+
+    /// The choice `conductor worker` arguments carry (`--agent NAME`, `--agent-cmd TEMPLATE`,
+    /// `--agent-arg=X`), as batch records before the `agent` key stored it.
     public init(workerArguments arguments: [String]) {
         self.init()
         var index = 0
@@ -32,6 +42,13 @@ public struct AgentChoice: Sendable, Equatable {
             }
             index += 1
         }
+    }
+
+    /// The same choice as `conductor worker` arguments, for a command line a person reads (the
+    /// worker panes of a session).
+    public var workerArguments: [String] {
+        let chosen = template.map { ["--agent-cmd", $0] } ?? preset.map { ["--agent", $0] } ?? []
+        return chosen + extraArguments.map { "--agent-arg=\($0)" }
     }
 
     /// The agent: the template, else the preset, else `$CONDUCTOR_AGENT_CMD`, else claude.
