@@ -74,10 +74,9 @@ bench-%: deps
 .PHONY: example
 EXAMPLE := Examples/LibraryUser
 example: deps
-	$(SWIFT) build --product conductor
 	$(SWIFT) build --package-path $(EXAMPLE) --scratch-path $(EXAMPLE)/.build
 	@work="$$(mktemp -d)"; trap 'rm -rf "$$work"' EXIT; set -e; mkdir "$$work/run"; \
-		PATH="$$($(SWIFT) build --show-bin-path):$$PATH" \
+		PATH=/usr/bin:/bin \
 			"$$($(SWIFT) build --package-path $(EXAMPLE) --scratch-path $(EXAMPLE)/.build --show-bin-path)/library-user" "$$work/run" \
 			> "$$work/output" || { cat "$$work/output"; echo "example: library-user failed" >&2; exit 1; }; \
 		cat "$$work/output"; \

@@ -11,29 +11,29 @@ import Queue
 /// is the session's queue) and one pane per worker. With worktrees, worker n works on branch
 /// `conductor/<session>/w<n>` in `<dir>/<session>/<repo>/w<n>`, as a batch of that name would, so
 /// `report` and `prune` work on a session too.
-public struct SessionLauncher {
-    public struct Options: Sendable {
-        public var name = "conductor"
-        public var workers = 3
-        public var worktrees = false
-        public var store: BatchStore
-        public var repository: String
+package struct SessionLauncher {
+    package struct Options: Sendable {
+        package var name = "conductor"
+        package var workers = 3
+        package var worktrees = false
+        package var store: BatchStore
+        package var repository: String
         /// The agent the workers use.
-        public var agent = AgentChoice()
+        package var agent = AgentChoice()
         /// The `conductor` executable the panes run.
-        public var executable: String
+        package var executable: String
 
-        public init(store: BatchStore, repository: String, executable: String) {
+        package init(store: BatchStore, repository: String, executable: String) {
             self.store = store
             self.repository = repository
             self.executable = executable
         }
     }
 
-    public let options: Options
-    public let tmux: Tmux
+    package let options: Options
+    package let tmux: Tmux
 
-    public init(options: Options, tmux: Tmux) {
+    package init(options: Options, tmux: Tmux) {
         self.options = options
         self.tmux = tmux
     }
@@ -45,7 +45,7 @@ public struct SessionLauncher {
     ///   when a stopped session's workers still live, `BatchError` for a bad name or a batch of
     ///   that name, `GitError` for a repository that cannot be used.
     @discardableResult
-    public func launch() throws -> BatchRecord {
+    package func launch() throws -> BatchRecord {
         let name = options.name
         guard BatchStore.isValidName(name) else { throw BatchError.invalidName(name) }
         if tmux.hasSession(name) { throw tmux.recordDirectory(ofSession: name) == nil ? SessionError.nameTaken(name) : SessionError.exists(name) }

@@ -7,15 +7,15 @@ import FoundationShims
 
 /// The tmux command line, run as a child process (tmux is the interface here, not a library),
 /// through `ChildProcess`: its doc comment says why not swift-subprocess.
-public struct Tmux: Sendable {
+package struct Tmux: Sendable {
     /// The resolved `tmux` executable.
-    public let executable: String
-    public let environment: [String: String]
+    package let executable: String
+    package let environment: [String: String]
 
     /// Finds tmux in `PATH`.
     ///
     /// - Throws: `SessionError.tmuxMissing` with the install command.
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    package init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard let path = Executable.find("tmux", searchPath: environment["PATH"]) else { throw SessionError.tmuxMissing }
         executable = path
         self.environment = environment
@@ -25,7 +25,7 @@ public struct Tmux: Sendable {
     ///
     /// - Throws: `SessionError.tmuxFailed` with tmux's own message.
     @discardableResult
-    public func run(_ arguments: [String]) throws -> String {
+    package func run(_ arguments: [String]) throws -> String {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("conductor-tmux-\(getpid())-\(UUID().uuidString)").path
         defer {
             try? FileManager.default.removeItem(atPath: scratch + ".out")
@@ -43,29 +43,29 @@ public struct Tmux: Sendable {
     }
 
     /// True when a session called `name` exists.
-    public func hasSession(_ name: String) -> Bool {
+    package func hasSession(_ name: String) -> Bool {
         (try? run(["has-session", "-t", "=\(name)"])) != nil
     }
 
     /// The tmux user option in which `conductor launch` marks its sessions with their record's
     /// directory: a session without it was not made by conductor, which leaves it alone.
-    public static let recordOption = "@conductor-record"
+    package static let recordOption = "@conductor-record"
 
     /// The record directory of conductor's session `name`, or nil when the session has no mark.
-    public func recordDirectory(ofSession name: String) -> String? {
+    package func recordDirectory(ofSession name: String) -> String? {
         guard let value = try? run(["show-options", "-t", "=\(name):", "-v", Self.recordOption]) else { return nil }
         let directory = value.trimmed
         return directory.isEmpty ? nil : directory
     }
 
     /// Quotes `argument` for the shell tmux runs pane commands with.
-    public static func quote(_ argument: String) -> String {
+    package static func quote(_ argument: String) -> String {
         "'" + argument.replacing("'", with: "'\\''") + "'"
     }
 }
 
 /// A session that cannot be launched or stopped, worded with the fix.
-public enum SessionError: Error, CustomStringConvertible {
+package enum SessionError: Error, CustomStringConvertible {
     case tmuxMissing
     case tmuxFailed(String, String)
     case exists(String)
@@ -77,7 +77,7 @@ public enum SessionError: Error, CustomStringConvertible {
     case stillRunning(name: String, pids: [Int32])
     case worktreeMoved(name: String, path: String, expected: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .tmuxMissing:
             return "tmux is not installed; install it (sudo apt-get install tmux, or brew install tmux) and try again"

@@ -51,7 +51,7 @@ public enum WorkerEntry {
     /// Runs a worker until SIGINT, SIGTERM or SIGHUP (or its parent's death) stops it.
     ///
     /// - Throws: what `Worker.run` throws.
-    public static func serve(_ configuration: WorkerConfiguration, log: @escaping @Sendable (String) -> Void) throws {
+    package static func serve(_ configuration: WorkerConfiguration, log: @escaping @Sendable (String) -> Void) throws {
         let worker = Worker(configuration: configuration, log: log)
         SignalTrap.install([SIGINT, SIGTERM, SIGHUP]) { _ in worker.stop() }
         try worker.run()

@@ -4,7 +4,8 @@
 //   swift run --package-path Examples/LibraryUser library-user [DIR]
 //
 // The tasks run in DIR (default: the current directory) and each leaves a file there. The
-// workers are `conductor worker` processes: `conductor` must be beside this program or on PATH.
+// workers are this program itself, started again by Conductor (see `WorkerEntry`): the
+// `conductor` executable need not be installed.
 import Conductor
 import Foundation
 
