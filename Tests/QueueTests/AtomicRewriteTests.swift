@@ -49,29 +49,6 @@ import TestSupport
         #expect(try AtomicFile.read(path) == Data("sixth".utf8))
     }
 
-    @Test func aReaderNeverSeesHalfAFile() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.appending("result.json")
-        let sizes = [1, 300_000, 1_000_000]
-        try AtomicFile.rewrite(Data(repeating: UInt8(ascii: "a"), count: 10), to: path)
-        let writer = Thread {
-            for round in 0..<300 {
-                let byte = UInt8(ascii: round % 2 == 0 ? "b" : "c")
-                try? AtomicFile.rewrite(Data(repeating: byte, count: sizes[round % sizes.count]), to: path)
-            }
-        }
-        writer.start()
-        var reads = 0
-        while !writer.isFinished || reads < 300 {
-            let data = try #require(try AtomicFile.read(path))
-            let first = data.first!
-            #expect(data.allSatisfy { $0 == first }, "a read mixed two writes")
-            #expect([10, 1, 300_000, 1_000_000].contains(data.count), "a read saw a partial file of \(data.count) bytes")
-            reads += 1
-            if reads > 100_000 { break }
-        }
-    }
-
     @Test func aWatcherOfTheNameWakesForEachVersion() throws {
         let directory = TemporaryDirectory()
         let path = directory.appending("task.json")
