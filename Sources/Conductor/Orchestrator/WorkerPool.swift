@@ -105,8 +105,9 @@ final class WorkerPool: Sendable {
         try slot.create()
         var environment = launch.environment
         environment[WorkerEntry.variable] = String(decoding: try QueueJSON.encoder.encode(launch.request(id: id, queue: queue)), as: UTF8.self)
+        // The request is in the environment; the arguments only make `ps` say what the process is.
         return try ChildProcess(
-            arguments: [launch.executable], directory: launch.directory, environment: environment,
+            arguments: [launch.executable, "worker", String(id), launch.directory], directory: launch.directory, environment: environment,
             stdoutPath: "\(slot.path)/worker.log", stderrPath: "\(slot.path)/worker.log")
     }
 
