@@ -27,10 +27,12 @@ MANUAL_FIX = /^  / && !literal { print ".Bd -literal -offset 2n"; literal = 1 } 
 
 .PHONY: deps build test chaos demo bench clean install uninstall
 
-## deps: install what conductor and its tests need (libgit2-dev, tmux, GNU parallel, git, python3 for the stand-in agent, chromium to render report.html, the MCP Python SDK that tests conductor mcp) when missing
+## deps: install what conductor and its tests need (libgit2-dev, libpq-dev, PostgreSQL for the queue tests, tmux, GNU parallel, git, python3 for the stand-in agent, chromium to render report.html, the MCP Python SDK that tests conductor mcp) when missing
 deps:
 	@missing=""; \
 	pkg-config --exists libgit2 2>/dev/null || missing="$$missing libgit2-dev pkg-config"; \
+	pkg-config --exists libpq 2>/dev/null || missing="$$missing libpq-dev"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v tmux >/dev/null || missing="$$missing tmux"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v parallel >/dev/null || missing="$$missing parallel"; \

@@ -19,7 +19,16 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibpq",
+            path: "Modules/CLibpq",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .target(name: "FoundationShims"),
+        // The PostgreSQL queue (issue 16), built and tested but not yet linked into `conductor`.
+        .target(name: "Postgres", dependencies: ["CLibpq", "FoundationShims"]),
+        .target(name: "PostgresQueue", dependencies: ["Postgres"]),
         .target(name: "Git", dependencies: ["CLibgit2", "FoundationShims"]),
         .target(name: "Queue", dependencies: ["FoundationShims", "CSystemShims"]),
         .target(name: "CSystemShims"),
@@ -40,6 +49,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
         .testTarget(name: "QueueTests", dependencies: ["Queue", "TestSupport"]),
+        .testTarget(name: "PostgresQueueTests", dependencies: ["PostgresQueue", "Postgres", "TestSupport"]),
         .testTarget(name: "ConductorTests", dependencies: ["Conductor", "Queue", "TestSupport"]),
     ]
 )

@@ -1,0 +1,94 @@
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
+internal import CLibpq
+import FoundationShims
+
+/// One connection to a PostgreSQL server through libpq. Not thread-safe: one per thread.
+///
+/// Statements take their values as parameters (`$1`, `$2`, …, sent apart from the SQL text, so
+/// nothing is ever quoted by hand) and return rows of text values, `nil` for SQL NULL.
+public final class PostgresConnection {
+    private let handle: OpaquePointer
+    /// The URL with its password hidden: what errors and logs may show.
+    public let redactedURL: String
+
+    /// Connects to `url` (`postgres://user:password@host:port/database?sslmode=…`, or any
+    /// connection string libpq takes).
+    ///
+    /// - Throws: `PostgresError` with libpq's reason and the URL without its password.
+    public init(url: String) throws {
+        redactedURL = PostgresURL.redacted(url)
+        guard let handle = PQconnectdb(url) else {
+            throw PostgresError(message: "cannot connect to \(redactedURL): out of memory", sqlState: nil)
+        }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let reason = Self.message(PQerrorMessage(handle))
+            PQfinish(handle)
+            throw PostgresError(message: "cannot connect to \(redactedURL): \(PostgresURL.scrub(reason, of: url))", sqlState: nil)
+        }
+        self.handle = handle
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// Runs one statement and returns its rows (empty for statements that return none).
+    ///
+    /// - Throws: `PostgresError` with the server's message and SQLSTATE.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [String?] = []) throws -> [[String?]] {
+        let result = withCStrings(parameters) { values in
+            PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        }
+        guard let result else { throw PostgresError(message: Self.message(PQerrorMessage(handle)), sqlState: nil) }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return []
+        case PGRES_TUPLES_OK:
+            return (0..<PQntuples(result)).map { row in
+                (0..<PQnfields(result)).map { column in
+                    PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+                }
+            }
+        default:
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            throw PostgresError(message: Self.message(PQresultErrorMessage(result)), sqlState: state)
+        }
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func transaction<Value>(_ body: () throws -> Value) throws -> Value {
+        try execute("BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            _ = try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    private static func message(_ text: UnsafePointer<CChar>?) -> String {
+        text.map { String(cString: $0).trimmed } ?? "unknown error"
+    }
+
+    private func withCStrings<Result>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> Result) -> Result {
+        let copies = strings.map { $0.map { strdup($0) } ?? nil }
+        defer { copies.forEach { free($0) } }
+        return body(copies.map { $0.map { UnsafePointer($0) } })
+    }
+}
+
+/// An error from libpq or the server: its message, and the SQLSTATE code when the server sent one.
+public struct PostgresError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    /// The five-character SQLSTATE (`40001` serialization failure, `42P01` undefined table, …).
+    public let sqlState: String?
+
+    public var description: String { message }
+}
