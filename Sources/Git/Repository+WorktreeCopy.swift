@@ -33,8 +33,7 @@ extension Repository {
                 throw GitError.conductor("copy worktree", "'\(from)' has a conflict in \(path)")
             }
             try Self.makeParents(of: path, in: target, made: &made)
-            var info = stat()
-            try Self.copyEntry(entry, from: "\(from)/\(path)", to: "\(target)/\(path)", info: &info)
+            let info = try Self.copyEntry(entry, from: "\(from)/\(path)", to: "\(target)/\(path)")
             entry.ctime = git_index_time(seconds: Int32(truncatingIfNeeded: info.st_ctim.tv_sec), nanoseconds: UInt32(info.st_ctim.tv_nsec))
             entry.mtime = git_index_time(seconds: Int32(truncatingIfNeeded: info.st_mtim.tv_sec), nanoseconds: UInt32(info.st_mtim.tv_nsec))
             entry.dev = UInt32(truncatingIfNeeded: info.st_dev)
@@ -72,8 +71,8 @@ extension Repository {
     }
 
     /// Copies one index entry's file (a link as a link, a submodule as its empty directory) and
-    /// returns the copy's stat in `info`.
-    private static func copyEntry(_ entry: git_index_entry, from source: String, to target: String, info: inout stat) throws {
+    /// returns the copy's stat.
+    private static func copyEntry(_ entry: git_index_entry, from source: String, to target: String) throws -> stat {
         func failure(_ what: String) -> GitError {
             GitError.conductor("copy worktree", "\(what): \(String(cString: strerror(errno)))")
         }
@@ -111,6 +110,8 @@ extension Repository {
                 left -= copied
             }
         }
+        var info = stat()
         guard lstat(target, &info) == 0 else { throw failure("cannot stat \(target)") }
+        return info
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import PostgresQueue
+import Synchronization
 import Testing
 import TestSupport
 
@@ -92,19 +93,12 @@ struct PostgresTaskQueueTests {
 }
 
 /// A list several threads append to.
-private final class LockedList: @unchecked Sendable {
-    private let lock = NSLock()
-    private var list: [String] = []
+private final class LockedList: Sendable {
+    private let list = Mutex<[String]>([])
 
     func append(_ item: String) {
-        lock.lock()
-        list.append(item)
-        lock.unlock()
+        list.withLock { $0.append(item) }
     }
 
-    var items: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return list
-    }
+    var items: [String] { list.withLock { $0 } }
 }
