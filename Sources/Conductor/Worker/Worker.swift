@@ -37,6 +37,8 @@ public final class Worker: Sendable {
             slot.endOrphanedTask(ofDeadOwner: previous.pid)
         }
         var watermark = TaskPicker.watermark(of: slot)
+        // Before the status says this worker is ready: a task.json written after that is new to it.
+        var picker = TaskPicker(slot: slot, watermark: watermark)
         let board = try StatusBoard(slot: slot, seq: watermark)
         let watcher = try DirectoryWatcher(directories: [slot.path], names: ["task.json"], mode: configuration.watchMode)
         let stopping = control.withLock { state -> Bool in
@@ -46,7 +48,6 @@ public final class Worker: Sendable {
         let heartbeat = startHeartbeat(board)
         defer { heartbeat.cancel() }
         log("worker \(configuration.id) (pid \(getpid())) serving \(slot.path), running tasks in \(configuration.directory)")
-        var picker = TaskPicker(slot: slot, watermark: watermark)
         if !stopping {
             while !isStopping {
                 if let pick = picker.next() {
