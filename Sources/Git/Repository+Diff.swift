@@ -22,6 +22,26 @@ extension Repository {
         return try summarize(diff!, includePatch: includePatch)
     }
 
+    /// The paths `commit`'s tree changed relative to `base`'s, both names of a rename included:
+    /// the paths of `diff(from:to:)`'s files and their old paths, found from the trees alone (no
+    /// file content is read, so no rename detection is needed to name both sides).
+    public func changedPaths(from base: ObjectID, to commit: ObjectID) throws -> Set<String> {
+        let baseTree = try lookupTree(ofCommit: base)
+        defer { git_tree_free(baseTree) }
+        let tree = try lookupTree(ofCommit: commit)
+        defer { git_tree_free(tree) }
+        var diff: OpaquePointer?
+        try check("git_diff_tree_to_tree") { git_diff_tree_to_tree(&diff, pointer, baseTree, tree, nil) }
+        defer { git_diff_free(diff) }
+        var paths = Set<String>()
+        for index in 0..<git_diff_num_deltas(diff) {
+            let delta = git_diff_get_delta(diff, index)!.pointee
+            paths.insert(String(cString: delta.old_file.path))
+            paths.insert(String(cString: delta.new_file.path))
+        }
+        return paths
+    }
+
     /// What the working directory holds relative to `base`, committed or not, untracked files
     /// included (`.gitignore` respected), like `git add -A --intent-to-add; git diff base`.
     public func diffWorkingDirectory(from base: ObjectID, includePatch: Bool = false) throws -> DiffSummary {

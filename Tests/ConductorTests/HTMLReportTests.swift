@@ -44,6 +44,21 @@ import TestSupport
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "a PNG")
     }
 
+    @Test func aPatchLongerThanTheLimitIsCutInTheHTMLAndWholeInShow() throws {
+        let fixture = try BatchFixture()
+        let app = try fixture.makeRepository("app")
+        let file = try fixture.tasksFile(#"{"tasks": [{"id": "big", "command": "seq 1 300000 > numbers.txt"}, {"id": "small", "command": "echo hi > hi.txt"}]}"#)
+        let batch = try fixture.conductor(["batch", "--worktrees", "-w", "2", "-d", fixture.store, "--name", "cut", file], in: app)
+        #expect(batch.status == 0, "\(batch.stderr)")
+        let html = try String(contentsOfFile: "\(fixture.store)/cut/report.html", encoding: .utf8)
+        #expect(html.contains("… cut here; conductor show big -n cut prints it whole"))
+        #expect(!html.contains(#"<span class="add">+300000</span>"#), "the end of the long patch is not in the page")
+        #expect(html.contains(#"<span class="add">+hi</span>"#), "a short patch is whole")
+        let show = try fixture.conductor(["show", "big", "-n", "cut", "-d", fixture.store])
+        #expect(show.status == 0, "\(show.stderr)")
+        #expect(show.stdout.contains("+300000\n"))
+    }
+
     @Test func aTaskDiffRendersInChromium() throws {
         let repository = try GitFixture()
         try repository.write("README.md", "# Old title\nsecond line\n")

@@ -45,6 +45,19 @@ import TestSupport
         #expect(diff.patch == nil)
     }
 
+    @Test func changedPathsNameBothSidesOfARenameAndReadNoContent() throws {
+        let (fixture, base, tip) = try branchedFixture()
+        let repository = try Repository.open(at: fixture.path)
+        let named = try repository.diff(from: base, to: tip).files.flatMap { [$0.path] + ($0.oldPath.map { [$0] } ?? []) }
+        let paths = try repository.changedPaths(from: base, to: tip)
+        #expect(paths == Set(named))
+        #expect(paths == ["added.bin", "added.txt", "gone.txt", "keep.txt", "moved/from.txt", "moved/to.txt"])
+        // No content is read: a changed blob that is missing does not matter.
+        let blob = try fixture.git(["rev-parse", "\(tip.hex):keep.txt"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        try FileManager.default.removeItem(atPath: "\(fixture.path)/.git/objects/\(blob.prefix(2))/\(blob.dropFirst(2))")
+        #expect(try Repository.open(at: fixture.path).changedPaths(from: base, to: tip) == paths)
+    }
+
     @Test func includesThePatchWhenAsked() throws {
         let (fixture, base, tip) = try branchedFixture()
         let patch = try #require(try Repository.open(at: fixture.path).diff(from: base, to: tip, includePatch: true).patch)

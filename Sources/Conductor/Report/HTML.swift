@@ -3,21 +3,29 @@ import FoundationEssentials
 /// Small helpers for writing HTML that survives any text: answers, paths, reasons and diffs
 /// come from agents and repositories and may hold `<script>`, quotes or `&`.
 enum HTML {
-    /// `text` safe inside an element or a quoted attribute. Works on Unicode scalars, so a `<`
-    /// followed by a combining mark is escaped too.
+    /// `text` safe inside an element or a quoted attribute. Works on UTF-8 bytes: the five
+    /// characters it replaces are ASCII, and no other scalar's UTF-8 holds an ASCII byte, so a
+    /// `<` followed by a combining mark is escaped too.
     static func escape(_ text: some StringProtocol) -> String {
-        var escaped = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": escaped.append(contentsOf: "&amp;".unicodeScalars)
-            case "<": escaped.append(contentsOf: "&lt;".unicodeScalars)
-            case ">": escaped.append(contentsOf: "&gt;".unicodeScalars)
-            case "\"": escaped.append(contentsOf: "&quot;".unicodeScalars)
-            case "'": escaped.append(contentsOf: "&#39;".unicodeScalars)
-            default: escaped.append(scalar)
-            }
+        let utf8 = text.utf8
+        guard utf8.contains(where: { replacement(for: $0) != nil }) else { return String(text) }
+        var escaped: [UInt8] = []
+        escaped.reserveCapacity(utf8.count + 32)
+        for byte in utf8 {
+            if let replacement = replacement(for: byte) { escaped.append(contentsOf: replacement.utf8) } else { escaped.append(byte) }
         }
-        return String(escaped)
+        return String(decoding: escaped, as: UTF8.self)
+    }
+
+    private static func replacement(for byte: UInt8) -> String? {
+        switch byte {
+        case UInt8(ascii: "&"): "&amp;"
+        case UInt8(ascii: "<"): "&lt;"
+        case UInt8(ascii: ">"): "&gt;"
+        case UInt8(ascii: "\""): "&quot;"
+        case UInt8(ascii: "'"): "&#39;"
+        default: nil
+        }
     }
 
     /// The element id of task `id`'s section: `task-` and the id, every byte other than an ASCII

@@ -1,7 +1,5 @@
 import FoundationEssentials
-import Dispatch
 import FoundationShims
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,7 +16,8 @@ extension MergeReport {
         for result in results {
             for sha in result.result.commits ?? [] { taskOfCommit[sha] = result.task.id }
         }
-        let repos = try batch.repos.map { try RepoReader(batch: batch, repo: $0, taskOfCommit: taskOfCommit).read() }
+        let diffs = DiffMemo()
+        let repos = try batch.repos.map { try RepoReader(batch: batch, repo: $0, taskOfCommit: taskOfCommit, diffs: diffs).read() }
         let taskWarnings = results.flatMap { result in
             (result.result.warnings ?? []).map { "task \(result.task.id)" + (result.worker.map { " (w\($0))" } ?? "") + ": \($0)" }
         }
@@ -28,7 +27,9 @@ extension MergeReport {
         var report = MergeReport(batch: batch.name, generatedAt: Date(), repos: repos, totals: Totals(results: results, repos: repos),
                                  warnings: taskWarnings + branchWarnings, unchangedTasks: unchangedTasks(in: batch, results: results))
         report.ledger = Ledger(results: results, batchAgent: batch.agent.label)
-        report.tasks = try taskEntries(for: batch, results: results)
+        let tasks = try readTasks(of: batch, results: results, diffs: diffs)
+        report.tasks = tasks.map(\.entry)
+        report.taskPatches = Dictionary(tasks.map { ($0.entry.id, $0.patch) }) { _, last in last }
         return report
     }
 }
@@ -51,11 +52,13 @@ private struct RepoReader {
     let repository: Repository
     /// The task each recorded commit belongs to, from the results (agents' own commits carry no trailer).
     let taskOfCommit: [String: String]
+    let diffs: DiffMemo
 
-    init(batch: BatchRecord, repo: BatchRepository, taskOfCommit: [String: String]) throws {
+    init(batch: BatchRecord, repo: BatchRepository, taskOfCommit: [String: String], diffs: DiffMemo) throws {
         self.batch = batch
         self.repo = repo
         self.taskOfCommit = taskOfCommit
+        self.diffs = diffs
         repository = try Repository.open(at: repo.path)
     }
 
@@ -80,18 +83,12 @@ private struct RepoReader {
     /// Reads every worker branch, on as many threads as there are cores (worktree status is
     /// mostly waiting on `stat`), each thread with a repository handle of its own.
     private func readWorkers(baseTip: ObjectID) throws -> [Reading] {
-        let threads = min(batch.workers, ProcessInfo.processInfo.activeProcessorCount)
-        guard threads > 1 else { return try (0..<batch.workers).compactMap { try readWorker($0, baseTip: baseTip) } }
-        let (batch, repo, taskOfCommit) = (batch, repo, taskOfCommit)
-        let readings = Mutex([Int: Result<Reading?, Error>]())
-        DispatchQueue.concurrentPerform(iterations: threads) { thread in
-            let reader = Result { try RepoReader(batch: batch, repo: repo, taskOfCommit: taskOfCommit) }
-            for worker in stride(from: thread, to: batch.workers, by: threads) {
-                let reading = reader.flatMap { reader in Result { try reader.readWorker(worker, baseTip: baseTip) } }
-                readings.withLock { $0[worker] = reading }
-            }
-        }
-        return try readings.withLock { results in try (0..<batch.workers).compactMap { try results[$0]!.get() } }
+        let (batch, repo, taskOfCommit, diffs) = (batch, repo, taskOfCommit, diffs)
+        return try ParallelReads.map(batch.workers) {
+            try RepoReader(batch: batch, repo: repo, taskOfCommit: taskOfCommit, diffs: diffs)
+        } read: { reader, worker in
+            try reader.readWorker(worker, baseTip: baseTip)
+        }.compactMap { $0 }
     }
 
     private func readWorker(_ worker: Int, baseTip: ObjectID) throws -> Reading? {
@@ -104,7 +101,7 @@ private struct RepoReader {
         let offBranch = try repository.references(prefix: batch.taskRefPrefix(worker: worker))
             .filter { !repository.contains($0.commit, in: tip) }
             .map { try reportCommit(repository.commitSummary($0.commit)) }
-        let diff = try repository.diff(from: forkPoint, to: tip)
+        let diff = try diffs.diff(from: forkPoint, to: tip, in: repository)
         let files = diff.files.map(MergeReport.ChangedFile.init)
         let worktree = worktreeCheckout(worker)
         let uncommitted = try worktree?.checkout.uncommittedChanges().map {
@@ -145,13 +142,10 @@ private struct RepoReader {
         let touched = active.map { reading in
             Set(reading.entry.files.flatMap { [$0.path] + ($0.oldPath.map { [$0] } ?? []) })
         }
-        let directories = touched.map { paths in Set(paths.flatMap(Self.parentDirectories)) }
         var conflicts: [MergeReport.BranchConflict] = []
         for i in active.indices {
             for j in active.indices where j > i {
-                let overlaps = !touched[i].isDisjoint(with: touched[j]) || !touched[i].isDisjoint(with: directories[j])
-                    || !touched[j].isDisjoint(with: directories[i])
-                if !overlaps {
+                if !TaskConflicts.overlapping(touched[i], touched[j]) {
                     let sameFork = try active[i].forkPoint == active[j].forkPoint
                         && repository.mergeBase(active[i].tip, active[j].tip) == active[i].forkPoint
                     if sameFork { continue }
@@ -183,12 +177,6 @@ private struct RepoReader {
         case .squashMerged: .squashMerged
         case .unmerged: .unmerged
         }
-    }
-
-    /// `a/b/c.txt` → `a`, `a/b`.
-    private static func parentDirectories(_ path: String) -> [String] {
-        let parts = path.split(separator: "/")
-        return parts.indices.dropLast().map { parts[...$0].joined(separator: "/") }
     }
 
     private static func resolved(_ path: String) -> String {

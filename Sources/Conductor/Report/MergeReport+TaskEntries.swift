@@ -11,18 +11,34 @@ extension MergeReport {
     ///
     /// - Throws: `GitError` when a repository of the batch cannot be opened or a commit's diff read.
     public static func taskEntries(for batch: BatchRecord, results: [TaskResult]) throws -> [TaskEntry] {
+        try readTasks(of: batch, results: results, diffs: DiffMemo()).map(\.entry)
+    }
+
+    /// One task's report entry and the unified patch of its commits ("" when it has none).
+    struct TaskReading: Sendable {
+        var entry: TaskEntry
+        var patch: String
+    }
+
+    /// The entries `taskEntries(for:results:)` returns, each with its patch, their diffs read
+    /// through `diffs`, on as many threads as there are cores.
+    static func readTasks(of batch: BatchRecord, results: [TaskResult], diffs: DiffMemo) throws -> [TaskReading] {
         var latest: [String: TaskResult] = [:]
         for result in results { latest[result.task.id] = result }
         var tasks = (try? TasksFile.load(batch.tasksCopy))?.tasks ?? []
         var seen = Set(tasks.map(\.id))
         for result in results where seen.insert(result.task.id).inserted { tasks.append(result.task) }
-        let repositories = try batch.repos.map { (name: $0.name, repository: try Repository.open(at: $0.path)) }
-        let batchAgent = batch.agent.label
-        let conflicts = TaskConflicts.conflictsWith(try TaskConflicts.find(in: repositories.map(\.repository), results: results))
-        return try tasks.map { task in
-            var entry = try TaskEntry(task: latest[task.id]?.task ?? task, result: latest[task.id], repositories: repositories, batchAgent: batchAgent)
-            entry.conflictsWith = conflicts[task.id] ?? []
-            return entry
+        let conflicts = TaskConflicts.conflictsWith(try TaskConflicts.find(for: batch, results: results))
+        let (batchAgent, tasksToRead, latestResults) = (batch.agent.label, tasks, latest)
+        return try ParallelReads.map(tasks.count) {
+            try batch.repos.map { (name: $0.name, repository: try Repository.open(at: $0.path)) }
+        } read: { repositories, index in
+            let task = tasksToRead[index]
+            let result = latestResults[task.id]
+            var reading = try TaskReading(task: latestResults[task.id]?.task ?? task, result: result, repositories: repositories,
+                                          batchAgent: batchAgent, diffs: diffs)
+            reading.entry.conflictsWith = conflicts[task.id] ?? []
+            return reading
         }
     }
 
@@ -32,17 +48,19 @@ extension MergeReport {
     }
 }
 
-extension MergeReport.TaskEntry {
+extension MergeReport.TaskReading {
     /// The entry of `task`, from its latest `result` (nil when it never ran) and its commits in
-    /// whichever of `repositories` holds them.
-    init(task: TaskSpec, result: TaskResult?, repositories: [(name: String, repository: Repository)], batchAgent: String) throws {
+    /// whichever of `repositories` holds them, with their patch.
+    init(task: TaskSpec, result: TaskResult?, repositories: [(name: String, repository: Repository)], batchAgent: String,
+         diffs: DiffMemo) throws {
         let outcome = result?.result
         let commits = outcome.map { $0.commits ?? $0.commit.map { [$0] } ?? [] } ?? []
         let holder = commits.first.flatMap { MergeReport.repository(holding: $0, in: repositories) }
         let diff = try holder.map { holder in
-            try holder.repository.diff(ofCommits: ObjectID(hex: commits[0]), through: ObjectID(hex: commits[commits.count - 1]))
+            try diffs.diff(ofCommits: ObjectID(hex: commits[0]), through: ObjectID(hex: commits[commits.count - 1]), in: holder.repository)
         }
-        self.init(
+        patch = diff?.patch ?? ""
+        entry = MergeReport.TaskEntry(
             id: task.id, worker: result?.worker, repo: holder?.name, kind: task.prompt != nil ? "prompt" : "command",
             status: outcome?.status ?? .skipped,
             reason: outcome == nil ? "no result recorded: it has not run (or is still running)" : outcome?.reason,

@@ -25,6 +25,13 @@ public struct MergeReport: Codable, Sendable, Equatable {
     public var ledger: Ledger?
     /// Every task of the batch, in the order they were given.
     public var tasks: [TaskEntry] = []
+    /// Each task's unified patch by task id, read with `tasks` when the report was built, for
+    /// `report.html`; nil in a report made otherwise (decoded, say). Not part of `report.json`.
+    var taskPatches: [String: String]?
+
+    private enum CodingKeys: String, CodingKey {
+        case batch, generatedAt, repos, totals, warnings, unchangedTasks, ledger, tasks
+    }
 
     public init(batch: String, generatedAt: Date, repos: [Repo], totals: Totals, warnings: [String] = [],
                 unchangedTasks: [UnchangedTask] = []) {
@@ -209,20 +216,24 @@ extension MergeReport {
     public func save(for batch: BatchRecord) throws {
         try AtomicFile.write(try jsonData(), to: batch.reportJSONFile)
         try AtomicFile.write(Data(markdown().utf8), to: batch.reportMarkdownFile)
-        try AtomicFile.write(Data(html(patches: taskPatches(in: batch)).utf8), to: batch.reportHTMLFile)
+        var patches = (taskPatches ?? readTaskPatches(in: batch)).filter { !$0.value.isEmpty }
+        for (id, patch) in patches where patch.utf8.count > Self.longestPatchInHTML {
+            patches[id] = String(decoding: patch.utf8.prefix(Self.longestPatchInHTML), as: UTF8.self)
+                + "\n… cut here; conductor show \(id) -n \(batch.name) prints it whole\n"
+        }
+        try AtomicFile.write(Data(html(patches: patches).utf8), to: batch.reportHTMLFile)
     }
 
-    /// The patch of each task that committed something, by task id; one longer than
-    /// `longestPatchInHTML` is cut there, with a line that says so (`conductor show` has it whole).
-    private func taskPatches(in batch: BatchRecord) -> [String: String] {
-        var patches: [String: String] = [:]
+    /// The patch of each task that committed something, by task id, read from the batch's
+    /// repositories (for a report that was not built with its patches); one longer than
+    /// `longestPatchInHTML` is cut there in `report.html`, with a line that says so.
+    private func readTaskPatches(in batch: BatchRecord) -> [String: String] {
         // One handle per repository, so the trees the patches share are read once.
         let repositories = Dictionary(batch.repos.compactMap { repo in (try? Repository.open(at: repo.path)).map { (repo.name, $0) } }) { first, _ in first }
+        var patches: [String: String] = [:]
         for entry in tasks where !entry.commits.isEmpty {
-            guard let repository = entry.repo.flatMap({ repositories[$0] }),
-                  let patch = try? TaskInspection.patch(of: entry, in: repository), !patch.isEmpty else { continue }
-            patches[entry.id] = patch.utf8.count <= Self.longestPatchInHTML ? patch
-                : String(decoding: patch.utf8.prefix(Self.longestPatchInHTML), as: UTF8.self) + "\n… cut here; conductor show \(entry.id) -n \(batch.name) prints it whole\n"
+            guard let repository = entry.repo.flatMap({ repositories[$0] }) else { continue }
+            patches[entry.id] = try? TaskInspection.patch(of: entry, in: repository)
         }
         return patches
     }

@@ -45,11 +45,11 @@ package struct TaskWork: Sendable, Equatable {
                 guard let parent = try repository.commitInfo(commit).parents.first else { return nil }
                 if ranges.last?.to == parent { ranges[ranges.count - 1].to = commit } else { ranges.append(CommitRange(from: parent, to: commit)) }
             }
-            let paths = try ranges.flatMap { range in
-                try repository.diff(from: range.from, to: range.to).files.flatMap { [$0.path] + ($0.oldPath.map { [$0] } ?? []) }
+            let paths = try ranges.reduce(into: Set<String>()) { paths, range in
+                paths.formUnion(try repository.changedPaths(from: range.from, to: range.to))
             }
             return TaskWork(task: result.task.id, worker: result.worker, status: result.result.status, commits: commits, ranges: ranges,
-                            paths: Set(paths))
+                            paths: paths)
         }
     }
 
@@ -121,7 +121,14 @@ package enum TaskConflicts {
     }
 
     /// True when a path of `one` is a path of `other`, or a directory above one of them.
-    static func overlapping(_ one: Set<String>, _ other: Set<String>) -> Bool {
-        !one.isDisjoint(with: other) || one.contains { path in other.contains { $0.hasPrefix(path + "/") || path.hasPrefix($0 + "/") } }
+    package static func overlapping(_ one: Set<String>, _ other: Set<String>) -> Bool {
+        !one.isDisjoint(with: other)
+            || one.contains { parentDirectories(of: $0).contains(where: other.contains) }
+            || other.contains { parentDirectories(of: $0).contains(where: one.contains) }
+    }
+
+    /// The directories above `path`: `a/b/c.txt` → `a`, `a/b`.
+    package static func parentDirectories(of path: String) -> [String] {
+        path.utf8.indices.filter { path.utf8[$0] == UInt8(ascii: "/") }.map { String(path[..<$0]) }
     }
 }

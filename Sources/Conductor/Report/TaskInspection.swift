@@ -24,10 +24,11 @@ public struct TaskInspection: Encodable, Sendable {
     ///   a repository cannot be read.
     public static func load(_ batch: BatchRecord, task id: String, includePatch: Bool = true) throws -> TaskInspection {
         let results = try MergeReport.readResults(batch.resultsFile)
-        let entries = try MergeReport.taskEntries(for: batch, results: results)
-        guard let entry = entries.first(where: { $0.id == id }) else {
-            throw TaskInspectionError.unknownTask(id, batch: batch.name, known: entries.map(\.id))
+        let readings = try MergeReport.readTasks(of: batch, results: results, diffs: DiffMemo())
+        guard let reading = readings.first(where: { $0.entry.id == id }) else {
+            throw TaskInspectionError.unknownTask(id, batch: batch.name, known: readings.map(\.entry.id))
         }
+        let entry = reading.entry
         let result = results.last { $0.task.id == id }
         var inspection = TaskInspection(
             batch: batch.name, entry: entry, prompt: result?.task.prompt, command: result?.task.command, branch: result?.result.branch,
@@ -36,14 +37,8 @@ public struct TaskInspection: Encodable, Sendable {
             inspection.prompt = task.prompt
             inspection.command = task.command
         }
-        if includePatch { inspection.patch = try patch(of: entry, in: batch) }
+        if includePatch { inspection.patch = reading.patch }
         return inspection
-    }
-
-    /// The unified patch of `entry`'s commits, "" when it has none.
-    static func patch(of entry: MergeReport.TaskEntry, in batch: BatchRecord) throws -> String {
-        guard let repo = batch.repos.first(where: { $0.name == entry.repo }) else { return "" }
-        return try patch(of: entry, in: try Repository.open(at: repo.path))
     }
 
     /// The unified patch of `entry`'s commits in `repository` (the batch's repository that holds them).
