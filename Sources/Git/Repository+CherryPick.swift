@@ -24,6 +24,29 @@ extension Repository {
     ///
     /// - Throws: `GitError` when a commit or the tree does not exist.
     public func applyChange(from: ObjectID, to: ObjectID, ontoTree tree: ObjectID) throws -> ChangeApplication {
+        let index = try changeApplied(from: from, to: to, ontoTree: tree)
+        defer { git_index_free(index) }
+        let paths = try conflictedPaths(index)
+        guard paths.isEmpty else { return .conflicts(paths) }
+        var treeID = git_oid()
+        try check("git_index_write_tree_to") { git_index_write_tree_to(&treeID, index, pointer) }
+        return .clean(tree: ObjectID(treeID))
+    }
+
+    /// The paths in conflict when the change from commit `from` to commit `to` is applied onto
+    /// commit `onto`, sorted; empty when it applies cleanly. Nothing is written. With `from` the
+    /// only merge base of `onto` and `to`, this is the merge of `to` into `onto`.
+    ///
+    /// - Throws: `GitError` when a commit does not exist.
+    public func conflicts(applying from: ObjectID, to: ObjectID, onto: ObjectID) throws -> [String] {
+        let index = try changeApplied(from: from, to: to, ontoTree: treeID(of: onto))
+        defer { git_index_free(index) }
+        return try conflictedPaths(index)
+    }
+
+    /// The in-memory index of the three-way merge of `tree` and commit `to`'s tree, with commit
+    /// `from`'s tree as the ancestor; the caller frees it.
+    private func changeApplied(from: ObjectID, to: ObjectID, ontoTree tree: ObjectID) throws -> OpaquePointer {
         let ancestor = try lookupTree(ofCommit: from)
         defer { git_tree_free(ancestor) }
         let ours = try lookupTree(tree)
@@ -36,12 +59,7 @@ extension Repository {
         try check("git_merge_trees(\(from.short)..\(to.short) onto tree \(tree.short))") {
             git_merge_trees(&index, pointer, ancestor, ours, theirs, &options)
         }
-        defer { git_index_free(index) }
-        let paths = try conflictedPaths(index!)
-        guard paths.isEmpty else { return .conflicts(paths) }
-        var treeID = git_oid()
-        try check("git_index_write_tree_to") { git_index_write_tree_to(&treeID, index, pointer) }
-        return .clean(tree: ObjectID(treeID))
+        return index!
     }
 
     /// The id of commit `commit`'s tree.

@@ -15,6 +15,21 @@ extension Repository {
         return ObjectID(base)
     }
 
+    /// Every best common ancestor of `a` and `b`: one in most histories, several after
+    /// criss-cross merges, none when they share no history.
+    public func mergeBases(_ a: ObjectID, _ b: ObjectID) throws -> [ObjectID] {
+        var one = a.raw
+        var two = b.raw
+        var bases = git_oidarray()
+        do {
+            try check("git_merge_bases(\(a.short), \(b.short))") { git_merge_bases(&bases, pointer, &one, &two) }
+        } catch let error as GitError where error.isNotFound {
+            return []
+        }
+        defer { git_oidarray_dispose(&bases) }
+        return (0..<bases.count).map { ObjectID(bases.ids[$0]) }
+    }
+
     /// Merges `theirs` into `ours` in memory and writes the result as a commit, moving no ref and
     /// touching no checkout or index file.
     ///

@@ -28,6 +28,40 @@ import TestSupport
         #expect(try fixture.read("shared.txt") == "one\ntwo\nthree\n")
     }
 
+    @Test func applyingABranchFromItsOnlyMergeBaseIsTheMergeEitherWay() throws {
+        let fixture = try GitFixture()
+        try fixture.write("shared.txt", "one\ntwo\nthree\n")
+        let base = try ObjectID(hex: try fixture.commit("shared"))
+        let a = try branch(fixture, "a", ["shared.txt": "ONE\ntwo\nthree\n"])
+        let b = try branch(fixture, "b", ["shared.txt": "uno\ntwo\nthree\n", "b.txt": "b\n"])
+        let c = try branch(fixture, "c", ["shared.txt": "one\ntwo\nTHREE\n"])
+        let repository = try Repository.open(at: fixture.path)
+        #expect(try repository.mergeBases(a, b) == [base])
+        for (ours, theirs) in [(a, b), (b, a), (a, c), (c, b)] {
+            let merged = try repository.conflicts(between: ours, and: theirs)
+            #expect(try repository.conflicts(applying: base, to: theirs, onto: ours) == merged)
+            #expect(try repository.conflicts(applying: base, to: ours, onto: theirs) == merged, "the other way round")
+        }
+        #expect(try repository.conflicts(applying: base, to: b, onto: a) == ["shared.txt"])
+    }
+
+    @Test func crissCrossMergesLeaveTwoMergeBases() throws {
+        let fixture = try GitFixture()
+        try fixture.write("x.txt", "x\n")
+        try fixture.commit("root")
+        _ = try branch(fixture, "one", ["one.txt": "1\n"])
+        _ = try branch(fixture, "two", ["two.txt": "2\n"])
+        try fixture.git(["checkout", "-q", "one"])
+        try fixture.git(["merge", "-q", "--no-edit", "two"])
+        try fixture.git(["checkout", "-q", "two"])
+        try fixture.git(["merge", "-q", "--no-edit", "one~1"])
+        let one = try ObjectID(hex: try fixture.git(["rev-parse", "one"]).trimmingCharacters(in: .whitespacesAndNewlines))
+        let two = try ObjectID(hex: try fixture.git(["rev-parse", "two"]).trimmingCharacters(in: .whitespacesAndNewlines))
+        let repository = try Repository.open(at: fixture.path)
+        #expect(try repository.mergeBases(one, two).count == 2)
+        #expect(try repository.mergeBases(one, two).contains(try #require(try repository.mergeBase(one, two))))
+    }
+
     @Test func detectsConflictsWithABaseThatMoved() throws {
         let fixture = try GitFixture()
         let topic = try branch(fixture, "topic", ["README.md": "topic\n"])

@@ -16,8 +16,8 @@ extension MergeReport {
         for result in results {
             for sha in result.result.commits ?? [] { taskOfCommit[sha] = result.task.id }
         }
-        let diffs = DiffMemo()
-        let repos = try batch.repos.map { try RepoReader(batch: batch, repo: $0, taskOfCommit: taskOfCommit, diffs: diffs).read() }
+        let memo = ReportMemo()
+        let repos = try batch.repos.map { try RepoReader(batch: batch, repo: $0, taskOfCommit: taskOfCommit, memo: memo).read() }
         let taskWarnings = results.flatMap { result in
             (result.result.warnings ?? []).map { "task \(result.task.id)" + (result.worker.map { " (w\($0))" } ?? "") + ": \($0)" }
         }
@@ -27,7 +27,7 @@ extension MergeReport {
         var report = MergeReport(batch: batch.name, generatedAt: Date(), repos: repos, totals: Totals(results: results, repos: repos),
                                  warnings: taskWarnings + branchWarnings, unchangedTasks: unchangedTasks(in: batch, results: results))
         report.ledger = Ledger(results: results, batchAgent: batch.agent.label)
-        let tasks = try readTasks(of: batch, results: results, diffs: diffs)
+        let tasks = try readTasks(of: batch, results: results, memo: memo)
         report.tasks = tasks.map(\.entry)
         report.taskPatches = Dictionary(tasks.map { ($0.entry.id, $0.patch) }) { _, last in last }
         return report
@@ -52,13 +52,13 @@ private struct RepoReader {
     let repository: Repository
     /// The task each recorded commit belongs to, from the results (agents' own commits carry no trailer).
     let taskOfCommit: [String: String]
-    let diffs: DiffMemo
+    let memo: ReportMemo
 
-    init(batch: BatchRecord, repo: BatchRepository, taskOfCommit: [String: String], diffs: DiffMemo) throws {
+    init(batch: BatchRecord, repo: BatchRepository, taskOfCommit: [String: String], memo: ReportMemo) throws {
         self.batch = batch
         self.repo = repo
         self.taskOfCommit = taskOfCommit
-        self.diffs = diffs
+        self.memo = memo
         repository = try Repository.open(at: repo.path)
     }
 
@@ -83,9 +83,9 @@ private struct RepoReader {
     /// Reads every worker branch, on as many threads as there are cores (worktree status is
     /// mostly waiting on `stat`), each thread with a repository handle of its own.
     private func readWorkers(baseTip: ObjectID) throws -> [Reading] {
-        let (batch, repo, taskOfCommit, diffs) = (batch, repo, taskOfCommit, diffs)
+        let (batch, repo, taskOfCommit, memo) = (batch, repo, taskOfCommit, memo)
         return try ParallelReads.map(batch.workers) {
-            try RepoReader(batch: batch, repo: repo, taskOfCommit: taskOfCommit, diffs: diffs)
+            try RepoReader(batch: batch, repo: repo, taskOfCommit: taskOfCommit, memo: memo)
         } read: { reader, worker in
             try reader.readWorker(worker, baseTip: baseTip)
         }.compactMap { $0 }
@@ -101,7 +101,7 @@ private struct RepoReader {
         let offBranch = try repository.references(prefix: batch.taskRefPrefix(worker: worker))
             .filter { !repository.contains($0.commit, in: tip) }
             .map { try reportCommit(repository.commitSummary($0.commit)) }
-        let diff = try diffs.diff(from: forkPoint, to: tip, in: repository)
+        let diff = try memo.diff(from: forkPoint, to: tip, in: repository)
         let files = diff.files.map(MergeReport.ChangedFile.init)
         let worktree = worktreeCheckout(worker)
         let uncommitted = try worktree?.checkout.uncommittedChanges().map {
@@ -150,13 +150,24 @@ private struct RepoReader {
                         && repository.mergeBase(active[i].tip, active[j].tip) == active[i].forkPoint
                     if sameFork { continue }
                 }
-                let paths = try repository.conflicts(between: active[i].tip, and: active[j].tip)
+                let paths = try mergeConflicts(between: active[i].tip, and: active[j].tip)
                 if !paths.isEmpty {
                     conflicts.append(MergeReport.BranchConflict(a: active[i].entry.worker, b: active[j].entry.worker, paths: paths))
                 }
             }
         }
         return conflicts
+    }
+
+    /// Where merging the two tips conflicts. With one merge base, the merge is remembered in
+    /// `memo`, where the task conflicts find it again (the same merge when each branch holds one
+    /// task); after criss-cross merges, libgit2 merges the merge bases first, as git does.
+    private func mergeConflicts(between ours: ObjectID, and theirs: ObjectID) throws -> [String] {
+        let bases = try repository.mergeBases(ours, theirs)
+        guard bases.count == 1, !bases.contains(ours), !bases.contains(theirs) else {
+            return try repository.conflicts(between: ours, and: theirs)
+        }
+        return try memo.conflicts(applying: bases[0], to: theirs, onto: ours, in: repository)
     }
 
     static func mergeOrder(_ workers: [MergeReport.WorkerBranch], _ conflicts: [MergeReport.BranchConflict]) -> [Int] {

@@ -11,7 +11,7 @@ extension MergeReport {
     ///
     /// - Throws: `GitError` when a repository of the batch cannot be opened or a commit's diff read.
     public static func taskEntries(for batch: BatchRecord, results: [TaskResult]) throws -> [TaskEntry] {
-        try readTasks(of: batch, results: results, diffs: DiffMemo()).map(\.entry)
+        try readTasks(of: batch, results: results, memo: ReportMemo()).map(\.entry)
     }
 
     /// One task's report entry and the unified patch of its commits ("" when it has none).
@@ -21,14 +21,14 @@ extension MergeReport {
     }
 
     /// The entries `taskEntries(for:results:)` returns, each with its patch, their diffs read
-    /// through `diffs`, on as many threads as there are cores.
-    static func readTasks(of batch: BatchRecord, results: [TaskResult], diffs: DiffMemo) throws -> [TaskReading] {
+    /// through `memo`, on as many threads as there are cores.
+    static func readTasks(of batch: BatchRecord, results: [TaskResult], memo: ReportMemo) throws -> [TaskReading] {
         var latest: [String: TaskResult] = [:]
         for result in results { latest[result.task.id] = result }
         var tasks = (try? TasksFile.load(batch.tasksCopy))?.tasks ?? []
         var seen = Set(tasks.map(\.id))
         for result in results where seen.insert(result.task.id).inserted { tasks.append(result.task) }
-        let conflicts = TaskConflicts.conflictsWith(try TaskConflicts.find(for: batch, results: results))
+        let conflicts = TaskConflicts.conflictsWith(try TaskConflicts.find(for: batch, results: results, memo: memo))
         let (batchAgent, tasksToRead, latestResults) = (batch.agent.label, tasks, latest)
         return try ParallelReads.map(tasks.count) {
             try batch.repos.map { (name: $0.name, repository: try Repository.open(at: $0.path)) }
@@ -36,7 +36,7 @@ extension MergeReport {
             let task = tasksToRead[index]
             let result = latestResults[task.id]
             var reading = try TaskReading(task: latestResults[task.id]?.task ?? task, result: result, repositories: repositories,
-                                          batchAgent: batchAgent, diffs: diffs)
+                                          batchAgent: batchAgent, memo: memo)
             reading.entry.conflictsWith = conflicts[task.id] ?? []
             return reading
         }
@@ -52,12 +52,12 @@ extension MergeReport.TaskReading {
     /// The entry of `task`, from its latest `result` (nil when it never ran) and its commits in
     /// whichever of `repositories` holds them, with their patch.
     init(task: TaskSpec, result: TaskResult?, repositories: [(name: String, repository: Repository)], batchAgent: String,
-         diffs: DiffMemo) throws {
+         memo: ReportMemo) throws {
         let outcome = result?.result
         let commits = outcome.map { $0.commits ?? $0.commit.map { [$0] } ?? [] } ?? []
         let holder = commits.first.flatMap { MergeReport.repository(holding: $0, in: repositories) }
         let diff = try holder.map { holder in
-            try diffs.diff(ofCommits: ObjectID(hex: commits[0]), through: ObjectID(hex: commits[commits.count - 1]), in: holder.repository)
+            try memo.diff(ofCommits: ObjectID(hex: commits[0]), through: ObjectID(hex: commits[commits.count - 1]), in: holder.repository)
         }
         patch = diff?.patch ?? ""
         entry = MergeReport.TaskEntry(

@@ -32,6 +32,11 @@ package struct TaskWork: Sendable, Equatable {
     ///
     /// - Throws: `GitError` when a commit cannot be read.
     package static func read(in repository: Repository, results: [TaskResult]) throws -> [TaskWork] {
+        try read(in: repository, results: results, memo: ReportMemo())
+    }
+
+    /// `read(in:results:)`, with the paths of a range whose diff `memo` holds taken from it.
+    static func read(in repository: Repository, results: [TaskResult], memo: ReportMemo) throws -> [TaskWork] {
         var last: [String: TaskResult] = [:]
         for result in results { last[result.task.id] = result }
         var seen = Set<String>()
@@ -46,7 +51,7 @@ package struct TaskWork: Sendable, Equatable {
                 if ranges.last?.to == parent { ranges[ranges.count - 1].to = commit } else { ranges.append(CommitRange(from: parent, to: commit)) }
             }
             let paths = try ranges.reduce(into: Set<String>()) { paths, range in
-                paths.formUnion(try repository.changedPaths(from: range.from, to: range.to))
+                paths.formUnion(try memo.changedPaths(from: range.from, to: range.to, in: repository))
             }
             return TaskWork(task: result.task.id, worker: result.worker, status: result.result.status, commits: commits, ranges: ranges,
                             paths: paths)
@@ -89,20 +94,28 @@ package enum TaskConflicts {
     ///
     /// - Throws: `GitError` when a repository or a task's commit cannot be read.
     package static func find(for batch: BatchRecord, results: [TaskResult]) throws -> [TaskConflict] {
-        try find(in: batch.repos.map { try Repository.open(at: $0.path) }, results: results)
+        try find(for: batch, results: results, memo: ReportMemo())
     }
 
-    /// The conflicting pairs in each of `repositories` (a batch's, already open).
-    static func find(in repositories: [Repository], results: [TaskResult]) throws -> [TaskConflict] {
-        try repositories.flatMap { try find(in: $0, work: try TaskWork.read(in: $0, results: results)) }
+    /// `find(for:results:)`, reusing the diffs and merges `memo` holds.
+    static func find(for batch: BatchRecord, results: [TaskResult], memo: ReportMemo) throws -> [TaskConflict] {
+        try batch.repos.map { try Repository.open(at: $0.path) }.flatMap { repository in
+            try find(in: repository, work: try TaskWork.read(in: repository, results: results, memo: memo), memo: memo)
+        }
     }
 
     /// The conflicting pairs among `work`, all in `repository`.
-    package static func find(in repository: Repository, work: [TaskWork]) throws -> [TaskConflict] {
+    package static func find(in repository: Repository, work: [TaskWork], memo: ReportMemo = ReportMemo()) throws -> [TaskConflict] {
         var conflicts: [TaskConflict] = []
         for i in work.indices {
             for j in work.indices where j > i && work[i].worker != work[j].worker && work[i].overlaps(work[j]) {
-                guard case .conflicts(let found) = try work[j].apply(onto: work[i].last, in: repository) else { continue }
+                let found: [String]
+                if work[j].ranges.count == 1, let range = work[j].ranges.first {
+                    found = try memo.conflicts(applying: range.from, to: range.to, onto: work[i].last, in: repository)
+                } else {
+                    guard case .conflicts(let paths) = try work[j].apply(onto: work[i].last, in: repository) else { continue }
+                    found = paths
+                }
                 let paths = found.filter { overlapping([$0], work[i].paths) && overlapping([$0], work[j].paths) }
                 if !paths.isEmpty { conflicts.append(TaskConflict(a: work[i].task, b: work[j].task, paths: paths)) }
             }

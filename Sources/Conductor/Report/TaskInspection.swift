@@ -24,7 +24,7 @@ public struct TaskInspection: Encodable, Sendable {
     ///   a repository cannot be read.
     public static func load(_ batch: BatchRecord, task id: String, includePatch: Bool = true) throws -> TaskInspection {
         let results = try MergeReport.readResults(batch.resultsFile)
-        let readings = try MergeReport.readTasks(of: batch, results: results, diffs: DiffMemo())
+        let readings = try MergeReport.readTasks(of: batch, results: results, memo: ReportMemo())
         guard let reading = readings.first(where: { $0.entry.id == id }) else {
             throw TaskInspectionError.unknownTask(id, batch: batch.name, known: readings.map(\.entry.id))
         }
