@@ -24,4 +24,6 @@ public struct DiffSummary: Sendable, Equatable {
     public var deletions: Int { files.reduce(0) { $0 + $1.deletions } }
     /// The unified diff, present only when requested.
     public let patch: String?
+    /// Every path the diff touches: each file's path, and its old path after a rename or copy.
+    public var paths: Set<String> { Set(files.flatMap { [$0.path] + ($0.oldPath.map { [$0] } ?? []) }) }
 }

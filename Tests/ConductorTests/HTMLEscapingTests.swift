@@ -68,6 +68,16 @@ import TestSupport
         #expect(html.contains("run.sh"))
     }
 
+    @Test func crlfLinesAndLinesStartingWithACombiningMarkAreCountedAsTheirOwnLines() {
+        let patch = "diff --git a/win.txt b/win.txt\n--- a/win.txt\n+++ b/win.txt\n@@ -1,2 +1,2 @@\n-old\r\n+new\r\n ctx\r\n"
+            + "diff --git a/accent.txt b/accent.txt\n--- a/accent.txt\n+++ b/accent.txt\n@@ -1 +1 @@\n-\u{301}old\n+\u{301}new\n"
+        let html = HTML.patch(patch)
+        #expect(html.components(separatedBy: "<details").count == 3, "the second file's header is not folded into the first's last line")
+        #expect(html.contains(#"<span class="del">-old\#r</span><span class="add">+new\#r</span><span class="ctx"> ctx\#r</span>"#))
+        #expect(html.components(separatedBy: #"<span class="plus">+1</span> <span class="minus">−1</span>"#).count == 3, "both files count +1 −1")
+        #expect(html.contains("<span class=\"add\">+\u{301}new</span>"))
+    }
+
     @Test func theSummaryLinksEveryTaskAndTheMatricesShowConflicts() {
         let html = Self.report().html(patches: [:])
         for task in ["t1", "t2", "odd id/with space"] {

@@ -166,6 +166,9 @@ private func numstat(_ files: [MergeReport.ChangedFile]) -> [String] {
         ]))
         let decoded = try JSONDecoder.iso8601.decode(MergeReport.self, from: data)
         #expect(decoded.repos == report.repos && decoded.totals == report.totals)
+        var sameMoment = decoded
+        sameMoment.generatedAt = report.generatedAt
+        #expect(sameMoment == report, "what the report says survives its JSON; the patches carried for report.html are not part of it")
 
         let markdown = try String(contentsOfFile: scenario.batch.reportMarkdownFile, encoding: .utf8)
         #expect(markdown == report.markdown())

@@ -45,6 +45,47 @@ import TestSupport
         #expect(try repository.conflicts(applying: base, to: b, onto: a) == ["shared.txt"])
     }
 
+    @Test func aRenameAgainstAnEditConflictsUnderBothNamesWhicheverSideIsOurs() throws {
+        let fixture = try GitFixture()
+        let body = (1...30).map { "line \($0)" }.joined(separator: "\n") + "\n"
+        try fixture.write("old.txt", body)
+        let base = try ObjectID(hex: try fixture.commit("base"))
+        try fixture.git(["checkout", "-q", "-b", "rename", "main"])
+        try fixture.git(["mv", "old.txt", "new.txt"])
+        try fixture.write("new.txt", body.replacingOccurrences(of: "line 15\n", with: "line fifteen\n"))
+        let renamed = try ObjectID(hex: try fixture.commit("rename and edit"))
+        try fixture.git(["checkout", "-q", "main"])
+        let edited = try branch(fixture, "edit", ["old.txt": body.replacingOccurrences(of: "line 15\n", with: "line 15 (edited)\n")])
+        let repository = try Repository.open(at: fixture.path)
+        #expect(try repository.conflicts(between: renamed, and: edited) == ["new.txt", "old.txt"])
+        #expect(try repository.conflicts(between: edited, and: renamed) == ["new.txt", "old.txt"])
+        #expect(try repository.conflicts(applying: base, to: edited, onto: renamed) == ["new.txt", "old.txt"])
+        #expect(try repository.conflicts(applying: base, to: renamed, onto: edited) == ["new.txt", "old.txt"])
+    }
+
+    @Test func twoRenamesOfOneFileAndAFileAgainstADirectoryConflictAlikeEitherWay() throws {
+        let fixture = try GitFixture()
+        try fixture.write("old.txt", (1...30).map { "line \($0)" }.joined(separator: "\n") + "\n")
+        try fixture.write("spot", "a file\n")
+        let base = try ObjectID(hex: try fixture.commit("base"))
+        try fixture.git(["checkout", "-q", "-b", "one", "main"])
+        try fixture.git(["mv", "old.txt", "one.txt"])
+        try fixture.git(["rm", "-q", "spot"])
+        try fixture.write("spot/inside.txt", "now a directory\n")
+        let one = try ObjectID(hex: try fixture.commit("one"))
+        try fixture.git(["checkout", "-q", "-b", "two", "main"])
+        try fixture.git(["mv", "old.txt", "two.txt"])
+        try fixture.write("spot", "an edited file\n")
+        let two = try ObjectID(hex: try fixture.commit("two"))
+        try fixture.git(["checkout", "-q", "main"])
+        let repository = try Repository.open(at: fixture.path)
+        let forward = try repository.conflicts(between: one, and: two)
+        #expect(forward == ["old.txt", "one.txt", "spot", "two.txt"], "every name each conflict touches")
+        #expect(try repository.conflicts(between: two, and: one) == forward)
+        #expect(try repository.conflicts(applying: base, to: two, onto: one) == forward)
+        #expect(try repository.conflicts(applying: base, to: one, onto: two) == forward)
+    }
+
     @Test func crissCrossMergesLeaveTwoMergeBases() throws {
         let fixture = try GitFixture()
         try fixture.write("x.txt", "x\n")

@@ -68,6 +68,8 @@ private struct RepoReader {
         var tip: ObjectID
         /// Where the branch left the base: the commit its file list is relative to.
         var forkPoint: ObjectID
+        /// The paths its files list, both names of a rename.
+        var paths: Set<String>
     }
 
     func read() throws -> MergeReport.Repo {
@@ -113,7 +115,7 @@ private struct RepoReader {
             insertions: diff.insertions, deletions: diff.deletions, uncommitted: uncommitted,
             mergesCleanly: conflictsWithBase.isEmpty, conflictsWithBase: conflictsWithBase,
             state: Self.state(try repository.mergeState(of: tip, into: baseTip)))
-        return Reading(entry: entry, tip: tip, forkPoint: forkPoint)
+        return Reading(entry: entry, tip: tip, forkPoint: forkPoint, paths: diff.paths)
     }
 
     /// A commit as the report shows it, with the task that made it.
@@ -139,9 +141,7 @@ private struct RepoReader {
     /// the other also changes (or a directory above it).
     private func pairwiseConflicts(_ readings: [Reading]) throws -> [MergeReport.BranchConflict] {
         let active = readings.filter { !$0.entry.commits.isEmpty }
-        let touched = active.map { reading in
-            Set(reading.entry.files.flatMap { [$0.path] + ($0.oldPath.map { [$0] } ?? []) })
-        }
+        let touched = active.map(\.paths)
         var conflicts: [MergeReport.BranchConflict] = []
         for i in active.indices {
             for j in active.indices where j > i {

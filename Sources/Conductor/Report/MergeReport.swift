@@ -26,8 +26,19 @@ public struct MergeReport: Codable, Sendable, Equatable {
     /// Every task of the batch, in the order they were given.
     public var tasks: [TaskEntry] = []
     /// Each task's unified patch by task id, read with `tasks` when the report was built, for
-    /// `report.html`; nil in a report made otherwise (decoded, say). Not part of `report.json`.
-    var taskPatches: [String: String]?
+    /// `report.html`; nil in a report made otherwise (decoded, say). Not part of what the report
+    /// says: neither in `report.json` nor compared by `==`.
+    var taskPatches: [String: String]? {
+        get { carriedPatches.byTask }
+        set { carriedPatches.byTask = newValue }
+    }
+    private var carriedPatches = CarriedPatches()
+
+    /// Patches carried from `build` to `save`; equal whatever they hold.
+    private struct CarriedPatches: Sendable, Equatable {
+        var byTask: [String: String]?
+        static func == (_: CarriedPatches, _: CarriedPatches) -> Bool { true }
+    }
 
     private enum CodingKeys: String, CodingKey {
         case batch, generatedAt, repos, totals, warnings, unchangedTasks, ledger, tasks

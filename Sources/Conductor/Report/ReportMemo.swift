@@ -53,7 +53,7 @@ package final class ReportMemo: Sendable {
     /// otherwise from the trees alone.
     func changedPaths(from: ObjectID, to: ObjectID, in repository: Repository) throws -> Set<String> {
         let range = Range(repository: repository.commonDirectory, from: from, to: to)
-        if let known = diffs.withLock({ $0[range] }) { return Set(known.files.flatMap { [$0.path] + ($0.oldPath.map { [$0] } ?? []) }) }
+        if let known = diffs.withLock({ $0[range] }) { return known.paths }
         return try repository.changedPaths(from: from, to: to)
     }
 
