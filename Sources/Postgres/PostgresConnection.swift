@@ -67,6 +67,45 @@ public final class PostgresConnection {
         }
     }
 
+    /// Subscribes this connection to the notifications sent on `channel` (`LISTEN`), which
+    /// `waitForNotification` waits for. The name is taken as it is: quoted, its case kept.
+    public func listen(_ channel: String) throws {
+        guard let quoted = pq.PQescapeIdentifier(handle, channel, channel.utf8.count) else {
+            throw PostgresError(message: "cannot quote the channel name \(channel): \(Self.message(pq.PQerrorMessage(handle)))", sqlState: nil)
+        }
+        defer { pq.PQfreemem(quoted) }
+        try execute("LISTEN \(String(cString: quoted))")
+    }
+
+    /// Waits up to `timeout` seconds for a notification on a channel this connection listens to.
+    ///
+    /// Every notification that has arrived is taken, so several sent together wake one wait: after
+    /// it, take all the work there is before waiting again.
+    ///
+    /// - Returns: true when a notification arrived; false when `timeout` passed first (poll then).
+    /// - Throws: `PostgresError` when the connection is lost.
+    public func waitForNotification(timeout: TimeInterval) throws -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            // Also taken: notifications libpq read while an earlier statement's result came in.
+            guard pq.PQconsumeInput(handle) == 1 else {
+                throw PostgresError(message: "lost the connection to \(redactedURL): \(Self.message(pq.PQerrorMessage(handle)))", sqlState: nil)
+            }
+            var arrived = false
+            while let notification = pq.PQnotifies(handle) {
+                pq.PQfreemem(notification)
+                arrived = true
+            }
+            if arrived { return true }
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0 else { return false }
+            var socket = pollfd(fd: pq.PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            if poll(&socket, 1, Int32(min(remaining, 86_400) * 1000 + 0.999)) < 0 && errno != EINTR {
+                throw PostgresError(message: "cannot wait on the connection to \(redactedURL): \(String(cString: strerror(errno)))", sqlState: nil)
+            }
+        }
+    }
+
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     public func transaction<Value>(_ body: () throws -> Value) throws -> Value {
         try execute("BEGIN")
