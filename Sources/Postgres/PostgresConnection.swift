@@ -35,6 +35,9 @@ public final class PostgresConnection {
             pq.PQfinish(handle)
             throw PostgresError(message: "cannot connect to \(redactedURL): \(PostgresURL.scrub(reason, of: url))", sqlState: nil)
         }
+        // The server's notices (`… already exists, skipping`) would go to stderr, amid conductor's
+        // output; what matters reaches the caller as an error.
+        _ = pq.PQsetNoticeProcessor(handle, { _, _ in }, nil)
         self.handle = handle
     }
 

@@ -4,9 +4,9 @@ import Glibc
 #endif
 import Postgres
 
-/// `postgres-probe [URL]`: prints whether libpq is mapped into this process (`mapped` or
-/// `unmapped`, from /proc/self/maps), then, given a URL, connects, runs one statement and prints
-/// it again. The test that libpq costs nothing until a connection runs it as a child process, so
+/// `postgres-probe [URL [SQL]]`: prints whether libpq is mapped into this process (`mapped` or
+/// `unmapped`, from /proc/self/maps), then, given a URL, connects, runs one statement (`SQL`, else
+/// `SELECT 1`) and prints it again. The test that libpq costs nothing until a connection runs it as a child process, so
 /// that no other test's connection can have loaded libpq first.
 func libpqState() -> String {
     // Read to the end: /proc files report a size of 0, so whole-file readers see nothing.
@@ -21,7 +21,7 @@ func libpqState() -> String {
 print(libpqState())
 if CommandLine.arguments.count > 1 {
     do {
-        try PostgresConnection(url: CommandLine.arguments[1]).execute("SELECT 1")
+        try PostgresConnection(url: CommandLine.arguments[1]).execute(CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : "SELECT 1")
     } catch {
         print("error: \(error)")
         exit(1)

@@ -22,7 +22,7 @@
 
 // The libpq functions the Postgres module calls: one list for the struct and the loader.
 #define CLIBPQ_FUNCTIONS(X) \
-    X(PQconnectdb) X(PQstatus) X(PQerrorMessage) X(PQfinish) \
+    X(PQconnectdb) X(PQstatus) X(PQerrorMessage) X(PQfinish) X(PQsetNoticeProcessor) \
     X(PQexecParams) X(PQresultStatus) X(PQntuples) X(PQnfields) X(PQgetisnull) X(PQgetvalue) \
     X(PQresultErrorField) X(PQresultErrorMessage) X(PQclear) \
     X(PQescapeIdentifier) X(PQfreemem) X(PQsocket) X(PQconsumeInput) X(PQnotifies)
