@@ -39,7 +39,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "conductor-bench", dependencies: ["Conductor", "Queue"], path: "Benchmarks/conductor-bench"),
+        // The postgres benchmark starts its server with the tests' PostgresServer (TestSupport).
+        .executableTarget(name: "conductor-bench", dependencies: ["Conductor", "Queue", "Postgres", "PostgresQueue", "TestSupport"],
+                          path: "Benchmarks/conductor-bench"),
         .executableTarget(name: "example-parallel-review", dependencies: ["Conductor"], path: "Examples/ParallelReview"),
         .executableTarget(name: "example-parallel-tests", dependencies: ["Conductor"], path: "Examples/ParallelTests"),
         .executableTarget(name: "example-sequential-pipeline", dependencies: ["Conductor"], path: "Examples/SequentialPipeline"),
