@@ -9,33 +9,39 @@ import TestSupport
 /// re-queued, falling back to polling when its wait times out.
 @Suite(.serialized, .timeLimit(.minutes(3)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
 struct PostgresNotificationTests {
+    /// A server of the test's own, a connection that listens on `channel`, and one to notify from.
+    private struct Listening {
+        let server: PostgresServer
+        let listener: PostgresConnection
+        let notifier: PostgresConnection
+
+        init(on channel: String = "conductor_tasks") throws {
+            server = try PostgresServer()
+            listener = try PostgresConnection(url: server.url)
+            notifier = try PostgresConnection(url: server.url)
+            try listener.listen(channel)
+        }
+    }
+
     @Test func aNotifyFromAnotherConnectionWakesTheListenerOnce() throws {
-        let server = try PostgresServer()
-        let listener = try PostgresConnection(url: server.url)
-        let notifier = try PostgresConnection(url: server.url)
-        try listener.listen("conductor_tasks")
-        try notifier.execute("NOTIFY conductor_tasks")
-        try notifier.execute("NOTIFY conductor_tasks")
-        #expect(try listener.waitForNotification(timeout: 30))
-        #expect(try listener.waitForNotification(timeout: 0.2) == false, "both notifications were taken by the first wait")
+        let setup = try Listening()
+        try setup.notifier.execute("NOTIFY conductor_tasks")
+        try setup.notifier.execute("NOTIFY conductor_tasks")
+        #expect(try setup.listener.waitForNotification(timeout: 30))
+        #expect(try setup.listener.waitForNotification(timeout: 0.2) == false, "both notifications were taken by the first wait")
     }
 
     @Test func aNotificationReadWhileAStatementRanIsNotLost() throws {
-        let server = try PostgresServer()
-        let listener = try PostgresConnection(url: server.url)
-        let notifier = try PostgresConnection(url: server.url)
-        try listener.listen("conductor_tasks")
-        try notifier.execute("NOTIFY conductor_tasks")
+        let setup = try Listening()
+        try setup.notifier.execute("NOTIFY conductor_tasks")
         // libpq takes the notification off the socket while it reads this statement's result.
-        try listener.execute("SELECT pg_sleep(0.2)")
-        #expect(try listener.waitForNotification(timeout: 30))
+        try setup.listener.execute("SELECT pg_sleep(0.2)")
+        #expect(try setup.listener.waitForNotification(timeout: 30))
     }
 
     @Test func aWaitingListenerWakesWhenATaskIsSubmitted() throws {
-        let server = try PostgresServer()
-        let listener = try PostgresConnection(url: server.url)
-        try listener.listen("conductor_tasks")
-        let url = server.url
+        let setup = try Listening()
+        let url = setup.server.url
         let submitted = DispatchSemaphore(value: 0)
         let failure = Mutex<String?>(nil)
         Thread.detachNewThread {
@@ -48,31 +54,26 @@ struct PostgresNotificationTests {
                 failure.withLock { $0 = "\(error)" }
             }
         }
-        let woken = try listener.waitForNotification(timeout: 60)
+        let woken = try setup.listener.waitForNotification(timeout: 60)
         submitted.wait()
         #expect(failure.withLock { $0 } == nil, "\(failure.withLock { $0 } ?? "")")
         #expect(woken)
     }
 
     @Test func aWaitWithNothingNotifiedReturnsFalseAfterItsTimeout() throws {
-        let server = try PostgresServer()
-        let listener = try PostgresConnection(url: server.url)
-        try listener.listen("conductor_tasks")
+        let setup = try Listening()
         let start = Date()
-        #expect(try listener.waitForNotification(timeout: 0.3) == false)
+        #expect(try setup.listener.waitForNotification(timeout: 0.3) == false)
         // A lower bound only: the wait must not give up early.
         #expect(Date().timeIntervalSince(start) >= 0.3)
     }
 
     @Test func aChannelNameIsQuotedAsItIs() throws {
-        let server = try PostgresServer()
-        let listener = try PostgresConnection(url: server.url)
-        let notifier = try PostgresConnection(url: server.url)
-        try listener.listen(#"Conductor "Tasks""#)
-        try notifier.execute(#"NOTIFY conductor_tasks"#)
-        #expect(try listener.waitForNotification(timeout: 0.2) == false, "another channel's notification does not wake it")
-        try notifier.execute(#"NOTIFY "Conductor ""Tasks""""#)
-        #expect(try listener.waitForNotification(timeout: 30))
+        let setup = try Listening(on: #"Conductor "Tasks""#)
+        try setup.notifier.execute(#"NOTIFY conductor_tasks"#)
+        #expect(try setup.listener.waitForNotification(timeout: 0.2) == false, "another channel's notification does not wake it")
+        try setup.notifier.execute(#"NOTIFY "Conductor ""Tasks""""#)
+        #expect(try setup.listener.waitForNotification(timeout: 30))
     }
 
     @Test func aLostConnectionIsAnErrorNotATimeout() throws {
