@@ -12,11 +12,13 @@ struct PostgresLoadingTests {
     private static let probe = Binaries.buildDirectory + "/postgres-probe"
 
     @Test(.disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
-    func libpqIsMappedOnlyOnceAConnectionIsMade() throws {
-        let server = try PostgresServer()
-        let result = try run([Self.probe, server.url], timeout: 60)
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == "unmapped\nmapped\n", "libpq before and after connecting: \(result.stdout)")
+    func libpqIsMappedOnlyOnceAConnectionIsMade() async throws {
+        try await offThePool {
+            let server = try PostgresServer()
+            let result = try run([Self.probe, server.url], timeout: 60)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout == "unmapped\nmapped\n", "libpq before and after connecting: \(result.stdout)")
+        }
     }
 
     @Test func aMissingLibpqIsNamedWithTheFix() {

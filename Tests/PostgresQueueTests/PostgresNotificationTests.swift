@@ -23,64 +23,75 @@ struct PostgresNotificationTests {
         }
     }
 
-    @Test func aNotifyFromAnotherConnectionWakesTheListenerOnce() throws {
-        let setup = try Listening()
-        try setup.notifier.execute("NOTIFY conductor_tasks")
-        try setup.notifier.execute("NOTIFY conductor_tasks")
-        #expect(try setup.listener.waitForNotification(timeout: 30))
-        #expect(try setup.listener.waitForNotification(timeout: 0.2) == false, "both notifications were taken by the first wait")
-    }
-
-    @Test func aNotificationReadWhileAStatementRanIsNotLost() throws {
-        let setup = try Listening()
-        try setup.notifier.execute("NOTIFY conductor_tasks")
-        // libpq takes the notification off the socket while it reads this statement's result.
-        try setup.listener.execute("SELECT pg_sleep(0.2)")
-        #expect(try setup.listener.waitForNotification(timeout: 30))
-    }
-
-    @Test func aWaitingListenerWakesWhenATaskIsSubmitted() throws {
-        let setup = try Listening()
-        let url = setup.server.url
-        let submitted = DispatchSemaphore(value: 0)
-        let failure = Mutex<String?>(nil)
-        Thread.detachNewThread {
-            defer { submitted.signal() }
-            do {
-                usleep(200_000)
-                let queue = try PostgresTaskQueue(connection: PostgresConnection(url: url))
-                try queue.submit(batch: "b1", tasks: [("t1", #"{"command": "true"}"#)])
-            } catch {
-                failure.withLock { $0 = "\(error)" }
-            }
+    @Test func aNotifyFromAnotherConnectionWakesTheListenerOnce() async throws {
+        try await offThePool {
+            let setup = try Listening()
+            try setup.notifier.execute("NOTIFY conductor_tasks")
+            #expect(try setup.listener.waitForNotification(timeout: 30))
+            #expect(try setup.listener.waitForNotification(timeout: 0.2) == false, "the notification was taken by the first wait")
         }
-        let woken = try setup.listener.waitForNotification(timeout: 60)
-        submitted.wait()
-        #expect(failure.withLock { $0 } == nil, "\(failure.withLock { $0 } ?? "")")
-        #expect(woken)
     }
 
-    @Test func aWaitWithNothingNotifiedReturnsFalseAfterItsTimeout() throws {
-        let setup = try Listening()
-        let start = Date()
-        #expect(try setup.listener.waitForNotification(timeout: 0.3) == false)
-        // A lower bound only: the wait must not give up early.
-        #expect(Date().timeIntervalSince(start) >= 0.3)
+    @Test func aNotificationReadWhileAStatementRanIsNotLost() async throws {
+        try await offThePool {
+            let setup = try Listening()
+            try setup.notifier.execute("NOTIFY conductor_tasks")
+            // libpq takes the notification off the socket while it reads this statement's result.
+            try setup.listener.execute("SELECT pg_sleep(0.2)")
+            #expect(try setup.listener.waitForNotification(timeout: 30))
+        }
     }
 
-    @Test func aChannelNameIsQuotedAsItIs() throws {
-        let setup = try Listening(on: #"Conductor "Tasks""#)
-        try setup.notifier.execute(#"NOTIFY conductor_tasks"#)
-        #expect(try setup.listener.waitForNotification(timeout: 0.2) == false, "another channel's notification does not wake it")
-        try setup.notifier.execute(#"NOTIFY "Conductor ""Tasks""""#)
-        #expect(try setup.listener.waitForNotification(timeout: 30))
+    @Test func aWaitingListenerWakesWhenATaskIsSubmitted() async throws {
+        try await offThePool {
+            let setup = try Listening()
+            let url = setup.server.url
+            let submitted = DispatchSemaphore(value: 0)
+            let failure = Mutex<String?>(nil)
+            Thread.detachNewThread {
+                defer { submitted.signal() }
+                do {
+                    usleep(200_000)
+                    let queue = try PostgresTaskQueue(connection: PostgresConnection(url: url))
+                    try queue.submit(batch: "b1", tasks: [("t1", #"{"command": "true"}"#)])
+                } catch {
+                    failure.withLock { $0 = "\(error)" }
+                }
+            }
+            let woken = try setup.listener.waitForNotification(timeout: 60)
+            submitted.wait()
+            #expect(failure.withLock { $0 } == nil, "\(failure.withLock { $0 } ?? "")")
+            #expect(woken)
+        }
     }
 
-    @Test func aLostConnectionIsAnErrorNotATimeout() throws {
-        var server: PostgresServer? = try PostgresServer()
-        let listener = try PostgresConnection(url: try #require(server).url)
-        try listener.listen("conductor_tasks")
-        server = nil // stops the server
-        #expect(throws: PostgresError.self) { try listener.waitForNotification(timeout: 60) }
+    @Test func aWaitWithNothingNotifiedReturnsFalseAfterItsTimeout() async throws {
+        try await offThePool {
+            let setup = try Listening()
+            let start = Date()
+            #expect(try setup.listener.waitForNotification(timeout: 0.3) == false)
+            // A lower bound only: the wait must not give up early.
+            #expect(Date().timeIntervalSince(start) >= 0.3)
+        }
+    }
+
+    @Test func aChannelNameIsQuotedAsItIs() async throws {
+        try await offThePool {
+            let setup = try Listening(on: #"Conductor "Tasks""#)
+            try setup.notifier.execute(#"NOTIFY conductor_tasks"#)
+            #expect(try setup.listener.waitForNotification(timeout: 0.2) == false, "another channel's notification does not wake it")
+            try setup.notifier.execute(#"NOTIFY "Conductor ""Tasks""""#)
+            #expect(try setup.listener.waitForNotification(timeout: 30))
+        }
+    }
+
+    @Test func aLostConnectionIsAnErrorNotATimeout() async throws {
+        try await offThePool {
+            var server: PostgresServer? = try PostgresServer()
+            let listener = try PostgresConnection(url: try #require(server).url)
+            try listener.listen("conductor_tasks")
+            server = nil // stops the server
+            #expect(throws: PostgresError.self) { try listener.waitForNotification(timeout: 60) }
+        }
     }
 }
