@@ -7,16 +7,17 @@ import TestSupport
 
 /// LISTEN/NOTIFY on a real server: what lets an idle worker sleep until a task is submitted or
 /// re-queued, falling back to polling when its wait times out.
-@Suite(.serialized, .timeLimit(.minutes(3)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
+@Suite(.serialized, .timeLimit(.minutes(3)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"),
+       .sharedPostgresServer)
 struct PostgresNotificationTests {
-    /// A server of the test's own, a connection that listens on `channel`, and one to notify from.
+    /// The suite's server, a connection that listens on `channel`, and one to notify from.
     private struct Listening {
         let server: PostgresServer
         let listener: PostgresConnection
         let notifier: PostgresConnection
 
         init(on channel: String = "conductor_tasks") throws {
-            server = try PostgresServer()
+            server = try #require(SharedPostgresServer.current)
             listener = try PostgresConnection(url: server.url)
             notifier = try PostgresConnection(url: server.url)
             try listener.listen(channel)
@@ -87,7 +88,7 @@ struct PostgresNotificationTests {
 
     @Test func aLostConnectionIsAnErrorNotATimeout() async throws {
         try await offThePool {
-            var server: PostgresServer? = try PostgresServer()
+            var server: PostgresServer? = try PostgresServer() // its own: the test stops it
             let listener = try PostgresConnection(url: try #require(server).url)
             try listener.listen("conductor_tasks")
             server = nil // stops the server
