@@ -19,12 +19,9 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
-        .systemLibrary(
-            name: "CLibpq",
-            path: "Modules/CLibpq",
-            pkgConfig: "libpq",
-            providers: [.apt(["libpq-dev"])]
-        ),
+        // libpq's header (Debian's libpq-dev) for its types; the library itself (libpq5) is opened
+        // on the first connection, not linked: see Modules/CLibpq/include/CLibpq.h.
+        .target(name: "CLibpq", path: "Modules/CLibpq"),
         .target(name: "FoundationShims"),
         // The PostgreSQL queue (issue 16), built and tested but not yet linked into `conductor`.
         .target(name: "Postgres", dependencies: ["CLibpq", "FoundationShims"]),
@@ -42,10 +39,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "conductor-bench", dependencies: ["Conductor", "Queue"], path: "Benchmarks/conductor-bench"),
+        // The postgres benchmark starts its server with the tests' PostgresServer (TestSupport).
+        .executableTarget(name: "conductor-bench", dependencies: ["Conductor", "Queue", "Postgres", "PostgresQueue", "TestSupport"],
+                          path: "Benchmarks/conductor-bench"),
         .executableTarget(name: "example-parallel-review", dependencies: ["Conductor"], path: "Examples/ParallelReview"),
         .executableTarget(name: "example-parallel-tests", dependencies: ["Conductor"], path: "Examples/ParallelTests"),
         .executableTarget(name: "example-sequential-pipeline", dependencies: ["Conductor"], path: "Examples/SequentialPipeline"),
+        // Prints whether libpq is mapped before and after a connection, for PostgresLoadingTests.
+        .executableTarget(name: "postgres-probe", dependencies: ["Postgres"], path: "Tests/PostgresProbe"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
         .testTarget(name: "QueueTests", dependencies: ["Queue", "TestSupport"]),

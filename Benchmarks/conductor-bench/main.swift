@@ -7,6 +7,7 @@ let benchmarks: [String: () throws -> Void] = [
     "dispatch": DispatchBenchmark.run,
     "memory": MemoryBenchmark.run,
     "pool": PoolBenchmark.run,
+    "postgres": PostgresBenchmark.run,
     "scaling": ScalingBenchmark.run,
     "report": ReportBenchmark.run,
     "worktrees": WorktreeBenchmark.run,
