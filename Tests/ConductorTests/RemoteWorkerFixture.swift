@@ -1,0 +1,77 @@
+import Conductor
+import Foundation
+import Postgres
+import PostgresQueue
+import TestSupport
+
+/// Hosts sharing only a PostgreSQL server and a bare remote repository: each host is a
+/// `conductor worker NAME DIR --queue postgres://…` process with a directory and a HOME of its own.
+final class RemoteWorkerFixture: @unchecked Sendable {
+    let server: PostgresServer
+    let source: GitFixture
+    let scratch = TemporaryDirectory("conductor-remote")
+    /// The bare repository every host fetches from and pushes to.
+    let remote: String
+    let base: String
+    /// The queue's URL, with a password the server never asks for (trust on loopback): it must
+    /// never show in logs or results.
+    let url: String
+    let password = "hunter2-\(UInt32.random(in: 0...UInt32.max))"
+    let queue: PostgresTaskQueue
+    private(set) var hosts: [String: BackgroundProcess] = [:]
+
+    init() throws {
+        server = try PostgresServer()
+        source = try GitFixture()
+        remote = scratch.appending("remote.git")
+        try source.git(["clone", "-q", "--bare", source.path, remote])
+        base = try source.revParse("HEAD")
+        url = "postgres://postgres:\(password)@127.0.0.1:\(server.port)/postgres"
+        queue = try PostgresTaskQueue(connection: PostgresConnection(url: server.url))
+    }
+
+    deinit {
+        hosts.values.forEach { $0.stop(grace: 10) }
+    }
+
+    /// Submits command tasks `ids` of `batch`, each running `command`.
+    func submit(batch: String, _ ids: [String], command: String) throws {
+        try RemoteTask.submit(ids.map { TaskSpec.command(command, id: $0) }, batch: batch, remote: remote, base: base, to: queue)
+    }
+
+    /// Starts host `name`: its own directory and HOME.
+    @discardableResult
+    func startHost(_ name: String, lease: Double = 30) throws -> BackgroundProcess {
+        let root = scratch.appending("hosts/\(name)")
+        try FileManager.default.createDirectory(atPath: root + "/home", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/work", withIntermediateDirectories: true)
+        let host = try BackgroundProcess(
+            [Binaries.conductor, "worker", name, root + "/work", "--queue", url, "--lease", String(lease)],
+            environment: ["HOME": root + "/home", "CONDUCTOR_DIR": root + "/conductor-work", "CONDUCTOR_HOME": root + "/queue",
+                          "GIT_CONFIG_NOSYSTEM": "1"])
+        hosts[name] = host
+        return host
+    }
+
+    /// Ends every host (SIGTERM, then SIGKILL) and returns their exit statuses by name.
+    func stopHosts() -> [String: Int32] {
+        hosts.mapValues { host in
+            host.signal(SIGCONT)
+            host.stop(grace: 20)
+            return host.process.terminationStatus
+        }
+    }
+
+    /// How many commits on the remote's `conductor/<batch>/*` branches carry each task id as
+    /// their `Conductor-Task` trailer.
+    func remoteCommitCounts(batch: String) throws -> [String: Int] {
+        let log = try source.git(["--git-dir", remote, "log", "--branches=conductor/\(batch)/*",
+                                  "--format=%(trailers:key=Conductor-Task,valueonly,separator=%x2C)"])
+        return log.split(separator: "\n").map { String($0) }.filter { !$0.isEmpty }.reduce(into: [:]) { $0[$1, default: 0] += 1 }
+    }
+
+    /// True once every task of `batch` is done or failed.
+    func finished(batch: String) throws -> Bool {
+        try queue.rows(batch: batch).allSatisfy { $0.state == .done || $0.state == .failed }
+    }
+}

@@ -1,0 +1,98 @@
+import Conductor
+import Foundation
+import Postgres
+import PostgresQueue
+import Testing
+import TestSupport
+
+/// `conductor worker NAME DIR --queue postgres://…` as hosts sharing only the database and a bare
+/// remote: each task is committed once on the remote and recorded once; a task whose commit an
+/// earlier attempt pushed is not run again; a worker name is held by one live worker.
+@Suite(.serialized, .timeLimit(.minutes(4)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
+struct RemoteWorkerTests {
+    @Test func tasksOverThreeHostsAreCommittedOnTheRemoteAndRecordedOnceEach() throws {
+        let fixture = try RemoteWorkerFixture()
+        let ids = (1...9).map { "t\($0)" }
+        try fixture.submit(batch: "b1", ids, command: #"echo "$CONDUCTOR_TASK_ID by $CONDUCTOR_WORKER" > "$CONDUCTOR_TASK_ID.txt""#)
+        for name in ["hostA-0", "hostB-0", "hostC-0"] { try fixture.startHost(name) }
+        let finished = try waitUntil(timeout: 120) { try fixture.finished(batch: "b1") }
+        let logs = fixture.hosts.mapValues(\.output)
+        #expect(finished, "\(logs)")
+        let rows = try fixture.queue.rows(batch: "b1")
+        #expect(rows.map(\.state) == Array(repeating: .done, count: 9), "\(rows)")
+        #expect(try fixture.remoteCommitCounts(batch: "b1") == Dictionary(uniqueKeysWithValues: ids.map { ($0, 1) }))
+        let done = try fixture.queue.journal(batch: "b1").filter { $0.event == "done" }.map(\.task)
+        #expect(done.sorted() == ids.sorted())
+        for row in rows {
+            let result = try JSONDecoder().decode(Probe.self, from: Data((row.result ?? "{}").utf8))
+            #expect(result.worker == row.claimedBy)
+            let commit = try #require(result.result.commit)
+            let branch = try #require(result.result.branch)
+            #expect(try fixture.source.git(["--git-dir", fixture.remote, "merge-base", "--is-ancestor", commit, branch]).isEmpty)
+            #expect(try fixture.source.git(["--git-dir", fixture.remote, "show", "\(commit):\(row.task).txt"]) == "\(row.task) by \(result.worker)\n")
+            #expect(!(row.result ?? "").contains(fixture.password))
+        }
+        let statuses = fixture.stopHosts()
+        #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses)")
+        for (name, log) in fixture.hosts.mapValues(\.output) {
+            #expect(!log.contains(fixture.password), "\(name): \(log)")
+            #expect(log.contains("postgres://postgres:***@"), "\(name): \(log)")
+        }
+    }
+
+    @Test func aTaskWhoseCommitWasPushedButNeverRecordedIsNotRunAgain() throws {
+        let fixture = try RemoteWorkerFixture()
+        let marker = fixture.scratch.appending("ran")
+        try fixture.submit(batch: "b1", ["t1"], command: "touch '\(marker)'; echo again > t1.txt")
+        // A host claimed the task, committed and pushed its work, and died before recording it.
+        let ghost = try #require(try fixture.queue.claim(worker: "ghost-0", lease: 0))
+        let clone = fixture.scratch.appending("ghost")
+        try fixture.source.git(["clone", "-q", fixture.remote, clone])
+        try fixture.source.git(["switch", "-q", "-c", "conductor/b1/ghost-0"], in: clone)
+        try fixture.source.write("t1.txt", "first\n", root: clone)
+        try fixture.source.git(["add", "-A"], in: clone)
+        try fixture.source.git(["commit", "-q", "-m", "t1: first", "-m", "Conductor-Batch: b1\nConductor-Task: t1\nConductor-Worker: ghost-0"], in: clone)
+        let pushed = try fixture.source.revParse("HEAD", in: clone)
+        try fixture.source.git(["push", "-q", "origin", "conductor/b1/ghost-0"], in: clone)
+        #expect(ghost.attempt == 1)
+
+        try fixture.startHost("host-1")
+        #expect(try waitUntil(timeout: 60) { try fixture.finished(batch: "b1") }, "\(fixture.hosts["host-1"]?.output ?? "")")
+        let row = try #require(try fixture.queue.rows(batch: "b1").first)
+        #expect(row.state == .done && row.attempts == 2 && row.claimedBy == "host-1")
+        let result = try JSONDecoder().decode(Probe.self, from: Data((row.result ?? "{}").utf8))
+        #expect(result.result.commit == pushed)
+        #expect(result.result.branch == "conductor/b1/ghost-0")
+        #expect(!FileManager.default.fileExists(atPath: marker), "the task ran again")
+        #expect(try fixture.remoteCommitCounts(batch: "b1") == ["t1": 1])
+        #expect(fixture.stopHosts().values.allSatisfy { $0 == 0 })
+    }
+
+    @Test func aSecondLiveWorkerWithTheSameNameIsRefused() throws {
+        let fixture = try RemoteWorkerFixture()
+        let first = try fixture.startHost("hostA-0")
+        #expect(waitUntil(timeout: 60) { first.output.contains("serving") }, "\(first.output)")
+        let second = try run([Binaries.conductor, "worker", "hostA-0", fixture.scratch.path, "--queue", fixture.url], timeout: 60)
+        #expect(second.status != 0)
+        #expect(second.stderr.contains("worker name 'hostA-0' is held by a live worker"), "\(second.stderr)")
+        #expect(second.stderr.contains("conductor worker hostA-0 on"), "the refusal names the holder: \(second.stderr)")
+        #expect(!second.stderr.contains(fixture.password))
+        #expect(fixture.stopHosts() == ["hostA-0": 0])
+        // Once the first one is gone, the name is free again.
+        let again = try fixture.startHost("hostA-0")
+        #expect(waitUntil(timeout: 60) { again.output.contains("serving") }, "\(again.output)")
+    }
+}
+
+/// The fields of a recorded result the tests read.
+struct Probe: Decodable {
+    struct Outcome: Decodable {
+        var status: String
+        var commit: String?
+        var branch: String?
+        var warnings: [String]?
+    }
+
+    var worker: String
+    var result: Outcome
+}
