@@ -177,6 +177,8 @@ public final class PostgresTaskQueue {
     private func migrate() throws {
         try connection.transaction {
             try connection.execute("SELECT pg_advisory_xact_lock(hashtext('conductor.schema'))")
+            // The server's notices ("schema … already exists, skipping") would reach stderr.
+            try connection.execute("SET LOCAL client_min_messages = warning")
             try connection.execute("CREATE SCHEMA IF NOT EXISTS conductor")
             try connection.execute("CREATE TABLE IF NOT EXISTS conductor.schema_version (version int NOT NULL)")
             let version = try connection.execute("SELECT max(version) FROM conductor.schema_version").first?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0

@@ -68,6 +68,24 @@ struct RemoteWorkerTests {
         #expect(fixture.stopHosts().values.allSatisfy { $0 == 0 })
     }
 
+    @Test func sigtermEndsTheTasksProcessGroupAndGivesTheClaimBack() throws {
+        let fixture = try RemoteWorkerFixture()
+        let pidFile = fixture.scratch.appending("task.pid")
+        let gate = fixture.scratch.appending("gate")
+        defer { FileManager.default.createFile(atPath: gate, contents: nil) }
+        try fixture.submit(batch: "b1", ["t1"], command: "echo $$ > '\(pidFile)'; while [ ! -e '\(gate)' ]; do sleep 0.05; done")
+        let host = try fixture.startHost("host-1")
+        #expect(waitUntil(timeout: 60) { ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n") }, "\(host.output)")
+        let taskPid = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        host.signal(SIGTERM)
+        #expect(host.waitForExit(timeout: 60) == 0, "\(host.output)")
+        #expect(waitUntil(timeout: 30) { !processIsAlive(taskPid) }, "the task's process outlived its worker")
+        let row = try #require(try fixture.queue.rows(batch: "b1").first)
+        #expect(row.state == .queued && row.result == nil, "\(row)")
+        #expect(try fixture.queue.journal(batch: "b1").map(\.event) == ["submit", "claim", "released"])
+        #expect(host.output.contains("task t1 given back to the queue"), "\(host.output)")
+    }
+
     @Test func aSecondLiveWorkerWithTheSameNameIsRefused() throws {
         let fixture = try RemoteWorkerFixture()
         let first = try fixture.startHost("hostA-0")

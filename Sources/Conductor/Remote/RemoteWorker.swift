@@ -48,7 +48,8 @@ public struct RemoteWorkerConfiguration: Sendable {
 public final class RemoteWorker: Sendable {
     public let configuration: RemoteWorkerConfiguration
     private let log: @Sendable (String) -> Void
-    private let control = Mutex<(stopping: Bool, running: ChildProcess?)>((false, nil))
+    /// Whether the worker is stopping, the token of the claim it works on, and the task's process.
+    private let control = Mutex<(stopping: Bool, claim: Int64?, running: ChildProcess?)>((false, nil, nil))
     private let wake = DispatchSemaphore(value: 0)
     private let host = RemoteWorker.hostName()
 
@@ -113,9 +114,13 @@ public final class RemoteWorker: Sendable {
     private func handle(_ claim: PostgresTaskQueue.Claim, queue: PostgresTaskQueue, keeper: LeaseKeeper) throws {
         let name = configuration.name
         log("worker \(name): task \(claim.task) of batch \(claim.batch) (attempt \(claim.attempt)) claimed")
+        control.withLock { $0.claim = claim.token }
+        defer { control.withLock { $0.claim = nil } }
         let renewal = keeper.keep(claim) { [self] in
+            // A renewal that was under way when the task ended must not touch the next task.
+            guard let current = control.withLock({ $0.claim == claim.token ? $0 : nil }) else { return }
             log("worker \(name): lost the lease of task \(claim.task) (this worker was stopped or cut off past it, and the task went back to the queue); ending the task: its result will not be recorded")
-            control.withLock { $0.running }?.terminate(grace: configuration.grace)
+            current.running?.terminate(grace: configuration.grace)
         }
         let startedAt = Date()
         var outcome = TaskOutcome(taskId: claim.task, seq: Int(claim.token), status: .error, startedAt: startedAt, worker: 0,
@@ -210,8 +215,12 @@ public final class RemoteWorker: Sendable {
         for _ in 0..<5 {
             if let found = try checkout.pushedCommit(in: repository) { return found }
             var moved = false
-            for other in others where try !checkout.fence(branchOf: other, attempt: claim.attempt, in: repository) {
-                moved = true
+            for other in others {
+                if try checkout.fence(branchOf: other, attempt: claim.attempt, in: repository) {
+                    log("worker \(configuration.name): task \(claim.task): fenced conductor/\(claim.batch)/\(other) on the remote, so a late push of its earlier attempt is refused")
+                } else {
+                    moved = true
+                }
             }
             guard moved else { return nil }
             try repository.fetch(remote: RemoteCheckout.remoteName)
