@@ -39,10 +39,10 @@ struct RemoteCheckout {
         let repository: Repository
         if Path.isDirectory(clonePath) {
             repository = try Repository.open(at: clonePath, searchParents: false)
-            try repository.fetch(remote: Self.remoteName)
+            try fetch(repository)
         } else {
             try FileManager.default.createDirectory(atPath: Path.parent(clonePath), withIntermediateDirectories: true)
-            repository = try Repository.clone(from: task.remote, to: clonePath)
+            repository = try Repository.clone(from: task.remote, to: clonePath, passwords: passwords)
         }
         let start = try remoteTip(of: worker, in: repository) ?? base(in: repository)
         if let checkout = TaskCommit.openCheckout(worktreePath) {
@@ -54,6 +54,16 @@ struct RemoteCheckout {
             try repository.addWorktree(WorktreeSpec(name: name, path: worktreePath, branch: branch, startPoint: nil))
         }
         return repository
+    }
+
+    /// Fetches the remote's branches (the batch's among them).
+    func fetch(_ repository: Repository) throws {
+        try repository.fetch(remote: Self.remoteName, passwords: passwords)
+    }
+
+    /// Git's credential helpers, as the git CLI asks them in the clone (ssh uses the agent).
+    private var passwords: GitCredentialHelper {
+        GitCredentialHelper(directory: Path.isDirectory(clonePath) ? clonePath : FileManager.default.currentDirectoryPath)
     }
 
     /// The batch's base commit, which the fetch must have brought.
@@ -101,7 +111,7 @@ struct RemoteCheckout {
         let commit = try repository.commit(tree: repository.treeID(of: tip), parent: tip, message: message, signaturesOf: tip)
         try repository.createBranch(fenced, at: commit, force: true)
         defer { try? repository.deleteBranch(fenced, base: commit, force: true) }
-        switch try repository.push(branch: fenced, toRemote: Self.remoteName, passwords: GitCredentialHelper(directory: clonePath)).status {
+        switch try repository.push(branch: fenced, toRemote: Self.remoteName, passwords: passwords).status {
         case .pushed, .upToDate: return true
         case .rejected(_, remoteMoved: true): return false
         case .rejected(let reason, remoteMoved: false):
@@ -112,7 +122,7 @@ struct RemoteCheckout {
     /// Pushes the worker's branch; nil when the remote has it, else why not.
     func push(_ repository: Repository) -> String? {
         do {
-            switch try repository.push(branch: branch, toRemote: Self.remoteName, passwords: GitCredentialHelper(directory: clonePath)).status {
+            switch try repository.push(branch: branch, toRemote: Self.remoteName, passwords: passwords).status {
             case .pushed, .upToDate: return nil
             case .rejected(let reason, remoteMoved: true):
                 return "the remote's \(branch) moved (\(reason)): a newer attempt of a task of this worker took over and fenced it"

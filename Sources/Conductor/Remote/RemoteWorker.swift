@@ -223,7 +223,7 @@ public final class RemoteWorker: Sendable {
                 }
             }
             guard moved else { return nil }
-            try repository.fetch(remote: RemoteCheckout.remoteName)
+            try checkout.fetch(repository)
         }
         throw RemoteTaskError("the remote branches of the task's earlier workers (\(others.joined(separator: ", "))) kept moving while this worker fenced them; task \(claim.task) is not run")
     }
