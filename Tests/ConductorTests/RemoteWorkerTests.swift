@@ -68,6 +68,45 @@ struct RemoteWorkerTests {
         #expect(fixture.stopHosts().values.allSatisfy { $0 == 0 })
     }
 
+    /// A fence for another task (one this worker once held and lost) is built on; a fence for
+    /// the very task being pushed means a newer attempt owns it: nothing is pushed over it.
+    @Test(arguments: ["t0", "t2"])
+    func aWorkerWhoseBranchWasFencedMeanwhileBuildsOnlyOnFencesForOtherTasks(fencedTask: String) throws {
+        let fixture = try RemoteWorkerFixture()
+        let gate = fixture.scratch.appending("gate")
+        let started = fixture.scratch.appending("started")
+        defer { FileManager.default.createFile(atPath: gate, contents: nil) }
+        try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
+        let host = try fixture.startHost("host-1")
+        #expect(try waitUntil(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
+        try fixture.submit(batch: "b1", ["t2"], command: "touch '\(started)'; while [ ! -e '\(gate)' ]; do sleep 0.05; done; echo two > t2.txt")
+        #expect(waitUntil(timeout: 60) { FileManager.default.fileExists(atPath: started) }, "\(host.output)")
+        // Another worker retrying a task host-1 once held fences host-1's branch while host-1,
+        // alive and holding its lease, runs t2.
+        let clone = fixture.scratch.appending("other")
+        try fixture.source.git(["clone", "-q", "-b", "conductor/b1/host-1", fixture.remote, clone])
+        try fixture.source.git(["commit", "-q", "--allow-empty", "-m", "conductor: fence", "-m", "Conductor-Fence: \(fencedTask)"], in: clone)
+        try fixture.source.git(["push", "-q", "origin", "conductor/b1/host-1"], in: clone)
+        let fence = try fixture.source.revParse("HEAD", in: clone)
+        FileManager.default.createFile(atPath: gate, contents: nil)
+        #expect(try waitUntil(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
+        let row = try #require(try fixture.queue.rows(batch: "b1").first { $0.task == "t2" })
+        guard fencedTask == "t0" else {
+            #expect(row.state == .failed, "\(row.result ?? "")")
+            #expect(row.result?.contains("not fences for other tasks") == true, "\(row.result ?? "")")
+            #expect(try fixture.source.revParse("conductor/b1/host-1", in: fixture.remote) == fence)
+            #expect(try fixture.remoteCommitCounts(batch: "b1") == ["t1": 1])
+            return
+        }
+        #expect(row.state == .done, "\(row.result ?? "")")
+        let result = try JSONDecoder().decode(Probe.self, from: Data((row.result ?? "{}").utf8))
+        let commit = try #require(result.result.commit)
+        #expect(try fixture.source.revParse("conductor/b1/host-1", in: fixture.remote) == commit)
+        #expect(try fixture.source.git(["--git-dir", fixture.remote, "rev-parse", "\(commit)^"]).hasPrefix(fence))
+        #expect(try fixture.remoteCommitCounts(batch: "b1") == ["t1": 1, "t2": 1])
+        #expect(fixture.stopHosts().values.allSatisfy { $0 == 0 })
+    }
+
     @Test func sigtermEndsTheTasksProcessGroupAndGivesTheClaimBack() throws {
         let fixture = try RemoteWorkerFixture()
         let pidFile = fixture.scratch.appending("task.pid")

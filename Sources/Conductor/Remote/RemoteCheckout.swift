@@ -32,10 +32,10 @@ struct RemoteCheckout {
     }
 
     /// Clones the remote (the first time) or fetches it, and puts the worktree on the worker's
-    /// branch at the remote's tip of it, else at the base commit. Returns the clone.
+    /// branch at the remote's tip of it, else at the base commit. Returns the clone and that commit.
     ///
     /// - Throws: `GitError`, or `RemoteTaskError` when the base commit is not on the remote.
-    func prepare() throws -> Repository {
+    func prepare() throws -> (repository: Repository, start: ObjectID) {
         let repository: Repository
         if Path.isDirectory(clonePath) {
             repository = try Repository.open(at: clonePath, searchParents: false)
@@ -53,7 +53,7 @@ struct RemoteCheckout {
             try repository.createBranch(branch, at: start, force: true)
             try repository.addWorktree(WorktreeSpec(name: name, path: worktreePath, branch: branch, startPoint: nil))
         }
-        return repository
+        return (repository, start)
     }
 
     /// Fetches the remote's branches (the batch's among them).
@@ -119,17 +119,59 @@ struct RemoteCheckout {
         }
     }
 
-    /// Pushes the worker's branch; nil when the remote has it, else why not.
-    func push(_ repository: Repository) -> String? {
+    /// Pushes the worker's branch, whose tip holds the task's `commits` (oldest first) made on
+    /// top of `start`; nil when the remote has them, else why not.
+    ///
+    /// The remote's branch may have gained fences since the task started: a worker retrying a
+    /// task this one held before (and lost the lease of) fenced it. A fence changes no file, so
+    /// the task's commits are made again on top of the fences, with the same trees, messages and
+    /// authors, `commits` then names the new ones, and the push is tried again. A fence for this
+    /// very task (a newer attempt owns it), or any other commit, is left alone and the push fails.
+    func push(_ repository: Repository, start: ObjectID, commits: inout [String], seq: Int) -> String? {
         do {
-            switch try repository.push(branch: branch, toRemote: Self.remoteName, passwords: passwords).status {
-            case .pushed, .upToDate: return nil
-            case .rejected(let reason, remoteMoved: true):
-                return "the remote's \(branch) moved (\(reason)): a newer attempt of a task of this worker took over and fenced it"
-            case .rejected(let reason, remoteMoved: false): return "the remote refused \(branch): \(reason)"
+            for _ in 0..<3 {
+                switch try repository.push(branch: branch, toRemote: Self.remoteName, passwords: passwords).status {
+                case .pushed, .upToDate: return nil
+                case .rejected(let reason, remoteMoved: false): return "the remote refused \(branch): \(reason)"
+                case .rejected(let reason, remoteMoved: true):
+                    try fetch(repository)
+                    guard let tip = try remoteTip(of: worker, in: repository), try onlyOtherTasksFences(from: start, to: tip, in: repository) else {
+                        return "the remote's \(branch) moved (\(reason)) with commits that are not fences for other tasks (a newer attempt of this task fenced it, or someone pushed); the task's commits stay on this host"
+                    }
+                    commits = try replay(commits, onto: tip, in: repository, seq: seq)
+                }
             }
+            return "the remote's \(branch) kept moving while this worker pushed"
         } catch {
             return "\(error)"
         }
+    }
+
+    /// True when `tip` is `start` plus fences (which change no file) for tasks other than this one.
+    private func onlyOtherTasksFences(from start: ObjectID, to tip: ObjectID, in repository: Repository) throws -> Bool {
+        try repository.contains(start, in: tip) && repository.treeID(of: tip) == repository.treeID(of: start)
+            && repository.commits(from: start, to: tip).allSatisfy { [task] commit in
+                commit.trailer("Conductor-Fence").map { $0 != task.task.id } ?? false
+            }
+    }
+
+    /// Makes `commits` again, in order, on top of `tip`, names each with a task ref, and moves the
+    /// worktree's branch to the last (its files are those of the last one already); the new ids.
+    private func replay(_ commits: [String], onto tip: ObjectID, in repository: Repository, seq: Int) throws -> [String] {
+        var parent = tip
+        var made: [String] = []
+        for hex in commits {
+            let commit = try ObjectID(hex: hex)
+            parent = try repository.commit(tree: repository.treeID(of: commit), parent: parent, message: repository.message(of: commit),
+                                           signaturesOf: commit)
+            try repository.setReference(TaskRefs.name(branch: branch, seq: seq, task: task.task.id, commit: parent), to: parent,
+                                        message: "conductor: task \(task.task.id) on top of a fence")
+            made.append(parent.hex)
+        }
+        guard let worktree = TaskCommit.openCheckout(worktreePath) else {
+            throw RemoteTaskError("the worktree \(worktreePath) is no longer a checkout of its own; \(branch) was not moved onto the fence")
+        }
+        try worktree.attachHead(to: branch, at: parent, message: "conductor: \(branch) on top of the remote's fence")
+        return made
     }
 }

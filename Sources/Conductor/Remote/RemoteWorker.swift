@@ -155,7 +155,7 @@ public final class RemoteWorker: Sendable {
     private func perform(_ task: RemoteTask, claim: PostgresTaskQueue.Claim, queue: PostgresTaskQueue,
                          renewal: LeaseKeeper.Renewal) throws -> TaskOutcome {
         let checkout = RemoteCheckout(task: task, worker: configuration.name, directory: configuration.directory)
-        let repository = try checkout.prepare()
+        let (repository, start) = try checkout.prepare()
         if claim.attempt > 1, let earlier = try earlierAttempt(checkout, repository: repository, claim: claim, queue: queue) {
             var outcome = TaskOutcome(taskId: claim.task, seq: Int(claim.token), status: .done, worker: 0, workerPid: getpid(),
                                       attempt: claim.attempt, commit: earlier.commit.id.hex, branch: earlier.branch)
@@ -187,7 +187,7 @@ public final class RemoteWorker: Sendable {
             }
             if stopping || renewal.isLost { child?.terminate(grace: configuration.grace) }
         } activity: { _, _ in }
-        guard outcome.commit != nil else { return outcome }
+        guard var commits = outcome.commits, !commits.isEmpty else { return outcome }
         // Checked once more just before the push; a worker stopped between this check and its push
         // is refused by the remote instead: the next attempt fences this branch (see `earlierAttempt`).
         guard !renewal.isLost, try queue.heartbeat(claim, lease: configuration.lease) else {
@@ -196,11 +196,14 @@ public final class RemoteWorker: Sendable {
             outcome.error = "the lease was lost before the push; the commit stays on this host only"
             return outcome
         }
-        if let failure = checkout.push(repository) {
+        if let failure = checkout.push(repository, start: start, commits: &commits, seq: assignment.seq) {
             log("worker \(configuration.name): pushing \(checkout.branch) for task \(claim.task) failed: \(failure)")
             outcome.status = .error
             outcome.error = [outcome.error, "pushing \(checkout.branch) to the remote failed, so the task is not recorded as done: \(failure)"]
                 .compactMap { $0 }.joined(separator: "; ")
+        } else {
+            outcome.commits = commits
+            outcome.commit = commits.last
         }
         return outcome
     }
