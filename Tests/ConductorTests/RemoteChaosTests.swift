@@ -12,14 +12,11 @@ import TestSupport
 struct RemoteChaosTests {
     @Test func aKilledHostAndAStoppedOneLeaveEveryTaskCommittedAndRecordedOnce() throws {
         let fixture = try RemoteWorkerFixture()
-        let gate = fixture.scratch.appending("gate")
-        // Whatever happens, the tasks (the killed host's orphan among them) end once the gate opens.
-        defer { FileManager.default.createFile(atPath: gate, contents: nil) }
         let started = fixture.scratch.appending("started")
         try FileManager.default.createDirectory(atPath: started, withIntermediateDirectories: true)
         let ids = (1...6).map { "t\($0)" }
         try fixture.submit(batch: "chaos", ids, command: """
-            touch "\(started)/$CONDUCTOR_WORKER"; while [ ! -e '\(gate)' ]; do sleep 0.05; done; echo "$CONDUCTOR_TASK_ID" > "$CONDUCTOR_TASK_ID.txt"
+            touch "\(started)/$CONDUCTOR_WORKER"; \(fixture.waitForGate); echo "$CONDUCTOR_TASK_ID" > "$CONDUCTOR_TASK_ID.txt"
             """)
         let names = ["hostA-0", "hostB-0", "hostC-0"]
         for name in names { try fixture.startHost(name, lease: 2) }
@@ -39,7 +36,7 @@ struct RemoteChaosTests {
         killed.signal(SIGKILL)
         #expect(killed.waitForExit(timeout: 30) != nil)
         stopped.signal(SIGSTOP)
-        FileManager.default.createFile(atPath: gate, contents: nil)
+        fixture.openGate()
         let finished = try waitUntil(timeout: 120) { try fixture.finished(batch: "chaos") }
         #expect(finished, "\(fixture.hosts["hostC-0"]?.output ?? "")")
 

@@ -31,7 +31,20 @@ final class RemoteWorkerFixture: @unchecked Sendable {
     }
 
     deinit {
+        openGate()
         hosts.values.forEach { $0.stop(grace: 10) }
+    }
+
+    /// A shell fragment that waits until the test opens the gate (or its directory is gone):
+    /// tasks that must be running at a given moment wait on it, instead of sleeping.
+    var waitForGate: String {
+        "while [ ! -e '\(scratch.appending("gate"))' ] && [ -d '\(scratch.path)' ]; do sleep 0.05; done"
+    }
+
+    /// Lets every task waiting on the gate go on (also when the fixture goes away, so that no
+    /// task, a killed host's orphan among them, outlives the test).
+    func openGate() {
+        FileManager.default.createFile(atPath: scratch.appending("gate"), contents: nil)
     }
 
     /// Submits command tasks `ids` of `batch`, each running `command`.

@@ -73,13 +73,11 @@ struct RemoteWorkerTests {
     @Test(arguments: ["t0", "t2"])
     func aWorkerWhoseBranchWasFencedMeanwhileBuildsOnlyOnFencesForOtherTasks(fencedTask: String) throws {
         let fixture = try RemoteWorkerFixture()
-        let gate = fixture.scratch.appending("gate")
         let started = fixture.scratch.appending("started")
-        defer { FileManager.default.createFile(atPath: gate, contents: nil) }
         try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
         let host = try fixture.startHost("host-1")
         #expect(try waitUntil(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
-        try fixture.submit(batch: "b1", ["t2"], command: "touch '\(started)'; while [ ! -e '\(gate)' ]; do sleep 0.05; done; echo two > t2.txt")
+        try fixture.submit(batch: "b1", ["t2"], command: "touch '\(started)'; \(fixture.waitForGate); echo two > t2.txt")
         #expect(waitUntil(timeout: 60) { FileManager.default.fileExists(atPath: started) }, "\(host.output)")
         // Another worker retrying a task host-1 once held fences host-1's branch while host-1,
         // alive and holding its lease, runs t2.
@@ -88,7 +86,7 @@ struct RemoteWorkerTests {
         try fixture.source.git(["commit", "-q", "--allow-empty", "-m", "conductor: fence", "-m", "Conductor-Fence: \(fencedTask)"], in: clone)
         try fixture.source.git(["push", "-q", "origin", "conductor/b1/host-1"], in: clone)
         let fence = try fixture.source.revParse("HEAD", in: clone)
-        FileManager.default.createFile(atPath: gate, contents: nil)
+        fixture.openGate()
         #expect(try waitUntil(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
         let row = try #require(try fixture.queue.rows(batch: "b1").first { $0.task == "t2" })
         guard fencedTask == "t0" else {
@@ -110,9 +108,7 @@ struct RemoteWorkerTests {
     @Test func sigtermEndsTheTasksProcessGroupAndGivesTheClaimBack() throws {
         let fixture = try RemoteWorkerFixture()
         let pidFile = fixture.scratch.appending("task.pid")
-        let gate = fixture.scratch.appending("gate")
-        defer { FileManager.default.createFile(atPath: gate, contents: nil) }
-        try fixture.submit(batch: "b1", ["t1"], command: "echo $$ > '\(pidFile)'; while [ ! -e '\(gate)' ]; do sleep 0.05; done")
+        try fixture.submit(batch: "b1", ["t1"], command: "echo $$ > '\(pidFile)'; \(fixture.waitForGate)")
         let host = try fixture.startHost("host-1")
         #expect(waitUntil(timeout: 60) { ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n") }, "\(host.output)")
         let taskPid = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
