@@ -105,6 +105,30 @@ struct RemoteWorkerTests {
         #expect(fixture.stopHosts().values.allSatisfy { $0 == 0 })
     }
 
+    @Test func aWorkerConnectsAgainWhenTheDatabaseDropsItsConnections() throws {
+        let fixture = try RemoteWorkerFixture()
+        try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
+        let host = try fixture.startHost("host-1")
+        #expect(try waitUntil(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
+        // As when the server restarts or the network drops: the worker's connection is cut.
+        let admin = try PostgresConnection(url: fixture.server.url)
+        let cut = try admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'conductor worker host-1 %'")
+        #expect(cut == [["t"]])
+        try fixture.submit(batch: "b1", ["t2"], command: "echo two > t2.txt")
+        #expect(try waitUntil(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
+        #expect(try fixture.queue.rows(batch: "b1").map(\.state) == [.done, .done])
+        #expect(host.output.contains("connecting again"), "\(host.output)")
+        #expect(!host.output.contains(fixture.password))
+        #expect(fixture.stopHosts() == ["host-1": 0])
+    }
+
+    @Test func aWorkerNameWithoutAPostgresQueueIsRefusedWithTheFix() throws {
+        let scratch = TemporaryDirectory()
+        let result = try run([Binaries.conductor, "worker", "hostA-0", scratch.path, "--queue", scratch.appending("q")], timeout: 60)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("names like hostA-0 are for --queue postgres://"), "\(result.stderr)")
+    }
+
     @Test func sigtermEndsTheTasksProcessGroupAndGivesTheClaimBack() throws {
         let fixture = try RemoteWorkerFixture()
         let pidFile = fixture.scratch.appending("task.pid")
@@ -125,7 +149,9 @@ struct RemoteWorkerTests {
         let fixture = try RemoteWorkerFixture()
         let first = try fixture.startHost("hostA-0")
         #expect(waitUntil(timeout: 60) { first.output.contains("serving") }, "\(first.output)")
-        let second = try run([Binaries.conductor, "worker", "hostA-0", fixture.scratch.path, "--queue", fixture.url], timeout: 60)
+        // The second one finds the queue in $CONDUCTOR_QUEUE.
+        let second = try run([Binaries.conductor, "worker", "hostA-0", fixture.scratch.path], environment: ["CONDUCTOR_QUEUE": fixture.url],
+                             timeout: 60)
         #expect(second.status != 0)
         #expect(second.stderr.contains("worker name 'hostA-0' is held by a live worker"), "\(second.stderr)")
         #expect(second.stderr.contains("conductor worker hostA-0 on"), "the refusal names the holder: \(second.stderr)")
