@@ -61,8 +61,9 @@ public final class RemoteWorker: Sendable {
     /// Serves tasks until `stop()`. A database that goes away is connected to again every few
     /// seconds; the running task's lease then runs out on the server, and its result is refused.
     ///
-    /// - Throws: `PostgresQueueError.workerNameTaken` when a live worker has this name, and
-    ///   what connecting throws the first time (a wrong URL, a refused login).
+    /// - Throws: `PostgresQueueError.workerNameTaken` when a live worker has this name, what
+    ///   connecting throws the first time (a wrong URL, a refused login), and
+    ///   `PostgresQueueError.newerSchema` when a newer conductor migrated the database meanwhile.
     public func run() throws {
         let name = configuration.name
         var queue: PostgresTaskQueue? = try connect()
@@ -79,9 +80,10 @@ public final class RemoteWorker: Sendable {
                     continue
                 }
                 try handle(claim, queue: tasks, keeper: keeper)
-            } catch let error as PostgresQueueError {
-                throw error
             } catch {
+                // A name still held after a reconnect is most often this worker's own old
+                // session, which the server has not yet found dead: that is tried again too.
+                if let error = error as? PostgresQueueError, case .newerSchema = error { throw error }
                 queue = nil
                 log("worker \(name): the queue failed: \(PostgresURL.scrub("\(error)", of: configuration.url)); connecting again in 5 s")
                 _ = wake.wait(timeout: .now() + 5)
