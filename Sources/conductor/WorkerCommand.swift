@@ -30,7 +30,9 @@ struct WorkerCommand: ParsableCommand {
         conductor/<batch>/ID. It claims tasks of any batch with a lease (--lease) it renews while the \
         task runs, commits, pushes the branch to the remote, and only then records the result. A \
         retried task whose commit an earlier attempt already pushed is recorded, not run again. \
-        SIGTERM or SIGINT ends the running task's process group and gives its claim back.
+        Prompts go to the agent the batch chose (each task carries it; --agent options are for a \
+        queue directory), and CONDUCTOR_WORKER is the name. SIGTERM or SIGINT ends the running \
+        task's process group and gives its claim back.
 
         Example: conductor worker hostA-0 ~/conductor-host --queue postgres://conductor@db/conductor
         """
