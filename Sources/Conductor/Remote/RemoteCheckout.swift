@@ -1,6 +1,9 @@
 import FoundationEssentials
 import FoundationShims
 import Git
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A remote worker's checkout of one batch: a clone of the batch's remote under the worker's
 /// directory (`DIR/<repo>-<hash of the URL>/clone`, fetched before every task), and a worktree
@@ -41,8 +44,13 @@ struct RemoteCheckout {
             repository = try Repository.open(at: clonePath, searchParents: false)
             try fetch(repository)
         } else {
+            // Cloned aside and renamed into place, so a host that dies mid-clone leaves no half clone.
+            let partial = "\(clonePath).partial-\(getpid())"
             try FileManager.default.createDirectory(atPath: Path.parent(clonePath), withIntermediateDirectories: true)
-            repository = try Repository.clone(from: task.remote, to: clonePath, passwords: passwords)
+            try? FileManager.default.removeItem(atPath: partial)
+            _ = try Repository.clone(from: task.remote, to: partial, passwords: passwords)
+            try FileManager.default.moveItem(atPath: partial, toPath: clonePath)
+            repository = try Repository.open(at: clonePath, searchParents: false)
         }
         let start = try remoteTip(of: worker, in: repository) ?? base(in: repository)
         if let checkout = TaskCommit.openCheckout(worktreePath) {
@@ -69,7 +77,7 @@ struct RemoteCheckout {
     /// The batch's base commit, which the fetch must have brought.
     func base(in repository: Repository) throws -> ObjectID {
         guard let base = try? ObjectID(hex: task.base), (try? repository.treeID(of: base)) != nil else {
-            throw RemoteTaskError("the base commit \(task.base) of batch \(task.batch) is not on the remote \(task.remote); push it there (git push \(task.remote) \(task.base):refs/heads/conductor/\(task.batch)/base)")
+            throw RemoteTaskError("the base commit \(task.base) of batch \(task.batch) is not on the remote \(task.remote); push the branch that holds it there (git push \(task.remote) BRANCH) before submitting the batch")
         }
         return base
     }
