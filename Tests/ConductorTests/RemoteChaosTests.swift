@@ -10,7 +10,7 @@ import TestSupport
 /// recorded once, and the stopped host's late result is refused.
 @Suite(.serialized, .timeLimit(.minutes(4)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
 struct RemoteChaosTests {
-    @Test func aKilledHostAndAStoppedOneLeaveEveryTaskCommittedAndRecordedOnce() throws {
+    @Test func aKilledHostAndAStoppedOneLeaveEveryTaskCommittedAndRecordedOnce() async throws {
         let fixture = try RemoteWorkerFixture()
         let started = fixture.scratch.appending("started")
         try FileManager.default.createDirectory(atPath: started, withIntermediateDirectories: true)
@@ -22,7 +22,7 @@ struct RemoteChaosTests {
         for name in names { try fixture.startHost(name, lease: 2) }
         // Every host is running a task (its process waits on the gate).
         var held: [String: String] = [:]
-        let allBusy = try waitUntil(timeout: 60) {
+        let allBusy = try await eventually(timeout: 60) {
             held = try Dictionary(fixture.queue.rows(batch: "chaos").filter { $0.state == .claimed }.compactMap { row in
                 row.claimedBy.map { ($0, row.task) } }) { first, _ in first }
             return Set(held.keys) == Set(names) && names.allSatisfy { FileManager.default.fileExists(atPath: "\(started)/\($0)") }
@@ -34,14 +34,14 @@ struct RemoteChaosTests {
         let stopped = try #require(fixture.hosts["hostB-0"])
 
         killed.signal(SIGKILL)
-        #expect(killed.waitForExit(timeout: 30) != nil)
+        #expect(await fixture.exitStatus(of: killed, timeout: 30) != nil)
         stopped.signal(SIGSTOP)
         fixture.openGate()
-        let finished = try waitUntil(timeout: 120) { try fixture.finished(batch: "chaos") }
+        let finished = try await eventually(timeout: 120) { try fixture.finished(batch: "chaos") }
         #expect(finished, "\(fixture.hosts["hostC-0"]?.output ?? "")")
 
         stopped.signal(SIGCONT)
-        let refused = waitUntil(timeout: 60) { stopped.output.contains("the result of task \(stoppedTask) (attempt 1) was refused") }
+        let refused = await eventually(timeout: 60) { stopped.output.contains("the result of task \(stoppedTask) (attempt 1) was refused") }
         #expect(refused, "\(stopped.output)")
 
         let rows = try fixture.queue.rows(batch: "chaos")
@@ -61,7 +61,7 @@ struct RemoteChaosTests {
                                              "--format=%(trailers:key=Conductor-Fence,valueonly)"])
         #expect(fences.contains(stoppedTask), "\(fences)")
         #expect(stopped.output.contains("lease"), "\(stopped.output)")
-        let statuses = fixture.stopHosts()
+        let statuses = await fixture.stopHosts()
         #expect(statuses["hostB-0"] == 0 && statuses["hostC-0"] == 0, "\(statuses)")
     }
 }

@@ -44,7 +44,7 @@ final class RemoteWorkerFixture: @unchecked Sendable {
     /// Lets every task waiting on the gate go on (also when the fixture goes away, so that no
     /// task, a killed host's orphan among them, outlives the test).
     func openGate() {
-        FileManager.default.createFile(atPath: scratch.appending("gate"), contents: nil)
+        _ = FileManager.default.createFile(atPath: scratch.appending("gate"), contents: nil)
     }
 
     /// Submits command tasks `ids` of `batch`, each running `command`.
@@ -66,13 +66,22 @@ final class RemoteWorkerFixture: @unchecked Sendable {
         return host
     }
 
-    /// Ends every host (SIGTERM, then SIGKILL) and returns their exit statuses by name.
-    func stopHosts() -> [String: Int32] {
-        hosts.mapValues { host in
+    /// Ends every host (SIGTERM, then SIGKILL after 20 s) and returns their exit statuses by name.
+    func stopHosts() async -> [String: Int32] {
+        for host in hosts.values {
             host.signal(SIGCONT)
-            host.stop(grace: 20)
+            host.signal(SIGTERM)
+        }
+        _ = await eventually(timeout: 20) { hosts.values.allSatisfy { !$0.process.isRunning } }
+        return hosts.mapValues { host in
+            host.stop(grace: 0)
             return host.process.terminationStatus
         }
+    }
+
+    /// `host`'s exit status once it exits, or nil after `timeout` seconds.
+    func exitStatus(of host: BackgroundProcess, timeout: TimeInterval = 60) async -> Int32? {
+        await eventually(timeout: timeout) { !host.process.isRunning } ? host.process.terminationStatus : nil
     }
 
     /// How many commits on the remote's `conductor/<batch>/*` branches carry each task id as
@@ -87,4 +96,16 @@ final class RemoteWorkerFixture: @unchecked Sendable {
     func finished(batch: String) throws -> Bool {
         try queue.rows(batch: batch).allSatisfy { $0.state == .done || $0.state == .failed }
     }
+}
+
+/// Polls `condition` until it holds or `timeout` seconds pass, sleeping between looks without
+/// holding one of the test pool's few threads (these tests wait on other processes for seconds);
+/// returns whether it held. A wait for a condition, never a timing assert.
+func eventually(timeout: TimeInterval = 60, _ condition: () throws -> Bool) async rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return try condition()
 }

@@ -10,12 +10,12 @@ import TestSupport
 /// earlier attempt pushed is not run again; a worker name is held by one live worker.
 @Suite(.serialized, .timeLimit(.minutes(4)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
 struct RemoteWorkerTests {
-    @Test func tasksOverThreeHostsAreCommittedOnTheRemoteAndRecordedOnceEach() throws {
+    @Test func tasksOverThreeHostsAreCommittedOnTheRemoteAndRecordedOnceEach() async throws {
         let fixture = try RemoteWorkerFixture()
         let ids = (1...9).map { "t\($0)" }
         try fixture.submit(batch: "b1", ids, command: #"echo "$CONDUCTOR_TASK_ID by $CONDUCTOR_WORKER" > "$CONDUCTOR_TASK_ID.txt""#)
         for name in ["hostA-0", "hostB-0", "hostC-0"] { try fixture.startHost(name) }
-        let finished = try waitUntil(timeout: 120) { try fixture.finished(batch: "b1") }
+        let finished = try await eventually(timeout: 120) { try fixture.finished(batch: "b1") }
         let logs = fixture.hosts.mapValues(\.output)
         #expect(finished, "\(logs)")
         let rows = try fixture.queue.rows(batch: "b1")
@@ -32,7 +32,7 @@ struct RemoteWorkerTests {
             #expect(try fixture.source.git(["--git-dir", fixture.remote, "show", "\(commit):\(row.task).txt"]) == "\(row.task) by \(result.worker)\n")
             #expect(!(row.result ?? "").contains(fixture.password))
         }
-        let statuses = fixture.stopHosts()
+        let statuses = await fixture.stopHosts()
         #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses)")
         for (name, log) in fixture.hosts.mapValues(\.output) {
             #expect(!log.contains(fixture.password), "\(name): \(log)")
@@ -40,7 +40,7 @@ struct RemoteWorkerTests {
         }
     }
 
-    @Test func aTaskWhoseCommitWasPushedButNeverRecordedIsNotRunAgain() throws {
+    @Test func aTaskWhoseCommitWasPushedButNeverRecordedIsNotRunAgain() async throws {
         let fixture = try RemoteWorkerFixture()
         let marker = fixture.scratch.appending("ran")
         try fixture.submit(batch: "b1", ["t1"], command: "touch '\(marker)'; echo again > t1.txt")
@@ -57,7 +57,7 @@ struct RemoteWorkerTests {
         #expect(ghost.attempt == 1)
 
         try fixture.startHost("host-1")
-        #expect(try waitUntil(timeout: 60) { try fixture.finished(batch: "b1") }, "\(fixture.hosts["host-1"]?.output ?? "")")
+        #expect(try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }, "\(fixture.hosts["host-1"]?.output ?? "")")
         let row = try #require(try fixture.queue.rows(batch: "b1").first)
         #expect(row.state == .done && row.attempts == 2 && row.claimedBy == "host-1")
         let result = try JSONDecoder().decode(Probe.self, from: Data((row.result ?? "{}").utf8))
@@ -65,20 +65,20 @@ struct RemoteWorkerTests {
         #expect(result.result.branch == "conductor/b1/ghost-0")
         #expect(!FileManager.default.fileExists(atPath: marker), "the task ran again")
         #expect(try fixture.remoteCommitCounts(batch: "b1") == ["t1": 1])
-        #expect(fixture.stopHosts().values.allSatisfy { $0 == 0 })
+        #expect(await fixture.stopHosts().values.allSatisfy { $0 == 0 })
     }
 
     /// A fence for another task (one this worker once held and lost) is built on; a fence for
     /// the very task being pushed means a newer attempt owns it: nothing is pushed over it.
     @Test(arguments: ["t0", "t2"])
-    func aWorkerWhoseBranchWasFencedMeanwhileBuildsOnlyOnFencesForOtherTasks(fencedTask: String) throws {
+    func aWorkerWhoseBranchWasFencedMeanwhileBuildsOnlyOnFencesForOtherTasks(fencedTask: String) async throws {
         let fixture = try RemoteWorkerFixture()
         let started = fixture.scratch.appending("started")
         try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
         let host = try fixture.startHost("host-1")
-        #expect(try waitUntil(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
+        #expect(try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
         try fixture.submit(batch: "b1", ["t2"], command: "touch '\(started)'; \(fixture.waitForGate); echo two > t2.txt")
-        #expect(waitUntil(timeout: 60) { FileManager.default.fileExists(atPath: started) }, "\(host.output)")
+        #expect(await eventually(timeout: 60) { FileManager.default.fileExists(atPath: started) }, "\(host.output)")
         // Another worker retrying a task host-1 once held fences host-1's branch while host-1,
         // alive and holding its lease, runs t2.
         let clone = fixture.scratch.appending("other")
@@ -87,7 +87,7 @@ struct RemoteWorkerTests {
         try fixture.source.git(["push", "-q", "origin", "conductor/b1/host-1"], in: clone)
         let fence = try fixture.source.revParse("HEAD", in: clone)
         fixture.openGate()
-        #expect(try waitUntil(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
+        #expect(try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
         let row = try #require(try fixture.queue.rows(batch: "b1").first { $0.task == "t2" })
         guard fencedTask == "t0" else {
             #expect(row.state == .failed, "\(row.result ?? "")")
@@ -102,24 +102,24 @@ struct RemoteWorkerTests {
         #expect(try fixture.source.revParse("conductor/b1/host-1", in: fixture.remote) == commit)
         #expect(try fixture.source.git(["--git-dir", fixture.remote, "rev-parse", "\(commit)^"]).hasPrefix(fence))
         #expect(try fixture.remoteCommitCounts(batch: "b1") == ["t1": 1, "t2": 1])
-        #expect(fixture.stopHosts().values.allSatisfy { $0 == 0 })
+        #expect(await fixture.stopHosts().values.allSatisfy { $0 == 0 })
     }
 
-    @Test func aWorkerConnectsAgainWhenTheDatabaseDropsItsConnections() throws {
+    @Test func aWorkerConnectsAgainWhenTheDatabaseDropsItsConnections() async throws {
         let fixture = try RemoteWorkerFixture()
         try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
         let host = try fixture.startHost("host-1")
-        #expect(try waitUntil(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
+        #expect(try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
         // As when the server restarts or the network drops: the worker's connection is cut.
         let admin = try PostgresConnection(url: fixture.server.url)
         let cut = try admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'conductor worker host-1 %'")
         #expect(cut == [["t"]])
         try fixture.submit(batch: "b1", ["t2"], command: "echo two > t2.txt")
-        #expect(try waitUntil(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
+        #expect(try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
         #expect(try fixture.queue.rows(batch: "b1").map(\.state) == [.done, .done])
         #expect(host.output.contains("connecting again"), "\(host.output)")
         #expect(!host.output.contains(fixture.password))
-        #expect(fixture.stopHosts() == ["host-1": 0])
+        #expect(await fixture.stopHosts() == ["host-1": 0])
     }
 
     @Test func aWorkerNameWithoutAPostgresQueueIsRefusedWithTheFix() throws {
@@ -129,26 +129,26 @@ struct RemoteWorkerTests {
         #expect(result.stderr.contains("names like hostA-0 are for --queue postgres://"), "\(result.stderr)")
     }
 
-    @Test func sigtermEndsTheTasksProcessGroupAndGivesTheClaimBack() throws {
+    @Test func sigtermEndsTheTasksProcessGroupAndGivesTheClaimBack() async throws {
         let fixture = try RemoteWorkerFixture()
         let pidFile = fixture.scratch.appending("task.pid")
         try fixture.submit(batch: "b1", ["t1"], command: "echo $$ > '\(pidFile)'; \(fixture.waitForGate)")
         let host = try fixture.startHost("host-1")
-        #expect(waitUntil(timeout: 60) { ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n") }, "\(host.output)")
+        #expect(await eventually(timeout: 60) { ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n") }, "\(host.output)")
         let taskPid = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         host.signal(SIGTERM)
-        #expect(host.waitForExit(timeout: 60) == 0, "\(host.output)")
-        #expect(waitUntil(timeout: 30) { !processIsAlive(taskPid) }, "the task's process outlived its worker")
+        #expect(await fixture.exitStatus(of: host, timeout: 60) == 0, "\(host.output)")
+        #expect(await eventually(timeout: 30) { !processIsAlive(taskPid) }, "the task's process outlived its worker")
         let row = try #require(try fixture.queue.rows(batch: "b1").first)
         #expect(row.state == .queued && row.result == nil, "\(row)")
         #expect(try fixture.queue.journal(batch: "b1").map(\.event) == ["submit", "claim", "released"])
         #expect(host.output.contains("task t1 given back to the queue"), "\(host.output)")
     }
 
-    @Test func aSecondLiveWorkerWithTheSameNameIsRefused() throws {
+    @Test func aSecondLiveWorkerWithTheSameNameIsRefused() async throws {
         let fixture = try RemoteWorkerFixture()
         let first = try fixture.startHost("hostA-0")
-        #expect(waitUntil(timeout: 60) { first.output.contains("serving") }, "\(first.output)")
+        #expect(await eventually(timeout: 60) { first.output.contains("serving") }, "\(first.output)")
         // The second one finds the queue in $CONDUCTOR_QUEUE.
         let second = try run([Binaries.conductor, "worker", "hostA-0", fixture.scratch.path], environment: ["CONDUCTOR_QUEUE": fixture.url],
                              timeout: 60)
@@ -156,10 +156,10 @@ struct RemoteWorkerTests {
         #expect(second.stderr.contains("worker name 'hostA-0' is held by a live worker"), "\(second.stderr)")
         #expect(second.stderr.contains("conductor worker hostA-0 on"), "the refusal names the holder: \(second.stderr)")
         #expect(!second.stderr.contains(fixture.password))
-        #expect(fixture.stopHosts() == ["hostA-0": 0])
+        #expect(await fixture.stopHosts() == ["hostA-0": 0])
         // Once the first one is gone, the name is free again.
         let again = try fixture.startHost("hostA-0")
-        #expect(waitUntil(timeout: 60) { again.output.contains("serving") }, "\(again.output)")
+        #expect(await eventually(timeout: 60) { again.output.contains("serving") }, "\(again.output)")
     }
 }
 
