@@ -67,9 +67,7 @@ struct WorkerCommand: ParsableCommand {
 
     func validate() throws {
         if queueURL != nil {
-            guard TaskSpec.isUsableID(id) else {
-                throw ValidationError("the worker name '\(id)' cannot be used in a branch name: give letters, digits, '.', '_' or '-' (e.g. hostA-0)")
-            }
+            if let problem = RemoteWorkerConfiguration.problem(withName: id) { throw ValidationError(problem) }
             guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
         } else {
             guard let slot = Int(id), slot >= 0 else {

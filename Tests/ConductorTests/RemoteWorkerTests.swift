@@ -122,11 +122,17 @@ struct RemoteWorkerTests {
         #expect(await fixture.stopHosts() == ["host-1": 0])
     }
 
-    @Test func aWorkerNameWithoutAPostgresQueueIsRefusedWithTheFix() throws {
+    @Test func aWorkerNameWithoutAPostgresQueueOrOneThatIsReservedIsRefusedWithTheFix() throws {
         let scratch = TemporaryDirectory()
         let result = try run([Binaries.conductor, "worker", "hostA-0", scratch.path, "--queue", scratch.appending("q")], timeout: 60)
         #expect(result.status != 0)
         #expect(result.stderr.contains("names like hostA-0 are for --queue postgres://"), "\(result.stderr)")
+        for name in ["merged", "w3", "a/b"] {
+            let refused = try run([Binaries.conductor, "worker", name, scratch.path, "--queue", "postgres://u:secret@127.0.0.1:1/db"], timeout: 60)
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("the worker name '\(name)'"), "\(refused.stderr)")
+        }
+        #expect(RemoteWorkerConfiguration.problem(withName: "w3x") == nil && RemoteWorkerConfiguration.problem(withName: "hostA-0") == nil)
     }
 
     @Test func sigtermEndsTheTasksProcessGroupAndGivesTheClaimBack() async throws {

@@ -25,6 +25,19 @@ public struct RemoteWorkerConfiguration: Sendable {
         self.url = url
     }
 
+    /// Why `name` cannot name a remote worker, or nil. Its branches are `conductor/<batch>/<name>`,
+    /// so it must fit in a branch name, and must not be `merged` (the branch `conductor merge`
+    /// builds) nor `w<n>` (a local worker's branch, as a coordinator's own workers have).
+    public static func problem(withName name: String) -> String? {
+        guard TaskSpec.isUsableID(name) else {
+            return "the worker name '\(name)' cannot be used in a branch name: give letters, digits, '.', '_' or '-' (e.g. hostA-0)"
+        }
+        if name == "merged" || (name.count > 1 && name.first == "w" && name.dropFirst().allSatisfy { ("0"..."9").contains($0) }) {
+            return "the worker name '\(name)' is reserved: conductor/<batch>/merged is the merge branch and conductor/<batch>/w<n> are local workers' branches; give another (e.g. hostA-0)"
+        }
+        return nil
+    }
+
     /// True when `queue` (a `--queue` value or `$CONDUCTOR_QUEUE`) names a PostgreSQL queue.
     public static func isQueueURL(_ queue: String) -> Bool {
         PostgresURL.isPostgres(queue)
