@@ -11,7 +11,7 @@ import TestSupport
 @Suite(.serialized, .timeLimit(.minutes(4)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
 struct RemoteChaosTests {
     @Test func aKilledHostAndAStoppedOneLeaveEveryTaskCommittedAndRecordedOnce() async throws {
-        let fixture = try RemoteWorkerFixture()
+        let fixture = try await RemoteWorkerFixture.make()
         let started = fixture.scratch.appending("started")
         try FileManager.default.createDirectory(atPath: started, withIntermediateDirectories: true)
         let ids = (1...6).map { "t\($0)" }
@@ -61,7 +61,7 @@ struct RemoteChaosTests {
                                              "--format=%(trailers:key=Conductor-Fence,valueonly)"])
         #expect(fences.contains(stoppedTask), "\(fences)")
         #expect(stopped.output.contains("lease"), "\(stopped.output)")
-        let statuses = await fixture.stopHosts()
+        let statuses = try await fixture.close()
         #expect(statuses["hostB-0"] == 0 && statuses["hostC-0"] == 0, "\(statuses)")
     }
 }

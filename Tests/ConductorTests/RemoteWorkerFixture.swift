@@ -7,7 +7,10 @@ import TestSupport
 /// Hosts sharing only a PostgreSQL server and a bare remote repository: each host is a
 /// `conductor worker NAME DIR --queue postgres://…` process with a directory and a HOME of its own.
 final class RemoteWorkerFixture: @unchecked Sendable {
-    let server: PostgresServer
+    /// Released (so stopped) by `close()`.
+    private var server: PostgresServer?
+    /// The server's URL without a password, for the test's own connections.
+    let serverURL: String
     let source: GitFixture
     let scratch = TemporaryDirectory("conductor-remote")
     /// The bare repository every host fetches from and pushes to.
@@ -20,8 +23,16 @@ final class RemoteWorkerFixture: @unchecked Sendable {
     let queue: PostgresTaskQueue
     private(set) var hosts: [String: BackgroundProcess] = [:]
 
-    init() throws {
-        server = try PostgresServer()
+    /// Starting a server and a repository blocks for seconds: that is done on a thread of its
+    /// own, not on one of the test pool's few threads, which every other test needs too.
+    static func make() async throws -> RemoteWorkerFixture {
+        try await offPool { try RemoteWorkerFixture() }
+    }
+
+    private init() throws {
+        let server = try PostgresServer()
+        self.server = server
+        serverURL = server.url
         source = try GitFixture()
         remote = scratch.appending("remote.git")
         try source.git(["clone", "-q", "--bare", source.path, remote])
@@ -66,6 +77,13 @@ final class RemoteWorkerFixture: @unchecked Sendable {
         return host
     }
 
+    /// Ends every host and the server (off the test pool); the hosts' exit statuses by name.
+    func close() async throws -> [String: Int32] {
+        let statuses = await stopHosts()
+        try await offPool { self.server = nil }
+        return statuses
+    }
+
     /// Ends every host (SIGTERM, then SIGKILL after 20 s) and returns their exit statuses by name.
     func stopHosts() async -> [String: Int32] {
         for host in hosts.values {
@@ -108,4 +126,11 @@ func eventually(timeout: TimeInterval = 60, _ condition: () throws -> Bool) asyn
         try? await Task.sleep(for: .milliseconds(20))
     }
     return try condition()
+}
+
+/// Runs `body` on a thread of its own and waits for it without holding a thread of the test pool.
+func offPool<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
 }

@@ -11,7 +11,7 @@ import TestSupport
 @Suite(.serialized, .timeLimit(.minutes(4)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
 struct RemoteWorkerTests {
     @Test func tasksOverThreeHostsAreCommittedOnTheRemoteAndRecordedOnceEach() async throws {
-        let fixture = try RemoteWorkerFixture()
+        let fixture = try await RemoteWorkerFixture.make()
         let ids = (1...9).map { "t\($0)" }
         try fixture.submit(batch: "b1", ids, command: #"echo "$CONDUCTOR_TASK_ID by $CONDUCTOR_WORKER" > "$CONDUCTOR_TASK_ID.txt""#)
         for name in ["hostA-0", "hostB-0", "hostC-0"] { try fixture.startHost(name) }
@@ -32,7 +32,7 @@ struct RemoteWorkerTests {
             #expect(try fixture.source.git(["--git-dir", fixture.remote, "show", "\(commit):\(row.task).txt"]) == "\(row.task) by \(result.worker)\n")
             #expect(!(row.result ?? "").contains(fixture.password))
         }
-        let statuses = await fixture.stopHosts()
+        let statuses = try await fixture.close()
         #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses)")
         for (name, log) in fixture.hosts.mapValues(\.output) {
             #expect(!log.contains(fixture.password), "\(name): \(log)")
@@ -41,7 +41,7 @@ struct RemoteWorkerTests {
     }
 
     @Test func aTaskWhoseCommitWasPushedButNeverRecordedIsNotRunAgain() async throws {
-        let fixture = try RemoteWorkerFixture()
+        let fixture = try await RemoteWorkerFixture.make()
         let marker = fixture.scratch.appending("ran")
         try fixture.submit(batch: "b1", ["t1"], command: "touch '\(marker)'; echo again > t1.txt")
         // A host claimed the task, committed and pushed its work, and died before recording it.
@@ -65,14 +65,14 @@ struct RemoteWorkerTests {
         #expect(result.result.branch == "conductor/b1/ghost-0")
         #expect(!FileManager.default.fileExists(atPath: marker), "the task ran again")
         #expect(try fixture.remoteCommitCounts(batch: "b1") == ["t1": 1])
-        #expect(await fixture.stopHosts().values.allSatisfy { $0 == 0 })
+        #expect(try await fixture.close().values.allSatisfy { $0 == 0 })
     }
 
     /// A fence for another task (one this worker once held and lost) is built on; a fence for
     /// the very task being pushed means a newer attempt owns it: nothing is pushed over it.
     @Test(arguments: ["t0", "t2"])
     func aWorkerWhoseBranchWasFencedMeanwhileBuildsOnlyOnFencesForOtherTasks(fencedTask: String) async throws {
-        let fixture = try RemoteWorkerFixture()
+        let fixture = try await RemoteWorkerFixture.make()
         let started = fixture.scratch.appending("started")
         try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
         let host = try fixture.startHost("host-1")
@@ -94,6 +94,7 @@ struct RemoteWorkerTests {
             #expect(row.result?.contains("not fences for other tasks") == true, "\(row.result ?? "")")
             #expect(try fixture.source.revParse("conductor/b1/host-1", in: fixture.remote) == fence)
             #expect(try fixture.remoteCommitCounts(batch: "b1") == ["t1": 1])
+            #expect(try await fixture.close() == ["host-1": 0])
             return
         }
         #expect(row.state == .done, "\(row.result ?? "")")
@@ -102,16 +103,16 @@ struct RemoteWorkerTests {
         #expect(try fixture.source.revParse("conductor/b1/host-1", in: fixture.remote) == commit)
         #expect(try fixture.source.git(["--git-dir", fixture.remote, "rev-parse", "\(commit)^"]).hasPrefix(fence))
         #expect(try fixture.remoteCommitCounts(batch: "b1") == ["t1": 1, "t2": 1])
-        #expect(await fixture.stopHosts().values.allSatisfy { $0 == 0 })
+        #expect(try await fixture.close().values.allSatisfy { $0 == 0 })
     }
 
     @Test func aWorkerConnectsAgainWhenTheDatabaseDropsItsConnections() async throws {
-        let fixture = try RemoteWorkerFixture()
+        let fixture = try await RemoteWorkerFixture.make()
         try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
         let host = try fixture.startHost("host-1")
         #expect(try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
         // As when the server restarts or the network drops: the worker's connection is cut.
-        let admin = try PostgresConnection(url: fixture.server.url)
+        let admin = try PostgresConnection(url: fixture.serverURL)
         let cut = try admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'conductor worker host-1 %'")
         #expect(cut == [["t"]])
         try fixture.submit(batch: "b1", ["t2"], command: "echo two > t2.txt")
@@ -119,7 +120,7 @@ struct RemoteWorkerTests {
         #expect(try fixture.queue.rows(batch: "b1").map(\.state) == [.done, .done])
         #expect(host.output.contains("connecting again"), "\(host.output)")
         #expect(!host.output.contains(fixture.password))
-        #expect(await fixture.stopHosts() == ["host-1": 0])
+        #expect(try await fixture.close() == ["host-1": 0])
     }
 
     @Test func aWorkerNameWithoutAPostgresQueueOrOneThatIsReservedIsRefusedWithTheFix() throws {
@@ -136,7 +137,7 @@ struct RemoteWorkerTests {
     }
 
     @Test func sigtermEndsTheTasksProcessGroupAndGivesTheClaimBack() async throws {
-        let fixture = try RemoteWorkerFixture()
+        let fixture = try await RemoteWorkerFixture.make()
         let pidFile = fixture.scratch.appending("task.pid")
         try fixture.submit(batch: "b1", ["t1"], command: "echo $$ > '\(pidFile)'; \(fixture.waitForGate)")
         let host = try fixture.startHost("host-1")
@@ -149,10 +150,11 @@ struct RemoteWorkerTests {
         #expect(row.state == .queued && row.result == nil, "\(row)")
         #expect(try fixture.queue.journal(batch: "b1").map(\.event) == ["submit", "claim", "released"])
         #expect(host.output.contains("task t1 given back to the queue"), "\(host.output)")
+        _ = try await fixture.close()
     }
 
     @Test func aSecondLiveWorkerWithTheSameNameIsRefused() async throws {
-        let fixture = try RemoteWorkerFixture()
+        let fixture = try await RemoteWorkerFixture.make()
         let first = try fixture.startHost("hostA-0")
         #expect(await eventually(timeout: 60) { first.output.contains("serving") }, "\(first.output)")
         // The second one finds the queue in $CONDUCTOR_QUEUE.
@@ -166,6 +168,7 @@ struct RemoteWorkerTests {
         // Once the first one is gone, the name is free again.
         let again = try fixture.startHost("hostA-0")
         #expect(await eventually(timeout: 60) { again.output.contains("serving") }, "\(again.output)")
+        #expect(try await fixture.close() == ["hostA-0": 0])
     }
 }
 
