@@ -46,7 +46,7 @@ class RemoteCredentials {
             return GIT_EAUTH.rawValue
         }
         guard let found = passwords?.password(for: url, username: username) else {
-            failure = "no user name and password for it from git's credential helpers; set one up (e.g. `gh auth setup-git`), or push once with git so a helper stores them"
+            failure = "no user name and password for it from git's credential helpers; set one up (e.g. `gh auth setup-git`), or reach the remote once with git (git fetch, git push) so a helper stores them"
             return GIT_EAUTH.rawValue
         }
         given = found
