@@ -106,6 +106,26 @@ struct RemoteWorkerTests {
         #expect(try await fixture.close().values.allSatisfy { $0 == 0 })
     }
 
+    @Test func aTaskWhosePushFailsBecauseTheRemoteWentAwayIsNotRecordedAsDone() async throws {
+        let fixture = try await RemoteWorkerFixture.make()
+        let started = fixture.scratch.appending("started")
+        try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
+        let host = try fixture.startHost("host-1")
+        #expect(try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
+        try fixture.submit(batch: "b1", ["t2"], command: "touch '\(started)'; \(fixture.waitForGate); echo two > t2.txt")
+        #expect(await eventually(timeout: 60) { FileManager.default.fileExists(atPath: started) }, "\(host.output)")
+        let away = fixture.scratch.appending("remote-away.git")
+        try FileManager.default.moveItem(atPath: fixture.remote, toPath: away)
+        fixture.openGate()
+        #expect(try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
+        try FileManager.default.moveItem(atPath: away, toPath: fixture.remote)
+        let row = try #require(try fixture.queue.rows(batch: "b1").first { $0.task == "t2" })
+        #expect(row.state == .failed, "\(row.result ?? "")")
+        #expect(row.result?.contains("pushing conductor/b1/host-1 to the remote failed") == true, "\(row.result ?? "")")
+        #expect(try fixture.remoteCommitCounts(batch: "b1") == ["t1": 1])
+        #expect(try await fixture.close() == ["host-1": 0])
+    }
+
     @Test func aWorkerConnectsAgainWhenTheDatabaseDropsItsConnections() async throws {
         let fixture = try await RemoteWorkerFixture.make()
         try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
