@@ -77,6 +77,20 @@ final class RemoteWorkerFixture: @unchecked Sendable {
         return host
     }
 
+    /// Host `host-1` once it has pushed task t1 of batch b1 (so its branch is on the remote) and
+    /// is running t2, which waits on the gate and then writes t2.txt.
+    func hostRunningItsSecondTask() async throws -> BackgroundProcess {
+        let started = scratch.appending("started")
+        try submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
+        let host = try startHost("host-1")
+        guard try await eventually(timeout: 60, { try finished(batch: "b1") }) else { throw FixtureError("t1 did not finish: \(host.output)") }
+        try submit(batch: "b1", ["t2"], command: "touch '\(started)'; \(waitForGate); echo two > t2.txt")
+        guard await eventually(timeout: 60, { FileManager.default.fileExists(atPath: started) }) else {
+            throw FixtureError("t2 did not start: \(host.output)")
+        }
+        return host
+    }
+
     /// Ends every host and the server (off the test pool); the hosts' exit statuses by name.
     func close() async throws -> [String: Int32] {
         let statuses = await stopHosts()

@@ -73,12 +73,7 @@ struct RemoteWorkerTests {
     @Test(arguments: ["t0", "t2"])
     func aWorkerWhoseBranchWasFencedMeanwhileBuildsOnlyOnFencesForOtherTasks(fencedTask: String) async throws {
         let fixture = try await RemoteWorkerFixture.make()
-        let started = fixture.scratch.appending("started")
-        try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
-        let host = try fixture.startHost("host-1")
-        #expect(try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
-        try fixture.submit(batch: "b1", ["t2"], command: "touch '\(started)'; \(fixture.waitForGate); echo two > t2.txt")
-        #expect(await eventually(timeout: 60) { FileManager.default.fileExists(atPath: started) }, "\(host.output)")
+        let host = try await fixture.hostRunningItsSecondTask()
         // Another worker retrying a task host-1 once held fences host-1's branch while host-1,
         // alive and holding its lease, runs t2.
         let clone = fixture.scratch.appending("other")
@@ -108,12 +103,7 @@ struct RemoteWorkerTests {
 
     @Test func aTaskWhosePushFailsBecauseTheRemoteWentAwayIsNotRecordedAsDone() async throws {
         let fixture = try await RemoteWorkerFixture.make()
-        let started = fixture.scratch.appending("started")
-        try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
-        let host = try fixture.startHost("host-1")
-        #expect(try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
-        try fixture.submit(batch: "b1", ["t2"], command: "touch '\(started)'; \(fixture.waitForGate); echo two > t2.txt")
-        #expect(await eventually(timeout: 60) { FileManager.default.fileExists(atPath: started) }, "\(host.output)")
+        let host = try await fixture.hostRunningItsSecondTask()
         let away = fixture.scratch.appending("remote-away.git")
         try FileManager.default.moveItem(atPath: fixture.remote, toPath: away)
         fixture.openGate()
