@@ -23,13 +23,13 @@ let package = Package(
         // on the first connection, not linked: see Modules/CLibpq/include/CLibpq.h.
         .target(name: "CLibpq", path: "Modules/CLibpq"),
         .target(name: "FoundationShims"),
-        // The PostgreSQL queue (issue 16), built and tested but not yet linked into `conductor`.
+        // The PostgreSQL queue (issue 16): `conductor worker NAME DIR --queue postgres://…` serves it.
         .target(name: "Postgres", dependencies: ["CLibpq", "FoundationShims"]),
         .target(name: "PostgresQueue", dependencies: ["Postgres"]),
         .target(name: "Git", dependencies: ["CLibgit2", "FoundationShims"]),
         .target(name: "Queue", dependencies: ["FoundationShims", "CSystemShims"]),
         .target(name: "CSystemShims"),
-        .target(name: "Conductor", dependencies: ["Git", "Queue", "CSystemShims", "FoundationShims"]),
+        .target(name: "Conductor", dependencies: ["Git", "Queue", "CSystemShims", "FoundationShims", "Postgres", "PostgresQueue"]),
         .executableTarget(
             name: "conductor",
             dependencies: [
@@ -51,6 +51,6 @@ let package = Package(
         .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
         .testTarget(name: "QueueTests", dependencies: ["Queue", "TestSupport"]),
         .testTarget(name: "PostgresQueueTests", dependencies: ["PostgresQueue", "Postgres", "TestSupport"]),
-        .testTarget(name: "ConductorTests", dependencies: ["Conductor", "Queue", "TestSupport"]),
+        .testTarget(name: "ConductorTests", dependencies: ["Conductor", "Queue", "Postgres", "PostgresQueue", "TestSupport"]),
     ]
 )

@@ -129,9 +129,8 @@ extension Repository {
 }
 
 /// The state libgit2's push callbacks share, reached through their payload pointer.
-private final class PushSession {
+private final class PushSession: RemoteCredentials {
     let tip: ObjectID
-    let passwords: PasswordSource?
     let progress: ((PushProgress) -> Void)?
     /// Set when negotiation found the remote branch already at the tip; the push is then stopped.
     var isUpToDate = false
@@ -139,19 +138,14 @@ private final class PushSession {
     var remoteBefore: ObjectID?
     /// The remote's reason for refusing the update.
     var rejection: String?
-    /// Why no credentials could be given, in words.
-    var failure: String?
-    private var triedAgent = false
-    /// The user name and password given, until the server's verdict on them is known.
-    private var given: UserPassword?
 
     init(tip: ObjectID, passwords: PasswordSource?, progress: ((PushProgress) -> Void)?) {
         self.tip = tip
-        self.passwords = passwords
         self.progress = progress
+        super.init(passwords: passwords)
     }
 
-    static func of(_ payload: UnsafeMutableRawPointer?) -> PushSession {
+    override static func of(_ payload: UnsafeMutableRawPointer?) -> PushSession {
         Unmanaged<PushSession>.fromOpaque(payload!).takeUnretainedValue()
     }
 
@@ -163,49 +157,5 @@ private final class PushSession {
         guard before == tip else { return 0 }
         isUpToDate = true
         return GIT_EUSER.rawValue
-    }
-
-    /// Credentials as the git CLI finds them: the ssh agent for ssh, git's credential helpers
-    /// for https. Each is tried once: libgit2 asks again when the server refused the last ones.
-    func credential(_ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>?, url: String, username: String?,
-                    allowed: UInt32) -> Int32 {
-        if allowed & GIT_CREDENTIAL_SSH_KEY.rawValue != 0 {
-            guard !triedAgent else {
-                failure = "the ssh agent has no key the server accepts for user '\(username ?? Self.loginName)'; add yours with ssh-add (is SSH_AUTH_SOCK set?)"
-                return GIT_EAUTH.rawValue
-            }
-            triedAgent = true
-            return git_credential_ssh_key_from_agent(out, username ?? Self.loginName)
-        }
-        if allowed & GIT_CREDENTIAL_USERNAME.rawValue != 0 {
-            return git_credential_username_new(out, username ?? Self.loginName)
-        }
-        guard allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT.rawValue != 0 else {
-            failure = "the server asks for a kind of credentials conductor cannot give (only the ssh agent and git's credential helpers)"
-            return GIT_EAUTH.rawValue
-        }
-        if given != nil {
-            finish(url: url, worked: false)
-            failure = "the server refused the user name and password git's credential helpers gave (they were told to forget them); check them with: git credential fill"
-            return GIT_EAUTH.rawValue
-        }
-        guard let found = passwords?.password(for: url, username: username) else {
-            failure = "no user name and password for it from git's credential helpers; set one up (e.g. `gh auth setup-git`), or push once with git so a helper stores them"
-            return GIT_EAUTH.rawValue
-        }
-        given = found
-        return git_credential_userpass_plaintext_new(out, found.username, found.password)
-    }
-
-    /// Tells the password source whether the user name and password it gave worked.
-    func finish(url: String, worked: Bool) {
-        guard let credential = given else { return }
-        given = nil
-        passwords?.passwordWorked(credential, for: url, worked)
-    }
-
-    /// The user ssh logs in as when the URL names none, as OpenSSH does: the local user.
-    private static var loginName: String {
-        getpwuid(getuid()).flatMap { $0.pointee.pw_name }.map { String(cString: $0) } ?? "git"
     }
 }

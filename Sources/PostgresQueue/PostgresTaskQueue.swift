@@ -38,7 +38,7 @@ public final class PostgresTaskQueue {
 
     /// The version of the schema this code creates and reads.
     public static let schemaVersion = 1
-    private let connection: PostgresConnection
+    let connection: PostgresConnection
 
     /// Uses `connection` (one per thread), creating or migrating the `conductor` schema first.
     ///
@@ -106,6 +106,31 @@ public final class PostgresTaskQueue {
         }
     }
 
+    /// Gives `claim` back to the queue before its lease runs out (its worker is stopping); its
+    /// next claim counts one attempt more. False when it was no longer this worker's claim.
+    @discardableResult
+    public func release(_ claim: Claim) throws -> Bool {
+        try connection.transaction {
+            let rows = try connection.execute("""
+                UPDATE conductor.tasks SET state = 'queued', lease_until = NULL
+                WHERE batch = $1 AND id = $2 AND token = $3 AND state = 'claimed' AND lease_until > now()
+                RETURNING claimed_by
+                """, [claim.batch, claim.task, String(claim.token)])
+            guard let row = rows.first else { return false }
+            try journal(batch: claim.batch, task: claim.task, event: "released", attempt: claim.attempt, worker: row[0])
+            try connection.execute("NOTIFY conductor_tasks")
+            return true
+        }
+    }
+
+    /// The workers that claimed `task` of `batch` so far, in the order of their first claim.
+    public func claimants(batch: String, task: String) throws -> [String] {
+        try connection.execute("""
+            SELECT worker FROM conductor.journal WHERE batch = $1 AND task = $2 AND event = 'claim' AND worker IS NOT NULL
+            GROUP BY worker ORDER BY min(seq)
+            """, [batch, task]).compactMap { $0[0] }
+    }
+
     /// Puts every claim whose lease ran out back in the queue; returns the tasks it put back.
     @discardableResult
     public func requeueExpired() throws -> [String] {
@@ -152,6 +177,8 @@ public final class PostgresTaskQueue {
     private func migrate() throws {
         try connection.transaction {
             try connection.execute("SELECT pg_advisory_xact_lock(hashtext('conductor.schema'))")
+            // The server's notices ("schema … already exists, skipping") would reach stderr.
+            try connection.execute("SET LOCAL client_min_messages = warning")
             try connection.execute("CREATE SCHEMA IF NOT EXISTS conductor")
             try connection.execute("CREATE TABLE IF NOT EXISTS conductor.schema_version (version int NOT NULL)")
             let version = try connection.execute("SELECT max(version) FROM conductor.schema_version").first?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0
@@ -197,11 +224,16 @@ public final class PostgresTaskQueue {
 /// Why the PostgreSQL queue cannot be used.
 public enum PostgresQueueError: Error, CustomStringConvertible, Equatable {
     case newerSchema(found: Int, known: Int)
+    /// A live worker already holds this name (`holder` says who, when the server shows it).
+    case workerNameTaken(String, holder: String?)
 
     public var description: String {
         switch self {
         case .newerSchema(let found, let known):
             "the database's conductor schema is version \(found), newer than this conductor knows (\(known)); upgrade conductor"
+        case .workerNameTaken(let name, let holder):
+            "worker name '\(name)' is held by a live worker" + (holder.map { " (\($0))" } ?? "")
+                + "; give this one another name (e.g. its host name and a number), or stop that worker first"
         }
     }
 }

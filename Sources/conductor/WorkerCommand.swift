@@ -10,7 +10,7 @@ import Glibc
 struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
-        abstract: "Serve one worker slot: wait for task.json, run it in DIR, write result.json.",
+        abstract: "Serve one worker slot (wait for task.json, run it in DIR, write result.json), or a PostgreSQL queue.",
         discussion: """
         The worker owns <queue>/workers/ID through .lock/ (refusing to start when a live worker holds it), \
         reports idle|working|done|error in status.json with a heartbeat, and waits with inotify \
@@ -23,11 +23,23 @@ struct WorkerCommand: ParsableCommand {
         and releases the slot.
 
         Example: conductor worker 0 ~/src/app --queue /tmp/q
+
+        With --queue postgres://… (or $CONDUCTOR_QUEUE holding such a URL) ID is a name unique among \
+        live workers (e.g. hostA-0; a second live worker with the name is refused) and DIR is where \
+        the worker keeps a clone of each task's remote and a worktree per batch, on branch \
+        conductor/<batch>/ID. It claims tasks of any batch with a lease (--lease) it renews while the \
+        task runs, commits, pushes the branch to the remote, and only then records the result. A \
+        retried task whose commit an earlier attempt already pushed is recorded, not run again. \
+        Prompts go to the agent the batch chose (each task carries it; --agent options are for a \
+        queue directory), and CONDUCTOR_WORKER is the name. SIGTERM or SIGINT ends the running \
+        task's process group and gives its claim back.
+
+        Example: conductor worker hostA-0 ~/conductor-host --queue postgres://conductor@db/conductor
         """
     )
 
-    @Argument(help: "The worker's slot number (0, 1, …).")
-    var id: Int
+    @Argument(help: "The worker's slot number (0, 1, …); with a postgres:// queue, its name (hostA-0).")
+    var id: String
 
     @Argument(help: "The directory tasks run in (unless a task names its own cwd).")
     var directory: String
@@ -41,11 +53,27 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds between SIGTERM and SIGKILL when a task is ended.", valueName: "seconds"))
     var grace: Double = 5
 
+    @Option(help: ArgumentHelp("With a postgres:// queue: seconds a claim holds without renewal (renewed three times per lease).", valueName: "seconds"))
+    var lease: Double = 30
+
     @Option(name: .customLong("parent-pid"), help: .hidden)
     var parentPid: Int32?
 
+    /// The PostgreSQL queue's URL: `--queue`, else `$CONDUCTOR_QUEUE`, when it is one.
+    private var queueURL: String? {
+        [queueOptions.queue, ProcessInfo.processInfo.environment["CONDUCTOR_QUEUE"]].compactMap { $0 }.first
+            .flatMap { RemoteWorkerConfiguration.isQueueURL($0) ? $0 : nil }
+    }
+
     func validate() throws {
-        guard id >= 0 else { throw ValidationError("the worker id must be 0 or more, got \(id)") }
+        if queueURL != nil {
+            if let problem = RemoteWorkerConfiguration.problem(withName: id) { throw ValidationError(problem) }
+            guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
+        } else {
+            guard let slot = Int(id), slot >= 0 else {
+                throw ValidationError("the worker id must be a slot number (0 or more) with a queue directory, got '\(id)'; names like hostA-0 are for --queue postgres://…")
+            }
+        }
         guard Path.isDirectory(directory) else {
             throw ValidationError("the directory '\(directory)' does not exist")
         }
@@ -53,12 +81,25 @@ struct WorkerCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let queueURL { return try serveRemote(queueURL) }
         var configuration = WorkerConfiguration(
-            id: id, directory: Path.absolute(directory),
+            id: Int(id) ?? 0, directory: Path.absolute(directory),
             queue: queueOptions.root, agent: try agentOptions.resolve())
         configuration.defaultTimeout = timeout
         configuration.grace = grace
         configuration.parentPid = parentPid
         try WorkerEntry.serve(configuration) { printError($0) }
+    }
+
+    /// Serves the PostgreSQL queue at `url` until SIGINT, SIGTERM or SIGHUP.
+    private func serveRemote(_ url: String) throws {
+        var configuration = RemoteWorkerConfiguration(name: id, directory: Path.absolute(directory), url: url)
+        configuration.lease = lease
+        configuration.pollInterval = min(1, lease / 2)
+        configuration.defaultTimeout = timeout
+        configuration.grace = grace
+        let worker = RemoteWorker(configuration: configuration) { printError($0) }
+        SignalTrap.install([SIGINT, SIGTERM, SIGHUP]) { _ in worker.stop() }
+        try worker.run()
     }
 }

@@ -86,12 +86,18 @@ public struct BatchRecord: Codable, Sendable, Equatable {
     /// 60 characters), the full text as the body when the subject does not hold it, and trailers
     /// naming the batch, the task and the worker.
     public func commitRequest(for task: TaskSpec, worker: Int) -> CommitRequest {
+        Self.commitRequest(for: task, batch: name, worker: String(worker))
+    }
+
+    /// The commit request of `task` in batch `batch` by worker `worker` (a slot number, or a
+    /// remote worker's name), as `commitRequest(for:worker:)` describes.
+    static func commitRequest(for task: TaskSpec, batch: String, worker: String) -> CommitRequest {
         let summary = task.summary
         let subject = "\(task.id): " + (summary.count > 60 ? summary.prefix(57) + "…" : Substring(summary))
         let body = task.prompt ?? task.command ?? ""
         return CommitRequest(
             message: body.count > summary.count || summary.count > 60 ? "\(subject)\n\n\(body)" : subject,
-            trailers: [["Conductor-Batch", name], ["Conductor-Task", task.id], ["Conductor-Worker", String(worker)]])
+            trailers: [["Conductor-Batch", batch], ["Conductor-Task", task.id], ["Conductor-Worker", worker]])
     }
 
     /// The integration branch `conductor merge` builds.

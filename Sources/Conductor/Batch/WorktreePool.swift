@@ -162,7 +162,7 @@ package struct WorktreePool: Sendable {
 
     /// A short stable hash (FNV-1a, 64 bits, 12 hex digits) that tells apart repositories with the
     /// same folder name, and setup commands.
-    private static func hash(_ text: String) -> String {
+    static func hash(_ text: String) -> String {
         var value: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {
             value ^= UInt64(byte)

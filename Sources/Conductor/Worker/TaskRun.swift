@@ -149,7 +149,7 @@ struct TaskRun {
     private func environment() -> [String: String] {
         var environment = configuration.environment
         environment["CONDUCTOR_TASK_ID"] = assignment.id
-        environment["CONDUCTOR_WORKER"] = String(configuration.id)
+        environment["CONDUCTOR_WORKER"] = configuration.name ?? String(configuration.id)
         environment["CONDUCTOR_SEQ"] = String(assignment.seq)
         environment["CONDUCTOR_ATTEMPT"] = String(assignment.attempt)
         environment["CONDUCTOR_PORT"] = String(configuration.firstPort)

@@ -29,6 +29,9 @@ public struct WorkerConfiguration: Sendable {
     public var logLimit = 4 << 20
     /// The worker stops when this process is gone (workers started by a batch).
     public var parentPid: Int32?
+    /// The worker's name on a shared queue (`hostA-0`), given to tasks as `CONDUCTOR_WORKER`
+    /// instead of the slot number.
+    public var name: String?
     /// The environment tasks start from.
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 

@@ -1,0 +1,73 @@
+import FoundationEssentials
+import Git
+import PostgresQueue
+import Queue
+
+/// What one task row of a PostgreSQL queue carries (its `spec`, as JSON): everything a worker on
+/// any host needs to run the task, with nothing but the database and the git remote shared.
+///
+///     {"batch": "b1", "remote": "git@host:team/app.git", "base": "<40 hex digits>",
+///      "task": {"id": "auth", "prompt": "…"}, "agent": {"preset": "claude", "extraArguments": []}}
+public struct RemoteTask: Codable, Sendable, Equatable {
+    /// The batch's name: workers commit on `conductor/<batch>/<worker name>`.
+    public var batch: String
+    /// The repository's remote URL, where workers fetch from and push their branches to.
+    public var remote: String
+    /// The base commit (full hex id), which must be on the remote: every worker branch starts there.
+    public var base: String
+    /// The task as a tasks file gives it.
+    public var task: TaskSpec
+    /// Which agent answers a prompt task.
+    public var agent: AgentChoice
+
+    public init(batch: String, remote: String, base: String, task: TaskSpec, agent: AgentChoice = AgentChoice()) {
+        self.batch = batch
+        self.remote = remote
+        self.base = base
+        self.task = task
+        self.agent = agent
+    }
+
+    /// Adds `tasks` to `batch` on `queue`, all or none, each carrying the remote, the base commit
+    /// and the agent, so that `conductor worker NAME DIR --queue postgres://…` on any host can run them.
+    ///
+    /// - Throws: `RemoteTaskError` for a batch name, task id or base that cannot be used (naming
+    ///   which), `PostgresError` when the database refuses (a task id already in the batch).
+    public static func submit(_ tasks: [TaskSpec], batch: String, remote: String, base: String, agent: AgentChoice = AgentChoice(),
+                              to queue: PostgresTaskQueue) throws {
+        guard BatchStore.isValidName(batch) else {
+            throw RemoteTaskError("batch name '\(batch)' cannot be used: give letters, digits, '.', '_' or '-'")
+        }
+        guard (try? ObjectID(hex: base)) != nil else {
+            throw RemoteTaskError("base '\(base)' of batch \(batch) is not a full commit id (40 hex digits); resolve it first, e.g. git rev-parse main")
+        }
+        for task in tasks where !TaskSpec.isUsableID(task.id) {
+            throw RemoteTaskError("task id '\(task.id)' of batch \(batch) cannot be used in a branch or file name: give letters, digits, '.', '_' or '-'")
+        }
+        let rows = try tasks.map { task in
+            (id: task.id, spec: String(decoding: try QueueJSON.encoder.encode(
+                RemoteTask(batch: batch, remote: remote, base: base, task: task, agent: agent)), as: UTF8.self))
+        }
+        try queue.submit(batch: batch, tasks: rows)
+    }
+
+    /// The task a claimed row carries.
+    ///
+    /// - Throws: `RemoteTaskError` naming the batch, the task and what is wrong with its JSON.
+    public static func decode(_ claim: PostgresTaskQueue.Claim) throws -> RemoteTask {
+        do {
+            return try QueueJSON.decoder.decode(RemoteTask.self, from: Data(claim.spec.utf8))
+        } catch {
+            throw RemoteTaskError("task \(claim.task) of batch \(claim.batch) is not a remote task (\(QueueJSON.describe(error))); submit it with RemoteTask.submit")
+        }
+    }
+}
+
+/// A remote task that cannot be submitted or run, in words that say what to fix.
+public struct RemoteTaskError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}

@@ -1,0 +1,211 @@
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
+import Git
+import Postgres
+import PostgresQueue
+import Queue
+import Synchronization
+
+/// A worker on any host serving a PostgreSQL queue (issue 16): it re-queues expired claims,
+/// claims a task with a lease it renews while the task runs (`LeaseKeeper`), runs it in its
+/// checkout of the batch's remote (`RemoteCheckout`), pushes the worker's branch, and only then
+/// records the result. A task whose earlier attempt already pushed its commit is not run again:
+/// that commit is recorded.
+public final class RemoteWorker: Sendable {
+    public let configuration: RemoteWorkerConfiguration
+    private let log: @Sendable (String) -> Void
+    /// Whether the worker is stopping, the token of the claim it works on, and the task's process.
+    private let control = Mutex<(stopping: Bool, claim: Int64?, running: ChildProcess?)>((false, nil, nil))
+    private let wake = DispatchSemaphore(value: 0)
+    private let host = RemoteWorker.hostName()
+
+    public init(configuration: RemoteWorkerConfiguration, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.log = log
+    }
+
+    /// Serves tasks until `stop()`. A database that goes away is connected to again every few
+    /// seconds; the running task's lease then runs out on the server, and its result is refused.
+    ///
+    /// - Throws: `PostgresQueueError.workerNameTaken` when a live worker has this name, what
+    ///   connecting throws the first time (a wrong URL, a refused login), and
+    ///   `PostgresQueueError.newerSchema` when a newer conductor migrated the database meanwhile.
+    public func run() throws {
+        let name = configuration.name
+        var queue: PostgresTaskQueue? = try connect()
+        let keeper = LeaseKeeper(url: configuration.url, lease: configuration.lease) { [log] in log("worker \(name): \($0)") }
+        log("worker \(name) on \(host) (pid \(getpid())) serving \(PostgresURL.redacted(configuration.url)), lease \(configuration.lease.formatted()) s, checkouts in \(configuration.directory)")
+        while !isStopping {
+            do {
+                let tasks = try queue ?? connect()
+                queue = tasks
+                let requeued = try tasks.requeueExpired()
+                if !requeued.isEmpty { log("worker \(name): leases ran out, back in the queue: \(requeued.joined(separator: ", "))") }
+                guard let claim = try tasks.claim(worker: name, lease: configuration.lease) else {
+                    _ = wake.wait(timeout: .now() + configuration.pollInterval)
+                    continue
+                }
+                try handle(claim, queue: tasks, keeper: keeper)
+            } catch {
+                // A name still held after a reconnect is most often this worker's own old
+                // session, which the server has not yet found dead: that is tried again too.
+                if let error = error as? PostgresQueueError, case .newerSchema = error { throw error }
+                queue = nil
+                log("worker \(name): the queue failed: \(PostgresURL.scrub("\(error)", of: configuration.url)); connecting again in 5 s")
+                _ = wake.wait(timeout: .now() + 5)
+            }
+        }
+        log("worker \(name) stopped")
+    }
+
+    /// Asks the worker to stop: the running task's process group is ended and its claim given
+    /// back to the queue, then `run()` returns. Callable from any thread, any number of times.
+    public func stop() {
+        let child = control.withLock { state in
+            state.stopping = true
+            return state.running
+        }
+        child?.terminate(grace: configuration.grace)
+        wake.signal()
+    }
+
+    private var isStopping: Bool { control.withLock { $0.stopping } }
+
+    /// A connection to the queue that holds the worker's name.
+    private func connect() throws -> PostgresTaskQueue {
+        let queue = try PostgresTaskQueue(connection: PostgresConnection(url: configuration.url))
+        try queue.holdWorkerName(configuration.name, label: "conductor worker \(configuration.name) on \(host) pid \(getpid())")
+        return queue
+    }
+
+    /// Runs one claimed task to its recorded result, or gives it back when the worker stops.
+    private func handle(_ claim: PostgresTaskQueue.Claim, queue: PostgresTaskQueue, keeper: LeaseKeeper) throws {
+        let name = configuration.name
+        log("worker \(name): task \(claim.task) of batch \(claim.batch) (attempt \(claim.attempt)) claimed")
+        control.withLock { $0.claim = claim.token }
+        defer { control.withLock { $0.claim = nil } }
+        let renewal = keeper.keep(claim) { [self] in
+            // A renewal that was under way when the task ended must not touch the next task.
+            guard let current = control.withLock({ $0.claim == claim.token ? $0 : nil }) else { return }
+            log("worker \(name): lost the lease of task \(claim.task) (this worker was stopped or cut off past it, and the task went back to the queue); ending the task: its result will not be recorded")
+            current.running?.terminate(grace: configuration.grace)
+        }
+        let startedAt = Date()
+        var outcome = TaskOutcome(taskId: claim.task, seq: Int(claim.token), status: .error, startedAt: startedAt, worker: 0,
+                                  workerPid: getpid(), attempt: claim.attempt)
+        var spec = TaskSpec.command("", id: claim.task)
+        do {
+            let task = try RemoteTask.decode(claim)
+            spec = task.task
+            outcome = try perform(task, claim: claim, queue: queue, renewal: renewal)
+        } catch {
+            outcome.error = "\(error)"
+        }
+        renewal.stop()
+        outcome.finishedAt = Date()
+        outcome.durationMs = Int(outcome.finishedAt.timeIntervalSince(startedAt) * 1000)
+        if outcome.status == .cancelled, isStopping, !renewal.isLost {
+            let released = try queue.release(claim)
+            log("worker \(name): task \(claim.task) " + (released ? "given back to the queue" : "was no longer this worker's (its lease ran out)"))
+            return
+        }
+        let result = RemoteTaskResult(task: spec, worker: name, host: host, result: TaskResult.Outcome(outcome))
+        let json = String(decoding: try QueueJSON.encoder.encode(result), as: UTF8.self)
+        if try queue.complete(claim, succeeded: outcome.status == .done, result: json) {
+            log("worker \(name): task \(claim.task) \(outcome.status.rawValue), recorded" + (outcome.commit.map { " (commit \($0.prefix(12)))" } ?? ""))
+        } else {
+            log("worker \(name): the result of task \(claim.task) (attempt \(claim.attempt)) was refused: its lease was lost and the task went back to the queue for a newer attempt; nothing of this attempt is recorded")
+        }
+    }
+
+    /// Runs `task` in its checkout (or finds the commit an earlier attempt pushed) and pushes
+    /// the worker's branch; the outcome says what to record.
+    private func perform(_ task: RemoteTask, claim: PostgresTaskQueue.Claim, queue: PostgresTaskQueue,
+                         renewal: LeaseKeeper.Renewal) throws -> TaskOutcome {
+        let checkout = RemoteCheckout(task: task, worker: configuration.name, directory: configuration.directory)
+        let (repository, start) = try checkout.prepare()
+        if claim.attempt > 1, let earlier = try earlierAttempt(checkout, repository: repository, claim: claim, queue: queue) {
+            var outcome = TaskOutcome(taskId: claim.task, seq: Int(claim.token), status: .done, worker: 0, workerPid: getpid(),
+                                      attempt: claim.attempt, commit: earlier.commit.id.hex, branch: earlier.branch)
+            outcome.commits = [earlier.commit.id.hex]
+            outcome.warnings = ["not run again: an earlier attempt already pushed its work as \(earlier.commit.id.short) on \(earlier.branch) before its worker stopped; that commit is recorded instead"]
+            log("worker \(configuration.name): task \(claim.task) not run again: \(earlier.commit.id.short) on \(earlier.branch) is its commit")
+            return outcome
+        }
+        var worker = WorkerConfiguration(id: 0, directory: checkout.worktreePath, queue: QueueRoot(path: "\(configuration.directory)/queue"),
+                                         agent: try task.agent.agent(environment: ProcessInfo.processInfo.environment))
+        worker.name = configuration.name
+        worker.defaultTimeout = configuration.defaultTimeout
+        worker.grace = configuration.grace
+        try worker.queue.create()
+        let slot = worker.queue.slot(0)
+        try slot.create()
+        var commit = BatchRecord.commitRequest(for: task.task, batch: task.batch, worker: configuration.name)
+        commit.worktree = checkout.worktreePath
+        commit.branch = checkout.branch
+        var assignment = TaskAssignment(id: task.task.id, seq: Int(claim.token), prompt: task.task.prompt, command: task.task.command,
+                                        cwd: try Placement.directory(of: task.task, in: checkout.worktreePath),
+                                        timeout: task.task.timeout, attempt: claim.attempt, workerPid: getpid(), commit: commit)
+        assignment.agent = task.task.agent
+        log("worker \(configuration.name): task \(claim.task) running in \(checkout.worktreePath) on \(checkout.branch)")
+        var outcome = TaskRun(assignment: assignment, slot: slot, configuration: worker).perform { child in
+            let stopping = control.withLock { state -> Bool in
+                state.running = child
+                return state.stopping
+            }
+            if stopping || renewal.isLost { child?.terminate(grace: configuration.grace) }
+        } activity: { _, _ in }
+        guard var commits = outcome.commits, !commits.isEmpty else { return outcome }
+        // Checked once more just before the push; a worker stopped between this check and its push
+        // is refused by the remote instead: the next attempt fences this branch (see `earlierAttempt`).
+        guard !renewal.isLost, try queue.heartbeat(claim, lease: configuration.lease) else {
+            log("worker \(configuration.name): task \(claim.task)'s lease was lost; its commit is not pushed (a newer attempt owns the task)")
+            outcome.status = .error
+            outcome.error = "the lease was lost before the push; the commit stays on this host only"
+            return outcome
+        }
+        if let failure = checkout.push(repository, start: start, commits: &commits, seq: assignment.seq) {
+            log("worker \(configuration.name): pushing \(checkout.branch) for task \(claim.task) failed: \(failure)")
+            outcome.status = .error
+            outcome.error = [outcome.error, "pushing \(checkout.branch) to the remote failed, so the task is not recorded as done: \(failure)"]
+                .compactMap { $0 }.joined(separator: "; ")
+        } else {
+            outcome.commits = commits
+            outcome.commit = commits.last
+        }
+        return outcome
+    }
+
+    /// Before a retry runs: the task's commit an earlier attempt pushed (fetched just now), else
+    /// nil once every earlier claimant's branch is fenced, so that none of their late pushes
+    /// can land a second commit of the task. A claimant that pushed meanwhile makes the fence a
+    /// non-fast-forward: then fetch and look again.
+    private func earlierAttempt(_ checkout: RemoteCheckout, repository: Repository, claim: PostgresTaskQueue.Claim,
+                                queue: PostgresTaskQueue) throws -> (commit: CommitSummary, branch: String)? {
+        let others = try queue.claimants(batch: claim.batch, task: claim.task).filter { $0 != configuration.name }
+        for _ in 0..<5 {
+            if let found = try checkout.pushedCommit(in: repository) { return found }
+            var moved = false
+            for other in others {
+                if try checkout.fence(branchOf: other, attempt: claim.attempt, in: repository) {
+                    log("worker \(configuration.name): task \(claim.task): fenced conductor/\(claim.batch)/\(other) on the remote, so a late push of its earlier attempt is refused")
+                } else {
+                    moved = true
+                }
+            }
+            guard moved else { return nil }
+            try checkout.fetch(repository)
+        }
+        throw RemoteTaskError("the remote branches of the task's earlier workers (\(others.joined(separator: ", "))) kept moving while this worker fenced them; task \(claim.task) is not run")
+    }
+
+    private static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "unknown host" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
