@@ -44,6 +44,23 @@ public final class PostgresTaskQueue {
     ///
     /// - Throws: `PostgresError`, or `PostgresQueueError.newerSchema` when the database was made by
     ///   a newer conductor.
+    /// The channel `submit` and `requeueExpired` notify, which `waitForWork` listens on.
+    static let channel = "conductor_tasks"
+
+    /// Subscribes this queue's connection to the notices of new and re-queued tasks, so that
+    /// `waitForWork` returns as soon as there are some. Call it once, before the first claim.
+    public func listenForWork() throws {
+        try connection.listen(Self.channel)
+    }
+
+    /// Waits until tasks are submitted or re-queued (by any connection), at most `timeout`
+    /// seconds; true when woken. Needs `listenForWork()`; a timeout is when to look anyway.
+    ///
+    /// - Throws: `PostgresError` when the connection is lost.
+    public func waitForWork(timeout: Double) throws -> Bool {
+        try connection.waitForNotification(timeout: timeout)
+    }
+
     public init(connection: PostgresConnection) throws {
         self.connection = connection
         try migrate()
@@ -56,7 +73,7 @@ public final class PostgresTaskQueue {
                 try connection.execute("INSERT INTO conductor.tasks (batch, id, spec) VALUES ($1, $2, $3::jsonb)", [batch, task.id, task.spec])
                 try journal(batch: batch, task: task.id, event: "submit", attempt: 0, worker: nil)
             }
-            try connection.execute("NOTIFY conductor_tasks")
+            try connection.execute("NOTIFY \(Self.channel)")
         }
     }
 
@@ -118,7 +135,7 @@ public final class PostgresTaskQueue {
                 """, [claim.batch, claim.task, String(claim.token)])
             guard let row = rows.first else { return false }
             try journal(batch: claim.batch, task: claim.task, event: "released", attempt: claim.attempt, worker: row[0])
-            try connection.execute("NOTIFY conductor_tasks")
+            try connection.execute("NOTIFY \(Self.channel)")
             return true
         }
     }
@@ -145,7 +162,7 @@ public final class PostgresTaskQueue {
                     SELECT batch, id, 'expired', attempts, claimed_by FROM expired)
                 SELECT batch, id FROM expired ORDER BY batch, id
                 """)
-            if !rows.isEmpty { try connection.execute("NOTIFY conductor_tasks") }
+            if !rows.isEmpty { try connection.execute("NOTIFY \(Self.channel)") }
             return rows.map { "\($0[0] ?? "")/\($0[1] ?? "")" }
         }
     }

@@ -56,6 +56,10 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With a postgres:// queue: seconds a claim holds without renewal (renewed three times per lease).", valueName: "seconds"))
     var lease: Double = 30
 
+    @Option(help: ArgumentHelp("With a postgres:// queue: seconds between looks at the queue when no NOTIFY wakes the worker, "
+                               + "which is also how soon expired claims go back (default: 5, at most half the lease).", valueName: "seconds"))
+    var poll: Double?
+
     @Option(name: .customLong("parent-pid"), help: .hidden)
     var parentPid: Int32?
 
@@ -69,6 +73,7 @@ struct WorkerCommand: ParsableCommand {
         if queueURL != nil {
             if let problem = RemoteWorkerConfiguration.problem(withName: id) { throw ValidationError(problem) }
             guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
+            if let poll, poll <= 0 { throw ValidationError("--poll must be greater than 0") }
         } else {
             guard let slot = Int(id), slot >= 0 else {
                 throw ValidationError("the worker id must be a slot number (0 or more) with a queue directory, got '\(id)'; names like hostA-0 are for --queue postgres://…")
@@ -95,7 +100,7 @@ struct WorkerCommand: ParsableCommand {
     private func serveRemote(_ url: String) throws {
         var configuration = RemoteWorkerConfiguration(name: id, directory: Path.absolute(directory), url: url)
         configuration.lease = lease
-        configuration.pollInterval = min(1, lease / 2)
+        configuration.pollInterval = poll ?? min(5, lease / 2)
         configuration.defaultTimeout = timeout
         configuration.grace = grace
         let worker = RemoteWorker(configuration: configuration) { printError($0) }

@@ -65,12 +65,12 @@ final class RemoteWorkerFixture: @unchecked Sendable {
 
     /// Starts host `name`: its own directory and HOME.
     @discardableResult
-    func startHost(_ name: String, lease: Double = 30) throws -> BackgroundProcess {
+    func startHost(_ name: String, lease: Double = 30, extraArguments: [String] = []) throws -> BackgroundProcess {
         let root = scratch.appending("hosts/\(name)")
         try FileManager.default.createDirectory(atPath: root + "/home", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/work", withIntermediateDirectories: true)
         let host = try BackgroundProcess(
-            [Binaries.conductor, "worker", name, root + "/work", "--queue", url, "--lease", String(lease)],
+            [Binaries.conductor, "worker", name, root + "/work", "--queue", url, "--lease", String(lease)] + extraArguments,
             environment: ["HOME": root + "/home", "CONDUCTOR_DIR": root + "/conductor-work", "CONDUCTOR_HOME": root + "/queue",
                           "GIT_CONFIG_NOSYSTEM": "1"])
         hosts[name] = host

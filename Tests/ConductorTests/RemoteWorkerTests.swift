@@ -40,6 +40,19 @@ struct RemoteWorkerTests {
         }
     }
 
+    @Test func anIdleWorkerWakesOnSubmitLongBeforeItsNextLook() async throws {
+        let fixture = try await RemoteWorkerFixture.make()
+        // The worker looks at the queue every 600 s: only the NOTIFY of the submit can wake it in time.
+        let host = try fixture.startHost("idle-0", lease: 1200, extraArguments: ["--poll", "600"])
+        #expect(try await eventually(timeout: 60) { host.output.contains("serving") }, "\(host.output)")
+        try await Task.sleep(for: .seconds(1)) // past its first, empty look
+        try fixture.submit(batch: "b1", ["t1"], command: "true")
+        let finished = try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }
+        #expect(finished, "\(host.output)")
+        let statuses = try await fixture.close()
+        #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses)")
+    }
+
     @Test func aTaskWhoseCommitWasPushedButNeverRecordedIsNotRunAgain() async throws {
         let fixture = try await RemoteWorkerFixture.make()
         let marker = fixture.scratch.appending("ran")

@@ -46,7 +46,7 @@ public final class RemoteWorker: Sendable {
                 let requeued = try tasks.requeueExpired()
                 if !requeued.isEmpty { log("worker \(name): leases ran out, back in the queue: \(requeued.joined(separator: ", "))") }
                 guard let claim = try tasks.claim(worker: name, lease: configuration.lease) else {
-                    _ = wake.wait(timeout: .now() + configuration.pollInterval)
+                    try idle(tasks)
                     continue
                 }
                 try handle(claim, queue: tasks, keeper: keeper)
@@ -75,11 +75,22 @@ public final class RemoteWorker: Sendable {
 
     private var isStopping: Bool { control.withLock { $0.stopping } }
 
-    /// A connection to the queue that holds the worker's name.
+    /// A connection to the queue that holds the worker's name and listens for new tasks.
     private func connect() throws -> PostgresTaskQueue {
         let queue = try PostgresTaskQueue(connection: PostgresConnection(url: configuration.url))
         try queue.holdWorkerName(configuration.name, label: "conductor worker \(configuration.name) on \(host) pid \(getpid())")
+        try queue.listenForWork()
         return queue
+    }
+
+    /// Waits, with nothing queued, until a submit or a re-queue notifies the queue, or for the
+    /// poll interval (when expired claims are looked for again); in steps of at most a second,
+    /// so that `stop()` is seen.
+    private func idle(_ queue: PostgresTaskQueue) throws {
+        let deadline = Date().addingTimeInterval(configuration.pollInterval)
+        while !isStopping, deadline.timeIntervalSinceNow > 0 {
+            if try queue.waitForWork(timeout: min(1, deadline.timeIntervalSinceNow)) { return }
+        }
     }
 
     /// Runs one claimed task to its recorded result, or gives it back when the worker stops.
