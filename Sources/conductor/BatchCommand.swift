@@ -91,13 +91,27 @@ struct BatchCommand: ParsableCommand {
     @Flag(help: "Continue the batch named by -n (or this repository's only batch): run only the tasks that did not succeed.")
     var resume = false
 
+    @Option(help: ArgumentHelp("Run the batch on this PostgreSQL queue (default: $CONDUCTOR_QUEUE when it is one), with workers on any host; -w local workers, 0 for none.", valueName: "postgres://…"))
+    var queue: String?
+
+    @Option(help: ArgumentHelp("With a postgres:// queue: the repository's remote that holds the base and receives the workers' branches.", valueName: "name"))
+    var remote = "origin"
+
     func validate() throws {
+        if let queue, !RemoteWorkerConfiguration.isQueueURL(queue) {
+            throw ValidationError("--queue takes a postgres:// URL (a batch keeps its own queue directory otherwise), got '\(queue)'")
+        }
+        if queueURL != nil {
+            try validateRemote()
+            return
+        }
         if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be 1 to 256, got \(workers)") }
         if !resume && tasksFile == nil { throw ValidationError("give a tasks file (or - for standard input)") }
         if pool && !worktrees && !resume { throw ValidationError("--pool keeps worktrees between batches: add --worktrees") }
     }
 
     func run() throws {
+        if let queueURL { return try runRemote(queueURL) }
         let store = storeOptions.store
         let plan = resume ? try resumePlan(store) : try newPlan(store)
         for warning in plan.warnings { printError("warning: \(warning)") }
@@ -110,7 +124,12 @@ struct BatchCommand: ParsableCommand {
         let record = plan.record
         printError("batch \(record.name): \(plan.tasks.count) task(s) on \(record.workers) worker(s) in \(record.directory), queue \(record.queue.path)")
         printError("watch it from anywhere with: conductor status -n \(record.name) -d \(Path.parent(record.directory))")
-        let outcome = try batch.run()
+        try conclude(try batch.run())
+    }
+
+    /// Writes the report of a finished (or interrupted) batch, prints it with the task table,
+    /// and exits as the batch ended.
+    func conclude(_ outcome: BatchRun.Outcome) throws {
         let report = try BatchReporting.writeReport(for: outcome.record, results: outcome.results)
         if json {
             try printJSON(BatchJSON(batch: outcome.record.name, directory: outcome.record.directory, results: outcome.results,
@@ -120,14 +139,15 @@ struct BatchCommand: ParsableCommand {
             print(ResultTable.summaryLine(outcome.summary))
             print(report.summary())
             if outcome.interrupted {
-                print("resume with: conductor batch --resume --name \(outcome.record.name)" + (storeOptions.directory.map { " -d \($0)" } ?? ""))
+                print("resume with: conductor batch --resume --name \(outcome.record.name)" + (storeOptions.directory.map { " -d \($0)" } ?? "")
+                      + (outcome.record.remote.map { " --queue '\($0.queue)'" } ?? ""))
             }
         }
         if outcome.interrupted { throw Failure.interrupted }
         if !outcome.summary.allSucceeded { throw Failure.tasksFailed }
     }
 
-    private func newPlan(_ store: BatchStore) throws -> BatchPlan {
+    func newPlan(_ store: BatchStore, checking check: (BatchPlan) throws -> BatchPlan = { $0 }) throws -> BatchPlan {
         let path = tasksFile ?? "-"
         let data = try TasksFile.read(path)
         let file = try TasksFile.parse(data, path: path)
@@ -140,11 +160,14 @@ struct BatchCommand: ParsableCommand {
         options.sequential = runOptions.sequential
         options.agent = try agentOptions.resolve(fileAgent: file.agent)
         options.agentChoice = agentOptions.choice(fileAgent: file.agent)
-        return try BatchRun.start(file, tasksData: data, options: options)
+        return try BatchRun.start(file, tasksData: data, options: options, checking: check)
     }
 
     private func resumePlan(_ store: BatchStore) throws -> BatchPlan {
         let record = try store.choose(name, for: .change)
+        if let remote = record.remote {
+            throw InputError("batch \(record.name) runs on the PostgreSQL queue \(remote.queue): resume it with --queue and that URL (or $CONDUCTOR_QUEUE)")
+        }
         return try BatchPlan.resuming(record, checking: tasksFile == "-" ? nil : tasksFile)
     }
 }

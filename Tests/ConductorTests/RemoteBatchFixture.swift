@@ -1,0 +1,57 @@
+import Conductor
+import Foundation
+import Postgres
+import PostgresQueue
+import TestSupport
+
+/// A coordinator (`conductor batch --queue postgres://…`) over `RemoteWorkerFixture`'s hosts:
+/// the source repository gets the bare remote as `origin`, and the coordinator a HOME and a
+/// store of its own.
+extension RemoteWorkerFixture {
+    /// `-d` for the coordinator.
+    var store: String { scratch.appending("coordinator/store") }
+
+    /// The coordinator's environment: its own HOME, no queue directory in the way.
+    var coordinatorEnvironment: [String: String] {
+        ["HOME": scratch.appending("coordinator/home"), "CONDUCTOR_QUEUE": "", "GIT_CONFIG_NOSYSTEM": "1"]
+    }
+
+    /// Adds the bare remote as the source repository's `origin` and writes a tasks file for it
+    /// with command tasks `ids`, each running `command`; returns the file's path.
+    func remoteTasksFile(_ ids: [String], command: String) throws -> String {
+        if try source.git(["remote"]).isEmpty { try source.git(["remote", "add", "origin", remote]) }
+        try FileManager.default.createDirectory(atPath: scratch.appending("coordinator/home"), withIntermediateDirectories: true)
+        let tasks = try ids.map { id -> [String: String] in ["id": id, "command": command] }
+        let file: [String: Any] = ["repo": source.path, "tasks": tasks]
+        let path = scratch.appending("tasks.json")
+        try JSONSerialization.data(withJSONObject: file).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Starts the coordinator of batch `name` with `workers` local workers.
+    func startCoordinator(_ name: String, tasksFile: String, workers: Int, extra: [String] = []) throws -> BackgroundProcess {
+        try BackgroundProcess([Binaries.conductor, "batch", "--worktrees", "-w", String(workers), "--queue", url, "-d", store, "-n", name]
+                              + extra + [tasksFile], directory: source.path, environment: coordinatorEnvironment)
+    }
+
+    /// The batch's `results.jsonl`, one object per line.
+    func results(batch: String) throws -> [[String: Any]] {
+        try String(contentsOfFile: "\(store)/\(batch)/results.jsonl", encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
+        }
+    }
+
+    /// The worker branches `report.json` covers, by name.
+    func reportedBranches(batch: String) throws -> Set<String> {
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(store)/\(batch)/report.json"))
+        let report = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        let repos = report["repos"] as? [[String: Any]] ?? []
+        return Set(repos.flatMap { ($0["workers"] as? [[String: Any]] ?? []).compactMap { $0["branch"] as? String } })
+    }
+
+    /// The remote's branches of `batch`.
+    func remoteBranches(batch: String) throws -> Set<String> {
+        Set(try source.git(["--git-dir", remote, "for-each-ref", "--format=%(refname:short)", "refs/heads/conductor/\(batch)/"])
+            .split(separator: "\n").map(String.init))
+    }
+}
