@@ -58,3 +58,48 @@ struct RemoteBatchTests {
         #expect(try fixture.queue.rows(batch: "nb").isEmpty)
     }
 }
+
+/// What a coordinator does when the name is taken elsewhere, or the database drops it.
+@Suite(.serialized, .timeLimit(.minutes(4)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
+struct RemoteBatchFaultTests {
+    @Test func aBatchNameAnotherHostUsedOnTheQueueOrTheRemoteIsRefused() async throws {
+        let fixture = try RemoteWorkerFixture()
+        let tasks = try fixture.remoteTasksFile(["t1"], command: "echo one > t1.txt")
+        let first = try fixture.startCoordinator("same", tasksFile: tasks, workers: 1)
+        #expect(await fixture.exitStatus(of: first, timeout: 60) == 0, "\(first.output)")
+        // Another host's coordinator (its own store), same name: the queue and the remote have it.
+        let other = fixture.scratch.appending("other-store")
+        let second = try run([Binaries.conductor, "batch", "--worktrees", "-w", "1", "--queue", fixture.url, "-d", other, "-n", "same", tasks],
+                             in: fixture.source.path, environment: fixture.coordinatorEnvironment)
+        #expect(second.status == 3, "\(second.stderr)")
+        #expect(second.stderr.contains("pick another --name"), "\(second.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(other)/same"))
+        try fixture.source.git(["--git-dir", fixture.remote, "for-each-ref", "--format=delete %(refname)", "refs/heads/conductor/same/"])
+            .split(separator: "\n").forEach { line in
+                _ = try fixture.source.git(["--git-dir", fixture.remote, "update-ref", "-d", String(line.dropFirst("delete ".count))])
+            }
+        let third = try run([Binaries.conductor, "batch", "--worktrees", "-w", "1", "--queue", fixture.url, "-d", other, "-n", "same", tasks],
+                            in: fixture.source.path, environment: fixture.coordinatorEnvironment)
+        #expect(third.status == 3)
+        #expect(third.stderr.contains("has a batch named same already"), "\(third.stderr)")
+        #expect(!third.stderr.contains(fixture.password))
+        #expect(try fixture.queue.journal(batch: "same").filter { $0.event == "submit" }.count == 1)
+    }
+
+    @Test func aCoordinatorWhoseConnectionDropsConnectsAgainAndFinishes() async throws {
+        let fixture = try RemoteWorkerFixture()
+        let ids = ["t1", "t2"]
+        let tasks = try fixture.remoteTasksFile(ids, command: #"\#(fixture.waitForGate); echo "$CONDUCTOR_TASK_ID" > "$CONDUCTOR_TASK_ID.txt""#)
+        let coordinator = try fixture.startCoordinator("drop", tasksFile: tasks, workers: 1)
+        defer { coordinator.stop(grace: 10) }
+        #expect(try await eventually(timeout: 60) { try fixture.queue.rows(batch: "drop").contains { $0.state == .claimed } }, "\(coordinator.output)")
+        // As when the server restarts or the network drops: the coordinator's connection is cut.
+        let admin = try PostgresConnection(url: fixture.server.url)
+        #expect(try admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'conductor batch drop coordinator'") == [["t"]])
+        #expect(await eventually(timeout: 30) { coordinator.output.contains("connecting again") }, "\(coordinator.output)")
+        fixture.openGate()
+        #expect(await fixture.exitStatus(of: coordinator, timeout: 120) == 0, "\(coordinator.output)")
+        #expect(try fixture.results(batch: "drop").count == 2)
+        #expect(!coordinator.output.contains(fixture.password))
+    }
+}

@@ -55,7 +55,7 @@ public final class RemoteBatchRun: Sendable {
         guard let remote = record.remote else {
             throw RemoteTaskError("batch \(record.name) did not run on a PostgreSQL queue (its batch.json has no \"remote\"); run it with conductor batch --resume, without --queue")
         }
-        let queue = try PostgresTaskQueue(connection: PostgresConnection(url: url))
+        let queue = try connect()
         if try queue.rows(batch: record.name).isEmpty {
             try RemoteTask.submit(plan.tasks, batch: record.name, remote: remote.remoteURL, base: record.repos[0].baseCommit,
                                   agent: record.agent, to: queue)
@@ -64,19 +64,8 @@ public final class RemoteBatchRun: Sendable {
                                          environment: environment, log: log)
         let started = Date()
         try workers.start()
-        var rows: [PostgresTaskQueue.Row] = []
-        do {
-            defer { workers.stop() }
-            // The journal is read before the rows, so every finished task it names has its result.
-            while true {
-                let journal = try queue.journal(batch: record.name)
-                rows = try queue.rows(batch: record.name)
-                progress.report(journal, rows: rows, to: events)
-                if rows.allSatisfy({ $0.state == .done || $0.state == .failed }) || interruption.isRaised { break }
-                _ = wake.wait(timeout: .now() + pollInterval)
-            }
-            progress.report(try queue.journal(batch: record.name), rows: rows, to: events)
-        }
+        let rows = watch(queue, events: events)
+        workers.stop()
         let results = progress.results(rows)
         record.remote?.workerNames = try fetchBranches(knownWorkers: progress.workerNames)
         record.workers = record.remote?.workerNames.count ?? 0
@@ -85,6 +74,42 @@ public final class RemoteBatchRun: Sendable {
         return BatchRun.Outcome(record: record, results: results,
                                 summary: RunSummary(results: results, durationMs: Int(Date().timeIntervalSince(started) * 1000)),
                                 interrupted: interruption.isRaised)
+    }
+
+    /// Reports progress until every task is done or failed, or `interrupt`; returns the rows as
+    /// last read. A queue that fails (the database went away) is connected to again every few
+    /// seconds, while the workers wait on it too.
+    private func watch(_ first: PostgresTaskQueue, events: (OrchestratorEvent) -> Void) -> [PostgresTaskQueue.Row] {
+        var queue: PostgresTaskQueue? = first
+        var rows: [PostgresTaskQueue.Row] = []
+        let batch = plan.record.name
+        while !interruption.isRaised {
+            do {
+                let current = try queue ?? connect()
+                queue = current
+                // The journal is read before the rows, so every finished task it names has its result.
+                let journal = try current.journal(batch: batch)
+                rows = try current.rows(batch: batch)
+                progress.report(journal, rows: rows, to: events)
+                if rows.allSatisfy({ $0.state == .done || $0.state == .failed }) {
+                    progress.report(try current.journal(batch: batch), rows: rows, to: events)
+                    break
+                }
+                _ = wake.wait(timeout: .now() + pollInterval)
+            } catch {
+                queue = nil
+                log("the queue failed: \(PostgresURL.scrub("\(error)", of: url)); connecting again in 5 s (Ctrl-C stops waiting; conductor batch --resume waits again)")
+                _ = wake.wait(timeout: .now() + 5)
+            }
+        }
+        return rows
+    }
+
+    /// A connection to the queue, labelled (`application_name`) as this batch's coordinator.
+    private func connect() throws -> PostgresTaskQueue {
+        let connection = try PostgresConnection(url: url)
+        try connection.execute("SELECT set_config('application_name', $1, false)", [String("conductor batch \(plan.record.name) coordinator".prefix(63))])
+        return try PostgresTaskQueue(connection: connection)
     }
 
     /// The name of worker `number` of the progress events and results (numbered in the order of
