@@ -26,7 +26,7 @@ extension BatchCommand {
 
     /// Runs (or resumes) the batch on the queue at `url`; every error is shown without the URL's password.
     func runRemote(_ url: String) throws {
-        do {
+        try hidingPassword(of: url) {
             let plan = try resume ? remoteResumePlan(url) : newPlan(storeOptions.store) { planned in
                 var checked = try RemoteBatchBase.check(planned, queue: url, remoteName: remote, localWorkers: planned.record.workers)
                 checked.record.workers = 0
@@ -43,23 +43,13 @@ extension BatchCommand {
             printError("batch \(record.name): \(plan.tasks.count) task(s) on the queue \(PostgresURL.redacted(url)), \(record.remote?.localWorkers ?? 0) local worker(s), branches pushed to \(destination)")
             printError("on other hosts: conductor worker NAME DIR --queue '\(PostgresURL.redacted(url))'")
             try conclude(try batch.run(events: progress.handle))
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            printError("conductor: " + PostgresURL.scrub(Failure.message(for: error), of: url))
-            throw Failure.code(for: error)
         }
     }
 
     /// The plan of the remote batch to resume: its own tasks, the queue holding its state.
     private func remoteResumePlan(_ url: String) throws -> BatchPlan {
         let record = try storeOptions.store.choose(name, for: .change)
-        guard let remote = record.remote else {
-            throw InputError("batch \(record.name) ran on its own queue, not a PostgreSQL one: resume it without --queue (and with $CONDUCTOR_QUEUE unset)")
-        }
-        guard PostgresURL.redacted(url) == remote.queue else {
-            throw InputError("batch \(record.name) runs on the queue \(remote.queue), not \(PostgresURL.redacted(url)): give that URL to --queue")
-        }
+        if let problem = record.queueProblem(url) { throw InputError(problem) }
         var plan = try BatchPlan.resuming(record, checking: tasksFile == "-" ? nil : tasksFile)
         if let workers { plan.record.remote?.localWorkers = workers }
         return plan

@@ -49,6 +49,14 @@ extension RemoteWorkerFixture {
         return Set(repos.flatMap { ($0["workers"] as? [[String: Any]] ?? []).compactMap { $0["branch"] as? String } })
     }
 
+    /// `conductor list --json`'s entry of `batch`: its state and finished tasks.
+    func listing(batch: String) throws -> (state: String?, finished: Int?) {
+        let listed = try run([Binaries.conductor, "list", "-d", store, "--json"], environment: coordinatorEnvironment)
+        let entries = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
+        let entry = entries.first { $0["name"] as? String == batch }
+        return (entry?["state"] as? String, entry?["finished"] as? Int)
+    }
+
     /// The remote's branches of `batch`.
     func remoteBranches(batch: String) throws -> Set<String> {
         Set(try source.git(["--git-dir", remote, "for-each-ref", "--format=%(refname:short)", "refs/heads/conductor/\(batch)/"])

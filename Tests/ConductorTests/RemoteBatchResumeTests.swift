@@ -23,6 +23,12 @@ struct RemoteBatchResumeTests {
         }
         #expect(bothBusy, "\(first.output)")
         let local = try #require(try fixture.queue.rows(batch: "rr").compactMap(\.claimedBy).first { $0 != "hostA-0" })
+        #expect(try fixture.listing(batch: "rr").state == "running")
+        let status = try run([Binaries.conductor, "status", "-n", "rr", "-d", fixture.store, "--queue", fixture.url],
+                             environment: fixture.coordinatorEnvironment)
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("2 queued, 2 claimed, 0 done, 0 failed") && status.stdout.contains("hostA-0"), "\(status.stdout)")
+        #expect(!(status.stdout + status.stderr).contains(fixture.password))
         first.signal(SIGKILL)
         #expect(await fixture.exitStatus(of: first, timeout: 30) != nil)
         // Its local worker notices and gives its task back.
@@ -32,12 +38,13 @@ struct RemoteBatchResumeTests {
         #expect(released)
         #expect(await eventually(timeout: 30) { !Self.processRunning(containing: "\(fixture.store)/rr/workers/") })
 
+        #expect(try fixture.listing(batch: "rr").state == "interrupted")
         fixture.openGate()
         let resumed = try BackgroundProcess([Binaries.conductor, "batch", "--resume", "-n", "rr", "-d", fixture.store, "-w", "1"],
                                             directory: fixture.source.path,
                                             environment: fixture.coordinatorEnvironment.merging(["CONDUCTOR_QUEUE": fixture.url]) { $1 })
-        let status = await fixture.exitStatus(of: resumed, timeout: 120)
-        #expect(status == 0, "\(resumed.output)")
+        #expect(await fixture.exitStatus(of: resumed, timeout: 120) == 0, "\(resumed.output)")
+        #expect(try fixture.listing(batch: "rr") == ("done", 4))
         let journal = try fixture.queue.journal(batch: "rr")
         for id in ids {
             #expect(journal.filter { $0.task == id && $0.event == "submit" }.count == 1, "\(id) submitted again")

@@ -35,3 +35,17 @@ public struct RemoteBatchRecord: Codable, Sendable, Equatable {
         workerNames.indices.contains(number) ? workerNames[number] : nil
     }
 }
+
+extension BatchRecord {
+    /// Why `url` is not the queue this batch runs on (it ran on its own queue directory, or on
+    /// another PostgreSQL queue, named without its password), or nil when it is.
+    public func queueProblem(_ url: String) -> String? {
+        guard let remote else {
+            return "batch \(name) ran on its own queue directory, not a PostgreSQL one: leave out --queue (and unset $CONDUCTOR_QUEUE)"
+        }
+        guard PostgresURL.redacted(url) == remote.queue else {
+            return "batch \(name) runs on the queue \(remote.queue), not \(PostgresURL.redacted(url)): give that URL to --queue"
+        }
+        return nil
+    }
+}

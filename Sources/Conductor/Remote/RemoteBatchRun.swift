@@ -48,13 +48,25 @@ public final class RemoteBatchRun: Sendable {
     ///
     /// - Parameter events: progress, as a local batch's orchestrator reports it (`assigned`,
     ///   `retrying`, `finished`), its worker numbers named by `workerName(_:)`.
-    /// - Throws: `PostgresError` when the queue cannot be reached, `RemoteTaskError` when the
-    ///   record is not a remote batch's, `GitError` when the remote cannot be fetched at the end.
+    /// While it runs, the coordinator holds the batch's lock (`<batch dir>/queue/orchestrator.lock`,
+    /// as a local batch's orchestrator does), so `list` says running and `prune` waits.
+    ///
+    /// - Throws: `BatchError.running` when another coordinator of the batch runs, `PostgresError`
+    ///   when the queue cannot be reached, `RemoteTaskError` when the record is not a remote
+    ///   batch's, `GitError` when the remote cannot be fetched at the end.
     public func run(events: (OrchestratorEvent) -> Void = { _ in }) throws -> BatchRun.Outcome {
         var record = plan.record
         guard let remote = record.remote else {
             throw RemoteTaskError("batch \(record.name) did not run on a PostgreSQL queue (its batch.json has no \"remote\"); run it with conductor batch --resume, without --queue")
         }
+        try FileManager.default.createDirectory(atPath: record.queue.path, withIntermediateDirectories: true)
+        let lock: FileLock
+        do {
+            lock = try FileLock(path: record.queue.orchestratorLockFile)
+        } catch QueueError.orchestratorRunning(_, let pid) {
+            throw BatchError.running(name: record.name, pid: pid)
+        }
+        defer { lock.release() }
         let queue = try connect()
         if try queue.rows(batch: record.name).isEmpty {
             try RemoteTask.submit(plan.tasks, batch: record.name, remote: remote.remoteURL, base: record.repos[0].baseCommit,
