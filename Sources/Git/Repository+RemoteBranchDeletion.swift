@@ -16,31 +16,8 @@ extension Repository {
         defer { git_remote_free(remote) }
         let url = (git_remote_pushurl(remote) ?? git_remote_url(remote)).map { String(cString: $0) } ?? remoteName
         let session = DeletionSession(expected: expected, passwords: passwords)
-        var options = git_push_options()
-        try check("git_push_options_init") { git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)) }
-        options.callbacks.payload = Unmanaged.passUnretained(session).toOpaque()
-        options.callbacks.credentials = { out, url, username, allowed, payload in
-            DeletionSession.of(payload).credential(out, url: url.map { String(cString: $0) } ?? "",
-                                                     username: username.map { String(cString: $0) }, allowed: allowed)
-        }
-        options.callbacks.push_negotiation = { updates, count, payload in
-            DeletionSession.of(payload).negotiate((0..<count).compactMap { updates?[$0]?.pointee })
-        }
-        options.callbacks.push_update_reference = { _, status, payload in
-            if let status { DeletionSession.of(payload).rejection = String(cString: status) }
-            return 0
-        }
-        let refspec = ":refs/heads/\(branch)"
         do {
-            try withExtendedLifetime(session) {
-                try refspec.withCString { spec in
-                    var strings: [UnsafeMutablePointer<CChar>?] = [UnsafeMutablePointer(mutating: spec)]
-                    try strings.withUnsafeMutableBufferPointer { buffer in
-                        var specs = git_strarray(strings: buffer.baseAddress, count: 1)
-                        try check("git_remote_push(\(remoteName), \(refspec))") { git_remote_push(remote, &specs, &options) }
-                    }
-                }
-            }
+            try Self.push(refspec: ":refs/heads/\(branch)", to: remote, named: remoteName, session: session)
         } catch let error as GitError {
             if let verdict = session.verdict { return verdict }
             session.finish(url: url, worked: false)
@@ -53,25 +30,19 @@ extension Repository {
     }
 }
 
-/// The state a lease-checked deletion's callbacks share.
-private final class DeletionSession: RemoteCredentials {
+/// A lease-checked deletion's callbacks: the verdict of negotiation.
+private final class DeletionSession: PushCallbacks {
     let expected: ObjectID
     /// Set when negotiation stopped the push: false when the branch moved, true when it was gone.
     var verdict: Bool?
-    /// The remote's reason for refusing the deletion.
-    var rejection: String?
 
     init(expected: ObjectID, passwords: PasswordSource?) {
         self.expected = expected
         super.init(passwords: passwords)
     }
 
-    override static func of(_ payload: UnsafeMutableRawPointer?) -> DeletionSession {
-        Unmanaged<DeletionSession>.fromOpaque(payload!).takeUnretainedValue()
-    }
-
     /// Stops the push (`GIT_EUSER`) unless the remote branch is still at `expected`.
-    func negotiate(_ updates: [git_push_update]) -> Int32 {
+    override func negotiate(_ updates: [git_push_update]) -> Int32 {
         guard var update = updates.first else {
             verdict = true
             return GIT_EUSER.rawValue

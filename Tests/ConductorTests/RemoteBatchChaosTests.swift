@@ -13,29 +13,14 @@ import TestSupport
 struct RemoteBatchChaosTests {
     @Test func aCoordinatorWithHostsThatDieOrStallRecordsEveryTaskOnceAndReportsEveryBranch() async throws {
         let fixture = try RemoteWorkerFixture()
-        let started = fixture.scratch.appending("started")
-        try FileManager.default.createDirectory(atPath: started, withIntermediateDirectories: true)
         let ids = (1...6).map { "t\($0)" }
-        let tasks = try fixture.remoteTasksFile(ids, command: """
-            touch "\(started)/$CONDUCTOR_WORKER"; \(fixture.waitForGate); echo "$CONDUCTOR_TASK_ID" > "$CONDUCTOR_TASK_ID.txt"
-            """)
+        let tasks = try fixture.remoteTasksFile(ids, command: fixture.chaosTaskCommand)
         let coordinator = try fixture.startCoordinator("multi", tasksFile: tasks, workers: 0)
         defer { coordinator.stop(grace: 10) }
-        let names = ["hostA-0", "hostB-0", "hostC-0"]
-        for name in names { try fixture.startHost(name, lease: 2) }
-        var held: [String: String] = [:]
-        let allBusy = try await eventually(timeout: 60) {
-            held = try Dictionary(fixture.queue.rows(batch: "multi").filter { $0.state == .claimed }.compactMap { row in
-                row.claimedBy.map { ($0, row.task) } }) { first, _ in first }
-            return Set(held.keys) == Set(names) && names.allSatisfy { FileManager.default.fileExists(atPath: "\(started)/\($0)") }
-        }
-        #expect(allBusy, "\(coordinator.output) \(fixture.hosts.mapValues(\.output))")
-        let killed = try #require(fixture.hosts["hostA-0"])
+        let lost = try await fixture.killOneHostAndStopAnother(batch: "multi")
+        #expect(lost != nil, "\(coordinator.output) \(fixture.hosts.mapValues(\.output))")
+        let names = RemoteWorkerFixture.chaosHosts
         let stopped = try #require(fixture.hosts["hostB-0"])
-        killed.signal(SIGKILL)
-        #expect(await fixture.exitStatus(of: killed, timeout: 30) != nil)
-        stopped.signal(SIGSTOP)
-        fixture.openGate()
 
         // hostC-0 finishes every task, the two lost ones after their leases ran out.
         let status = await fixture.exitStatus(of: coordinator, timeout: 180)

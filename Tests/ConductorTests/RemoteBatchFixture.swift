@@ -57,6 +57,38 @@ extension RemoteWorkerFixture {
         return (entry?["state"] as? String, entry?["finished"] as? Int)
     }
 
+    /// The hosts of the multi-host chaos tests.
+    static let chaosHosts = ["hostA-0", "hostB-0", "hostC-0"]
+
+    /// A task command for the chaos tests: it notes which worker started it, waits on the gate,
+    /// then writes `<task id>.txt`.
+    var chaosTaskCommand: String {
+        let started = scratch.appending("started")
+        try? FileManager.default.createDirectory(atPath: started, withIntermediateDirectories: true)
+        return #"touch "\#(started)/$CONDUCTOR_WORKER"; \#(waitForGate); echo "$CONDUCTOR_TASK_ID" > "$CONDUCTOR_TASK_ID.txt""#
+    }
+
+    /// Starts the chaos hosts (lease 2 s) on tasks of `batch` running `chaosTaskCommand`; once each
+    /// runs one, `kill -9`s hostA-0, stops hostB-0 (SIGSTOP) and opens the gate. Returns the
+    /// tasks the killed and the stopped host held, or nil when not every host got a task.
+    func killOneHostAndStopAnother(batch: String) async throws -> (killed: String, stopped: String)? {
+        let names = Self.chaosHosts
+        for name in names { try startHost(name, lease: 2) }
+        var held: [String: String] = [:]
+        let allBusy = try await eventually(timeout: 60) {
+            held = try Dictionary(queue.rows(batch: batch).filter { $0.state == .claimed }.compactMap { row in
+                row.claimedBy.map { ($0, row.task) } }) { first, _ in first }
+            return Set(held.keys) == Set(names) && names.allSatisfy { FileManager.default.fileExists(atPath: scratch.appending("started/\($0)")) }
+        }
+        guard allBusy, let killedTask = held[names[0]], let stoppedTask = held[names[1]],
+              let killed = hosts[names[0]], let stopped = hosts[names[1]] else { return nil }
+        killed.signal(SIGKILL)
+        guard await exitStatus(of: killed, timeout: 30) != nil else { return nil }
+        stopped.signal(SIGSTOP)
+        openGate()
+        return (killedTask, stoppedTask)
+    }
+
     /// The remote's branches of `batch`.
     func remoteBranches(batch: String) throws -> Set<String> {
         Set(try source.git(["--git-dir", remote, "for-each-ref", "--format=%(refname:short)", "refs/heads/conductor/\(batch)/"])
