@@ -52,12 +52,21 @@ struct BatchCommand: ParsableCommand {
         caches) stay, and "setup" runs again only when its command changed. Its prune parks them \
         again; prune --pool removes the pool.
 
+        With --queue postgres://… (or $CONDUCTOR_QUEUE holding such a URL) the batch runs on workers \
+        on any host: the base commit must be on the repository's remote (--remote, default origin), \
+        the tasks go to the queue, -w N local workers (`conductor worker`, 0 for none) join those \
+        of other hosts (conductor worker NAME DIR --queue URL), and each worker pushes its branch \
+        conductor/NAME/<worker name> to the remote. At the end the branches are fetched into the \
+        repository and results.jsonl and the report written as for a local batch. If the coordinator \
+        dies, conductor batch --resume -n NAME --queue URL waits again: the queue holds the state.
+
         Examples:
           conductor batch --worktrees -w 3 tasks.json
           git log conductor/<name>/w0
           conductor report
           conductor batch --resume --name 20261125-101502
           conductor batch --worktrees --pool tasks.json   # reuse pooled worktrees
+          conductor batch --worktrees -w 0 --queue postgres://c@db/c tasks.json
         """
     )
 
