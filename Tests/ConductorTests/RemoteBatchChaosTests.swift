@@ -12,7 +12,7 @@ import TestSupport
 @Suite(.serialized, .timeLimit(.minutes(5)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
 struct RemoteBatchChaosTests {
     @Test func aCoordinatorWithHostsThatDieOrStallRecordsEveryTaskOnceAndReportsEveryBranch() async throws {
-        let fixture = try RemoteWorkerFixture()
+        let fixture = try await offPool { try RemoteWorkerFixture() }
         let ids = (1...6).map { "t\($0)" }
         let tasks = try fixture.remoteTasksFile(ids, command: fixture.chaosTaskCommand)
         let coordinator = try fixture.startCoordinator("multi", tasksFile: tasks, workers: 0)

@@ -50,8 +50,9 @@ extension RemoteWorkerFixture {
     }
 
     /// `conductor list --json`'s entry of `batch`: its state and finished tasks.
-    func listing(batch: String) throws -> (state: String?, finished: Int?) {
-        let listed = try run([Binaries.conductor, "list", "-d", store, "--json"], environment: coordinatorEnvironment)
+    func listing(batch: String) async throws -> (state: String?, finished: Int?) {
+        let (store, environment) = (store, coordinatorEnvironment)
+        let listed = try await offPool { try run([Binaries.conductor, "list", "-d", store, "--json"], environment: environment) }
         let entries = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
         let entry = entries.first { $0["name"] as? String == batch }
         return (entry?["state"] as? String, entry?["finished"] as? Int)
@@ -93,5 +94,13 @@ extension RemoteWorkerFixture {
     func remoteBranches(batch: String) throws -> Set<String> {
         Set(try source.git(["--git-dir", remote, "for-each-ref", "--format=%(refname:short)", "refs/heads/conductor/\(batch)/"])
             .split(separator: "\n").map(String.init))
+    }
+}
+
+/// Runs `body` on a thread of its own and awaits it, so a test that starts servers or runs
+/// `conductor` for seconds holds none of the test pool's few threads meanwhile.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
     }
 }

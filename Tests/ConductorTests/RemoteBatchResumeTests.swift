@@ -12,7 +12,7 @@ import TestSupport
 @Suite(.serialized, .timeLimit(.minutes(4)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
 struct RemoteBatchResumeTests {
     @Test func aResumedCoordinatorPicksUpFromTheQueueWithoutSubmittingAgain() async throws {
-        let fixture = try RemoteWorkerFixture()
+        let fixture = try await offPool { try RemoteWorkerFixture() }
         let ids = (1...4).map { "t\($0)" }
         let tasks = try fixture.remoteTasksFile(ids, command: #"\#(fixture.waitForGate); echo "$CONDUCTOR_TASK_ID" > "$CONDUCTOR_TASK_ID.txt""#)
         let first = try fixture.startCoordinator("rr", tasksFile: tasks, workers: 1)
@@ -23,9 +23,9 @@ struct RemoteBatchResumeTests {
         }
         #expect(bothBusy, "\(first.output)")
         let local = try #require(try fixture.queue.rows(batch: "rr").compactMap(\.claimedBy).first { $0 != "hostA-0" })
-        #expect(try fixture.listing(batch: "rr").state == "running")
-        let status = try run([Binaries.conductor, "status", "-n", "rr", "-d", fixture.store, "--queue", fixture.url],
-                             environment: fixture.coordinatorEnvironment)
+        #expect(try await fixture.listing(batch: "rr").state == "running")
+        let status = try await offPool { try run([Binaries.conductor, "status", "-n", "rr", "-d", fixture.store, "--queue", fixture.url],
+                             environment: fixture.coordinatorEnvironment) }
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("2 queued, 2 claimed, 0 done, 0 failed") && status.stdout.contains("hostA-0"), "\(status.stdout)")
         #expect(!(status.stdout + status.stderr).contains(fixture.password))
@@ -38,13 +38,13 @@ struct RemoteBatchResumeTests {
         #expect(released)
         #expect(await eventually(timeout: 30) { !Self.processRunning(containing: "\(fixture.store)/rr/workers/") })
 
-        #expect(try fixture.listing(batch: "rr").state == "interrupted")
+        #expect(try await fixture.listing(batch: "rr").state == "interrupted")
         fixture.openGate()
         let resumed = try BackgroundProcess([Binaries.conductor, "batch", "--resume", "-n", "rr", "-d", fixture.store, "-w", "1"],
                                             directory: fixture.source.path,
                                             environment: fixture.coordinatorEnvironment.merging(["CONDUCTOR_QUEUE": fixture.url]) { $1 })
         #expect(await fixture.exitStatus(of: resumed, timeout: 120) == 0, "\(resumed.output)")
-        #expect(try fixture.listing(batch: "rr") == ("done", 4))
+        #expect(try await fixture.listing(batch: "rr") == ("done", 4))
         let journal = try fixture.queue.journal(batch: "rr")
         for id in ids {
             #expect(journal.filter { $0.task == id && $0.event == "submit" }.count == 1, "\(id) submitted again")
@@ -60,16 +60,16 @@ struct RemoteBatchResumeTests {
     }
 
     @Test func resumingOnAnotherQueueOrWithoutOneIsRefused() async throws {
-        let fixture = try RemoteWorkerFixture()
+        let fixture = try await offPool { try RemoteWorkerFixture() }
         let tasks = try fixture.remoteTasksFile(["t1"], command: "true")
         let coordinator = try fixture.startCoordinator("rq", tasksFile: tasks, workers: 1)
         #expect(await fixture.exitStatus(of: coordinator, timeout: 60) == 0, "\(coordinator.output)")
-        let other = try run([Binaries.conductor, "batch", "--resume", "-n", "rq", "-d", fixture.store, "--queue",
-                             "postgres://postgres:\(fixture.password)@127.0.0.1:1/other"], environment: fixture.coordinatorEnvironment)
+        let other = try await offPool { try run([Binaries.conductor, "batch", "--resume", "-n", "rq", "-d", fixture.store, "--queue",
+                             "postgres://postgres:\(fixture.password)@127.0.0.1:1/other"], environment: fixture.coordinatorEnvironment) }
         #expect(other.status == 2)
         #expect(other.stderr.contains("runs on the queue postgres://postgres:***@127.0.0.1:\(fixture.server.port)/postgres"), "\(other.stderr)")
         #expect(!other.stderr.contains(fixture.password))
-        let local = try run([Binaries.conductor, "batch", "--resume", "-n", "rq", "-d", fixture.store], environment: fixture.coordinatorEnvironment)
+        let local = try await offPool { try run([Binaries.conductor, "batch", "--resume", "-n", "rq", "-d", fixture.store], environment: fixture.coordinatorEnvironment) }
         #expect(local.status == 2)
         #expect(local.stderr.contains("resume it with --queue"), "\(local.stderr)")
     }

@@ -11,7 +11,7 @@ import TestSupport
 @Suite(.serialized, .timeLimit(.minutes(4)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
 struct RemoteBatchTests {
     @Test func localWorkersRunTheBatchAndTheReportCoversTheirBranches() async throws {
-        let fixture = try RemoteWorkerFixture()
+        let fixture = try await offPool { try RemoteWorkerFixture() }
         let ids = (1...4).map { "t\($0)" }
         let tasks = try fixture.remoteTasksFile(ids, command: #"echo "$CONDUCTOR_TASK_ID" > "$CONDUCTOR_TASK_ID.txt""#)
         let coordinator = try fixture.startCoordinator("rb", tasksFile: tasks, workers: 2)
@@ -44,7 +44,7 @@ struct RemoteBatchTests {
     }
 
     @Test func aBaseThatIsNotOnTheRemoteIsRefusedWithThePushToRun() async throws {
-        let fixture = try RemoteWorkerFixture()
+        let fixture = try await offPool { try RemoteWorkerFixture() }
         let tasks = try fixture.remoteTasksFile(["t1"], command: "true")
         try fixture.source.write("later.txt", "later\n")
         try fixture.source.git(["add", "-A"])
@@ -63,14 +63,14 @@ struct RemoteBatchTests {
 @Suite(.serialized, .timeLimit(.minutes(4)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
 struct RemoteBatchFaultTests {
     @Test func aBatchNameAnotherHostUsedOnTheQueueOrTheRemoteIsRefused() async throws {
-        let fixture = try RemoteWorkerFixture()
+        let fixture = try await offPool { try RemoteWorkerFixture() }
         let tasks = try fixture.remoteTasksFile(["t1"], command: "echo one > t1.txt")
         let first = try fixture.startCoordinator("same", tasksFile: tasks, workers: 1)
         #expect(await fixture.exitStatus(of: first, timeout: 60) == 0, "\(first.output)")
         // Another host's coordinator (its own store), same name: the queue and the remote have it.
         let other = fixture.scratch.appending("other-store")
-        let second = try run([Binaries.conductor, "batch", "--worktrees", "-w", "1", "--queue", fixture.url, "-d", other, "-n", "same", tasks],
-                             in: fixture.source.path, environment: fixture.coordinatorEnvironment)
+        let second = try await offPool { try run([Binaries.conductor, "batch", "--worktrees", "-w", "1", "--queue", fixture.url, "-d", other, "-n", "same", tasks],
+                             in: fixture.source.path, environment: fixture.coordinatorEnvironment) }
         #expect(second.status == 3, "\(second.stderr)")
         #expect(second.stderr.contains("pick another --name"), "\(second.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(other)/same"))
@@ -78,8 +78,8 @@ struct RemoteBatchFaultTests {
             .split(separator: "\n").forEach { line in
                 _ = try fixture.source.git(["--git-dir", fixture.remote, "update-ref", "-d", String(line.dropFirst("delete ".count))])
             }
-        let third = try run([Binaries.conductor, "batch", "--worktrees", "-w", "1", "--queue", fixture.url, "-d", other, "-n", "same", tasks],
-                            in: fixture.source.path, environment: fixture.coordinatorEnvironment)
+        let third = try await offPool { try run([Binaries.conductor, "batch", "--worktrees", "-w", "1", "--queue", fixture.url, "-d", other, "-n", "same", tasks],
+                            in: fixture.source.path, environment: fixture.coordinatorEnvironment) }
         #expect(third.status == 3)
         #expect(third.stderr.contains("has a batch named same already"), "\(third.stderr)")
         #expect(!third.stderr.contains(fixture.password))
@@ -87,7 +87,7 @@ struct RemoteBatchFaultTests {
     }
 
     @Test func aCoordinatorWhoseConnectionDropsConnectsAgainAndFinishes() async throws {
-        let fixture = try RemoteWorkerFixture()
+        let fixture = try await offPool { try RemoteWorkerFixture() }
         let ids = ["t1", "t2"]
         let tasks = try fixture.remoteTasksFile(ids, command: #"\#(fixture.waitForGate); echo "$CONDUCTOR_TASK_ID" > "$CONDUCTOR_TASK_ID.txt""#)
         let coordinator = try fixture.startCoordinator("drop", tasksFile: tasks, workers: 1)
