@@ -35,6 +35,7 @@ let package = Package(
             dependencies: [
                 "Conductor",
                 "Queue",
+                "Postgres",
                 "FoundationShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

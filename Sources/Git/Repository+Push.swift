@@ -76,39 +76,8 @@ extension Repository {
         defer { git_remote_free(remote) }
         let url = (git_remote_pushurl(remote) ?? git_remote_url(remote)).map { String(cString: $0) } ?? remoteName
         let session = PushSession(tip: tip, passwords: passwords, progress: progress)
-
-        var options = git_push_options()
-        try check("git_push_options_init") { git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)) }
-        options.callbacks.payload = Unmanaged.passUnretained(session).toOpaque()
-        options.callbacks.credentials = { out, url, username, allowed, payload in
-            PushSession.of(payload).credential(out, url: url.map { String(cString: $0) } ?? "",
-                                                 username: username.map { String(cString: $0) }, allowed: allowed)
-        }
-        options.callbacks.push_negotiation = { updates, count, payload in
-            PushSession.of(payload).negotiate((0..<count).compactMap { updates?[$0]?.pointee })
-        }
-        options.callbacks.push_update_reference = { _, status, payload in
-            if let status { PushSession.of(payload).rejection = String(cString: status) }
-            return 0
-        }
-        if progress != nil {
-            options.callbacks.push_transfer_progress = { current, total, bytes, payload in
-                PushSession.of(payload).progress?(PushProgress(current: Int(current), total: Int(total), bytes: bytes))
-                return 0
-            }
-        }
-
-        let refspec = "refs/heads/\(branch):refs/heads/\(branch)"
         do {
-            try withExtendedLifetime(session) {
-                try refspec.withCString { spec in
-                    var strings: [UnsafeMutablePointer<CChar>?] = [UnsafeMutablePointer(mutating: spec)]
-                    try strings.withUnsafeMutableBufferPointer { buffer in
-                        var specs = git_strarray(strings: buffer.baseAddress, count: 1)
-                        try check("git_remote_push(\(remoteName), \(branch))") { git_remote_push(remote, &specs, &options) }
-                    }
-                }
-            }
+            try Self.push(refspec: "refs/heads/\(branch):refs/heads/\(branch)", to: remote, named: remoteName, session: session)
         } catch let error as GitError {
             if session.isUpToDate { return PushResult(branch: branch, tip: tip, status: .upToDate) }
             session.finish(url: url, worked: false)
@@ -128,29 +97,76 @@ extension Repository {
     }
 }
 
-/// The state libgit2's push callbacks share, reached through their payload pointer.
-private final class PushSession: RemoteCredentials {
-    let tip: ObjectID
+/// The state libgit2's push callbacks share, reached through their payload pointer: the
+/// credentials, what negotiation decides (a subclass's `negotiate`), and the remote's refusal.
+class PushCallbacks: RemoteCredentials {
     let progress: ((PushProgress) -> Void)?
-    /// Set when negotiation found the remote branch already at the tip; the push is then stopped.
-    var isUpToDate = false
-    /// Where the remote branch pointed before, when it existed.
-    var remoteBefore: ObjectID?
     /// The remote's reason for refusing the update.
     var rejection: String?
 
-    init(tip: ObjectID, passwords: PasswordSource?, progress: ((PushProgress) -> Void)?) {
-        self.tip = tip
+    init(passwords: PasswordSource?, progress: ((PushProgress) -> Void)? = nil) {
         self.progress = progress
         super.init(passwords: passwords)
     }
 
-    override static func of(_ payload: UnsafeMutableRawPointer?) -> PushSession {
-        Unmanaged<PushSession>.fromOpaque(payload!).takeUnretainedValue()
+    override class func of(_ payload: UnsafeMutableRawPointer?) -> PushCallbacks {
+        Unmanaged<PushCallbacks>.fromOpaque(payload!).takeUnretainedValue()
+    }
+
+    /// Looks at the updates about to be sent; non-zero stops the push.
+    func negotiate(_ updates: [git_push_update]) -> Int32 { 0 }
+}
+
+extension Repository {
+    /// Pushes `refspec` to `remote` (named `remoteName`) with `session`'s callbacks.
+    static func push(refspec: String, to remote: OpaquePointer?, named remoteName: String, session: PushCallbacks) throws {
+        var options = git_push_options()
+        try check("git_push_options_init") { git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)) }
+        options.callbacks.payload = Unmanaged.passUnretained(session).toOpaque()
+        options.callbacks.credentials = { out, url, username, allowed, payload in
+            PushCallbacks.of(payload).credential(out, url: url.map { String(cString: $0) } ?? "",
+                                                 username: username.map { String(cString: $0) }, allowed: allowed)
+        }
+        options.callbacks.push_negotiation = { updates, count, payload in
+            PushCallbacks.of(payload).negotiate((0..<count).compactMap { updates?[$0]?.pointee })
+        }
+        options.callbacks.push_update_reference = { _, status, payload in
+            if let status { PushCallbacks.of(payload).rejection = String(cString: status) }
+            return 0
+        }
+        if session.progress != nil {
+            options.callbacks.push_transfer_progress = { current, total, bytes, payload in
+                PushCallbacks.of(payload).progress?(PushProgress(current: Int(current), total: Int(total), bytes: bytes))
+                return 0
+            }
+        }
+        try withExtendedLifetime(session) {
+            try refspec.withCString { spec in
+                var strings: [UnsafeMutablePointer<CChar>?] = [UnsafeMutablePointer(mutating: spec)]
+                try strings.withUnsafeMutableBufferPointer { buffer in
+                    var specs = git_strarray(strings: buffer.baseAddress, count: 1)
+                    try check("git_remote_push(\(remoteName), \(refspec))") { git_remote_push(remote, &specs, &options) }
+                }
+            }
+        }
+    }
+}
+
+/// A branch push's callbacks: whether the remote branch is already at the tip, and where it was.
+private final class PushSession: PushCallbacks {
+    let tip: ObjectID
+    /// Set when negotiation found the remote branch already at the tip; the push is then stopped.
+    var isUpToDate = false
+    /// Where the remote branch pointed before, when it existed.
+    var remoteBefore: ObjectID?
+
+    init(tip: ObjectID, passwords: PasswordSource?, progress: ((PushProgress) -> Void)?) {
+        self.tip = tip
+        super.init(passwords: passwords, progress: progress)
     }
 
     /// Notes where the remote branch was; stops the push (`GIT_EUSER`) when it is already at the tip.
-    func negotiate(_ updates: [git_push_update]) -> Int32 {
+    override func negotiate(_ updates: [git_push_update]) -> Int32 {
         guard var update = updates.first else { return 0 }
         let before = ObjectID(update.src)
         remoteBefore = git_oid_is_zero(&update.src) == 1 ? nil : before

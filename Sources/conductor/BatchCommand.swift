@@ -52,12 +52,21 @@ struct BatchCommand: ParsableCommand {
         caches) stay, and "setup" runs again only when its command changed. Its prune parks them \
         again; prune --pool removes the pool.
 
+        With --queue postgres://… (or $CONDUCTOR_QUEUE holding such a URL) the batch runs on workers \
+        on any host: the base commit must be on the repository's remote (--remote, default origin), \
+        the tasks go to the queue, -w N local workers (`conductor worker`, 0 for none) join those \
+        of other hosts (conductor worker NAME DIR --queue URL), and each worker pushes its branch \
+        conductor/NAME/<worker name> to the remote. At the end the branches are fetched into the \
+        repository and results.jsonl and the report written as for a local batch. If the coordinator \
+        dies, conductor batch --resume -n NAME --queue URL waits again: the queue holds the state.
+
         Examples:
           conductor batch --worktrees -w 3 tasks.json
           git log conductor/<name>/w0
           conductor report
           conductor batch --resume --name 20261125-101502
           conductor batch --worktrees --pool tasks.json   # reuse pooled worktrees
+          conductor batch --worktrees -w 0 --queue postgres://c@db/c tasks.json
         """
     )
 
@@ -91,13 +100,27 @@ struct BatchCommand: ParsableCommand {
     @Flag(help: "Continue the batch named by -n (or this repository's only batch): run only the tasks that did not succeed.")
     var resume = false
 
+    @Option(help: ArgumentHelp("Run the batch on this PostgreSQL queue (default: $CONDUCTOR_QUEUE when it is one), with workers on any host; -w local workers, 0 for none.", valueName: "postgres://…"))
+    var queue: String?
+
+    @Option(help: ArgumentHelp("With a postgres:// queue: the repository's remote that holds the base and receives the workers' branches.", valueName: "name"))
+    var remote = "origin"
+
     func validate() throws {
+        if let queue, !RemoteWorkerConfiguration.isQueueURL(queue) {
+            throw ValidationError("--queue takes a postgres:// URL (a batch keeps its own queue directory otherwise), got '\(queue)'")
+        }
+        if queueURL != nil {
+            try validateRemote()
+            return
+        }
         if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be 1 to 256, got \(workers)") }
         if !resume && tasksFile == nil { throw ValidationError("give a tasks file (or - for standard input)") }
         if pool && !worktrees && !resume { throw ValidationError("--pool keeps worktrees between batches: add --worktrees") }
     }
 
     func run() throws {
+        if let queueURL { return try runRemote(queueURL) }
         let store = storeOptions.store
         let plan = resume ? try resumePlan(store) : try newPlan(store)
         for warning in plan.warnings { printError("warning: \(warning)") }
@@ -110,7 +133,12 @@ struct BatchCommand: ParsableCommand {
         let record = plan.record
         printError("batch \(record.name): \(plan.tasks.count) task(s) on \(record.workers) worker(s) in \(record.directory), queue \(record.queue.path)")
         printError("watch it from anywhere with: conductor status -n \(record.name) -d \(Path.parent(record.directory))")
-        let outcome = try batch.run()
+        try conclude(try batch.run())
+    }
+
+    /// Writes the report of a finished (or interrupted) batch, prints it with the task table,
+    /// and exits as the batch ended.
+    func conclude(_ outcome: BatchRun.Outcome) throws {
         let report = try BatchReporting.writeReport(for: outcome.record, results: outcome.results)
         if json {
             try printJSON(BatchJSON(batch: outcome.record.name, directory: outcome.record.directory, results: outcome.results,
@@ -120,14 +148,15 @@ struct BatchCommand: ParsableCommand {
             print(ResultTable.summaryLine(outcome.summary))
             print(report.summary())
             if outcome.interrupted {
-                print("resume with: conductor batch --resume --name \(outcome.record.name)" + (storeOptions.directory.map { " -d \($0)" } ?? ""))
+                print("resume with: conductor batch --resume --name \(outcome.record.name)" + (storeOptions.directory.map { " -d \($0)" } ?? "")
+                      + (outcome.record.remote.map { " --queue '\($0.queue)'" } ?? ""))
             }
         }
         if outcome.interrupted { throw Failure.interrupted }
         if !outcome.summary.allSucceeded { throw Failure.tasksFailed }
     }
 
-    private func newPlan(_ store: BatchStore) throws -> BatchPlan {
+    func newPlan(_ store: BatchStore, checking check: (BatchPlan) throws -> BatchPlan = { $0 }) throws -> BatchPlan {
         let path = tasksFile ?? "-"
         let data = try TasksFile.read(path)
         let file = try TasksFile.parse(data, path: path)
@@ -140,11 +169,14 @@ struct BatchCommand: ParsableCommand {
         options.sequential = runOptions.sequential
         options.agent = try agentOptions.resolve(fileAgent: file.agent)
         options.agentChoice = agentOptions.choice(fileAgent: file.agent)
-        return try BatchRun.start(file, tasksData: data, options: options)
+        return try BatchRun.start(file, tasksData: data, options: options, checking: check)
     }
 
     private func resumePlan(_ store: BatchStore) throws -> BatchPlan {
         let record = try store.choose(name, for: .change)
+        if let remote = record.remote {
+            throw InputError("batch \(record.name) runs on the PostgreSQL queue \(remote.queue): resume it with --queue and that URL (or $CONDUCTOR_QUEUE)")
+        }
         return try BatchPlan.resuming(record, checking: tasksFile == "-" ? nil : tasksFile)
     }
 }

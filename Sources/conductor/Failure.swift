@@ -3,6 +3,7 @@ import Conductor
 import FoundationEssentials
 import Dispatch
 import FoundationShims
+import Postgres
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,6 +47,19 @@ enum Failure {
 struct InputError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Runs `body`; an error it throws is printed without `url`'s password and ends the command
+/// with the error's exit code.
+func hidingPassword<T>(of url: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        printError("conductor: " + PostgresURL.scrub(Failure.message(for: error), of: url))
+        throw Failure.code(for: error)
+    }
 }
 
 /// Writes a line to standard error.

@@ -32,8 +32,12 @@ final class ProgressPrinter: Sendable {
     /// Held while a line is printed, so lines never interleave.
     private let counts = Mutex(Counts())
 
-    init(total: Int) {
+    /// How a worker is named in lines: its number, or a remote batch's worker name.
+    private let workerName: @Sendable (Int) -> String
+
+    init(total: Int, workerName: @escaping @Sendable (Int) -> String = { String($0) }) {
         self.total = total
+        self.workerName = workerName
     }
 
     func handle(_ event: OrchestratorEvent) {
@@ -41,14 +45,14 @@ final class ProgressPrinter: Sendable {
             switch event {
             case .assigned(_, let task, let worker, let attempt):
                 counts.running += 1
-                if !interactive { emit("start     \(task.id) on worker \(worker)" + (attempt > 1 ? " (attempt \(attempt))" : "")) }
+                if !interactive { emit("start     \(task.id) on worker \(workerName(worker))" + (attempt > 1 ? " (attempt \(attempt))" : "")) }
             case .waitingForUsageLimit(let until, let reason):
                 emit("waiting   for the usage limit to reset at \(Format.clockTime(until)) (prompts wait, commands go on): \(reason.prefix(120))")
             case .retrying(_, let task, let reason, let delay):
                 counts.running = max(0, counts.running - 1)
                 emit("retry     \(task.id)" + (delay > 0 ? " in \(Format.fixed(delay, 1)) s" : "") + ": \(reason)")
             case .activity(_, let task, let worker, let activity):
-                let line = "\(task.id) on worker \(worker): \(FailureReason.printable(activity.described))"
+                let line = "\(task.id) on worker \(workerName(worker)): \(FailureReason.printable(activity.described))"
                 if interactive { counts.lastActivity = line } else { emit("activity  " + line) }
             case .finished(_, let result):
                 if result.worker != nil && result.result.attempts > 0 && result.result.status != .skipped { counts.running = max(0, counts.running - 1) }

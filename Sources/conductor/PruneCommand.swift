@@ -119,6 +119,10 @@ struct PruneCommand: ParsableCommand {
         case .keepRepository: verb = "kept repository"
         case .parkWorktree: verb = dryRun ? "would park worktree" : "parked worktree"
         case .releasePoolEntry: verb = dryRun ? "would release pool entry" : "released pool entry"
+        case .deleteRemoteBranch: verb = dryRun ? "would delete remote branch" : "deleted remote branch"
+        case .keepRemoteBranch: verb = "kept remote branch"
+        case .removeLocalWorkers: verb = dryRun ? "would remove the local workers" : "removed the local workers"
+        case .keepLocalWorkers: verb = "kept the local workers"
         }
         let subject = action.branch.map { [.removeWorktree, .keepWorktree, .parkWorktree].contains(action.kind) ? "\(action.path ?? "") (\($0))" : $0 }
             ?? action.path ?? action.poolEntry ?? action.repo ?? ""

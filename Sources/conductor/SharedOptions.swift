@@ -26,7 +26,23 @@ struct QueueTargetOptions: ParsableArguments {
     @OptionGroup var queueOptions: QueueOptions
 
     func validate() throws {
-        if name != nil && queueOptions.queue != nil { throw ValidationError("give -n NAME or --queue DIR, not both") }
+        if name != nil && queueOptions.queue != nil && postgresURL == nil { throw ValidationError("give -n NAME or --queue DIR, not both") }
+    }
+
+    /// A PostgreSQL queue's URL (for a batch run on one): `--queue`, else `$CONDUCTOR_QUEUE`, when it is one.
+    var postgresURL: String? {
+        [queueOptions.queue, ProcessInfo.processInfo.environment["CONDUCTOR_QUEUE"]].compactMap { $0 }.first
+            .flatMap { RemoteWorkerConfiguration.isQueueURL($0) ? $0 : nil }
+    }
+
+    /// The named batch when it ran on a PostgreSQL queue, else nil.
+    func remoteBatch() throws -> BatchRecord? {
+        guard let name else {
+            if postgresURL != nil && queueOptions.queue != nil { throw ValidationError("with a postgres:// queue, name the batch: -n NAME") }
+            return nil
+        }
+        let record = try storeOptions.store.load(name)
+        return record.remote == nil ? nil : record
     }
 
     /// The named batch's or session's queue, else `--queue`, else `$CONDUCTOR_HOME`, else the default queue.

@@ -3,6 +3,7 @@ import Conductor
 import FoundationEssentials
 import Dispatch
 import FoundationShims
+import Postgres
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,6 +32,7 @@ struct StatusCommand: ParsableCommand {
     var watch = false
 
     func run() throws {
+        if let batch = try target.remoteBatch() { return try showRemote(batch) }
         let root = try target.root()
         guard FileManager.default.fileExists(atPath: root.path) else {
             throw InputError("there is no queue at \(root.path); name a batch or session (-n NAME), pass --queue DIR, or start a worker (conductor worker 0 DIR)")
@@ -49,6 +51,31 @@ struct StatusCommand: ParsableCommand {
                 sleep(1)
             }
         } while watch
+    }
+
+    /// A batch on a PostgreSQL queue: its tasks as the queue has them (the workers are on other hosts).
+    private func showRemote(_ batch: BatchRecord) throws {
+        guard let remote = batch.remote, let url = target.postgresURL else {
+            throw InputError("batch \(batch.name) runs on the PostgreSQL queue \(batch.remote?.queue ?? "?"): give its URL with --queue (or $CONDUCTOR_QUEUE)")
+        }
+        try hidingPassword(of: url) {
+            repeat {
+                let tasks = try RemoteTaskState.read(batch, url: url)
+                if json {
+                    try printJSON(tasks)
+                } else {
+                    if watch && isatty(STDOUT_FILENO) == 1 { print("\u{1B}[H\u{1B}[2J", terminator: "") }
+                    let counts = Dictionary(grouping: tasks, by: \.state).mapValues(\.count)
+                    print("queue: \(remote.queue), batch \(batch.name): " + ["queued", "claimed", "done", "failed"].map { "\(counts[$0] ?? 0) \($0)" }.joined(separator: ", "))
+                    print(ResultTable.table([["TASK", "STATE", "ATTEMPTS", "WORKER"]]
+                        + tasks.map { [$0.task, $0.state, String($0.attempts), $0.worker ?? "-"] }))
+                }
+                if watch {
+                    fflush(nil)
+                    sleep(1)
+                }
+            } while watch
+        }
     }
 
     static func render(_ snapshot: QueueSnapshot) -> String {

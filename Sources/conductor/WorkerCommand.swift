@@ -105,6 +105,19 @@ struct WorkerCommand: ParsableCommand {
         configuration.grace = grace
         let worker = RemoteWorker(configuration: configuration) { printError($0) }
         SignalTrap.install([SIGINT, SIGTERM, SIGHUP]) { _ in worker.stop() }
+        // A coordinator's local worker (`conductor batch --queue … -w N`) ends with it.
+        let parentWatch = parentPid.map { parent in
+            let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "conductor.worker.parent"))
+            timer.schedule(deadline: .now() + 1, repeating: 1)
+            timer.setEventHandler {
+                guard getppid() != parent else { return }
+                printError("worker \(id): parent process \(parent) is gone; stopping")
+                worker.stop()
+            }
+            timer.resume()
+            return timer
+        }
+        defer { parentWatch?.cancel() }
         try worker.run()
     }
 }

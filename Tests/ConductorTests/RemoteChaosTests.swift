@@ -12,31 +12,12 @@ import TestSupport
 struct RemoteChaosTests {
     @Test func aKilledHostAndAStoppedOneLeaveEveryTaskCommittedAndRecordedOnce() async throws {
         let fixture = try await RemoteWorkerFixture.make()
-        let started = fixture.scratch.appending("started")
-        try FileManager.default.createDirectory(atPath: started, withIntermediateDirectories: true)
         let ids = (1...6).map { "t\($0)" }
-        try fixture.submit(batch: "chaos", ids, command: """
-            touch "\(started)/$CONDUCTOR_WORKER"; \(fixture.waitForGate); echo "$CONDUCTOR_TASK_ID" > "$CONDUCTOR_TASK_ID.txt"
-            """)
-        let names = ["hostA-0", "hostB-0", "hostC-0"]
-        for name in names { try fixture.startHost(name, lease: 2) }
-        // Every host is running a task (its process waits on the gate).
-        var held: [String: String] = [:]
-        let allBusy = try await eventually(timeout: 60) {
-            held = try Dictionary(fixture.queue.rows(batch: "chaos").filter { $0.state == .claimed }.compactMap { row in
-                row.claimedBy.map { ($0, row.task) } }) { first, _ in first }
-            return Set(held.keys) == Set(names) && names.allSatisfy { FileManager.default.fileExists(atPath: "\(started)/\($0)") }
-        }
-        #expect(allBusy, "\(fixture.hosts.mapValues(\.output))")
-        let killedTask = try #require(held["hostA-0"])
-        let stoppedTask = try #require(held["hostB-0"])
-        let killed = try #require(fixture.hosts["hostA-0"])
+        try fixture.submit(batch: "chaos", ids, command: fixture.chaosTaskCommand)
+        // Every host is running a task (its process waits on the gate); then one is killed, one stopped.
+        let lost = try #require(try await fixture.killOneHostAndStopAnother(batch: "chaos"), "\(fixture.hosts.mapValues(\.output))")
+        let (killedTask, stoppedTask) = lost
         let stopped = try #require(fixture.hosts["hostB-0"])
-
-        killed.signal(SIGKILL)
-        #expect(await fixture.exitStatus(of: killed, timeout: 30) != nil)
-        stopped.signal(SIGSTOP)
-        fixture.openGate()
         let finished = try await eventually(timeout: 120) { try fixture.finished(batch: "chaos") }
         #expect(finished, "\(fixture.hosts["hostC-0"]?.output ?? "")")
 

@@ -9,8 +9,9 @@ import TestSupport
 final class RemoteWorkerFixture: @unchecked Sendable {
     /// Released (so stopped) by `close()`.
     private var server: PostgresServer?
-    /// The server's URL without a password, for the test's own connections.
+    /// The server's URL without a password, for the test's own connections, and its port.
     let serverURL: String
+    let serverPort: Int
     let source: GitFixture
     let scratch = TemporaryDirectory("conductor-remote")
     /// The bare repository every host fetches from and pushes to.
@@ -26,13 +27,14 @@ final class RemoteWorkerFixture: @unchecked Sendable {
     /// Starting a server and a repository blocks for seconds: that is done on a thread of its
     /// own, not on one of the test pool's few threads, which every other test needs too.
     static func make() async throws -> RemoteWorkerFixture {
-        try await offPool { try RemoteWorkerFixture() }
+        try await offThePool { try RemoteWorkerFixture() }
     }
 
     private init() throws {
         let server = try PostgresServer()
         self.server = server
         serverURL = server.url
+        serverPort = Int(server.port)
         source = try GitFixture()
         remote = scratch.appending("remote.git")
         try source.git(["clone", "-q", "--bare", source.path, remote])
@@ -94,7 +96,7 @@ final class RemoteWorkerFixture: @unchecked Sendable {
     /// Ends every host and the server (off the test pool); the hosts' exit statuses by name.
     func close() async throws -> [String: Int32] {
         let statuses = await stopHosts()
-        try await offPool { self.server = nil }
+        try await offThePool { self.server = nil }
         return statuses
     }
 
@@ -142,9 +144,3 @@ func eventually(timeout: TimeInterval = 60, _ condition: () throws -> Bool) asyn
     return try condition()
 }
 
-/// Runs `body` on a thread of its own and waits for it without holding a thread of the test pool.
-func offPool<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}

@@ -55,8 +55,9 @@ public struct BatchListing: Codable, Sendable, Equatable {
 
     /// How `record` stands now, from its journal, results, queue lock and tmux session.
     package static func listing(of record: BatchRecord, tmux: Tmux?) -> BatchListing {
-        // A session's submitted tasks are recorded in its results.jsonl, a batch's in its journal.
-        let finals = record.isSession ? (try? MergeReport.readResults(record.resultsFile)) ?? []
+        // A session's submitted tasks are recorded in its results.jsonl, a batch's in its journal
+        // (a remote batch's in the queue, written to its results.jsonl at the end).
+        let finals = record.isSession || record.remote != nil ? (try? MergeReport.readResults(record.resultsFile)) ?? []
             : Array(((try? BatchRun.finalResults(journal: record.journalFile)) ?? [:]).values)
         let planned = (try? TasksFile.load(record.tasksCopy))?.tasks.count
         let failed = finals.filter { [.error, .timeout].contains($0.result.status) }.count
@@ -68,7 +69,7 @@ public struct BatchListing: Codable, Sendable, Equatable {
             state = live ? .up : .down
         } else if FileLock.holder(of: record.queue.orchestratorLockFile) != nil {
             state = .running
-        } else if !FileManager.default.fileExists(atPath: record.journalFile) {
+        } else if record.remote == nil && !FileManager.default.fileExists(atPath: record.journalFile) {
             state = .notStarted
         } else {
             let complete = finals.count >= (planned ?? 0) && !finals.contains { $0.result.status == .cancelled }

@@ -33,6 +33,7 @@ public enum BatchPrune {
                 actions.append(PruneAction(kind: .keepRepository, repo: repo.path, reason: cannotCheck(repo, of: record, error)))
             }
         }
+        actions += RemoteBatchPrune.plan(record, force: force)
         if FileManager.default.fileExists(atPath: record.queue.path) {
             actions.append(PruneAction(kind: .removeQueue, path: record.queue.path, reason: "the batch's queue and logs"))
         }
@@ -40,7 +41,8 @@ public enum BatchPrune {
             actions.append(PruneAction(kind: .keepBatchDirectory, path: record.directory,
                                        reason: "batch.json stays so report and prune still know the kept work"))
         } else {
-            let removed = Set(actions.filter { $0.kind == .removeWorktree }.compactMap(\.path).map(resolved))
+            let clones = actions.filter { $0.kind == .removeLocalWorkers }.compactMap(\.path).flatMap(checkouts(under:))
+            let removed = Set((actions.filter { $0.kind == .removeWorktree }.compactMap(\.path) + clones).map(resolved))
             actions.append(batchDirectoryAction(record, leftAfterRemoving: removed))
         }
         return actions
@@ -74,8 +76,10 @@ public enum BatchPrune {
                     } else {
                         try repository.deleteReferences(action.refs ?? [], base: baseTip, force: force)
                     }
-                case .removeQueue:
+                case .removeQueue, .removeLocalWorkers:
                     try FileManager.default.removeItem(atPath: action.path!)
+                case .deleteRemoteBranch:
+                    try RemoteBatchPrune.deleteRemoteBranch(action, record: record)
                 case .removeBatchDirectory:
                     if failed || done.contains(where: \.keeps) {
                         done.append(PruneAction(kind: .keepBatchDirectory, path: action.path, reason: "some of the batch was kept"))
@@ -87,7 +91,7 @@ public enum BatchPrune {
                         continue
                     }
                     try FileManager.default.removeItem(atPath: action.path!)
-                case .keepWorktree, .keepBranch, .keepRefs, .keepRepository, .keepBatchDirectory:
+                case .keepWorktree, .keepBranch, .keepRefs, .keepRepository, .keepBatchDirectory, .keepRemoteBranch, .keepLocalWorkers:
                     break
                 }
                 done.append(action)

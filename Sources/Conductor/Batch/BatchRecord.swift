@@ -29,6 +29,9 @@ public struct BatchRecord: Codable, Sendable, Equatable {
     /// True for a `--pool` batch: its worktrees come from each repository's pool (see
     /// `BatchRepository.pool`) and go back there at prune.
     public var pooled: Bool?
+    /// For a batch run on a PostgreSQL queue: the queue, the remote and the workers' branches
+    /// (absent in a local batch's record).
+    public var remote: RemoteBatchRecord?
 
     /// True when `conductor launch` made this record.
     public var isSession: Bool { session == true }
@@ -48,7 +51,7 @@ public struct BatchRecord: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, createdAt, directory, tasksFile, workers, worktrees, sequential, repos, agent, setup, session, pooled
+        case name, createdAt, directory, tasksFile, workers, worktrees, sequential, repos, agent, setup, session, pooled, remote
     }
 
     /// The key earlier versions stored the agent under, as `conductor worker` arguments.
@@ -77,10 +80,14 @@ public struct BatchRecord: Codable, Sendable, Equatable {
         setup = try container.decodeIfPresent(String.self, forKey: .setup)
         session = try container.decodeIfPresent(Bool.self, forKey: .session)
         pooled = try container.decodeIfPresent(Bool.self, forKey: .pooled)
+        remote = try container.decodeIfPresent(RemoteBatchRecord.self, forKey: .remote)
     }
 
-    /// The branch of worker `worker`: `conductor/<name>/w<worker>` (the same in every repository).
-    public func branch(worker: Int) -> String { "conductor/\(name)/w\(worker)" }
+    /// The branch of worker `worker`: `conductor/<name>/w<worker>` (the same in every repository);
+    /// in a remote batch, the branch of its `worker`-th named worker (`conductor/<name>/hostA-0`).
+    public func branch(worker: Int) -> String {
+        "conductor/\(name)/" + (remote?.name(ofWorker: worker) ?? "w\(worker)")
+    }
 
     /// How worker `worker` commits what `task` changed: subject `<id>: <prompt or command>` (cut at
     /// 60 characters), the full text as the body when the subject does not hold it, and trailers

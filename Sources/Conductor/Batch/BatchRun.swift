@@ -48,11 +48,14 @@ public final class BatchRun: Sendable {
     /// Plans a new batch and creates its directory. Without a name the default one is taken; when
     /// another batch started in the same second took it first, the next free one is.
     ///
-    /// - Throws: what `BatchPlan.make` and `create` throw.
-    public static func start(_ file: TasksFile, tasksData: Data, options: BatchPlan.Options) throws -> BatchPlan {
+    /// - Parameter check: what the plan must pass before anything is written (a remote batch's
+    ///   base must be on its remote), returning the plan to create.
+    /// - Throws: what `BatchPlan.make`, `check` and `create` throw.
+    public static func start(_ file: TasksFile, tasksData: Data, options: BatchPlan.Options,
+                             checking check: (BatchPlan) throws -> BatchPlan = { $0 }) throws -> BatchPlan {
         while true {
             do {
-                return try create(try BatchPlan.make(file, options: options), tasksData: tasksData)
+                return try create(try check(BatchPlan.make(file, options: options)), tasksData: tasksData)
             } catch BatchError.exists where options.name == nil {
                 continue
             }

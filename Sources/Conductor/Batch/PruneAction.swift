@@ -10,6 +10,10 @@ public struct PruneAction: Codable, Sendable, Equatable {
         case deleteRefs, keepRefs
         /// A repository that could not be opened or read: nothing of it was checked, all of it stays.
         case keepRepository
+        /// A remote batch's branch on the remote (`tip`: the commit judged).
+        case deleteRemoteBranch, keepRemoteBranch
+        /// A remote batch's `<batch dir>/workers`: its coordinator's local workers' clones.
+        case removeLocalWorkers, keepLocalWorkers
 
         /// What an action of this kind becomes when carrying it out fails.
         var whenFailed: Kind {
@@ -17,6 +21,8 @@ public struct PruneAction: Codable, Sendable, Equatable {
             case .cleanStaleEntries, .removeWorktree, .parkWorktree: .keepWorktree
             case .deleteBranch: .keepBranch
             case .deleteRefs: .keepRefs
+            case .deleteRemoteBranch: .keepRemoteBranch
+            case .removeLocalWorkers: .keepLocalWorkers
             default: .keepBatchDirectory
             }
         }
@@ -39,9 +45,12 @@ public struct PruneAction: Codable, Sendable, Equatable {
     public var refs: [String]?
     /// The pool entry (`p<n>`) of a `--pool` batch's worktree, parked, released or removed.
     public var poolEntry: String?
+    /// The commit a remote branch was judged at: it is deleted only while still there.
+    public var tip: String?
 
     public init(kind: Kind, repo: String? = nil, path: String? = nil, branch: String? = nil, worktree: String? = nil,
-                reason: String, files: [String]? = nil, commitsAhead: Int? = nil, refs: [String]? = nil, poolEntry: String? = nil) {
+                reason: String, files: [String]? = nil, commitsAhead: Int? = nil, refs: [String]? = nil, poolEntry: String? = nil,
+                tip: String? = nil) {
         self.kind = kind
         self.repo = repo
         self.path = path
@@ -52,8 +61,11 @@ public struct PruneAction: Codable, Sendable, Equatable {
         self.commitsAhead = commitsAhead
         self.refs = refs
         self.poolEntry = poolEntry
+        self.tip = tip
     }
 
     /// True for the kinds that leave something in place.
-    public var keeps: Bool { [.keepWorktree, .keepBranch, .keepRefs, .keepRepository, .keepBatchDirectory].contains(kind) }
+    public var keeps: Bool {
+        [.keepWorktree, .keepBranch, .keepRefs, .keepRepository, .keepBatchDirectory, .keepRemoteBranch, .keepLocalWorkers].contains(kind)
+    }
 }

@@ -6,7 +6,7 @@ import Foundation
 /// The pool has one thread per core (two here) and runs every test of the process; a test that
 /// blocks one of them keeps the others waiting, and their time limits run while they wait. The
 /// body stays in the test's task, so its `#expect`s are recorded against the test.
-func offThePool<Value>(_ body: () throws -> Value) async throws -> Value {
+public func offThePool<Value>(_ body: () throws -> Value) async throws -> Value {
     try await withTaskExecutorPreference(OwnThreadExecutor.shared) { try body() }
 }
 

@@ -1,0 +1,83 @@
+import FoundationEssentials
+import FoundationShims
+import PostgresQueue
+import Queue
+import Synchronization
+
+/// A remote batch's progress, read from the queue's journal and rows: each new journal event
+/// becomes the `OrchestratorEvent` a local batch reports, and each row's result a `TaskResult`.
+///
+/// Workers are numbered in the order of their first claim of a task of the batch (the journal
+/// only grows, so a number never changes, also across `--resume`): worker `n` of the events and
+/// results is `workerNames[n]`.
+final class RemoteBatchProgress: Sendable {
+    private let plan: BatchPlan
+    /// How many journal events were reported, and the workers' names by number.
+    private let state = Mutex<(reported: Int, names: [String])>((0, []))
+
+    init(plan: BatchPlan) {
+        self.plan = plan
+    }
+
+    /// The workers seen so far, by number.
+    var workerNames: [String] { state.withLock { $0.names } }
+
+    /// Reports the events of `journal` not reported yet; `rows` (read after the journal) give
+    /// the results of finished tasks.
+    func report(_ journal: [(task: String, event: String, attempt: Int, worker: String?)], rows: [PostgresTaskQueue.Row],
+                to handle: (OrchestratorEvent) -> Void) {
+        let fresh = state.withLock { state -> ArraySlice<(task: String, event: String, attempt: Int, worker: String?)> in
+            defer { state.reported = max(state.reported, journal.count) }
+            return journal.dropFirst(state.reported)
+        }
+        for entry in fresh {
+            guard let index = plan.tasks.firstIndex(where: { $0.id == entry.task }) else { continue }
+            let task = plan.tasks[index]
+            let worker = entry.worker ?? "a worker"
+            switch entry.event {
+            case "claim":
+                handle(.assigned(index: index, task: task, worker: number(of: worker), attempt: entry.attempt))
+            case "expired":
+                handle(.retrying(index: index, task: task, reason: "the lease of \(worker) ran out (its host died, was stopped or cut off); back in the queue", after: 0))
+            case "released":
+                handle(.retrying(index: index, task: task, reason: "\(worker) stopped and gave it back to the queue", after: 0))
+            case "done", "failed":
+                if let row = rows.first(where: { $0.task == entry.task }) { handle(.finished(index: index, result: result(of: task, row: row))) }
+            default:
+                continue
+            }
+        }
+    }
+
+    /// Every task's final record, in task order; a task not finished on the queue is `cancelled`
+    /// (the coordinator stopped waiting: `--resume` waits again).
+    func results(_ rows: [PostgresTaskQueue.Row]) -> [TaskResult] {
+        plan.tasks.map { task in
+            guard let row = rows.first(where: { $0.task == task.id }), row.state == .done || row.state == .failed else {
+                return TaskResult(task: task, worker: nil, result: .synthetic(
+                    .cancelled, error: "not finished when the coordinator stopped waiting; it stays on the queue (conductor batch --resume waits for it)",
+                    attempts: rows.first { $0.task == task.id }?.attempts ?? 0))
+            }
+            return result(of: task, row: row)
+        }
+    }
+
+    /// The record of a finished row: its worker's result, with the worker's number.
+    private func result(of task: TaskSpec, row: PostgresTaskQueue.Row) -> TaskResult {
+        guard let json = row.result, let recorded = try? QueueJSON.decoder.decode(RemoteTaskResult.self, from: Data(json.utf8)) else {
+            return TaskResult(task: task, worker: nil, result: .synthetic(
+                row.state == .done ? .done : .error, error: "the queue's result of task \(task.id) is not a remote worker's (\(row.result ?? "none"))",
+                attempts: row.attempts))
+        }
+        return TaskResult(task: task, worker: number(of: recorded.worker), result: recorded.result)
+    }
+
+    /// Worker `name`'s number, given it the first time.
+    private func number(of name: String) -> Int {
+        state.withLock { state in
+            if let known = state.names.firstIndex(of: name) { return known }
+            state.names.append(name)
+            return state.names.count - 1
+        }
+    }
+}

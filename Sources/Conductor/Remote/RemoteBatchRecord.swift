@@ -1,0 +1,51 @@
+import FoundationEssentials
+import Postgres
+
+/// What `batch.json` holds of a batch run on a PostgreSQL queue (its `remote` field):
+///
+///     "remote": {"queue": "postgres://conductor:***@db/conductor", "remoteName": "origin",
+///                "remoteURL": "git@host:team/app.git", "localWorkers": 2, "workerNames": ["hostA-0", "vm-b1-0"]}
+///
+/// Reports number worker branches (`MergeReport.WorkerBranch.worker`); a remote batch's workers
+/// have names instead, so worker `n` of its record is `workerNames[n]`, on branch
+/// `conductor/<batch>/<workerNames[n]>` (see `BatchRecord.branch(worker:)`).
+public struct RemoteBatchRecord: Codable, Sendable, Equatable {
+    /// The queue's URL without its password (`PostgresURL.redacted`): `--resume` needs it given again.
+    public var queue: String
+    /// The repository's remote the base was checked on and the workers' branches are fetched from.
+    public var remoteName: String
+    /// That remote's URL, which every worker clones.
+    public var remoteURL: String
+    /// How many workers the coordinator ran on its own host.
+    public var localWorkers: Int
+    /// The workers that claimed a task of the batch (in the order of their first claim), then any
+    /// other worker branch of the batch found on the remote (by name).
+    public var workerNames: [String]
+
+    public init(queue: String, remoteName: String, remoteURL: String, localWorkers: Int, workerNames: [String] = []) {
+        self.queue = PostgresURL.redacted(queue)
+        self.remoteName = remoteName
+        self.remoteURL = remoteURL
+        self.localWorkers = localWorkers
+        self.workerNames = workerNames
+    }
+
+    /// The name of worker `number`, or nil when the batch has no such worker.
+    public func name(ofWorker number: Int) -> String? {
+        workerNames.indices.contains(number) ? workerNames[number] : nil
+    }
+}
+
+extension BatchRecord {
+    /// Why `url` is not the queue this batch runs on (it ran on its own queue directory, or on
+    /// another PostgreSQL queue, named without its password), or nil when it is.
+    public func queueProblem(_ url: String) -> String? {
+        guard let remote else {
+            return "batch \(name) ran on its own queue directory, not a PostgreSQL one: leave out --queue (and unset $CONDUCTOR_QUEUE)"
+        }
+        guard PostgresURL.redacted(url) == remote.queue else {
+            return "batch \(name) runs on the queue \(remote.queue), not \(PostgresURL.redacted(url)): give that URL to --queue"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,164 @@
+import FoundationEssentials
+import Dispatch
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
+import Git
+import Postgres
+import PostgresQueue
+import Queue
+import Synchronization
+
+/// The coordinator of a batch on a PostgreSQL queue (issue 16): it submits the batch's tasks
+/// (unless the queue has them already: `--resume` after the coordinator died), runs the local
+/// workers it was asked for, reports progress from the queue's journal, and once every task is
+/// done or failed fetches the workers' branches from the remote into the repository and writes
+/// `results.jsonl`, so that `report`, `show`, `merge` and `prune` read the batch as a local one.
+public final class RemoteBatchRun: Sendable {
+    public let plan: BatchPlan
+    private let url: String
+    private let executable: String
+    private let environment: [String: String]
+    private let log: @Sendable (String) -> Void
+    private let interruption = CancellationFlag()
+    /// Signalled by `interrupt`, so the wait between looks at the queue ends at once.
+    private let wake = DispatchSemaphore(value: 0)
+    /// Seconds between looks at the queue.
+    private let pollInterval: Double
+    private let progress: RemoteBatchProgress
+
+    /// - Parameters:
+    ///   - plan: a plan whose record has `remote` (see `RemoteBatchBase.check`).
+    ///   - url: the queue's URL, password included; only its redacted form is ever shown.
+    ///   - executable: the program the local workers run (default: this one).
+    ///   - log: lines for people (local workers started again, branches not updated).
+    public init(plan: BatchPlan, url: String, executable: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+                pollInterval: Double = 0.5, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.plan = plan
+        progress = RemoteBatchProgress(plan: plan)
+        self.url = url
+        self.executable = executable ?? WorkerLaunch.runningProgram
+        self.environment = environment
+        self.pollInterval = pollInterval
+        self.log = log
+    }
+
+    /// Runs the batch to its end (or until `interrupt`): every task done or failed on the queue.
+    ///
+    /// - Parameter events: progress, as a local batch's orchestrator reports it (`assigned`,
+    ///   `retrying`, `finished`), its worker numbers named by `workerName(_:)`.
+    /// While it runs, the coordinator holds the batch's lock (`<batch dir>/queue/orchestrator.lock`,
+    /// as a local batch's orchestrator does), so `list` says running and `prune` waits.
+    ///
+    /// - Throws: `BatchError.running` when another coordinator of the batch runs, `PostgresError`
+    ///   when the queue cannot be reached, `RemoteTaskError` when the record is not a remote
+    ///   batch's, `GitError` when the remote cannot be fetched at the end.
+    public func run(events: (OrchestratorEvent) -> Void = { _ in }) throws -> BatchRun.Outcome {
+        var record = plan.record
+        guard let remote = record.remote else {
+            throw RemoteTaskError("batch \(record.name) did not run on a PostgreSQL queue (its batch.json has no \"remote\"); run it with conductor batch --resume, without --queue")
+        }
+        try FileManager.default.createDirectory(atPath: record.queue.path, withIntermediateDirectories: true)
+        let lock: FileLock
+        do {
+            lock = try FileLock(path: record.queue.orchestratorLockFile)
+        } catch QueueError.orchestratorRunning(_, let pid) {
+            throw BatchError.running(name: record.name, pid: pid)
+        }
+        defer { lock.release() }
+        let queue = try connect()
+        if try queue.rows(batch: record.name).isEmpty {
+            try RemoteTask.submit(plan.tasks, batch: record.name, remote: remote.remoteURL, base: record.repos[0].baseCommit,
+                                  agent: record.agent, to: queue)
+        }
+        let workers = RemoteLocalWorkers(count: remote.localWorkers, batch: record, url: url, executable: executable,
+                                         environment: environment, log: log)
+        let started = Date()
+        try workers.start()
+        let rows = watch(queue, events: events)
+        workers.stop()
+        let results = progress.results(rows)
+        record.remote?.workerNames = try fetchBranches(knownWorkers: progress.workerNames)
+        record.workers = record.remote?.workerNames.count ?? 0
+        try BatchStore(path: Path.parent(record.directory)).save(record)
+        try BatchRun.writeResults(results, to: record.resultsFile)
+        return BatchRun.Outcome(record: record, results: results,
+                                summary: RunSummary(results: results, durationMs: Int(Date().timeIntervalSince(started) * 1000)),
+                                interrupted: interruption.isRaised)
+    }
+
+    /// Reports progress until every task is done or failed, or `interrupt`; returns the rows as
+    /// last read. A queue that fails (the database went away) is connected to again every few
+    /// seconds, while the workers wait on it too.
+    private func watch(_ first: PostgresTaskQueue, events: (OrchestratorEvent) -> Void) -> [PostgresTaskQueue.Row] {
+        var queue: PostgresTaskQueue? = first
+        var rows: [PostgresTaskQueue.Row] = []
+        let batch = plan.record.name
+        while !interruption.isRaised {
+            do {
+                let current = try queue ?? connect()
+                queue = current
+                // The journal is read before the rows, so every finished task it names has its result.
+                let journal = try current.journal(batch: batch)
+                rows = try current.rows(batch: batch)
+                progress.report(journal, rows: rows, to: events)
+                if rows.allSatisfy({ $0.state == .done || $0.state == .failed }) {
+                    progress.report(try current.journal(batch: batch), rows: rows, to: events)
+                    break
+                }
+                _ = wake.wait(timeout: .now() + pollInterval)
+            } catch {
+                queue = nil
+                log("the queue failed: \(PostgresURL.scrub("\(error)", of: url)); connecting again in 5 s (Ctrl-C stops waiting; conductor batch --resume waits again)")
+                _ = wake.wait(timeout: .now() + 5)
+            }
+        }
+        return rows
+    }
+
+    /// A connection to the queue, labelled (`application_name`) as this batch's coordinator.
+    private func connect() throws -> PostgresTaskQueue {
+        let connection = try PostgresConnection(url: url)
+        try connection.execute("SELECT set_config('application_name', $1, false)", [String("conductor batch \(plan.record.name) coordinator".prefix(63))])
+        return try PostgresTaskQueue(connection: connection)
+    }
+
+    /// The name of worker `number` of the progress events and results (numbered in the order of
+    /// their first claim), or nil when no such worker was seen.
+    public func workerName(_ number: Int) -> String? {
+        let names = progress.workerNames
+        return names.indices.contains(number) ? names[number] : nil
+    }
+
+    /// Stops waiting (Ctrl-C): the local workers give their tasks back to the queue, where other
+    /// hosts' workers go on with them; the branches pushed so far are fetched and the results
+    /// recorded so far written. Callable from any thread.
+    public func interrupt() {
+        interruption.raise()
+        wake.signal()
+    }
+
+    /// Brings the remote's `conductor/<batch>/*` branches into the repository as local branches
+    /// (a local branch that is not behind its remote one is left, with a warning); returns the
+    /// worker names: `knownWorkers` first, then those of other branches, by name.
+    private func fetchBranches(knownWorkers: [String]) throws -> [String] {
+        guard let remote = plan.record.remote, let repo = plan.record.repos.first else { return knownWorkers }
+        let repository = try Repository.open(at: repo.path)
+        try repository.fetch(remote: remote.remoteName, passwords: GitCredentialHelper(directory: repo.path))
+        let prefix = "refs/remotes/\(remote.remoteName)/conductor/\(plan.record.name)/"
+        var names = knownWorkers
+        for branch in try repository.references(prefix: prefix).sorted(by: { $0.name < $1.name }) {
+            let name = String(branch.name.dropFirst(prefix.count))
+            guard TaskSpec.isUsableID(name), name != "merged" else { continue }
+            let local = "conductor/\(plan.record.name)/\(name)"
+            if let tip = try repository.branchTip(local), !repository.contains(tip, in: branch.commit) {
+                log("warning: \(local) in \(repo.path) has commits the remote's branch lacks; left as it is (the remote's: \(branch.name))")
+            } else {
+                try repository.createBranch(local, at: branch.commit, force: true)
+            }
+            if !names.contains(name) { names.append(name) }
+        }
+        return names
+    }
+}

@@ -1,0 +1,26 @@
+import FoundationEssentials
+import Postgres
+import PostgresQueue
+
+/// One task of a remote batch as the queue has it now (`conductor status -n NAME` of a batch run
+/// with `--queue postgres://…`).
+public struct RemoteTaskState: Codable, Sendable, Equatable {
+    public var task: String
+    /// `queued`, `claimed`, `done` or `failed`.
+    public var state: String
+    /// Claims so far (more than one: an earlier worker's lease ran out, or it gave the task back).
+    public var attempts: Int
+    /// The worker that holds or last held the task.
+    public var worker: String?
+
+    /// Every task of `batch`, in submission order, read from the queue at `url`.
+    ///
+    /// - Throws: `RemoteTaskError` when `batch` did not run on a PostgreSQL queue or ran on
+    ///   another one (naming it, without its password); `PostgresError` when the queue cannot be read.
+    public static func read(_ batch: BatchRecord, url: String) throws -> [RemoteTaskState] {
+        if let problem = batch.queueProblem(url) { throw RemoteTaskError(problem) }
+        return try PostgresTaskQueue(connection: PostgresConnection(url: url)).rows(batch: batch.name).map {
+            RemoteTaskState(task: $0.task, state: $0.state.rawValue, attempts: $0.attempts, worker: $0.claimedBy)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Conductor
+import FoundationEssentials
+import FoundationShims
+import Postgres
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `conductor batch --queue postgres://…`: the coordinator of a batch whose workers may run on
+/// any host (issue 16).
+extension BatchCommand {
+    /// The PostgreSQL queue's URL: `--queue`, else `$CONDUCTOR_QUEUE` when it is one (a queue
+    /// directory there keeps a batch local, as before).
+    var queueURL: String? {
+        if let queue { return queue }
+        return ProcessInfo.processInfo.environment["CONDUCTOR_QUEUE"].flatMap { RemoteWorkerConfiguration.isQueueURL($0) ? $0 : nil }
+    }
+
+    func validateRemote() throws {
+        if let workers, !(0...256).contains(workers) { throw ValidationError("--workers must be 0 to 256 with a postgres:// queue (0: only other hosts' workers), got \(workers)") }
+        if !resume && tasksFile == nil { throw ValidationError("give a tasks file (or - for standard input)") }
+        if !resume && !worktrees { throw ValidationError("a batch on a postgres:// queue commits each worker's work on its own branch: add --worktrees") }
+        if pool || runOptions.sequential { throw ValidationError("--pool and --sequential are for a local batch, not one on a postgres:// queue") }
+    }
+
+    /// Runs (or resumes) the batch on the queue at `url`; every error is shown without the URL's password.
+    func runRemote(_ url: String) throws {
+        try hidingPassword(of: url) {
+            let plan = try resume ? remoteResumePlan(url) : newPlan(storeOptions.store) { planned in
+                var checked = try RemoteBatchBase.check(planned, queue: url, remoteName: remote, localWorkers: planned.record.workers)
+                checked.record.workers = 0
+                return checked
+            }
+            let record = plan.record
+            let batch = RemoteBatchRun(plan: plan, url: url) { printError($0) }
+            let progress = ProgressPrinter(total: plan.tasks.count) { batch.workerName($0) ?? String($0) }
+            SignalTrap.install([SIGINT, SIGTERM, SIGHUP]) { _ in
+                progress.noteInterrupt("interrupted: stopping the local workers (their tasks go back to the queue); other hosts' workers go on")
+                batch.interrupt()
+            }
+            let destination = record.remote.map { "\($0.remoteName) (\($0.remoteURL))" } ?? ""
+            printError("batch \(record.name): \(plan.tasks.count) task(s) on the queue \(PostgresURL.redacted(url)), \(record.remote?.localWorkers ?? 0) local worker(s), branches pushed to \(destination)")
+            printError("on other hosts: conductor worker NAME DIR --queue '\(PostgresURL.redacted(url))'")
+            try conclude(try batch.run(events: progress.handle))
+        }
+    }
+
+    /// The plan of the remote batch to resume: its own tasks, the queue holding its state.
+    private func remoteResumePlan(_ url: String) throws -> BatchPlan {
+        let record = try storeOptions.store.choose(name, for: .change)
+        if let problem = record.queueProblem(url) { throw InputError(problem) }
+        var plan = try BatchPlan.resuming(record, checking: tasksFile == "-" ? nil : tasksFile)
+        if let workers { plan.record.remote?.localWorkers = workers }
+        return plan
+    }
+}
