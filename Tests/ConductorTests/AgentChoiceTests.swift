@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Which agent a command line and a tasks file choose together, decided in one place.
-@Suite(.timeLimit(.minutes(1))) struct AgentChoiceTests {
+@Suite(.timeLimit(.minutes(3))) struct AgentChoiceTests {
     @Test func aTemplateBeatsAPresetWhichBeatsTheTasksFilesAgent() {
         #expect(AgentChoice.chosen(template: "aider {prompt}", preset: "codex", fileAgent: "gemini", extraArguments: ["-x"])
             == AgentChoice(template: "aider {prompt}", extraArguments: ["-x"]))

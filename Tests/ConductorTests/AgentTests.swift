@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite(.timeLimit(.minutes(2))) struct AgentTests {
+@Suite(.timeLimit(.minutes(3))) struct AgentTests {
     @Test func claudeGetsThePromptAsOneArgument() throws {
         let agent = Agent.claude(extraArguments: ["--model", "sonnet"], program: "/bin/echo")
         let prompt = "Fix it; rm -rf / $(whoami) `id` \"quoted\""

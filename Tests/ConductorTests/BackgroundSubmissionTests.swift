@@ -6,7 +6,7 @@ import TestSupport
 /// The background-submission protocol, from the library: `Submission.startInBackground` writes the
 /// tasks into `<queue>/submissions/` and starts the run detached; `BackgroundSubmission` finds a
 /// submission by its id and reads its state from the files the run leaves there.
-@Suite(.serialized, .timeLimit(.minutes(2))) struct BackgroundSubmissionTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct BackgroundSubmissionTests {
     @Test func aStartedSubmissionIsFoundByItsIDAndEndsWithItsReport() throws {
         let fixture = try QueueFixture()
         try fixture.startWorker(0)

@@ -6,7 +6,7 @@ import TestSupport
 
 /// `batch.json` keeps the agent as a value under `agent`; a record written before that, with the
 /// agent as `conductor worker` arguments under `agentArguments`, still reads.
-@Suite(.timeLimit(.minutes(1))) struct BatchRecordDecodingTests {
+@Suite(.timeLimit(.minutes(3))) struct BatchRecordDecodingTests {
     /// A record as earlier versions wrote it, its agent as worker arguments.
     static func oldRecord(directory: String, agentArguments: String) -> String {
         """

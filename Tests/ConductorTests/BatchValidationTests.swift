@@ -5,7 +5,7 @@ import TestSupport
 
 /// Bad tasks files and bad repositories: exit 2, one line per problem naming the task and the
 /// field, and nothing created on disk.
-@Suite(.timeLimit(.minutes(2))) struct BatchValidationTests {
+@Suite(.timeLimit(.minutes(3))) struct BatchValidationTests {
     /// A tasks file and a fragment the error must contain.
     static let cases: [(String, String)] = [
         ("{", "is not valid JSON"),

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite(.timeLimit(.minutes(2))) struct ChildProcessTests {
+@Suite(.timeLimit(.minutes(3))) struct ChildProcessTests {
     private func start(_ script: String, in directory: TemporaryDirectory) throws -> ChildProcess {
         try ChildProcess(arguments: ["/bin/sh", "-c", script], directory: directory.path, environment: ["PATH": "/usr/bin:/bin"],
                          stdoutPath: directory.appending("out"), stderrPath: directory.appending("err"))

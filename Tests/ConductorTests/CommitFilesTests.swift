@@ -5,7 +5,7 @@ import TestSupport
 
 /// `MergeReport.filesChanged(byCommits:in:)`: the FILES column of `conductor batch`'s table, how
 /// many files each task's commit changed against its parent, in whichever repository holds it.
-@Suite(.timeLimit(.minutes(1))) struct CommitFilesTests {
+@Suite(.timeLimit(.minutes(3))) struct CommitFilesTests {
     @Test func eachCommitIsCountedInTheRepositoryThatHoldsIt() throws {
         let app = try GitFixture(), lib = try GitFixture()
         try app.write("a.txt", "a\n")

@@ -6,7 +6,7 @@ import TestSupport
 /// `GitCredentialHelper` asks git's credential helpers as `git push` would, here the `store`
 /// helper with a file of its own. What cannot run here: an https server asking for the password
 /// (libgit2's credential callback calling this helper), and the ssh agent.
-@Suite(.timeLimit(.minutes(1))) struct CredentialHelperTests {
+@Suite(.timeLimit(.minutes(3))) struct CredentialHelperTests {
     private let directory = TemporaryDirectory("conductor-credentials")
     private var store: String { directory.appending("store") }
 

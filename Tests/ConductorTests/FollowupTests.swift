@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// `conductor followup` continues a task in its worktree and agent session, as a new commit of it.
-@Suite(.timeLimit(.minutes(2))) struct FollowupTests {
+@Suite(.timeLimit(.minutes(3))) struct FollowupTests {
     @Test func aFollowupResumesTheSessionAndCommitsToTheTasksBranch() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
@@ -34,7 +34,7 @@ import TestSupport
 }
 
 /// `conductor followup` of a Codex task resumes its thread (`codex exec … resume THREAD PROMPT`).
-@Suite(.timeLimit(.minutes(2))) struct CodexFollowupTests {
+@Suite(.timeLimit(.minutes(3))) struct CodexFollowupTests {
     @Test func aCodexFollowupResumesItsThread() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")

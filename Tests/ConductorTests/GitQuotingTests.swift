@@ -2,7 +2,7 @@ import Conductor
 import Testing
 
 /// File names in report.md and `conductor diff --stat` are quoted as git quotes them.
-@Suite(.timeLimit(.minutes(1))) struct GitQuotingTests {
+@Suite(.timeLimit(.minutes(3))) struct GitQuotingTests {
     @Test(arguments: [
         ("plain/name.txt", "plain/name.txt"),
         ("café.txt", "café.txt"),

@@ -5,7 +5,7 @@ import TestSupport
 
 /// `report.html` in-process: everything a task or a repository brings (answers, paths, reasons,
 /// diff text) is escaped, ids become valid anchors, and a patch is marked up line by line.
-@Suite(.timeLimit(.minutes(2))) struct HTMLEscapingTests {
+@Suite(.timeLimit(.minutes(3))) struct HTMLEscapingTests {
     static let hostile = #"<script>alert("x") & 'y'</script>"#
 
     @Test func escapesTheFiveSpecialCharacters() {

@@ -4,7 +4,7 @@ import TestSupport
 
 /// What `--help` shows at 80 columns: examples that stay whole, and the tasks-file format where
 /// `batch` users look for it.
-@Suite(.timeLimit(.minutes(2))) struct HelpTextTests {
+@Suite(.timeLimit(.minutes(3))) struct HelpTextTests {
     private func help(_ command: [String]) throws -> String {
         let result = try run([Binaries.conductor] + command + ["--help"], environment: ["COLUMNS": "80"])
         #expect(result.status == 0, "\(command) --help: \(result.stderr)")

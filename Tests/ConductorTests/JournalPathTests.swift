@@ -5,7 +5,7 @@ import TestSupport
 
 /// Where a run keeps its journal when no path is given: `<queue>/journal/<time>-<pid>.jsonl`, in
 /// a folder only its owner can read.
-@Suite(.serialized, .timeLimit(.minutes(2))) struct JournalPathTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct JournalPathTests {
     @Test func theDefaultPathIsUnderTheQueueNamedForTheTimeAndProcess() throws {
         let directory = TemporaryDirectory()
         let queue = QueueRoot(path: directory.appending("queue"))

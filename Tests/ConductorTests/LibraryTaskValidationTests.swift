@@ -6,7 +6,7 @@ import Testing
 /// with neither or both cannot be built in Swift. Read from JSON, as a program reads its tasks,
 /// such a task is refused with the tasks-file checker's words, naming it, instead of running the
 /// agent with an empty prompt.
-@Suite(.timeLimit(.minutes(1))) struct LibraryTaskValidationTests {
+@Suite(.timeLimit(.minutes(3))) struct LibraryTaskValidationTests {
     /// The message of the error decoding `json` as tasks throws, and the index of the task it is about.
     private func refusal(_ json: String) -> (message: String, index: Int?)? {
         do {

@@ -5,7 +5,7 @@ import TestSupport
 
 /// A task's stdout and stderr logs in the queue keep a bounded head and tail, with a marker line
 /// saying how much was cut in between.
-@Suite(.timeLimit(.minutes(2))) struct LogCapTests {
+@Suite(.timeLimit(.minutes(3))) struct LogCapTests {
     @Test func aFloodingTaskKeepsTheHeadAndTheTailOfItsLogs() throws {
         let fixture = try QueueFixture()
         try fixture.startWorker(0)

@@ -5,7 +5,7 @@ import TestSupport
 
 /// A task commit no branch holds any more: `merge` takes it task by task from the results, and a
 /// whole-branch merge says it could not take it.
-@Suite(.timeLimit(.minutes(2))) struct MergeRefsTests {
+@Suite(.timeLimit(.minutes(3))) struct MergeRefsTests {
     @Test func mergeTakesTaskCommitsKeptOnlyByRefsAndAWholeBranchMergeNamesThem() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")

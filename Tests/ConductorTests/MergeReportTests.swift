@@ -87,7 +87,7 @@ private func numstat(_ files: [MergeReport.ChangedFile]) -> [String] {
     }.sorted()
 }
 
-@Suite(.timeLimit(.minutes(2))) struct MergeReportTests {
+@Suite(.timeLimit(.minutes(3))) struct MergeReportTests {
     @Test func reportsWhatEachBranchChangedAsGitSeesIt() throws {
         let scenario = try ReportScenario()
         let report = try MergeReport.build(for: scenario.batch, results: [])

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Patches colored as git colors them, and `--stat` listings.
-@Suite(.timeLimit(.minutes(1))) struct PatchTextTests {
+@Suite(.timeLimit(.minutes(3))) struct PatchTextTests {
     @Test func colorsHeadersHunksAndLinesAsGitDoes() {
         let patch = "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@ func main()\n keep\n-old\n+new\n"
         let colored = PatchText.colored(patch)

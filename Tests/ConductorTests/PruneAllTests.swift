@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// `prune --all` goes on past a batch whose record cannot be read, keeping that batch whole.
-@Suite(.timeLimit(.minutes(2))) struct PruneAllTests {
+@Suite(.timeLimit(.minutes(3))) struct PruneAllTests {
     @Test func aBatchWithAnUnreadableRecordIsKeptAndTheOthersArePruned() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")

@@ -5,7 +5,7 @@ import TestSupport
 
 /// Only an agent that itself reports a rate or usage limit has its task retried as rate-limited;
 /// text that merely mentions "429" or "rate limit" is not a rate limit.
-@Suite(.timeLimit(.minutes(2))) struct RateLimitTests {
+@Suite(.timeLimit(.minutes(3))) struct RateLimitTests {
     @Test(arguments: [
         (#"{"type":"result","subtype":"success","is_error":true,"result":"API Error: Rate limit reached"}"#, true),
         (#"{"type":"result","subtype":"success","is_error":true,"result":"Claude AI usage limit reached|1764072000"}"#, true),

@@ -4,7 +4,7 @@ import Testing
 
 /// A failure's reason line is shown in a terminal: whatever a task printed, it carries no
 /// terminal control (a title change, cursor moves, erasing backspaces).
-@Suite(.timeLimit(.minutes(1))) struct ReasonSafetyTests {
+@Suite(.timeLimit(.minutes(3))) struct ReasonSafetyTests {
     @Test(arguments: [
         ("error: \u{1B}]0;PWNED\u{07} title", "error:  title"),
         ("fatal: \u{1B}]52;c;aGk=\u{1B}\\ copied", "fatal:  copied"),

@@ -7,7 +7,7 @@ import TestSupport
 /// A remote batch's `batch.json` has a `remote` field (the queue without its password, the
 /// remote, the workers' names); a local batch's record has none and reads and names its
 /// branches as before.
-@Suite(.timeLimit(.minutes(1))) struct RemoteBatchRecordTests {
+@Suite(.timeLimit(.minutes(3))) struct RemoteBatchRecordTests {
     static let local = BatchRecordDecodingTests.oldRecord(directory: "/tmp/e1", agentArguments: "[]")
 
     @Test func aLocalRecordHasNoRemoteAndItsBranchesAreNumbered() throws {

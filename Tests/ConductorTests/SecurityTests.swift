@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 import Queue
 
-@Suite(.timeLimit(.minutes(2))) struct SecurityTests {
+@Suite(.timeLimit(.minutes(3))) struct SecurityTests {
     @Test func batchAndQueueDirectoriesArePrivate() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")
@@ -53,7 +53,7 @@ import Queue
     }
 }
 
-@Suite(.timeLimit(.minutes(2))) struct DirtyCheckoutTests {
+@Suite(.timeLimit(.minutes(3))) struct DirtyCheckoutTests {
     @Test func aDirtyMainCheckoutIsLeftAloneAndNotCopiedIntoWorktrees() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")

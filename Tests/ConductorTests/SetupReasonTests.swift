@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// A failed `setup` command's reason says what it printed, not only its exit code.
-@Suite(.timeLimit(.minutes(2))) struct SetupReasonTests {
+@Suite(.timeLimit(.minutes(3))) struct SetupReasonTests {
     @Test func aFailedSetupSaysWhy() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// The stash belongs to the repository, not the worktree: a task that changes it is told so.
-@Suite(.timeLimit(.minutes(2))) struct SharedStashTests {
+@Suite(.timeLimit(.minutes(3))) struct SharedStashTests {
     @Test func aTaskThatChangesTheSharedStashIsWarned() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")

@@ -6,7 +6,7 @@ import Queue
 
 /// A process a task started outside its process group (`setsid`) is ended with the task's
 /// attempt when its worker dies, so it cannot overlap the retry.
-@Suite(.timeLimit(.minutes(2))) struct StrayProcessTests {
+@Suite(.timeLimit(.minutes(3))) struct StrayProcessTests {
     @Test func aSetsidChildOfADeadAttemptDoesNotOutliveIt() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")

@@ -6,7 +6,7 @@ import TestSupport
 /// A submission cancelled before its run begins (Ctrl-C on `submit`, an MCP client cancelling
 /// `submit`) runs nothing: the flag is handed to the run itself, not raised on an orchestrator
 /// whose run has not started.
-@Suite(.serialized, .timeLimit(.minutes(2))) struct SubmissionCancelTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct SubmissionCancelTests {
     @Test func aSubmissionCancelledBeforeItsRunBeginsRunsNothing() throws {
         let fixture = try QueueFixture()
         try fixture.startWorker(0)

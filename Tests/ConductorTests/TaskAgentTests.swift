@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// A task may name its own agent, so one batch compares agents on the same prompt.
-@Suite(.timeLimit(.minutes(2))) struct TaskAgentTests {
+@Suite(.timeLimit(.minutes(3))) struct TaskAgentTests {
     @Test func oneBatchRunsTheSamePromptThroughTwoAgents() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")

@@ -5,7 +5,7 @@ import Testing
 
 /// `result.json` (a worker's `TaskOutcome`) and a run's final record (`TaskResult`, one line of
 /// `results.jsonl` and of `--json`) keep their keys, whatever the types that hold them.
-@Suite(.timeLimit(.minutes(1))) struct TaskResultJSONTests {
+@Suite(.timeLimit(.minutes(3))) struct TaskResultJSONTests {
     private static let start = Date(timeIntervalSince1970: 1_800_000_000)
 
     private static var ran: TaskOutcome {

@@ -6,7 +6,7 @@ import Testing
 /// A task's JSON has one schema: the decoder (results, background submissions) and the tasks-file
 /// checker read the same fields, and both refuse a task that is neither or both a prompt and a
 /// command with the same words.
-@Suite(.timeLimit(.minutes(1))) struct TaskSpecSchemaTests {
+@Suite(.timeLimit(.minutes(3))) struct TaskSpecSchemaTests {
     private func json(_ task: TaskSpec) throws -> String {
         String(decoding: try QueueJSON.encoder.encode(task), as: UTF8.self)
     }

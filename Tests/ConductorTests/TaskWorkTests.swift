@@ -5,7 +5,7 @@ import TestSupport
 
 /// A task whose commits are not next to each other on its branch (a follow-up committed after
 /// another task ran on the same worker) is taken without the other task's change.
-@Suite(.timeLimit(.minutes(2))) struct TaskWorkTests {
+@Suite(.timeLimit(.minutes(3))) struct TaskWorkTests {
     @Test func aTaskWithCommitsAroundAnotherTasksIsTakenWithoutIt() throws {
         let fixture = try GitFixture()
         let base = try fixture.revParse("HEAD")

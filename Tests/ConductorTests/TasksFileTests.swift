@@ -2,7 +2,7 @@ import Conductor
 import Foundation
 import Testing
 
-@Suite(.timeLimit(.minutes(2))) struct TasksFileTests {
+@Suite(.timeLimit(.minutes(3))) struct TasksFileTests {
     /// Every problem `TasksFile.parse` finds in `json`, none when it reads.
     static func problems(_ json: String) -> [String] {
         do {

@@ -5,7 +5,7 @@ import TestSupport
 
 /// An agent's usage limit holds every prompt until the reset, without spending retries, while
 /// commands go on; status and progress say until when.
-@Suite(.timeLimit(.minutes(2))) struct UsageLimitTests {
+@Suite(.timeLimit(.minutes(3))) struct UsageLimitTests {
     @Test func promptsWaitForTheResetAndCommandsGoOn() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")

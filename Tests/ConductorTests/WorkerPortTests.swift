@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// Each worker's tasks get a port range of their own, so parallel dev servers do not collide.
-@Suite(.timeLimit(.minutes(2))) struct WorkerPortTests {
+@Suite(.timeLimit(.minutes(3))) struct WorkerPortTests {
     @Test func everyWorkerHasItsOwnPorts() throws {
         let fixture = try BatchFixture()
         let app = try fixture.makeRepository("app")

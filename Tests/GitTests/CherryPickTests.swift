@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// Applying a range of commits onto another commit in memory, and writing the result as a commit.
-@Suite(.timeLimit(.minutes(2))) struct CherryPickTests {
+@Suite(.timeLimit(.minutes(3))) struct CherryPickTests {
     /// Every ref and what it points to, with HEAD and the checkout's status, to show nothing moved.
     private func state(_ fixture: GitFixture) throws -> String {
         try fixture.git(["for-each-ref", "--format=%(refname) %(objectname)"]) + fixture.git(["symbolic-ref", "HEAD"])

@@ -5,7 +5,7 @@ import TestSupport
 
 /// The pieces the commit step guards itself with: where HEAD is, putting it back on a branch,
 /// refs that keep commits reachable, finding commits by ref prefix, and nested repositories.
-@Suite(.timeLimit(.minutes(1))) struct CommitGuardTests {
+@Suite(.timeLimit(.minutes(3))) struct CommitGuardTests {
     /// A repository with a linked worktree on `conductor/b/w0`.
     private func worktree(_ fixture: GitFixture) throws -> (repository: Repository, path: String, base: ObjectID) {
         let repository = try Repository.open(at: fixture.path)

@@ -3,7 +3,7 @@ import Git
 import Testing
 import TestSupport
 
-@Suite(.timeLimit(.minutes(2))) struct CommitTests {
+@Suite(.timeLimit(.minutes(3))) struct CommitTests {
     @Test func commitsNewModifiedAndDeletedFilesRespectingGitignore() throws {
         let fixture = try GitFixture()
         try fixture.write("old.txt", "old\n")

@@ -3,7 +3,7 @@ import Git
 import Testing
 import TestSupport
 
-@Suite(.timeLimit(.minutes(2))) struct DiffTests {
+@Suite(.timeLimit(.minutes(3))) struct DiffTests {
     /// A base with several files, and a branch that adds, modifies, deletes and renames.
     private func branchedFixture() throws -> (GitFixture, base: ObjectID, tip: ObjectID) {
         let fixture = try GitFixture()

@@ -3,7 +3,7 @@ import Git
 import Testing
 import TestSupport
 
-@Suite(.timeLimit(.minutes(2))) struct IntegrationTests {
+@Suite(.timeLimit(.minutes(3))) struct IntegrationTests {
     /// Makes branch `name` from `start` with `files` written and committed; returns its tip.
     ///
     /// Ids come from a `Repository` rather than `ObjectID(hex:)`, which needs libgit2 initialised.

@@ -3,7 +3,7 @@ import Git
 import Testing
 import TestSupport
 
-@Suite(.timeLimit(.minutes(2))) struct MergeTests {
+@Suite(.timeLimit(.minutes(3))) struct MergeTests {
     /// Makes branch `name` from main with `files` written and committed; returns its tip.
     private func branch(_ fixture: GitFixture, _ name: String, _ files: [String: String]) throws -> ObjectID {
         try fixture.git(["checkout", "-q", "-b", name, "main"])

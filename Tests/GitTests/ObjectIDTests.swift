@@ -2,7 +2,7 @@ import Git
 import Testing
 import TestSupport
 
-@Suite(.timeLimit(.minutes(1))) struct ObjectIDTests {
+@Suite(.timeLimit(.minutes(3))) struct ObjectIDTests {
     private let hex = "0123456789abcdef0123456789abcdef01234567"
 
     @Test(arguments: ["", "0123456", "not a commit id", String(repeating: "g", count: 40),

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// Unified patches of a commit range and of a branch against its base, checked against git itself.
-@Suite(.timeLimit(.minutes(2))) struct PatchTests {
+@Suite(.timeLimit(.minutes(3))) struct PatchTests {
     /// main: a base; topic: three commits (edit, chmod + rename, binary + odd name); main moves on after topic left it.
     private func fixture() throws -> (GitFixture, commits: [ObjectID], main: ObjectID) {
         let fixture = try GitFixture()

@@ -6,7 +6,7 @@ import TestSupport
 /// Pushing branches with libgit2 to a bare repository on disk, named as a plain path and as a
 /// `file://` URL. (ssh and https need a server: the credential path is covered only as far as
 /// `PushCommandTests` can run git's credential helpers.)
-@Suite(.timeLimit(.minutes(2))) struct PushTests {
+@Suite(.timeLimit(.minutes(3))) struct PushTests {
     /// A bare repository beside the fixture, added to it as remote `name` with `url(path)`.
     private func addBareRemote(_ fixture: GitFixture, _ name: String, url: (String) -> String = { $0 }) throws -> String {
         let bare = fixture.directory.appending("\(name).git")

@@ -5,7 +5,7 @@ import TestSupport
 
 /// Deleting a branch on a remote only while it is at the commit judged (a lease), as `prune`
 /// of a remote batch does.
-@Suite(.timeLimit(.minutes(2))) struct RemoteBranchDeletionTests {
+@Suite(.timeLimit(.minutes(3))) struct RemoteBranchDeletionTests {
     @Test func deletesOnlyWhileTheBranchIsStillAtTheExpectedCommit() throws {
         let fixture = try GitFixture()
         let bare = fixture.directory.appending("origin.git")

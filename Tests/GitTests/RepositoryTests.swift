@@ -3,7 +3,7 @@ import Git
 import Testing
 import TestSupport
 
-@Suite(.timeLimit(.minutes(2))) struct RepositoryTests {
+@Suite(.timeLimit(.minutes(3))) struct RepositoryTests {
     @Test func opensFromASubdirectoryAndResolvesTheCurrentBranch() throws {
         let fixture = try GitFixture()
         try fixture.write("src/deep/file.txt", "x\n")

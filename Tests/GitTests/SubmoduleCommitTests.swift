@@ -5,7 +5,7 @@ import TestSupport
 
 /// A registered submodule whose commit moved is recorded as `git add -A` records it, not taken
 /// for a nested repository and left out.
-@Suite(.timeLimit(.minutes(2))) struct SubmoduleCommitTests {
+@Suite(.timeLimit(.minutes(3))) struct SubmoduleCommitTests {
     @Test func aSubmodulesNewCommitIsCommittedWithoutAWarning() throws {
         let fixture = try GitFixture()
         let library = try GitFixture()

@@ -5,7 +5,7 @@ import TestSupport
 
 /// Worktrees that start at one commit are made by checking out the first and copying its files:
 /// each copy must be what a checkout makes, clean to git, and independent of the others.
-@Suite(.timeLimit(.minutes(2))) struct WorktreeCopyTests {
+@Suite(.timeLimit(.minutes(3))) struct WorktreeCopyTests {
     /// A repository with what a checkout must get right: nested directories, an executable, a
     /// symlink, line endings converted by `.gitattributes`, and a submodule's gitlink.
     private func richFixture() throws -> GitFixture {

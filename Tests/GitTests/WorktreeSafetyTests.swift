@@ -5,7 +5,7 @@ import TestSupport
 
 /// The Git layer touches only the worktree entries it is told about, and removes a worktree only
 /// after checking it as `git worktree remove` does.
-@Suite(.timeLimit(.minutes(2))) struct WorktreeSafetyTests {
+@Suite(.timeLimit(.minutes(3))) struct WorktreeSafetyTests {
     private func spec(_ fixture: GitFixture, _ index: Int, start: ObjectID?, root: String? = nil) -> WorktreeSpec {
         WorktreeSpec(
             name: "b1-w\(index)", path: (root ?? fixture.directory.appending("work/b1/repo")) + "/w\(index)",
@@ -133,7 +133,7 @@ import TestSupport
 }
 
 /// A worktree conductor made keeps working, as one git made does, after its repository moves.
-@Suite(.timeLimit(.minutes(2))) struct MovedRepositoryTests {
+@Suite(.timeLimit(.minutes(3))) struct MovedRepositoryTests {
     @Test func gitRepairsTheWorktreesOfAMovedRepository() throws {
         let fixture = try GitFixture()
         let repository = try Repository.open(at: fixture.path)

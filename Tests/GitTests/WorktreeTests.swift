@@ -3,7 +3,7 @@ import Git
 import Testing
 import TestSupport
 
-@Suite(.timeLimit(.minutes(2))) struct WorktreeTests {
+@Suite(.timeLimit(.minutes(3))) struct WorktreeTests {
     private func spec(_ fixture: GitFixture, _ index: Int, start: ObjectID?) -> WorktreeSpec {
         WorktreeSpec(
             name: "b1-w\(index)", path: fixture.directory.appending("work/b1/repo/w\(index)"),

@@ -3,7 +3,7 @@ import Queue
 import Testing
 import TestSupport
 
-@Suite(.timeLimit(.minutes(2))) struct AtomicFileTests {
+@Suite(.timeLimit(.minutes(3))) struct AtomicFileTests {
     @Test func roundTripsJSONWithPrivateMode() throws {
         let directory = TemporaryDirectory()
         let path = directory.appending("status.json")

@@ -5,7 +5,7 @@ import TestSupport
 
 /// `AtomicFile.rewrite`, which a slot's files go through: a whole version for every reader, and no
 /// new inode per write.
-@Suite(.timeLimit(.minutes(2))) struct AtomicRewriteTests {
+@Suite(.timeLimit(.minutes(3))) struct AtomicRewriteTests {
     private static func inode(_ path: String) throws -> UInt64 {
         try #require(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? UInt64)
     }

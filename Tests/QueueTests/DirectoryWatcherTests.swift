@@ -3,7 +3,7 @@ import Queue
 import Testing
 import TestSupport
 
-@Suite(.timeLimit(.minutes(2))) struct DirectoryWatcherTests {
+@Suite(.timeLimit(.minutes(3))) struct DirectoryWatcherTests {
     @Test(arguments: [DirectoryWatcher.Mode.inotify, .polling(interval: 0.02)])
     func aChangeBeforeTheWaitIsNotMissed(mode: DirectoryWatcher.Mode) throws {
         let directory = TemporaryDirectory()

@@ -6,7 +6,7 @@ import TestSupport
 
 /// A durable atomic write survives a machine crash: the file is fsync'd before the rename, and its
 /// directory after it, so the new name is on disk too (as nq and Maildir do).
-@Suite(.timeLimit(.minutes(1))) struct DurableWriteTests {
+@Suite(.timeLimit(.minutes(3))) struct DurableWriteTests {
     @Test func syncingADirectorySaysWhichOneFailed() throws {
         let directory = TemporaryDirectory()
         let missing = directory.appending("gone")

@@ -5,7 +5,7 @@ import TestSupport
 
 /// `Path.absolute`: one spelling for a path, made absolute against a base and normalized
 /// lexically (symlinks are left alone), as `URL(fileURLWithPath:).standardizedFileURL.path` was.
-@Suite(.timeLimit(.minutes(1))) struct PathAbsoluteTests {
+@Suite(.timeLimit(.minutes(3))) struct PathAbsoluteTests {
     @Test func dotComponentsAndRepeatedSlashesGo() {
         #expect(Path.absolute("/a/./b/.") == "/a/b")
         #expect(Path.absolute("/a//b///c") == "/a/b/c")

@@ -3,7 +3,7 @@ import Queue
 import Testing
 import TestSupport
 
-@Suite(.timeLimit(.minutes(2))) struct QueueRootTests {
+@Suite(.timeLimit(.minutes(3))) struct QueueRootTests {
     @Test func resolvesFlagThenEnvironmentThenHome() {
         #expect(QueueRoot.resolve("/q", environment: ["CONDUCTOR_HOME": "/env", "HOME": "/home/u"]).path == "/q")
         #expect(QueueRoot.resolve(nil, environment: ["CONDUCTOR_HOME": "/env", "HOME": "/home/u"]).path == "/env")

@@ -3,7 +3,7 @@ import Queue
 import Testing
 import TestSupport
 
-@Suite(.timeLimit(.minutes(2))) struct SlotLockTests {
+@Suite(.timeLimit(.minutes(3))) struct SlotLockTests {
     /// A slot in a temporary queue; the queue lives as long as this value.
     private final class SlotFixture {
         let directory = TemporaryDirectory()
