@@ -25,7 +25,7 @@ struct RemoteScaleChaosTests {
     @Test func aThousandTasksOverEightHostsKilledAtRandomAreEachCommittedAndRecordedOnce() async throws {
         let seed = ProcessInfo.processInfo.environment["CONDUCTOR_CHAOS_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64.max)
         print("chaos remote scale: seed \(seed) (CONDUCTOR_CHAOS_SEED=\(seed) replays the kills)")
-        var random = SplitMix64(seed: seed)
+        var random = SplitMix(state: seed)
         let fixture = try await RemoteWorkerFixture.make()
         let (daemon, remote) = try await serve(fixture.remote)
         defer { daemon.stop(grace: 2) }
@@ -124,20 +124,5 @@ struct RemoteScaleChaosTests {
             try await Task.sleep(for: .seconds(2))
         }
         return try condition()
-    }
-}
-
-/// SplitMix64: a tiny seeded generator, so that a chaos run's kills can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
