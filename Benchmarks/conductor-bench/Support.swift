@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// What the figures were measured on.
 enum Machine {
@@ -55,18 +56,6 @@ func makeScratchDirectory(_ label: String) throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("conductor-bench-\(label)-\(UUID().uuidString.prefix(8))").path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
-}
-
-/// A deterministic pseudo-random generator (SplitMix64), so every run builds the same repository.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// Builds a repository of `files` source-like text files totalling about `megabytes` MB, in one commit.

@@ -56,7 +56,7 @@ public final class PostgresServer: @unchecked Sendable {
     }
 
     /// A loopback port nobody listens on now (the kernel's pick for port 0).
-    private static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
