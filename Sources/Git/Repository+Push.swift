@@ -91,6 +91,7 @@ extension Repository {
         if let rejection = session.rejection {
             // git's receive-pack words a lost race this way (`git push` prints the same).
             let moved = rejection.contains("non-fast-forward") || rejection.contains("fetch first") || rejection.contains("stale info")
+                || rejection.contains("failed to update ref")
             return PushResult(branch: branch, tip: tip, status: .rejected(rejection, remoteMoved: moved))
         }
         return PushResult(branch: branch, tip: tip, status: .pushed(previous: session.remoteBefore))
