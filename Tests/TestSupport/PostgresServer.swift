@@ -24,18 +24,28 @@ public final class PostgresServer: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         asPostgres = getuid() == 0 ? ["runuser", "-u", "postgres", "--"] : []
         if getuid() == 0 { try run(["chown", "postgres:postgres", root]) }
-        port = try Self.freePort()
-        url = "postgres://postgres@127.0.0.1:\(port)/postgres"
         let initdb = try run(asPostgres + ["\(bin)/initdb", "-D", "\(root)/data", "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], timeout: 120)
         guard initdb.status == 0 else { throw RunFailure(command: ["initdb"], result: initdb) }
-        let options = "-p \(port) -k \(root) -c listen_addresses=127.0.0.1 -c fsync=off"
-        // pg_ctl through system(): Foundation's Process can miss the exit of a program whose child
-        // (the server) outlives it.
-        let status = Self.shell(asPostgres + ["\(bin)/pg_ctl", "-D", "\(root)/data", "-o", options, "-l", "\(root)/log", "-w", "-t", "60", "start"])
-        guard status == 0 else {
+        // A free port can be taken by another test's server or daemon before this one binds it:
+        // then another port is tried.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let candidate = try Self.freePort()
+            let options = "-p \(candidate) -k \(root) -c listen_addresses=127.0.0.1 -c fsync=off"
+            // pg_ctl through system(): Foundation's Process can miss the exit of a program whose child
+            // (the server) outlives it.
+            let status = Self.shell(asPostgres + ["\(bin)/pg_ctl", "-D", "\(root)/data", "-o", options, "-l", "\(root)/log", "-w", "-t", "60", "start"])
+            if status == 0 {
+                port = candidate
+                break
+            }
             let log = (try? String(contentsOfFile: "\(root)/log", encoding: .utf8)) ?? ""
-            throw RunFailure(command: ["pg_ctl", "start"], result: RunResult(status: status, stdout: "", stderr: log))
+            guard log.contains("Address already in use"), attempt < 5 else {
+                throw RunFailure(command: ["pg_ctl", "start"], result: RunResult(status: status, stdout: "", stderr: log))
+            }
         }
+        url = "postgres://postgres@127.0.0.1:\(port)/postgres"
     }
 
     deinit {
