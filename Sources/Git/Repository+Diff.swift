@@ -10,6 +10,26 @@ extension Repository {
 
     /// What `commit`'s tree changed relative to `base`'s; a nil `base` stands for the empty tree (a root commit's parent).
     func treeDiff(from base: ObjectID?, to commit: ObjectID, includePatch: Bool) throws -> DiffSummary {
+        try withTreeDiff(from: base, to: commit) { try summarize($0, includePatch: includePatch) }
+    }
+
+    /// The paths `commit`'s tree changed relative to `base`'s, both names of a rename included:
+    /// the paths of `diff(from:to:)`'s files and their old paths, found from the trees alone (no
+    /// file content is read, so no rename detection is needed to name both sides).
+    public func changedPaths(from base: ObjectID, to commit: ObjectID) throws -> Set<String> {
+        try withTreeDiff(from: base, to: commit) { diff in
+            var paths = Set<String>()
+            for index in 0..<git_diff_num_deltas(diff) {
+                let delta = git_diff_get_delta(diff, index)!.pointee
+                paths.insert(String(cString: delta.old_file.path))
+                paths.insert(String(cString: delta.new_file.path))
+            }
+            return paths
+        }
+    }
+
+    /// Runs `read` on the diff of `base`'s tree (nil: the empty tree) to `commit`'s, while it lives.
+    private func withTreeDiff<Value>(from base: ObjectID?, to commit: ObjectID, _ read: (OpaquePointer) throws -> Value) throws -> Value {
         let baseTree = try base.map(lookupTree(ofCommit:))
         defer { git_tree_free(baseTree) }
         let tree = try lookupTree(ofCommit: commit)
@@ -19,27 +39,7 @@ extension Repository {
         var diff: OpaquePointer?
         try check("git_diff_tree_to_tree") { git_diff_tree_to_tree(&diff, pointer, baseTree, tree, &options) }
         defer { git_diff_free(diff) }
-        return try summarize(diff!, includePatch: includePatch)
-    }
-
-    /// The paths `commit`'s tree changed relative to `base`'s, both names of a rename included:
-    /// the paths of `diff(from:to:)`'s files and their old paths, found from the trees alone (no
-    /// file content is read, so no rename detection is needed to name both sides).
-    public func changedPaths(from base: ObjectID, to commit: ObjectID) throws -> Set<String> {
-        let baseTree = try lookupTree(ofCommit: base)
-        defer { git_tree_free(baseTree) }
-        let tree = try lookupTree(ofCommit: commit)
-        defer { git_tree_free(tree) }
-        var diff: OpaquePointer?
-        try check("git_diff_tree_to_tree") { git_diff_tree_to_tree(&diff, pointer, baseTree, tree, nil) }
-        defer { git_diff_free(diff) }
-        var paths = Set<String>()
-        for index in 0..<git_diff_num_deltas(diff) {
-            let delta = git_diff_get_delta(diff, index)!.pointee
-            paths.insert(String(cString: delta.old_file.path))
-            paths.insert(String(cString: delta.new_file.path))
-        }
-        return paths
+        return try read(diff!)
     }
 
     /// What the working directory holds relative to `base`, committed or not, untracked files

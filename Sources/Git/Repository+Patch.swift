@@ -25,7 +25,7 @@ extension Repository {
     }
 
     /// The first parent of `commit`, nil for a root commit.
-    private func firstParent(of commit: ObjectID) throws -> ObjectID? {
+    public func firstParent(of commit: ObjectID) throws -> ObjectID? {
         let handle = try lookupCommit(commit)
         defer { git_commit_free(handle) }
         guard git_commit_parentcount(handle) > 0, let parent = git_commit_parent_id(handle, 0) else { return nil }

@@ -43,7 +43,7 @@ package final class ReportMemo: Sendable {
     /// The change of commits `first` through `last` (from the first's parent), as
     /// `repository.diff(ofCommits:through:includePatch: true)` reads it.
     func diff(ofCommits first: ObjectID, through last: ObjectID, in repository: Repository) throws -> DiffSummary {
-        guard let parent = try repository.commitInfo(first).parents.first else {
+        guard let parent = try repository.firstParent(of: first) else {
             return try repository.diff(ofCommits: first, through: last, includePatch: true)
         }
         return try diff(from: parent, to: last, in: repository)
