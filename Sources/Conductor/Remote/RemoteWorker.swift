@@ -36,8 +36,17 @@ public final class RemoteWorker: Sendable {
     ///   `PostgresQueueError.newerSchema` when a newer conductor migrated the database meanwhile.
     public func run() throws {
         let name = configuration.name
+        let directory = RemoteWorkerDirectory(path: configuration.directory)
+        let hold = try directory.hold()
+        defer { hold.release() }
+        let stale = directory.removeStaleGitLocks()
+        if !stale.isEmpty {
+            log("worker \(name): removed \(stale.count) lock file(s) a stopped worker left in its clones: \(stale.joined(separator: ", "))")
+        }
         var queue: PostgresTaskQueue? = try connect()
         let keeper = LeaseKeeper(url: configuration.url, lease: configuration.lease) { [log] in log("worker \(name): \($0)") }
+        // Seconds to wait after this host could not prepare a checkout: 5, doubling up to a minute.
+        var pause: Double = 0
         log("worker \(name) on \(host) (pid \(getpid())) serving \(PostgresURL.redacted(configuration.url)), lease \(configuration.lease.formatted()) s, checkouts in \(configuration.directory)")
         while !isStopping {
             do {
@@ -49,7 +58,13 @@ public final class RemoteWorker: Sendable {
                     try idle(tasks)
                     continue
                 }
-                try handle(claim, queue: tasks, keeper: keeper)
+                if try handle(claim, queue: tasks, keeper: keeper) {
+                    pause = 0
+                } else {
+                    pause = min(60, max(5, pause * 2))
+                    log("worker \(name): waiting \(Int(pause)) s before claiming again")
+                    _ = wake.wait(timeout: .now() + pause)
+                }
             } catch {
                 // A name still held after a reconnect is most often this worker's own old
                 // session, which the server has not yet found dead: that is tried again too.
@@ -93,8 +108,10 @@ public final class RemoteWorker: Sendable {
         }
     }
 
-    /// Runs one claimed task to its recorded result, or gives it back when the worker stops.
-    private func handle(_ claim: PostgresTaskQueue.Claim, queue: PostgresTaskQueue, keeper: LeaseKeeper) throws {
+    /// Runs one claimed task to its recorded result, or gives it back when the worker stops or
+    /// this host cannot prepare the task's checkout; false in that last case (the host is in
+    /// trouble, not the task: another host may take it).
+    private func handle(_ claim: PostgresTaskQueue.Claim, queue: PostgresTaskQueue, keeper: LeaseKeeper) throws -> Bool {
         let name = configuration.name
         log("worker \(name): task \(claim.task) of batch \(claim.batch) (attempt \(claim.attempt)) claimed")
         control.withLock { $0.claim = claim.token }
@@ -113,6 +130,12 @@ public final class RemoteWorker: Sendable {
             let task = try RemoteTask.decode(claim)
             spec = task.task
             outcome = try perform(task, claim: claim, queue: queue, renewal: renewal)
+        } catch let unavailable as CheckoutUnavailable {
+            renewal.stop()
+            let released = try queue.release(claim)
+            log("worker \(name): could not prepare its checkout for task \(claim.task): \(unavailable.reason); "
+                + (released ? "the task is given back to the queue" : "the task was no longer this worker's (its lease ran out)"))
+            return false
         } catch {
             outcome.error = "\(error)"
         }
@@ -122,7 +145,7 @@ public final class RemoteWorker: Sendable {
         if outcome.status == .cancelled, isStopping, !renewal.isLost {
             let released = try queue.release(claim)
             log("worker \(name): task \(claim.task) " + (released ? "given back to the queue" : "was no longer this worker's (its lease ran out)"))
-            return
+            return true
         }
         let result = RemoteTaskResult(task: spec, worker: name, host: host, result: TaskResult.Outcome(outcome))
         let json = String(decoding: try QueueJSON.encoder.encode(result), as: UTF8.self)
@@ -131,6 +154,7 @@ public final class RemoteWorker: Sendable {
         } else {
             log("worker \(name): the result of task \(claim.task) (attempt \(claim.attempt)) was refused: its lease was lost and the task went back to the queue for a newer attempt; nothing of this attempt is recorded")
         }
+        return true
     }
 
     /// Runs `task` in its checkout (or finds the commit an earlier attempt pushed) and pushes
@@ -138,7 +162,14 @@ public final class RemoteWorker: Sendable {
     private func perform(_ task: RemoteTask, claim: PostgresTaskQueue.Claim, queue: PostgresTaskQueue,
                          renewal: LeaseKeeper.Renewal) throws -> TaskOutcome {
         let checkout = RemoteCheckout(task: task, worker: configuration.name, directory: configuration.directory)
-        let (repository, start) = try checkout.prepare()
+        let repository: Repository, start: ObjectID
+        do {
+            (repository, start) = try checkout.prepare()
+        } catch let error as RemoteTaskError {
+            throw error // the batch's base commit is not on the remote: no host can run the task
+        } catch {
+            throw CheckoutUnavailable(reason: "\(error)")
+        }
         if claim.attempt > 1, let earlier = try earlierAttempt(checkout, repository: repository, claim: claim, queue: queue) {
             var outcome = TaskOutcome(taskId: claim.task, seq: Int(claim.token), status: .done, worker: 0, workerPid: getpid(),
                                       attempt: claim.attempt, commit: earlier.commit.id.hex, branch: earlier.branch)
@@ -219,4 +250,10 @@ public final class RemoteWorker: Sendable {
         guard gethostname(&buffer, buffer.count) == 0 else { return "unknown host" }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+}
+
+/// This host could not clone or fetch the remote, or make the task's worktree: the task is given
+/// back rather than failed, since a host that can reach the remote may run it.
+private struct CheckoutUnavailable: Error {
+    let reason: String
 }

@@ -1,0 +1,52 @@
+import FoundationEssentials
+import FoundationShims
+#if canImport(Glibc)
+import Glibc
+#endif
+import Queue
+
+/// A remote worker's directory (`conductor worker NAME DIR`), held by one live worker at a time
+/// (an `flock` on `DIR/.conductor-worker.lock`): its clones and worktrees are that worker's
+/// alone, so the lock files git leaves when a worker is killed mid-fetch or mid-commit can be
+/// removed when the next worker takes the directory. Left in place, every fetch would fail on them.
+struct RemoteWorkerDirectory {
+    let path: String
+
+    /// Takes the directory for this worker until the returned lock is released (or the process ends).
+    ///
+    /// - Throws: `RemoteTaskError` naming the live worker that holds it.
+    func hold() throws -> FileLock {
+        do {
+            return try FileLock(path: Path.join(path, ".conductor-worker.lock"))
+        } catch QueueError.orchestratorRunning(_, let pid) {
+            throw RemoteTaskError("\(path) is used by another live worker (pid \(pid)); give each worker a directory of its own (two workers in one directory would share their checkouts)")
+        }
+    }
+
+    /// Removes git's `*.lock` files from the clones in the directory (`<repo>-<hash>/clone/.git`,
+    /// the worktrees' admin directories included, the object store left out) and returns their
+    /// paths. Call it only while holding the directory: then no live worker is writing there.
+    func removeStaleGitLocks() -> [String] {
+        let clones = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).map { "\(path)/\($0)/clone/.git" }
+        return clones.filter(Self.isRealDirectory).flatMap { Self.removeLocks(under: $0, except: "objects") }
+    }
+
+    private static func removeLocks(under directory: String, except skipped: String? = nil) -> [String] {
+        var removed: [String] = []
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where entry != skipped {
+            let entryPath = "\(directory)/\(entry)"
+            if isRealDirectory(entryPath) {
+                removed += removeLocks(under: entryPath)
+            } else if entry.hasSuffix(".lock"), unlink(entryPath) == 0 {
+                removed.append(entryPath)
+            }
+        }
+        return removed
+    }
+
+    /// True for a directory itself, not a symlink to one: the walk stays inside the clone.
+    private static func isRealDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    }
+}

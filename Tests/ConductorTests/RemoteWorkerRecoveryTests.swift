@@ -1,0 +1,74 @@
+import Conductor
+import Foundation
+import PostgresQueue
+import Testing
+import TestSupport
+
+/// A remote worker's host in trouble: a host `kill -9`-ed mid-fetch comes back with git's lock
+/// files left in its clone; a host that cannot reach the remote gives its task back instead of
+/// failing it; two workers never share one directory.
+@Suite(.serialized, .timeLimit(.minutes(4)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
+struct RemoteWorkerRecoveryTests {
+    @Test func aHostKilledMidFetchComesBackWithoutTheLockFilesItLeftInItsClone() async throws {
+        let fixture = try await RemoteWorkerFixture.make()
+        try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
+        let host = try fixture.startHost("host-1")
+        #expect(try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
+        host.signal(SIGKILL)
+        #expect(await fixture.exitStatus(of: host) != nil)
+        // What a fetch killed half way leaves: the locks of the files it was rewriting.
+        let gitDirectory = try clone(of: "host-1", in: fixture) + "/.git"
+        let leftovers = ["FETCH_HEAD.lock", "refs/remotes/origin/conductor/b1/host-1.lock", "packed-refs.lock"]
+        for leftover in leftovers { #expect(FileManager.default.createFile(atPath: "\(gitDirectory)/\(leftover)", contents: nil)) }
+
+        try fixture.submit(batch: "b1", ["t2"], command: "echo two > t2.txt")
+        let again = try fixture.startHost("host-1")
+        #expect(try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }, "\(again.output)")
+        let rows = try fixture.queue.rows(batch: "b1")
+        #expect(rows.map(\.state) == [.done, .done], "\(rows.map { $0.result ?? "" })")
+        #expect(leftovers.allSatisfy { !FileManager.default.fileExists(atPath: "\(gitDirectory)/\($0)") })
+        #expect(again.output.contains("removed 3 lock file(s) a stopped worker left"), "\(again.output)")
+        #expect(try await fixture.close().values.allSatisfy { $0 == 0 })
+    }
+
+    @Test func aHostThatCannotReachTheRemoteGivesItsTaskBackForAnotherHost() async throws {
+        let fixture = try await RemoteWorkerFixture.make()
+        try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
+        // This host's git sends the remote's URL somewhere that does not exist.
+        let home = fixture.scratch.appending("hosts/cut-off/home")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        try "[url \"/nowhere/remote.git\"]\n\tinsteadOf = \(fixture.remote)\n".write(toFile: home + "/.gitconfig", atomically: true, encoding: .utf8)
+        let cutOff = try fixture.startHost("cut-off")
+        #expect(await eventually(timeout: 60) { cutOff.output.contains("given back") }, "\(cutOff.output)")
+        let healthy = try fixture.startHost("healthy")
+        #expect(try await eventually(timeout: 120) { try fixture.finished(batch: "b1") }, "\(cutOff.output)\n\(healthy.output)")
+        let row = try #require(try fixture.queue.rows(batch: "b1").first)
+        #expect(row.state == .done && row.claimedBy == "healthy", "\(row)")
+        let journal = try fixture.queue.journal(batch: "b1")
+        #expect(journal.contains { $0.event == "released" && $0.worker == "cut-off" }, "\(journal)")
+        #expect(!journal.contains { $0.event == "failed" }, "\(journal)")
+        #expect(cutOff.output.contains("could not prepare its checkout"), "\(cutOff.output)")
+        #expect(try fixture.remoteCommitCounts(batch: "b1") == ["t1": 1])
+        #expect(try await fixture.close().values.allSatisfy { $0 == 0 })
+    }
+
+    @Test func aSecondWorkerOnTheSameDirectoryIsRefusedWithTheHolderNamed() async throws {
+        let fixture = try await RemoteWorkerFixture.make()
+        let first = try fixture.startHost("hostA-0")
+        #expect(await eventually(timeout: 60) { first.output.contains("serving") }, "\(first.output)")
+        let directory = fixture.scratch.appending("hosts/hostA-0/work")
+        let second = try run([Binaries.conductor, "worker", "hostB-0", directory, "--queue", fixture.url], timeout: 60)
+        #expect(second.status != 0)
+        #expect(second.stderr.contains("\(directory) is used by another live worker (pid \(first.process.processIdentifier))"), "\(second.stderr)")
+        #expect(second.stderr.contains("give each worker a directory of its own"), "\(second.stderr)")
+        #expect(await fixture.stopHosts() == ["hostA-0": 0])
+        #expect(try await fixture.close() == ["hostA-0": 0])
+    }
+
+    /// The clone host `name` keeps of the fixture's remote.
+    private func clone(of name: String, in fixture: RemoteWorkerFixture) throws -> String {
+        let work = fixture.scratch.appending("hosts/\(name)/work")
+        let entries = try FileManager.default.contentsOfDirectory(atPath: work).filter { FileManager.default.fileExists(atPath: "\(work)/\($0)/clone/.git") }
+        return "\(work)/\(try #require(entries.first))/clone"
+    }
+}
