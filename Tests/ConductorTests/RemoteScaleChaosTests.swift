@@ -32,7 +32,7 @@ struct RemoteScaleChaosTests {
         print("chaos remote scale: seed \(seed) (CONDUCTOR_CHAOS_SEED=\(seed) replays the kills)")
         var random = SplitMix(state: seed)
         let fixture = try await RemoteWorkerFixture.make()
-        let (daemon, remote) = try await serve(fixture.remote)
+        let (daemon, remote) = try await fixture.serveRemoteOverGitDaemon()
         defer { daemon.stop(grace: 2) }
         let ids = (1...Self.taskCount).map { "t\($0)" }
         try RemoteTask.submit(ids.map { TaskSpec.command(#"echo "$CONDUCTOR_TASK_ID" > "$CONDUCTOR_TASK_ID.txt""#, id: $0) },
@@ -79,23 +79,6 @@ struct RemoteScaleChaosTests {
         #expect(leaked == 0, "the queue's password is in a host's log")
         #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses)")
         _ = try await fixture.close()
-    }
-
-    /// Serves the bare repository `path` with `git daemon` on a free loopback port, pushes allowed;
-    /// the daemon and the repository's git:// URL, once it answers.
-    private func serve(_ path: String) async throws -> (BackgroundProcess, String) {
-        let port = try PostgresServer.freePort()
-        let parent = (path as NSString).deletingLastPathComponent
-        // git-daemon itself, not the `git` command that would run it as a child and leave it behind when stopped.
-        let daemonProgram = try run(["git", "--exec-path"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) + "/git-daemon"
-        let daemon = try BackgroundProcess([daemonProgram, "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)", "--export-all",
-                                            "--enable=receive-pack", "--base-path=\(parent)", parent])
-        let url = "git://127.0.0.1:\(port)/\((path as NSString).lastPathComponent)"
-        let answers = try await offThePool {
-            waitUntil { ((try? run(["git", "ls-remote", url], timeout: 10))?.status ?? 1) == 0 }
-        }
-        guard answers else { throw FixtureError("git daemon did not serve \(path): \(daemon.output)") }
-        return (daemon, url)
     }
 
     /// Starts host `name` again once its killed self is gone: the server frees the name when it

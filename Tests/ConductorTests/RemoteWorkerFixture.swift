@@ -93,6 +93,25 @@ final class RemoteWorkerFixture: @unchecked Sendable {
         return host
     }
 
+    /// Serves the remote with `git daemon` on a free loopback port, pushes allowed (git's
+    /// `receive-pack`, as over ssh and https: a branch moves only from the tip the pusher saw, and
+    /// the remote's hooks run); the daemon and the remote's git:// URL, once it answers.
+    func serveRemoteOverGitDaemon() async throws -> (BackgroundProcess, String) {
+        let path = remote
+        let port = try PostgresServer.freePort()
+        let parent = (path as NSString).deletingLastPathComponent
+        // git-daemon itself, not the `git` command that would run it as a child and leave it behind when stopped.
+        let daemonProgram = try run(["git", "--exec-path"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) + "/git-daemon"
+        let daemon = try BackgroundProcess([daemonProgram, "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)", "--export-all",
+                                            "--enable=receive-pack", "--base-path=\(parent)", parent])
+        let url = "git://127.0.0.1:\(port)/\((path as NSString).lastPathComponent)"
+        let answers = try await offThePool {
+            waitUntil { ((try? run(["git", "ls-remote", url], timeout: 10))?.status ?? 1) == 0 }
+        }
+        guard answers else { throw FixtureError("git daemon did not serve \(path): \(daemon.output)") }
+        return (daemon, url)
+    }
+
     /// Ends every host and the server (off the test pool); the hosts' exit statuses by name.
     func close() async throws -> [String: Int32] {
         let statuses = await stopHosts()

@@ -52,7 +52,7 @@ struct RemoteCheckout {
             try FileManager.default.moveItem(atPath: partial, toPath: clonePath)
             repository = try Repository.open(at: clonePath, searchParents: false)
         }
-        let start = try remoteTip(of: worker, in: repository) ?? base(in: repository)
+        let start = try startingPoint(of: worker, in: repository)
         if let checkout = TaskCommit.openCheckout(worktreePath) {
             try checkout.switchCheckout(to: branch, at: start, message: "conductor: \(branch) from the remote")
         } else {
@@ -82,6 +82,20 @@ struct RemoteCheckout {
         return base
     }
 
+    /// Where worker `name`'s branch of the batch starts its next task, as last fetched: the
+    /// remote's tip of it, else the base commit.
+    func startingPoint(of name: String, in repository: Repository) throws -> ObjectID {
+        try remoteTip(of: name, in: repository) ?? base(in: repository)
+    }
+
+    /// True when worker `name`'s branch (as last fetched) gained, since `seen`, a commit that a
+    /// late push of an attempt begun at `seen` or before cannot be made over (see `push`): a
+    /// commit that is not a fence for another task. That branch is then as good as fenced.
+    func isBlocked(branchOf name: String, since seen: ObjectID, in repository: Repository) throws -> Bool {
+        guard let tip = try remoteTip(of: name, in: repository), tip != seen, try repository.contains(seen, in: tip) else { return false }
+        return try !onlyOtherTasksFences(from: seen, to: tip, in: repository)
+    }
+
     /// The remote's tip of worker `name`'s branch of the batch, as last fetched.
     private func remoteTip(of name: String, in repository: Repository) throws -> ObjectID? {
         try repository.references(prefix: remoteBatchPrefix).first { $0.name == remoteBatchPrefix + name }?.commit
@@ -107,7 +121,7 @@ struct RemoteCheckout {
     ///   meanwhile): fetch and look for the task's commit again.
     func fence(branchOf name: String, attempt: Int, in repository: Repository) throws -> Bool {
         let fenced = "conductor/\(task.batch)/\(name)"
-        let tip = try remoteTip(of: name, in: repository) ?? base(in: repository)
+        let tip = try startingPoint(of: name, in: repository)
         let message = """
             conductor: fence \(fenced) for task \(task.task.id)
 

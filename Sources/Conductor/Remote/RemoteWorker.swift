@@ -225,24 +225,30 @@ public final class RemoteWorker: Sendable {
     /// Before a retry runs: the task's commit an earlier attempt pushed (fetched just now), else
     /// nil once every earlier claimant's branch is fenced, so that none of their late pushes
     /// can land a second commit of the task. A claimant that pushed meanwhile makes the fence a
-    /// non-fast-forward: then fetch and look again.
+    /// non-fast-forward: then fetch and look again. A branch that gained other work meanwhile (a
+    /// live worker took the claimant's name again and pushes its own tasks) needs no fence: an
+    /// old attempt's push cannot be made over that work either.
     private func earlierAttempt(_ checkout: RemoteCheckout, repository: Repository, claim: PostgresTaskQueue.Claim,
                                 queue: PostgresTaskQueue) throws -> (commit: CommitSummary, branch: String)? {
         let others = try queue.claimants(batch: claim.batch, task: claim.task).filter { $0 != configuration.name }
+        // Each earlier claimant's branch, and where it was when this attempt began.
+        var unfenced = try others.map { (name: $0, seen: try checkout.startingPoint(of: $0, in: repository)) }
         for _ in 0..<5 {
             if let found = try checkout.pushedCommit(in: repository) { return found }
-            var moved = false
-            for other in others {
-                if try checkout.fence(branchOf: other, attempt: claim.attempt, in: repository) {
-                    log("worker \(configuration.name): task \(claim.task): fenced conductor/\(claim.batch)/\(other) on the remote, so a late push of its earlier attempt is refused")
-                } else {
-                    moved = true
+            unfenced = try unfenced.filter { other, seen in
+                let branch = "conductor/\(claim.batch)/\(other)"
+                if try checkout.isBlocked(branchOf: other, since: seen, in: repository) {
+                    log("worker \(configuration.name): task \(claim.task): \(branch) gained other work on the remote meanwhile, so a late push of its earlier attempt is refused without a fence")
+                    return false
                 }
+                guard try checkout.fence(branchOf: other, attempt: claim.attempt, in: repository) else { return true }
+                log("worker \(configuration.name): task \(claim.task): fenced \(branch) on the remote, so a late push of its earlier attempt is refused")
+                return false
             }
-            guard moved else { return nil }
+            guard !unfenced.isEmpty else { return nil }
             try checkout.fetch(repository)
         }
-        throw RemoteTaskError("the remote branches of the task's earlier workers (\(others.joined(separator: ", "))) kept moving while this worker fenced them; task \(claim.task) is not run")
+        throw RemoteTaskError("the remote branches of the task's earlier workers (\(unfenced.map(\.name).joined(separator: ", "))) kept moving while this worker fenced them; task \(claim.task) is not run")
     }
 
     private static func hostName() -> String {
