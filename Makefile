@@ -51,7 +51,7 @@ build: deps
 test: deps
 	$(SWIFT) test
 
-## chaos: the chaos suite (workers and batches killed with SIGKILL mid-work) and the 256-worker scale test, alone; prints their figures
+## chaos: the chaos suite (workers and batches killed with SIGKILL mid-work), the 256-worker scale test and the 1,000-task run over 8 PostgreSQL hosts, alone; prints their figures
 chaos: deps
 	@mkdir -p .build
 	@CONDUCTOR_CHAOS=1 $(SWIFT) test --filter "ChaosTests|ScaleTests" > .build/chaos.log 2>&1; status=$$?; \

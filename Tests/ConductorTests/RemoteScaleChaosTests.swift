@@ -12,15 +12,8 @@ import TestSupport
 /// (`CONDUCTOR_CHAOS_SEED=N` replays the same victims and intervals; task timing still varies).
 ///
 /// The hosts reach the remote through `git daemon` (git://, `git receive-pack` on the far side),
-/// as hosts on other machines would: receive-pack updates a branch only from the tip the pusher
-/// saw, which the fences rely on. libgit2's transport for a remote given as a path does not (it
-/// overwrites the branch), so concurrent pushes to one branch there can lose a commit.
-///
-/// It fails today (issue 16 is open): 2 to 5 of the 1,000 tasks end `failed` when pushes and
-/// fences race on one branch (nothing lost or doubled). Until that is fixed it runs only with
-/// `CONDUCTOR_REMOTE_SCALE=1 CONDUCTOR_CHAOS=1 swift test --filter RemoteScaleChaosTests`, not in
-/// `make chaos`.
-@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["CONDUCTOR_REMOTE_SCALE"] == "1"), .timeLimit(.minutes(15)),
+/// as hosts on other machines would. It runs in `make chaos` (`CONDUCTOR_CHAOS=1`).
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["CONDUCTOR_CHAOS"] == "1"), .timeLimit(.minutes(15)),
        .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
 struct RemoteScaleChaosTests {
     static let taskCount = 1000
