@@ -36,7 +36,13 @@ public final class PostgresTaskQueue {
         public let state: State
         public let attempts: Int
         public let claimedBy: String?
+        /// The worker's result; or, for a task the queue failed (its leases ran out too often)
+        /// or skipped, `{"error": "…"}` saying why.
         public let result: String?
+
+        /// True once the task is done, failed or skipped: nothing more happens to it unless it
+        /// is put back (`resubmit`).
+        public var isFinished: Bool { state == .done || state == .failed || state == .skipped }
     }
 
     /// The version of the schema this code creates and reads.
@@ -199,7 +205,7 @@ public final class PostgresTaskQueue {
                     UPDATE conductor.tasks SET expiries = expiries + 1, lease_until = NULL,
                         state = CASE WHEN expiries >= expiry_limit THEN 'failed' ELSE 'queued' END,
                         result = CASE WHEN expiries >= expiry_limit THEN jsonb_build_object('error', format(
-                            'the lease ran out %s times (each time its worker''s host died, was stopped or cut off), more than the %s allowed (--retries); not queued again',
+                            'its lease ran out %s time(s) (each time its worker''s host died, was stopped or cut off), more than the %s allowed (--retries); not queued again',
                             expiries + 1, expiry_limit)) END
                     WHERE state = 'claimed' AND lease_until <= now()
                     RETURNING batch, id, attempts, claimed_by, state),

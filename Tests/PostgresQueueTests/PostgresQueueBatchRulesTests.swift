@@ -37,7 +37,7 @@ struct PostgresQueueBatchRulesTests {
         #expect(try queue.requeueExpired() == [], "the second expiry is one more than the limit")
         let row = try #require(try queue.rows(batch: "b1").first)
         #expect(row.state == .failed && row.attempts == 3)
-        #expect(row.result?.contains("lease ran out 2 times") == true, "\(row.result ?? "no result")")
+        #expect(row.result?.contains("lease ran out 2 time(s)") == true, "\(row.result ?? "no result")")
         #expect(try queue.claim(worker: "live-host", lease: 60) == nil)
         #expect(try queue.journal(batch: "b1").map(\.event) == ["submit", "claim", "released", "claim", "expired", "claim", "expired", "failed"])
     }
