@@ -73,6 +73,8 @@ struct RemoteBatchOptionsTests {
         let resumed = try BackgroundProcess([Binaries.conductor, "batch", "--resume", "-n", "bs", "-d", fixture.store, "-w", "1", "--queue", fixture.url],
                                             directory: fixture.source.path, environment: fixture.coordinatorEnvironment)
         #expect(await fixture.exitStatus(of: resumed, timeout: 120) == 0, "\(resumed.output)")
+        let progress = resumed.output.split(separator: "\n").filter { $0.hasPrefix("error ") || $0.hasPrefix("skipped ") || $0.hasPrefix("done ") }
+        #expect(progress.count == 4, "each task finishes once in the resumed run's progress, not also as it ended before: \(resumed.output)")
         outcomes = try self.outcomes(fixture, batch: "bs")
         #expect(outcomes.values.allSatisfy { $0.status == "done" }, "\(outcomes)")
         let journal = try fixture.queue.journal(batch: "bs")
