@@ -10,7 +10,9 @@ import Postgres
 ///   with a token that grows with every claim.
 /// - The worker renews the lease (`heartbeat`). A claim whose lease ran out (its host died, was cut
 ///   off or stopped) goes back to the queue (`requeueExpired`), and its next claim counts one
-///   attempt more.
+///   attempt more; past its task's `expiryLimit`, the task fails instead.
+/// - A failure of a task that `stopsBatch` skips the batch's queued tasks; `resubmit` puts
+///   failed and skipped tasks back (`--resume`).
 /// - `complete` is accepted only with the current token while the lease holds: a stale worker can
 ///   never record a result over a newer attempt.
 public final class PostgresTaskQueue {
@@ -28,22 +30,25 @@ public final class PostgresTaskQueue {
 
     /// A task's row, for status and results.
     public struct Row: Sendable, Equatable {
-        public enum State: String, Sendable { case queued, claimed, done, failed }
+        /// `skipped`: not started, because a task that stops the batch failed.
+        public enum State: String, Sendable { case queued, claimed, done, failed, skipped }
         public let task: String
         public let state: State
         public let attempts: Int
         public let claimedBy: String?
+        /// The worker's result; or, for a task the queue failed (its leases ran out too often)
+        /// or skipped, `{"error": "…"}` saying why.
         public let result: String?
+
+        /// True once the task is done, failed or skipped: nothing more happens to it unless it
+        /// is put back (`resubmit`).
+        public var isFinished: Bool { state == .done || state == .failed || state == .skipped }
     }
 
     /// The version of the schema this code creates and reads.
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
     let connection: PostgresConnection
 
-    /// Uses `connection` (one per thread), creating or migrating the `conductor` schema first.
-    ///
-    /// - Throws: `PostgresError`, or `PostgresQueueError.newerSchema` when the database was made by
-    ///   a newer conductor.
     /// The channel `submit` and `requeueExpired` notify, which `waitForWork` listens on.
     static let channel = "conductor_tasks"
 
@@ -61,43 +66,79 @@ public final class PostgresTaskQueue {
         try connection.waitForNotification(timeout: timeout)
     }
 
+    /// Uses `connection` (one per thread), creating or migrating the `conductor` schema first.
+    ///
+    /// - Throws: `PostgresError`, or `PostgresQueueError.newerSchema` when the database was made by
+    ///   a newer conductor.
     public init(connection: PostgresConnection) throws {
         self.connection = connection
         try migrate()
     }
 
-    /// Adds `tasks` (id and JSON) to `batch`, all or none.
+    /// One task to submit: its id, its JSON, and the rules the queue applies to it.
+    public struct Submission: Sendable, Equatable {
+        public var id: String
+        public var spec: String
+        /// How many times the task's lease may run out (its host died, was stopped or cut off)
+        /// and the task go back to the queue; once more, and it fails. Nil: no limit.
+        public var expiryLimit: Int?
+        /// Whether the task's failure stops its batch: the batch's queued tasks are skipped.
+        public var stopsBatch: Bool
+
+        public init(id: String, spec: String, expiryLimit: Int? = nil, stopsBatch: Bool = false) {
+            self.id = id
+            self.spec = spec
+            self.expiryLimit = expiryLimit
+            self.stopsBatch = stopsBatch
+        }
+    }
+
+    /// Adds `tasks` (id and JSON) to `batch`, all or none, without limits.
     public func submit(batch: String, tasks: [(id: String, spec: String)]) throws {
+        try submit(batch: batch, tasks: tasks.map { Submission(id: $0.id, spec: $0.spec) })
+    }
+
+    /// Adds `tasks` to `batch`, all or none. After a large submit the table's statistics are
+    /// brought up to date, so that a claim finds the batch's next task by its index instead of
+    /// sorting all of its queued tasks.
+    public func submit(batch: String, tasks: [Submission]) throws {
         try connection.transaction {
             for task in tasks {
-                try connection.execute("INSERT INTO conductor.tasks (batch, id, spec) VALUES ($1, $2, $3::jsonb)", [batch, task.id, task.spec])
+                try connection.execute("""
+                    INSERT INTO conductor.tasks (batch, id, spec, expiry_limit, stops_batch) VALUES ($1, $2, $3::jsonb, $4::int, $5::boolean)
+                    """, [batch, task.id, task.spec, task.expiryLimit.map(String.init), String(task.stopsBatch)])
                 try journal(batch: batch, task: task.id, event: "submit", attempt: 0, worker: nil)
             }
             try connection.execute("NOTIFY \(Self.channel)")
         }
+        try analyzeAfter(tasks.count)
     }
 
     /// Claims the oldest queued task (of `batch`, or of any batch) for `worker` with a lease of
     /// `lease` seconds; nil when nothing is queued.
     public func claim(worker: String, lease: Double, batch: String? = nil) throws -> Claim? {
         let rows = try connection.execute("""
-            WITH next AS (
-                SELECT batch, id FROM conductor.tasks
-                WHERE state = 'queued' AND ($3::text IS NULL OR batch = $3)
-                ORDER BY enqueued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),
+            WITH next AS (\(Self.nextQueued)),
             claimed AS (
-                UPDATE conductor.tasks t SET state = 'claimed', attempts = t.attempts + 1, claimed_by = $1,
-                    lease_until = now() + make_interval(secs => $2::float8), token = nextval('conductor.claim_tokens')
+                UPDATE conductor.tasks t SET state = 'claimed', attempts = t.attempts + 1, claimed_by = $2,
+                    lease_until = now() + make_interval(secs => $3::float8), token = nextval('conductor.claim_tokens')
                 FROM next WHERE t.batch = next.batch AND t.id = next.id
                 RETURNING t.batch, t.id, t.spec::text, t.attempts, t.token),
             logged AS (
                 INSERT INTO conductor.journal (batch, task, event, attempt, worker)
-                SELECT batch, id, 'claim', attempts, $1 FROM claimed)
+                SELECT batch, id, 'claim', attempts, $2 FROM claimed)
             SELECT * FROM claimed
-            """, [worker, String(lease), batch])
+            """, [batch, worker, String(lease)])
         guard let row = rows.first, let attempt = Int(row[3] ?? ""), let token = Int64(row[4] ?? "") else { return nil }
         return Claim(batch: row[0] ?? "", task: row[1] ?? "", spec: row[2] ?? "", attempt: attempt, token: token)
     }
+
+    /// The oldest queued task (of batch `$1`, or of any batch when it is null), locked for its claim.
+    static let nextQueued = """
+        SELECT batch, id FROM conductor.tasks
+        WHERE state = 'queued' AND ($1::text IS NULL OR batch = $1)
+        ORDER BY enqueued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
+        """
 
     /// Renews the lease of `claim` for `lease` seconds; false when it is no longer the task's
     /// current claim (the lease ran out and the task went back, or was claimed again).
@@ -110,6 +151,7 @@ public final class PostgresTaskQueue {
     }
 
     /// Records the result (JSON) of `claim`; false, and nothing recorded, when its lease was lost.
+    /// A failure of a task that stops its batch skips the batch's queued tasks.
     public func complete(_ claim: Claim, succeeded: Bool, result: String) throws -> Bool {
         try connection.transaction {
             let rows = try connection.execute("""
@@ -119,12 +161,14 @@ public final class PostgresTaskQueue {
                 """, [claim.batch, claim.task, String(claim.token), succeeded ? "done" : "failed", result])
             guard let row = rows.first else { return false }
             try journal(batch: claim.batch, task: claim.task, event: succeeded ? "done" : "failed", attempt: claim.attempt, worker: row[0])
+            if !succeeded { try skipQueuedTasksIfStopped(batch: claim.batch) }
             return true
         }
     }
 
     /// Gives `claim` back to the queue before its lease runs out (its worker is stopping); its
-    /// next claim counts one attempt more. False when it was no longer this worker's claim.
+    /// next claim counts one attempt more (but no lease expiry), unless its batch was stopped
+    /// meanwhile: then it is skipped. False when it was no longer this worker's claim.
     @discardableResult
     public func release(_ claim: Claim) throws -> Bool {
         try connection.transaction {
@@ -136,6 +180,7 @@ public final class PostgresTaskQueue {
             guard let row = rows.first else { return false }
             try journal(batch: claim.batch, task: claim.task, event: "released", attempt: claim.attempt, worker: row[0])
             try connection.execute("NOTIFY \(Self.channel)")
+            try skipQueuedTasksIfStopped(batch: claim.batch)
             return true
         }
     }
@@ -148,22 +193,35 @@ public final class PostgresTaskQueue {
             """, [batch, task]).compactMap { $0[0] }
     }
 
-    /// Puts every claim whose lease ran out back in the queue; returns the tasks it put back.
+    /// Puts every claim whose lease ran out back in the queue, or, when that was once more than
+    /// its task's `expiryLimit`, fails the task (so that a task which kills every host it lands
+    /// on cannot take down the whole fleet); a task of a stopped batch is skipped instead.
+    /// Returns the tasks it put back (`batch/id`).
     @discardableResult
     public func requeueExpired() throws -> [String] {
         try connection.transaction {
             let rows = try connection.execute("""
                 WITH expired AS (
-                    UPDATE conductor.tasks SET state = 'queued', lease_until = NULL
+                    UPDATE conductor.tasks SET expiries = expiries + 1, lease_until = NULL,
+                        state = CASE WHEN expiries >= expiry_limit THEN 'failed' ELSE 'queued' END,
+                        result = CASE WHEN expiries >= expiry_limit THEN jsonb_build_object('error', format(
+                            'its lease ran out %s time(s) (each time its worker''s host died, was stopped or cut off), more than the %s allowed (--retries); not queued again',
+                            expiries + 1, expiry_limit)) END
                     WHERE state = 'claimed' AND lease_until <= now()
-                    RETURNING batch, id, attempts, claimed_by),
+                    RETURNING batch, id, attempts, claimed_by, state),
                 logged AS (
                     INSERT INTO conductor.journal (batch, task, event, attempt, worker)
-                    SELECT batch, id, 'expired', attempts, claimed_by FROM expired)
-                SELECT batch, id FROM expired ORDER BY batch, id
+                    SELECT batch, id, 'expired', attempts, claimed_by FROM expired
+                    UNION ALL SELECT batch, id, 'failed', attempts, claimed_by FROM expired WHERE state = 'failed')
+                SELECT batch, id, state FROM expired ORDER BY batch, id
                 """)
-            if !rows.isEmpty { try connection.execute("NOTIFY \(Self.channel)") }
-            return rows.map { "\($0[0] ?? "")/\($0[1] ?? "")" }
+            guard !rows.isEmpty else { return [] }
+            try connection.execute("NOTIFY \(Self.channel)")
+            var skipped: Set<[String?]> = []
+            for batch in Set(rows.map { $0[0] }) {
+                skipped.formUnion(try skipQueuedTasksIfStopped(batch: batch ?? "").map { [batch, $0] })
+            }
+            return rows.filter { $0[2] == "queued" && !skipped.contains([$0[0], $0[1]]) }.map { "\($0[0] ?? "")/\($0[1] ?? "")" }
         }
     }
 
@@ -184,58 +242,10 @@ public final class PostgresTaskQueue {
         }
     }
 
-    private func journal(batch: String, task: String, event: String, attempt: Int, worker: String?) throws {
+    func journal(batch: String, task: String, event: String, attempt: Int, worker: String?) throws {
         try connection.execute("INSERT INTO conductor.journal (batch, task, event, attempt, worker) VALUES ($1, $2, $3, $4, $5)",
                                [batch, task, event, String(attempt), worker])
     }
-
-    /// Creates the schema, or brings it to `schemaVersion`, under an advisory lock so that
-    /// workers starting together migrate once.
-    private func migrate() throws {
-        try connection.transaction {
-            try connection.execute("SELECT pg_advisory_xact_lock(hashtext('conductor.schema'))")
-            // The server's notices ("schema … already exists, skipping") would reach stderr.
-            try connection.execute("SET LOCAL client_min_messages = warning")
-            try connection.execute("CREATE SCHEMA IF NOT EXISTS conductor")
-            try connection.execute("CREATE TABLE IF NOT EXISTS conductor.schema_version (version int NOT NULL)")
-            let version = try connection.execute("SELECT max(version) FROM conductor.schema_version").first?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0
-            guard version <= Self.schemaVersion else { throw PostgresQueueError.newerSchema(found: version, known: Self.schemaVersion) }
-            if version < 1 {
-                for statement in Self.version1 { try connection.execute(statement) }
-                try connection.execute("INSERT INTO conductor.schema_version (version) VALUES (1)")
-            }
-        }
-    }
-
-    /// Schema version 1: tasks with their leases, and the journal.
-    private static let version1 = [
-        "CREATE SEQUENCE conductor.claim_tokens",
-        """
-        CREATE TABLE conductor.tasks (
-            batch text NOT NULL,
-            id text NOT NULL,
-            spec jsonb NOT NULL,
-            state text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'claimed', 'done', 'failed')),
-            attempts int NOT NULL DEFAULT 0,
-            claimed_by text,
-            lease_until timestamptz,
-            token bigint,
-            result jsonb,
-            enqueued_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-            PRIMARY KEY (batch, id))
-        """,
-        "CREATE INDEX tasks_queued ON conductor.tasks (enqueued_at, id) WHERE state = 'queued'",
-        """
-        CREATE TABLE conductor.journal (
-            seq bigserial PRIMARY KEY,
-            at timestamptz NOT NULL DEFAULT clock_timestamp(),
-            batch text NOT NULL,
-            task text NOT NULL,
-            event text NOT NULL,
-            attempt int NOT NULL,
-            worker text)
-        """,
-    ]
 }
 
 /// Why the PostgreSQL queue cannot be used.

@@ -22,6 +22,9 @@ extension BatchCommand {
         if !resume && tasksFile == nil { throw ValidationError("give a tasks file (or - for standard input)") }
         if !resume && !worktrees { throw ValidationError("a batch on a postgres:// queue commits each worker's work on its own branch: add --worktrees") }
         if pool || runOptions.sequential { throw ValidationError("--pool and --sequential are for a local batch, not one on a postgres:// queue") }
+        if runOptions.joblog != nil {
+            throw ValidationError("--joblog is for a local batch; a batch on a postgres:// queue keeps its journal in the database (conductor status -n NAME --queue URL) and its results in results.jsonl")
+        }
     }
 
     /// Runs (or resumes) the batch on the queue at `url`; every error is shown without the URL's password.
@@ -33,7 +36,8 @@ extension BatchCommand {
                 return checked
             }
             let record = plan.record
-            let batch = RemoteBatchRun(plan: plan, url: url) { printError($0) }
+            let options = RemoteBatchOptions(timeout: runOptions.timeout, retries: runOptions.retries, stopOnError: runOptions.stopOnError)
+            let batch = RemoteBatchRun(plan: plan, url: url, options: options) { printError($0) }
             let progress = ProgressPrinter(total: plan.tasks.count) { batch.workerName($0) ?? String($0) }
             SignalTrap.install([SIGINT, SIGTERM, SIGHUP]) { _ in
                 progress.noteInterrupt("interrupted: stopping the local workers (their tasks go back to the queue); other hosts' workers go on")

@@ -66,7 +66,7 @@ struct StatusCommand: ParsableCommand {
                 } else {
                     if watch && isatty(STDOUT_FILENO) == 1 { print("\u{1B}[H\u{1B}[2J", terminator: "") }
                     let counts = Dictionary(grouping: tasks, by: \.state).mapValues(\.count)
-                    print("queue: \(remote.queue), batch \(batch.name): " + ["queued", "claimed", "done", "failed"].map { "\(counts[$0] ?? 0) \($0)" }.joined(separator: ", "))
+                    print("queue: \(remote.queue), batch \(batch.name): " + ["queued", "claimed", "done", "failed", "skipped"].map { "\(counts[$0] ?? 0) \($0)" }.joined(separator: ", "))
                     print(ResultTable.table([["TASK", "STATE", "ATTEMPTS", "WORKER"]]
                         + tasks.map { [$0.task, $0.state, String($0.attempts), $0.worker ?? "-"] }))
                 }

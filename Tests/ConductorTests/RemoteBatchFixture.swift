@@ -19,9 +19,14 @@ extension RemoteWorkerFixture {
     /// Adds the bare remote as the source repository's `origin` and writes a tasks file for it
     /// with command tasks `ids`, each running `command`; returns the file's path.
     func remoteTasksFile(_ ids: [String], command: String) throws -> String {
+        try remoteTasksFile(tasks: ids.map { ["id": $0, "command": command] })
+    }
+
+    /// Adds the bare remote as the source repository's `origin` and writes a tasks file for it
+    /// with `tasks` as they are; returns the file's path.
+    func remoteTasksFile(tasks: [[String: Any]]) throws -> String {
         if try source.git(["remote"]).isEmpty { try source.git(["remote", "add", "origin", remote]) }
         try FileManager.default.createDirectory(atPath: scratch.appending("coordinator/home"), withIntermediateDirectories: true)
-        let tasks = try ids.map { id -> [String: String] in ["id": id, "command": command] }
         let file: [String: Any] = ["repo": source.path, "tasks": tasks]
         let path = scratch.appending("tasks.json")
         try JSONSerialization.data(withJSONObject: file).write(to: URL(fileURLWithPath: path))

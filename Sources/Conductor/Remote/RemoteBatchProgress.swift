@@ -23,14 +23,18 @@ final class RemoteBatchProgress: Sendable {
     var workerNames: [String] { state.withLock { $0.names } }
 
     /// Reports the events of `journal` not reported yet; `rows` (read after the journal) give
-    /// the results of finished tasks.
+    /// the results of finished tasks. A task's ending that `--resume` undid (it was put back
+    /// later) is not reported.
     func report(_ journal: [(task: String, event: String, attempt: Int, worker: String?)], rows: [PostgresTaskQueue.Row],
                 to handle: (OrchestratorEvent) -> Void) {
         let fresh = state.withLock { state -> ArraySlice<(task: String, event: String, attempt: Int, worker: String?)> in
             defer { state.reported = max(state.reported, journal.count) }
             return journal.dropFirst(state.reported)
         }
-        for entry in fresh {
+        let lastPutBack = journal.indices.reduce(into: [String: Int]()) { last, index in
+            if journal[index].event == "requeued" { last[journal[index].task] = index }
+        }
+        for (position, entry) in zip(fresh.indices, fresh) {
             guard let index = plan.tasks.firstIndex(where: { $0.id == entry.task }) else { continue }
             let task = plan.tasks[index]
             let worker = entry.worker ?? "a worker"
@@ -41,8 +45,9 @@ final class RemoteBatchProgress: Sendable {
                 handle(.retrying(index: index, task: task, reason: "the lease of \(worker) ran out (its host died, was stopped or cut off); back in the queue", after: 0))
             case "released":
                 handle(.retrying(index: index, task: task, reason: "\(worker) stopped and gave it back to the queue", after: 0))
-            case "done", "failed":
-                if let row = rows.first(where: { $0.task == entry.task }) { handle(.finished(index: index, result: result(of: task, row: row))) }
+            case "done", "failed", "skipped":
+                guard position > lastPutBack[entry.task] ?? -1, let row = rows.first(where: { $0.task == entry.task }) else { continue }
+                handle(.finished(index: index, result: result(of: task, row: row)))
             default:
                 continue
             }
@@ -53,7 +58,7 @@ final class RemoteBatchProgress: Sendable {
     /// (the coordinator stopped waiting: `--resume` waits again).
     func results(_ rows: [PostgresTaskQueue.Row]) -> [TaskResult] {
         plan.tasks.map { task in
-            guard let row = rows.first(where: { $0.task == task.id }), row.state == .done || row.state == .failed else {
+            guard let row = rows.first(where: { $0.task == task.id }), row.isFinished else {
                 return TaskResult(task: task, worker: nil, result: .synthetic(
                     .cancelled, error: "not finished when the coordinator stopped waiting; it stays on the queue (conductor batch --resume waits for it)",
                     attempts: rows.first { $0.task == task.id }?.attempts ?? 0))
@@ -62,9 +67,15 @@ final class RemoteBatchProgress: Sendable {
         }
     }
 
-    /// The record of a finished row: its worker's result, with the worker's number.
+    /// The record of a finished row: its worker's result, with the worker's number; or the
+    /// queue's reason for a task it failed (its leases ran out too often) or skipped.
     private func result(of task: TaskSpec, row: PostgresTaskQueue.Row) -> TaskResult {
-        guard let json = row.result, let recorded = try? QueueJSON.decoder.decode(RemoteTaskResult.self, from: Data(json.utf8)) else {
+        let json = Data((row.result ?? "").utf8)
+        if row.state != .done, let verdict = try? QueueJSON.decoder.decode(QueueVerdict.self, from: json) {
+            return TaskResult(task: task, worker: row.state == .skipped ? nil : row.claimedBy.map(number(of:)),
+                              result: .synthetic(row.state == .skipped ? .skipped : .error, error: verdict.error, attempts: row.attempts))
+        }
+        guard let recorded = try? QueueJSON.decoder.decode(RemoteTaskResult.self, from: json) else {
             return TaskResult(task: task, worker: nil, result: .synthetic(
                 row.state == .done ? .done : .error, error: "the queue's result of task \(task.id) is not a remote worker's (\(row.result ?? "none"))",
                 attempts: row.attempts))
@@ -80,4 +91,9 @@ final class RemoteBatchProgress: Sendable {
             return state.names.count - 1
         }
     }
+}
+
+/// What the queue itself records as the result of a task it failed or skipped.
+private struct QueueVerdict: Decodable {
+    let error: String
 }

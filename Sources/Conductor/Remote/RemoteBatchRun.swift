@@ -11,7 +11,7 @@ import Queue
 import Synchronization
 
 /// The coordinator of a batch on a PostgreSQL queue (issue 16): it submits the batch's tasks
-/// (unless the queue has them already: `--resume` after the coordinator died), runs the local
+/// with its options (or, for `--resume`, puts its failed and skipped tasks back), runs the local
 /// workers it was asked for, reports progress from the queue's journal, and once every task is
 /// done or failed fetches the workers' branches from the remote into the repository and writes
 /// `results.jsonl`, so that `report`, `show`, `merge` and `prune` read the batch as a local one.
@@ -27,24 +27,28 @@ public final class RemoteBatchRun: Sendable {
     /// Seconds between looks at the queue.
     private let pollInterval: Double
     private let progress: RemoteBatchProgress
+    private let options: RemoteBatchOptions
 
     /// - Parameters:
     ///   - plan: a plan whose record has `remote` (see `RemoteBatchBase.check`).
     ///   - url: the queue's URL, password included; only its redacted form is ever shown.
+    ///   - options: the batch's timeout, retries and stop-on-error, given to the tasks it
+    ///     submits (or puts back).
     ///   - executable: the program the local workers run (default: this one).
     ///   - log: lines for people (local workers started again, branches not updated).
-    public init(plan: BatchPlan, url: String, executable: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+    public init(plan: BatchPlan, url: String, options: RemoteBatchOptions = RemoteBatchOptions(), executable: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
                 pollInterval: Double = 0.5, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.plan = plan
         progress = RemoteBatchProgress(plan: plan)
         self.url = url
+        self.options = options
         self.executable = executable ?? WorkerLaunch.runningProgram
         self.environment = environment
         self.pollInterval = pollInterval
         self.log = log
     }
 
-    /// Runs the batch to its end (or until `interrupt`): every task done or failed on the queue.
+    /// Runs the batch to its end (or until `interrupt`): every task done, failed or skipped on the queue.
     ///
     /// - Parameter events: progress, as a local batch's orchestrator reports it (`assigned`,
     ///   `retrying`, `finished`), its worker numbers named by `workerName(_:)`.
@@ -68,9 +72,13 @@ public final class RemoteBatchRun: Sendable {
         }
         defer { lock.release() }
         let queue = try connect()
+        let submissions = try RemoteTask.submissions(plan.tasks, batch: record.name, remote: remote.remoteURL, base: record.repos[0].baseCommit,
+                                                     agent: record.agent, options: options)
         if try queue.rows(batch: record.name).isEmpty {
-            try RemoteTask.submit(plan.tasks, batch: record.name, remote: remote.remoteURL, base: record.repos[0].baseCommit,
-                                  agent: record.agent, to: queue)
+            try queue.submit(batch: record.name, tasks: submissions)
+        } else {
+            let again = try queue.resubmit(batch: record.name, tasks: submissions)
+            if !again.isEmpty { log("back in the queue, to run again: \(again.joined(separator: ", "))") }
         }
         let workers = RemoteLocalWorkers(count: remote.localWorkers, batch: record, url: url, executable: executable,
                                          environment: environment, log: log)
@@ -88,8 +96,9 @@ public final class RemoteBatchRun: Sendable {
                                 interrupted: interruption.isRaised)
     }
 
-    /// Reports progress until every task is done or failed, or `interrupt`; returns the rows as
-    /// last read. A queue that fails (the database went away) is connected to again every few
+    /// Reports progress until every task is finished (done, failed or skipped), or `interrupt`;
+    /// returns the rows as last read. Expired leases are put back (or their tasks failed) here
+    /// too, so that a batch ends when every worker host is gone. A queue that fails (the database went away) is connected to again every few
     /// seconds, while the workers wait on it too.
     private func watch(_ first: PostgresTaskQueue, events: (OrchestratorEvent) -> Void) -> [PostgresTaskQueue.Row] {
         var queue: PostgresTaskQueue? = first
@@ -99,11 +108,12 @@ public final class RemoteBatchRun: Sendable {
             do {
                 let current = try queue ?? connect()
                 queue = current
+                try current.requeueExpired()
                 // The journal is read before the rows, so every finished task it names has its result.
                 let journal = try current.journal(batch: batch)
                 rows = try current.rows(batch: batch)
                 progress.report(journal, rows: rows, to: events)
-                if rows.allSatisfy({ $0.state == .done || $0.state == .failed }) {
+                if rows.allSatisfy(\.isFinished) {
                     progress.report(try current.journal(batch: batch), rows: rows, to: events)
                     break
                 }

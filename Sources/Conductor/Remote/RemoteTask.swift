@@ -29,12 +29,22 @@ public struct RemoteTask: Codable, Sendable, Equatable {
     }
 
     /// Adds `tasks` to `batch` on `queue`, all or none, each carrying the remote, the base commit
-    /// and the agent, so that `conductor worker NAME DIR --queue postgres://…` on any host can run them.
+    /// and the agent, so that `conductor worker NAME DIR --queue postgres://…` on any host can run
+    /// them, and the batch's `options`.
     ///
     /// - Throws: `RemoteTaskError` for a batch name, task id or base that cannot be used (naming
     ///   which), `PostgresError` when the database refuses (a task id already in the batch).
     public static func submit(_ tasks: [TaskSpec], batch: String, remote: String, base: String, agent: AgentChoice = AgentChoice(),
-                              to queue: PostgresTaskQueue) throws {
+                              options: RemoteBatchOptions = RemoteBatchOptions(), to queue: PostgresTaskQueue) throws {
+        try queue.submit(batch: batch, tasks: submissions(tasks, batch: batch, remote: remote, base: base, agent: agent, options: options))
+    }
+
+    /// What `submit` (and `--resume`, which puts failed tasks back) gives the queue for `tasks`:
+    /// each task's JSON, with the batch's timeout when it sets none, and the queue's rules for it.
+    ///
+    /// - Throws: `RemoteTaskError` for a batch name, task id or base that cannot be used.
+    static func submissions(_ tasks: [TaskSpec], batch: String, remote: String, base: String, agent: AgentChoice,
+                            options: RemoteBatchOptions) throws -> [PostgresTaskQueue.Submission] {
         guard BatchStore.isValidName(batch) else {
             throw RemoteTaskError("batch name '\(batch)' cannot be used: give letters, digits, '.', '_' or '-'")
         }
@@ -44,11 +54,14 @@ public struct RemoteTask: Codable, Sendable, Equatable {
         for task in tasks where !TaskSpec.isUsableID(task.id) {
             throw RemoteTaskError("task id '\(task.id)' of batch \(batch) cannot be used in a branch or file name: give letters, digits, '.', '_' or '-'")
         }
-        let rows = try tasks.map { task in
-            (id: task.id, spec: String(decoding: try QueueJSON.encoder.encode(
-                RemoteTask(batch: batch, remote: remote, base: base, task: task, agent: agent)), as: UTF8.self))
+        return try tasks.map { task in
+            var task = task
+            task.timeout = task.timeout ?? options.timeout
+            let spec = String(decoding: try QueueJSON.encoder.encode(RemoteTask(batch: batch, remote: remote, base: base, task: task, agent: agent)),
+                              as: UTF8.self)
+            return PostgresTaskQueue.Submission(id: task.id, spec: spec, expiryLimit: options.retries,
+                                                stopsBatch: task.stopOnError ?? options.stopOnError)
         }
-        try queue.submit(batch: batch, tasks: rows)
     }
 
     /// The task a claimed row carries.
@@ -60,6 +73,26 @@ public struct RemoteTask: Codable, Sendable, Equatable {
         } catch {
             throw RemoteTaskError("task \(claim.task) of batch \(claim.batch) is not a remote task (\(QueueJSON.describe(error))); submit it with RemoteTask.submit")
         }
+    }
+}
+
+/// The options of a local batch that a batch on a PostgreSQL queue honours. They are stored in
+/// what is submitted, so they hold whichever host runs a task, and whether the coordinator runs or not.
+public struct RemoteBatchOptions: Sendable, Equatable {
+    /// Seconds a task may run when it sets no timeout of its own (nil: no limit).
+    public var timeout: Double?
+    /// How many times a task's lease may run out (its worker's host died, was stopped or cut off)
+    /// and the task go back to the queue; once more, and it fails (nil: no limit). A worker that
+    /// gives its claim back does not count.
+    public var retries: Int?
+    /// Whether any task's failure stops the batch: its queued tasks are skipped, running ones
+    /// finish. A task's own `stopOnError` wins.
+    public var stopOnError: Bool
+
+    public init(timeout: Double? = nil, retries: Int? = nil, stopOnError: Bool = false) {
+        self.timeout = timeout
+        self.retries = retries
+        self.stopOnError = stopOnError
     }
 }
 

@@ -6,7 +6,7 @@ import PostgresQueue
 /// with `--queue postgres://…`).
 public struct RemoteTaskState: Codable, Sendable, Equatable {
     public var task: String
-    /// `queued`, `claimed`, `done` or `failed`.
+    /// `queued`, `claimed`, `done`, `failed` or `skipped` (not started: a task that stops the batch failed).
     public var state: String
     /// Claims so far (more than one: an earlier worker's lease ran out, or it gave the task back).
     public var attempts: Int
