@@ -6,8 +6,8 @@ import Testing
 import TestSupport
 
 /// A batch on a PostgreSQL queue, run by hosts `hostA-0` and `hostB-0` (no local worker), whose
-/// two tasks conflict: the coordinator's summary, report.md, report.html, `merge` and `show`
-/// name the hosts, never `w0` or `w1`.
+/// two tasks conflict: the coordinator's summary, report.md, report.html, `merge`, `show` and
+/// `diff` name the hosts, never `w0` or `w1`, and `merge --worker` and `diff` take those names.
 @Suite(.serialized, .timeLimit(.minutes(4)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
 struct RemoteWorkerLabelTests {
     @Test func everySurfaceNamesTheHostsOfAConflictingBatch() async throws {
@@ -40,15 +40,25 @@ struct RemoteWorkerLabelTests {
             #expect(html.contains("<th>\(host)</th>"))
         }
 
-        let merge = try await offThePool { try run([Binaries.conductor, "merge", "lb", "-d", fixture.store, "--worker", "0,1"],
-                                                 environment: fixture.coordinatorEnvironment) }
+        let conductor = { (arguments: [String]) in
+            try await offThePool { try run([Binaries.conductor] + arguments + ["-d", fixture.store], environment: fixture.coordinatorEnvironment) }
+        }
+        let merge = try await conductor(["merge", "lb", "--worker", "hostA-0,hostB-0"])
         #expect(merge.status == 1, "one branch is left out: \(merge.stderr)")
         #expect(merge.stdout.contains(#/  merged: host[AB]-0 \(conductor/lb/host[AB]-0\)/#), "\(merge.stdout)")
         #expect(merge.stdout.contains(#/  left out: host[AB]-0 \(conductor/lb/host[AB]-0\): conflicts with host[AB]-0 in shared.txt/#),
                 "\(merge.stdout)")
-        let show = try await offThePool { try run([Binaries.conductor, "show", "t1", "-n", "lb", "-d", fixture.store, "--stat"],
-                                                environment: fixture.coordinatorEnvironment) }
+        let show = try await conductor(["show", "t1", "-n", "lb", "--stat"])
         #expect(show.stdout.contains(#/\nworker:  host[AB]-0, branch conductor/lb/host[AB]-0\n/#), "\(show.stdout)\(show.stderr)")
+        let diff = try await conductor(["diff", "hostB-0", "-n", "lb", "--stat"])
+        #expect(diff.status == 0 && diff.stdout.contains("shared.txt"), "\(diff.stdout)\(diff.stderr)")
+        // A worker the batch does not have: the message lists the names it has.
+        for arguments in [["merge", "lb", "--worker", "hostC-0"], ["diff", "hostC-0", "-n", "lb"]] {
+            let unknown = try await conductor(arguments)
+            #expect(unknown.status == 2, "\(arguments): \(unknown.stderr)")
+            #expect(unknown.stderr.contains("hostC-0") && hosts.allSatisfy(unknown.stderr.contains), "\(arguments): \(unknown.stderr)")
+            #expect(!unknown.stderr.contains(#/\bw[0-9]+\b/#), "\(arguments): \(unknown.stderr)")
+        }
 
         for (name, text) in [("output", output), ("report.md", markdown), ("report.html", html), ("merge", merge.stdout), ("show", show.stdout)] {
             #expect(!text.contains(#/\bw[0-9]+\b/#), "\(name) names a worker by number:\n\(text)")

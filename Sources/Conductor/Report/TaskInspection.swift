@@ -97,14 +97,15 @@ public struct TaskInspection: Encodable, Sendable {
 /// A task `conductor show` or `conductor diff` cannot find, worded with the way out.
 public enum TaskInspectionError: Error, CustomStringConvertible, Equatable {
     case unknownTask(String, batch: String, known: [String])
-    case unknownTarget(String, batch: String, workers: Int, known: [String])
+    /// Neither a worker nor a task of the batch; `workers` lists its workers (`BatchRecord.describedWorkers`).
+    case unknownTarget(String, batch: String, workers: String, known: [String])
 
     public var description: String {
         switch self {
         case .unknownTask(let id, let batch, let known):
             return "batch \(batch) has no task '\(id)' (\(Self.listing(known))); `conductor report -n \(batch)` lists every task"
         case .unknownTarget(let name, let batch, let workers, let known):
-            return "batch \(batch) has no worker or task '\(name)' (workers: w0" + (workers > 1 ? "…w\(workers - 1)" : "") + "; \(Self.listing(known)))"
+            return "batch \(batch) has no worker or task '\(name)' (workers: \(workers); \(Self.listing(known)))"
         }
     }
 

@@ -19,3 +19,20 @@ extension WorkerNaming {
 extension BatchRecord: WorkerNaming {
     public var workerNames: [String]? { remote?.workerNames }
 }
+
+extension BatchRecord {
+    /// The worker `label` names: a worker's label (`w1`, a remote batch's `hostA-0`) or its number
+    /// (`1`, or `w1` in a remote batch too); nil when the batch has no such worker.
+    public func worker(labeled label: String) -> Int? {
+        let numbers = 0..<workers
+        if let number = numbers.first(where: { workerLabel($0) == label }) { return number }
+        guard let number = Int(label.hasPrefix("w") ? String(label.dropFirst()) : label), numbers.contains(number) else { return nil }
+        return number
+    }
+
+    /// The workers' labels, for a message: `w0…w2` (`w0` alone), or a remote batch's names.
+    public var describedWorkers: String {
+        if let workerNames { return workerNames.isEmpty ? "none" : workerNames.joined(separator: ", ") }
+        return "w0" + (workers > 1 ? "…w\(workers - 1)" : "")
+    }
+}
