@@ -71,7 +71,7 @@ private func numberedLabels(in text: String) throws -> [String] {
 }
 
 /// A batch on a PostgreSQL queue names its workers (`hostA-0`): its report, summary, ledger,
-/// warnings, merge outcome and `show` say those names where a local batch says `w0`, `w1`.
+/// warnings, merge outcome, push titles and `show` say those names where a local batch says `w0`, `w1`.
 @Suite(.timeLimit(.minutes(3))) struct WorkerLabelTests {
     @Test func reportMarkdownNamesARemoteBatchsWorkers() throws {
         let markdown = try LabelScenario(remote: true).report().markdown()
@@ -133,6 +133,18 @@ private func numberedLabels(in text: String) throws -> [String] {
                                                       mode: .tasks(TaskSelection()), force: true).first).summary()
         #expect(tasks.contains("  left out: t2 (hostB-0): "), "\(tasks)")
         #expect(try numberedLabels(in: branches + tasks) == [], "\(branches)\n\(tasks)")
+    }
+
+    @Test func pushTitlesNameARemoteBatchsWorkers() throws {
+        let scenario = try LabelScenario(remote: true)
+        try scenario.fixture.git(["remote", "add", "origin", scenario.work.appending("remote.git")])
+        var options = BatchPush.Options()
+        options.dryRun = true
+        let outcomes = try BatchPush.run(for: scenario.batch, options: options)
+        #expect(outcomes.map(\.gh) == [
+            #"gh pr create --head conductor/rl/hostA-0 --base main --title "rl hostA-0: t1""#,
+            #"gh pr create --head conductor/rl/hostB-0 --base main --title "rl hostB-0: t2""#,
+        ])
     }
 
     @Test func showNamesARemoteBatchsWorker() throws {
