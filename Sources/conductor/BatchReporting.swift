@@ -22,9 +22,7 @@ enum BatchReporting {
         let result = ResultTable.Column(header: "RESULT") { record in
             unchanged[record.task.id].map { "no changes" + ($0.hint.map { ": \($0)" } ?? "") } ?? ResultTable.resultCell(record.result)
         }
-        let worker = batch.remote.map { remote in
-            ResultTable.Column(header: "WORKER") { record in record.worker.map { remote.name(ofWorker: $0) ?? "w\($0)" } ?? "-" }
-        } ?? .worker(prefix: "w")
+        let worker = ResultTable.Column(header: "WORKER") { record in record.worker.map(batch.workerLabel) ?? "-" }
         return ResultTable.render(results, columns: [.task, worker, .status, .time, files, .cost, result])
     }
 }

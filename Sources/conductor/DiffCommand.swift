@@ -12,7 +12,8 @@ struct DiffCommand: ParsableCommand {
         commandName: "diff",
         abstract: "Show the patch of a worker branch against the base, of one task, or of every worker branch.",
         discussion: """
-        A worker (w1, or just 1) shows its branch conductor/NAME/w1 against the base as it is now, \
+        A worker (w1, or just 1; in a batch on a PostgreSQL queue, its name, as hostA-0) shows its \
+        branch conductor/NAME/w1 (conductor/NAME/hostA-0) against the base as it is now, \
         from where the branch left it (git diff base...branch), in each repository of the batch. A \
         task id shows that task's own commits (as conductor show does). Without either, every worker \
         branch is shown, each under a line naming it. On a terminal the patch is colored and goes \
@@ -25,7 +26,7 @@ struct DiffCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("A worker (w1 or 1) or a task id (default: every worker branch).", valueName: "worker|task"))
+    @Argument(help: ArgumentHelp("A worker (w1 or 1, or a remote worker's name) or a task id (default: every worker branch).", valueName: "worker|task"))
     var target: String?
 
     @OptionGroup var selection: InspectedBatch
@@ -36,7 +37,7 @@ struct DiffCommand: ParsableCommand {
         let batch = try selection.record()
         let sections: [(title: String, files: [MergeReport.ChangedFile], insertions: Int, deletions: Int, patch: String?)]
         var several = false
-        if let target, let worker = Self.worker(target, of: batch) {
+        if let target, let worker = batch.worker(labeled: target) {
             sections = try BranchPatch.read(batch, worker: worker, includePatch: !display.stat).map(Self.section)
             several = batch.repos.count > 1
         } else if let target {
@@ -44,7 +45,7 @@ struct DiffCommand: ParsableCommand {
             do {
                 inspection = try TaskInspection.load(batch, task: target, includePatch: !display.stat)
             } catch TaskInspectionError.unknownTask(_, _, let known) {
-                throw TaskInspectionError.unknownTarget(target, batch: batch.name, workers: batch.workers, known: known)
+                throw TaskInspectionError.unknownTarget(target, batch: batch.name, workers: batch.describedWorkers, known: known)
             }
             let entry = inspection.entry
             sections = [("task \(entry.id)", entry.files, entry.insertions, entry.deletions, inspection.patch)]
@@ -58,12 +59,6 @@ struct DiffCommand: ParsableCommand {
             return several ? "# \(section.title)\n" + body : body
         }
         display.write(text.joined(separator: several ? "\n" : ""))
-    }
-
-    /// The worker `w1` or `1` names, when the batch has it.
-    private static func worker(_ target: String, of batch: BatchRecord) -> Int? {
-        guard let number = Int(target.hasPrefix("w") ? String(target.dropFirst()) : target), (0..<batch.workers).contains(number) else { return nil }
-        return number
     }
 
     private static func section(_ branch: BranchPatch) -> (String, [MergeReport.ChangedFile], Int, Int, String?) {

@@ -21,8 +21,9 @@ struct MergeCommand: ParsableCommand {
         apply without a left-out one is left out too, and says which. Tasks that did not finish done (a \
         failed task's partial commits) are left out unless --include-failed.
 
-        --tasks a,b takes only those tasks. --worker w1 (repeatable, or w0,w2) takes whole worker \
-        branches instead, one merge commit per branch that merges cleanly.
+        --tasks a,b takes only those tasks. --worker w1 (repeatable, or w0,w2; a remote worker's name, \
+        as hostA-0, in a batch on a PostgreSQL queue) takes whole worker branches instead, one merge \
+        commit per branch that merges cleanly.
 
         Nothing but conductor/NAME/merged moves: no checkout, index or worktree is touched. The branch \
         is rebuilt from scratch each time, so a task is never taken twice and the same tasks onto the same \
@@ -54,7 +55,7 @@ struct MergeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Take only these tasks (ids, comma-separated or repeated).", valueName: "ids"))
     var tasks: [String] = []
 
-    @Option(help: ArgumentHelp("Merge these whole worker branches instead of tasks (w1 or 1; comma-separated or repeated).",
+    @Option(help: ArgumentHelp("Merge these whole worker branches instead of tasks (w1 or 1, or a remote worker's name; comma-separated or repeated).",
                                valueName: "worker"))
     var worker: [String] = []
 
@@ -70,7 +71,6 @@ struct MergeCommand: ParsableCommand {
         if !worker.isEmpty && (!tasks.isEmpty || includeFailed) {
             throw ValidationError("--worker merges whole branches; --tasks and --include-failed choose tasks: give one or the other")
         }
-        _ = try workerNumbers()
     }
 
     func run() throws {
@@ -78,11 +78,13 @@ struct MergeCommand: ParsableCommand {
         let results = try MergeReport.readResults(batch.resultsFile)
         let report = try MergeReport.build(for: batch, results: results)
         let mode: IntegrationMerge.Mode
-        if let numbers = try workerNumbers() {
-            if let unknown = numbers.first(where: { $0 >= batch.workers }) {
-                throw InputError("batch \(batch.name) has no worker w\(unknown) (it has w0 to w\(batch.workers - 1))")
-            }
-            mode = .workers(numbers)
+        if !worker.isEmpty {
+            mode = .workers(try Self.list(worker).map { label in
+                guard let number = batch.worker(labeled: label) else {
+                    throw InputError("batch \(batch.name) has no worker '\(label)' (its workers: \(batch.describedWorkers))")
+                }
+                return number
+            })
         } else {
             let known = results.map(\.task.id)
             if let unknown = taskIDs.first(where: { !known.contains($0) }) {
@@ -106,17 +108,6 @@ struct MergeCommand: ParsableCommand {
             || (outcome.leftOutTasks ?? []).contains { task in
                 task.reason == .conflicts || task.reason == .dependsOnLeftOut || (task.reason == .notDone && taskIDs.contains(task.task))
             }
-    }
-
-    /// The workers named with --worker, or nil when none is.
-    private func workerNumbers() throws -> [Int]? {
-        guard !worker.isEmpty else { return nil }
-        return try Self.list(worker).map { name in
-            guard let number = Int(name.hasPrefix("w") ? String(name.dropFirst()) : name), number >= 0 else {
-                throw ValidationError("--worker '\(name)' is not a worker: give its number or name, e.g. --worker w1 or --worker 1")
-            }
-            return number
-        }
     }
 
     /// Comma-separated and repeated values as one list.

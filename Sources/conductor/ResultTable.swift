@@ -19,14 +19,12 @@ enum ResultTable {
         static var time: Column { Column(header: "TIME") { Format.fixed(Double($0.result.durationMs) / 1000, 1) + "s" } }
         static var cost: Column { Column(header: "COST") { $0.result.agent?.costUsd.map { "$" + Format.fixed($0, 4) } ?? "-" } }
 
-        /// The worker's number, after `prefix` (`w0`).
-        static func worker(prefix: String = "") -> Column {
-            Column(header: "WORKER") { $0.worker.map { prefix + String($0) } ?? "-" }
-        }
+        /// The worker's number.
+        static var worker: Column { Column(header: "WORKER") { $0.worker.map(String.init) ?? "-" } }
     }
 
     static func render(_ results: [TaskResult]) -> String {
-        render(results, columns: [.task, .worker(), .status, .tries, .time, .cost,
+        render(results, columns: [.task, .worker, .status, .tries, .time, .cost,
                                   Column(header: "OUTPUT") { resultCell($0.result) }])
     }
 

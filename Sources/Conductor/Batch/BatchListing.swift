@@ -75,7 +75,7 @@ public struct BatchListing: Codable, Sendable, Equatable {
             let complete = finals.count >= (planned ?? 0) && !finals.contains { $0.result.status == .cancelled }
             state = complete ? .done : .interrupted
         }
-        let usage = MergeReport.Ledger(results: finals, batchAgent: record.agent.label).total
+        let usage = MergeReport.Ledger(results: finals, batchAgent: record.agent.label, workerLabel: record.workerLabel).total
         return BatchListing(
             name: record.name, kind: record.isSession ? .session : .batch, createdAt: record.createdAt, directory: record.directory,
             repos: record.repos.map(\.path), state: state, tasks: planned ?? finals.count, finished: finals.count, failed: failed, cancelled: cancelled,

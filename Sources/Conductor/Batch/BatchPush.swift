@@ -118,7 +118,7 @@ public enum BatchPush {
                     } else if try repository.commits(from: [tip], hiding: [baseTip]).isEmpty {
                         continue
                     }
-                    let title = title("\(batch.name) w\(worker)", tasks: held)
+                    let title = title("\(batch.name) \(batch.workerLabel(worker))", tasks: held)
                     branches.append(Branch(name: name, tip: tip, tasks: asked, pullRequest: pullRequest(name, base, title)))
                 }
             }

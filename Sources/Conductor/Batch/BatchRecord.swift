@@ -85,8 +85,9 @@ public struct BatchRecord: Codable, Sendable, Equatable {
 
     /// The branch of worker `worker`: `conductor/<name>/w<worker>` (the same in every repository);
     /// in a remote batch, the branch of its `worker`-th named worker (`conductor/<name>/hostA-0`).
+    /// Its last part is the worker's label (see `WorkerNaming`).
     public func branch(worker: Int) -> String {
-        "conductor/\(name)/" + (remote?.name(ofWorker: worker) ?? "w\(worker)")
+        "conductor/\(name)/" + workerLabel(worker)
     }
 
     /// How worker `worker` commits what `task` changed: subject `<id>: <prompt or command>` (cut at

@@ -64,6 +64,7 @@ public enum IntegrationMerge {
             try repository.setBranch(batch.mergedBranch, to: head)
             outcome.tip = head.hex
             outcome.dropped = dropped.isEmpty ? nil : dropped
+            outcome.workerNames = batch.workerNames
             return outcome
         }
     }
@@ -119,7 +120,7 @@ public enum IntegrationMerge {
             let mergedNumbers = Set(merged.map(\.worker))
             let others = entry.workersConflicting(with: number).filter(mergedNumbers.contains)
             var parties = withBase ? ["the base \(entry.base)"] : []
-            parties += others.map { "w\($0)" }
+            parties += others.map(batch.workerLabel)
             if parties.isEmpty { parties = ["the branches merged before it"] }
             leftOut.append(.init(
                 worker: number, branch: worker.branch, reason: .conflicts, paths: paths, conflictsWith: others,
@@ -140,7 +141,7 @@ public enum IntegrationMerge {
 }
 
 /// What `IntegrationMerge` did in one repository.
-public struct IntegrationOutcome: Codable, Sendable, Equatable {
+public struct IntegrationOutcome: Codable, Sendable, Equatable, WorkerNaming {
     /// The repository's main checkout.
     public var repo: String
     public var name: String
@@ -166,6 +167,9 @@ public struct IntegrationOutcome: Codable, Sendable, Equatable {
     /// Task refs whose commits are on no worker branch (an agent moved its branch away from
     /// them), so the integration branch lacks them; nil when none.
     public var keptOnlyByRefs: [String]?
+    /// In a batch run on a PostgreSQL queue, its workers' names by worker number, which
+    /// `summary()` shows instead of `w<number>` (see `WorkerNaming`); absent for a local batch.
+    public var workerNames: [String]?
 
     public struct MergedWorker: Codable, Sendable, Equatable {
         public var worker: Int
@@ -203,13 +207,13 @@ public struct IntegrationOutcome: Codable, Sendable, Equatable {
         if let taken {
             lines.append("  taken: " + (taken.isEmpty ? "nothing" : taken.map(\.task).joined(separator: ", ")))
             for task in leftOutTasks ?? [] {
-                lines.append("  left out: \(task.task)" + (task.worker.map { " (w\($0))" } ?? "") + ": \(task.explanation)")
+                lines.append("  left out: \(task.task)" + (task.worker.map { " (\(workerLabel($0)))" } ?? "") + ": \(task.explanation)")
             }
         } else {
-            lines.append("  merged: " + (merged.isEmpty ? "nothing" : merged.map { "w\($0.worker) (\($0.branch))" }.joined(separator: ", ")))
+            lines.append("  merged: " + (merged.isEmpty ? "nothing" : merged.map { "\(workerLabel($0.worker)) (\($0.branch))" }.joined(separator: ", ")))
         }
         for worker in leftOut {
-            lines.append("  left out: w\(worker.worker) (\(worker.branch)): \(worker.explanation)")
+            lines.append("  left out: \(workerLabel(worker.worker)) (\(worker.branch)): \(worker.explanation)")
         }
         if let refs = keptOnlyByRefs {
             lines.append("  not merged: \(refs.count) task commit(s) that no worker branch holds any more, kept by \(refs.joined(separator: ", ")); conductor report says how to bring each back")

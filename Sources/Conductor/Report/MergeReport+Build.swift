@@ -19,14 +19,15 @@ extension MergeReport {
         let memo = ReportMemo()
         let repos = try batch.repos.map { try RepoReader(batch: batch, repo: $0, taskOfCommit: taskOfCommit, memo: memo).read() }
         let taskWarnings = results.flatMap { result in
-            (result.result.warnings ?? []).map { "task \(result.task.id)" + (result.worker.map { " (w\($0))" } ?? "") + ": \($0)" }
+            (result.result.warnings ?? []).map { "task \(result.task.id)" + (result.worker.map { " (\(batch.workerLabel($0)))" } ?? "") + ": \($0)" }
         }
         let branchWarnings = repos.flatMap { repo in
             repo.workers.flatMap { worker in worker.offBranch.map { offBranchWarning($0, of: worker, in: repo, batch: batch) } }
         }
         var report = MergeReport(batch: batch.name, generatedAt: Date(), repos: repos, totals: Totals(results: results, repos: repos),
                                  warnings: taskWarnings + branchWarnings, unchangedTasks: unchangedTasks(in: batch, results: results))
-        report.ledger = Ledger(results: results, batchAgent: batch.agent.label)
+        report.workerNames = batch.workerNames
+        report.ledger = Ledger(results: results, batchAgent: batch.agent.label, workerLabel: batch.workerLabel)
         let tasks = try readTasks(of: batch, results: results, memo: memo)
         report.tasks = tasks.map(\.entry)
         report.taskPatches = Dictionary(tasks.map { ($0.entry.id, $0.patch) }) { _, last in last }
@@ -40,7 +41,7 @@ extension MergeReport {
         let short = String(commit.sha.prefix(7))
         let task = commit.task.map { " (task \($0))" } ?? ""
         let hint = worker.worktree.map { " (bring it back onto the branch with: git -C \($0) merge \(short))" } ?? ""
-        return "\(repo.name) w\(worker.worker): commit \(short)\(task) is not on the branch \(worker.branch); "
+        return "\(repo.name) \(batch.workerLabel(worker.worker)): commit \(short)\(task) is not on the branch \(worker.branch); "
             + "a ref under \(batch.taskRefPrefix(worker: worker.worker)) keeps it\(hint)"
     }
 }

@@ -64,7 +64,7 @@ extension MergeReport {
             lines.append(#"<table class="tasks"><thead><tr><th>task</th><th>worker</th><th>status</th><th class="num">time</th><th class="num">cost</th><th class="num">files</th><th class="num">+/−</th><th>conflicts with</th></tr></thead><tbody>"#)
             for task in tasks {
                 let cells = [
-                    Self.taskLink(task.id), task.worker.map { "w\($0)" } ?? "—", Self.badge(task.status),
+                    Self.taskLink(task.id), task.worker.map(htmlWorkerLabel) ?? "—", Self.badge(task.status),
                     Self.seconds(task.durationMs), task.costUsd.map { "$" + Format.fixed($0, 4) } ?? "—", "\(task.files.count)",
                     #"<span class="plus">+\#(task.insertions)</span> <span class="minus">−\#(task.deletions)</span>"#,
                     task.conflictsWith.map(Self.taskLink).joined(separator: ", "),
@@ -91,9 +91,9 @@ extension MergeReport {
         let workers = Set(ran.map { $0.0.worker ?? -1 }).sorted()
         lines.append(#"<div class="timeline">"#)
         for worker in workers {
-            lines.append(#"<div class="lane"><div class="who">\#(worker < 0 ? "—" : "w\(worker)")</div><div class="track">"#)
+            lines.append(#"<div class="lane"><div class="who">\#(worker < 0 ? "—" : htmlWorkerLabel(worker))</div><div class="track">"#)
             for (task, start, end) in ran where (task.worker ?? -1) == worker {
-                let label = [task.id, task.worker.map { "w\($0)" } ?? "no worker", Self.seconds(task.durationMs), task.status.rawValue]
+                let label = [task.id, task.worker.map(workerLabel) ?? "no worker", Self.seconds(task.durationMs), task.status.rawValue]
                 let left = start.timeIntervalSince(first), width = max(end.timeIntervalSince(start), span / 200)
                 lines.append(##"<a class="bar \##(task.status.rawValue)" href="#\##(HTML.anchor(task.id))" style="left:\##(percent(left));width:\##(percent(width))" title="\##(HTML.escape(label.joined(separator: " · ")))">\##(HTML.escape(task.id))</a>"##)
             }
@@ -118,9 +118,9 @@ extension MergeReport {
                 }
                 let base = worker.commits.isEmpty ? #"<td class="self">—</td>"#
                     : worker.conflictsWithBase.isEmpty ? #"<td class="clean">·</td>"# : Self.conflictCell(title: worker.conflictsWithBase.joined(separator: ", "))
-                return ("w\(worker.worker)", cells + [base])
+                return (htmlWorkerLabel(worker.worker), cells + [base])
             }
-            lines.append(Self.matrix(columns: workers.map { "w\($0)" } + [HTML.escape(repo.base)], rows: rows))
+            lines.append(Self.matrix(columns: workers.map(htmlWorkerLabel) + [HTML.escape(repo.base)], rows: rows))
             if repo.conflicts.isEmpty && repo.workers.allSatisfy(\.conflictsWithBase.isEmpty) {
                 lines.append("<p>None: every branch can be merged alongside every other.</p>")
             }
@@ -149,13 +149,13 @@ extension MergeReport {
             let moved = repo.baseTip == repo.baseCommit ? "" : ", now at <code>\(HTML.escape(repo.baseTip.prefix(7)))</code>"
             lines.append("<h3><code>\(HTML.escape(repo.name))</code>: base <code>\(HTML.escape(repo.base))</code> at <code>\(HTML.escape(repo.baseCommit.prefix(7)))</code>\(moved)</h3>")
             if !repo.mergeOrder.isEmpty {
-                lines.append("<p>Suggested merge order: " + repo.mergeOrder.map { "w\($0)" }.joined(separator: ", ")
+                lines.append("<p>Suggested merge order: " + repo.mergeOrder.map(htmlWorkerLabel).joined(separator: ", ")
                              + ". <code>conductor merge \(HTML.escape(batch))</code> builds <code>\(HTML.escape("conductor/\(batch)/merged"))</code>.</p>")
             }
             for worker in repo.workers where worker.hasChanges {
                 let facts = "\(worker.commits.count) commit(s), \(worker.files.count) file(s), <span class=\"plus\">+\(worker.insertions)</span> <span class=\"minus\">−\(worker.deletions)</span>"
                     + (worker.uncommitted.isEmpty ? "" : ", \(worker.uncommitted.count) uncommitted")
-                lines.append("<details><summary>w\(worker.worker) <code>\(HTML.escape(worker.branch))</code>: \(facts)</summary><ul>")
+                lines.append("<details><summary>\(htmlWorkerLabel(worker.worker)) <code>\(HTML.escape(worker.branch))</code>: \(facts)</summary><ul>")
                 lines += (worker.commits + worker.offBranch).map { commit in
                     "<li><code title=\"\(HTML.escape(commit.sha))\">\(HTML.escape(commit.sha.prefix(7)))</code> "
                         + (commit.task.map { reference($0) + ": " } ?? "") + HTML.escape(commit.message) + "</li>"
@@ -174,7 +174,7 @@ extension MergeReport {
             lines.append(#"<section class="task" id="\#(HTML.anchor(task.id))"><h3><code>\#(HTML.escape(task.id))</code> \#(Self.badge(task.status))</h3>"#)
             if let reason = task.reason { lines.append(#"<p class="reason">\#(HTML.escape(reason))</p>"#) }
             var facts = [
-                ("Worker", task.worker.map { "w\($0)" } ?? "did not run"),
+                ("Worker", task.worker.map(htmlWorkerLabel) ?? "did not run"),
                 ("Kind", HTML.escape(task.kind) + (task.agent.map { " (\(HTML.escape($0)))" } ?? "")),
                 ("Time", Self.seconds(task.durationMs) + (task.attempts > 1 ? ", \(task.attempts) attempts" : "")),
             ]
@@ -197,6 +197,11 @@ extension MergeReport {
             lines.append(##"<p class="top"><a href="#summary">↑ summary</a></p></section>"##)
         }
         return lines + ["</section>"]
+    }
+
+    /// Worker `number`'s label (see `WorkerNaming`), escaped.
+    private func htmlWorkerLabel(_ number: Int) -> String {
+        HTML.escape(workerLabel(number))
     }
 
     private static func fileItem(_ file: ChangedFile) -> String {

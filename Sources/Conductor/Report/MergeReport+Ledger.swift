@@ -8,7 +8,8 @@ extension MergeReport {
     public struct Ledger: Codable, Sendable, Equatable {
         /// The whole batch.
         public var total: Usage
-        /// By worker (`w0`, `w1`, …), which is by worker branch in every repository.
+        /// By worker label (`w0`, `w1`, …; a remote batch's worker names), which is by worker
+        /// branch in every repository.
         public var byWorker: [String: Usage]
         /// By agent: a preset's name, or a command template's program.
         public var byAgent: [String: Usage]
@@ -40,15 +41,16 @@ extension MergeReport {
 }
 
 extension MergeReport.Ledger {
-    /// Sums the agent reports of `results`; `batchAgent` names the agent of tasks without their own.
-    init(results: [TaskResult], batchAgent: String) {
+    /// Sums the agent reports of `results`; `batchAgent` names the agent of tasks without their
+    /// own, `workerLabel` a worker by its number.
+    init(results: [TaskResult], batchAgent: String, workerLabel: (Int) -> String) {
         total = MergeReport.Usage()
         byWorker = [:]
         byAgent = [:]
         for result in results where result.task.prompt != nil {
             guard let report = result.result.agent else { continue }
             total.add(report)
-            if let worker = result.worker { byWorker["w\(worker)", default: MergeReport.Usage()].add(report) }
+            if let worker = result.worker { byWorker[workerLabel(worker), default: MergeReport.Usage()].add(report) }
             byAgent[result.task.agent.map { AgentChoice.named($0).label } ?? batchAgent, default: MergeReport.Usage()].add(report)
         }
     }

@@ -19,11 +19,11 @@ extension MergeReport {
                 let ignored = unchanged.ignoredPaths.isEmpty ? ""
                     : "; it wrote only paths `.gitignore` ignores (" + unchanged.ignoredPaths.map(Markdown.path).joined(separator: ", ")
                       + "): not committed, and lost at prune"
-                return "- \(Markdown.code(unchanged.task))" + (unchanged.worker.map { " (w\($0))" } ?? "") + ": no changes" + ignored
+                return "- \(Markdown.code(unchanged.task))" + (unchanged.worker.map { " (\(workerLabel($0)))" } ?? "") + ": no changes" + ignored
             }
             lines.append("")
         }
-        for repo in repos { lines += repo.markdownLines(batch: batch) }
+        for repo in repos { lines += repo.markdownLines(batch: batch, workerLabel: workerLabel) }
         lines += taskMarkdownLines
         lines += ["## Totals", ""]
         if totals.tasks == 0 {
@@ -51,13 +51,13 @@ extension MergeReport {
                 if !worker.conflictsWithBase.isEmpty {
                     facts.append("conflicts with \(repo.base) in \(worker.conflictsWithBase.joined(separator: ", "))")
                 }
-                lines.append("  w\(worker.worker) \(worker.branch): " + facts.joined(separator: ", "))
+                lines.append("  \(workerLabel(worker.worker)) \(worker.branch): " + facts.joined(separator: ", "))
             }
             for conflict in repo.conflicts {
-                lines.append("  conflict: w\(conflict.a) and w\(conflict.b) in \(conflict.paths.joined(separator: ", "))")
+                lines.append("  conflict: \(workerLabel(conflict.a)) and \(workerLabel(conflict.b)) in \(conflict.paths.joined(separator: ", "))")
             }
             if !repo.mergeOrder.isEmpty {
-                lines.append("  suggested merge order: " + repo.mergeOrder.map { "w\($0)" }.joined(separator: ", "))
+                lines.append("  suggested merge order: " + repo.mergeOrder.map(workerLabel).joined(separator: ", "))
                 if let first = repo.mergeOrder.first.flatMap(repo.worker) {
                     lines.append("  inspect: git -C \(repo.path) log --stat \(repo.base)..\(first.branch)")
                 }
@@ -65,7 +65,7 @@ extension MergeReport {
         }
         lines += warnings.map { "warning: \($0)" }
         lines += unchangedTasks.map { unchanged in
-            "no changes: task \(unchanged.task)" + (unchanged.worker.map { " (w\($0))" } ?? "") + (unchanged.hint.map { ": \($0)" } ?? "")
+            "no changes: task \(unchanged.task)" + (unchanged.worker.map { " (\(workerLabel($0)))" } ?? "") + (unchanged.hint.map { ": \($0)" } ?? "")
         }
         if repos.contains(where: { !$0.mergeOrder.isEmpty }) {
             lines.append("merge: conductor merge \(batch) builds conductor/\(batch)/merged from the branches that merge cleanly")
@@ -79,7 +79,8 @@ extension MergeReport {
 }
 
 extension MergeReport.Repo {
-    func markdownLines(batch: String) -> [String] {
+    /// This repository's section of `report.md`; `workerLabel` names a worker by its number.
+    func markdownLines(batch: String, workerLabel: (Int) -> String) -> [String] {
         let moved = baseTip == baseCommit ? "at \(Markdown.short(baseTip))"
             : "at \(Markdown.short(baseCommit)) when the batch started, now \(Markdown.short(baseTip))"
         var lines = ["## \(name) — \(Markdown.code(path))", "", "Base \(Markdown.code(base)) \(moved).", ""]
@@ -93,7 +94,7 @@ extension MergeReport.Repo {
             let clean = worker.commits.isEmpty ? "—"
                 : worker.mergesCleanly ? "yes" : "no: " + worker.conflictsWithBase.map(Markdown.path).joined(separator: ", ")
             let cells = [
-                "w\(worker.worker)", Markdown.code(worker.branch), "\(worker.commits.count)", "\(worker.files.count)",
+                workerLabel(worker.worker), Markdown.code(worker.branch), "\(worker.commits.count)", "\(worker.files.count)",
                 "+\(worker.insertions) −\(worker.deletions)", "\(worker.uncommitted.count)", clean,
             ]
             lines.append("| " + cells.map(Markdown.cell).joined(separator: " | ") + " |")
@@ -104,7 +105,7 @@ extension MergeReport.Repo {
             lines.append("None: every branch can be merged alongside every other.")
         }
         for conflict in conflicts {
-            lines.append("- w\(conflict.a) and w\(conflict.b): " + conflict.paths.map(Markdown.path).joined(separator: ", "))
+            lines.append("- \(workerLabel(conflict.a)) and \(workerLabel(conflict.b)): " + conflict.paths.map(Markdown.path).joined(separator: ", "))
         }
 
         lines += ["", "### Merge order", ""]
@@ -116,14 +117,14 @@ extension MergeReport.Repo {
                 var notes: [String] = []
                 if !worker.mergesCleanly { notes.append("conflicts with \(base)") }
                 let others = workersConflicting(with: number)
-                if !others.isEmpty { notes.append("conflicts with " + others.map { "w\($0)" }.joined(separator: ", ")) }
-                lines.append("\(position + 1). w\(number) \(Markdown.code(worker.branch))" + (notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))"))
+                if !others.isEmpty { notes.append("conflicts with " + others.map(workerLabel).joined(separator: ", ")) }
+                lines.append("\(position + 1). \(workerLabel(number)) \(Markdown.code(worker.branch))" + (notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))"))
             }
             lines += ["", "`conductor merge \(batch)` builds `conductor/\(batch)/merged` from these, leaving out any branch that conflicts."]
         }
 
         for worker in workers where worker.hasChanges {
-            lines += ["", "### w\(worker.worker) — \(Markdown.code(worker.branch))", ""]
+            lines += ["", "### \(workerLabel(worker.worker)) — \(Markdown.code(worker.branch))", ""]
             if let worktree = worker.worktree { lines += ["Worktree: \(Markdown.code(worktree))", ""] }
             if !worker.commits.isEmpty {
                 lines.append("Commits:")

@@ -5,7 +5,7 @@ extension MergeReport {
     /// The `## Tasks` section of `report.md`: one subsection per task, in the tasks' order.
     var taskMarkdownLines: [String] {
         guard !tasks.isEmpty else { return [] }
-        return ["## Tasks", ""] + tasks.flatMap(\.markdownLines)
+        return ["## Tasks", ""] + tasks.flatMap { $0.markdownLines(workerLabel: $0.worker.map(workerLabel)) }
     }
 }
 
@@ -14,9 +14,10 @@ extension MergeReport.TaskEntry {
     static let shownAnswerLines = 20
     static let shownAnswerCharacters = 2_000
 
-    /// This task's subsection: status, time, cost, commits, files and its answer, shortened.
-    var markdownLines: [String] {
-        var lines = ["### \(Markdown.code(id)) — " + (worker.map { "w\($0)" } ?? "no worker") + ", \(status.rawValue)", ""]
+    /// This task's subsection: status, time, cost, commits, files and its answer, shortened;
+    /// `workerLabel` names its worker.
+    func markdownLines(workerLabel: String?) -> [String] {
+        var lines = ["### \(Markdown.code(id)) — " + (workerLabel ?? "no worker") + ", \(status.rawValue)", ""]
         if let reason { lines.append("- Why: \(Markdown.code(Markdown.oneLine(reason)))") }
         if attempts == 0 { return lines + ["- Never ran", ""] }
         var facts = ["\(MergeReport.seconds(durationMs))", "\(attempts) attempt(s)"]

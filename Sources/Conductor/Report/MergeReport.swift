@@ -11,7 +11,7 @@ import Queue
 ///
 /// Build it with `MergeReport.build(for:results:)`; `markdown()` renders `report.md` and
 /// `summary()` the few lines printed at the end of a batch.
-public struct MergeReport: Codable, Sendable, Equatable {
+public struct MergeReport: Codable, Sendable, Equatable, WorkerNaming {
     public var batch: String
     public var generatedAt: Date
     public var repos: [Repo]
@@ -25,6 +25,9 @@ public struct MergeReport: Codable, Sendable, Equatable {
     public var ledger: Ledger?
     /// Every task of the batch, in the order they were given.
     public var tasks: [TaskEntry] = []
+    /// In a batch run on a PostgreSQL queue, its workers' names by worker number, which the
+    /// report shows instead of `w<number>` (see `WorkerNaming`); absent for a local batch.
+    public var workerNames: [String]?
     /// Each task's unified patch by task id, read with `tasks` when the report was built, for
     /// `report.html`; nil in a report made otherwise (decoded, say). Not part of what the report
     /// says: neither in `report.json` nor compared by `==`.
@@ -41,7 +44,7 @@ public struct MergeReport: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case batch, generatedAt, repos, totals, warnings, unchangedTasks, ledger, tasks
+        case batch, generatedAt, repos, totals, warnings, unchangedTasks, ledger, tasks, workerNames
     }
 
     public init(batch: String, generatedAt: Date, repos: [Repo], totals: Totals, warnings: [String] = [],

@@ -11,6 +11,8 @@ public struct TaskInspection: Encodable, Sendable {
     public var command: String?
     /// The worker branch its commits went to.
     public var branch: String?
+    /// Its worker's label (`w1`, or a remote batch's worker name; see `WorkerNaming`).
+    public var workerLabel: String?
     public var stdoutLog: String?
     public var stderrLog: String?
     /// The patch of its commits, from the parent of the first to the last (`git diff first^ last`);
@@ -32,7 +34,7 @@ public struct TaskInspection: Encodable, Sendable {
         let result = results.last { $0.task.id == id }
         var inspection = TaskInspection(
             batch: batch.name, entry: entry, prompt: result?.task.prompt, command: result?.task.command, branch: result?.result.branch,
-            stdoutLog: result?.result.stdoutLog, stderrLog: result?.result.stderrLog)
+            workerLabel: entry.worker.map(batch.workerLabel), stdoutLog: result?.result.stdoutLog, stderrLog: result?.result.stderrLog)
         if result == nil, let task = (try? TasksFile.load(batch.tasksCopy))?.tasks.first(where: { $0.id == id }) {
             inspection.prompt = task.prompt
             inspection.command = task.command
@@ -52,7 +54,7 @@ public struct TaskInspection: Encodable, Sendable {
     public func header() -> String {
         var lines = ["task \(entry.id) (\(entry.kind)) in batch \(batch)"]
         lines.append("status:  \(entry.status.rawValue)" + (entry.reason.map { " (\($0))" } ?? ""))
-        if let worker = entry.worker { lines.append("worker:  w\(worker)" + (branch.map { ", branch \($0)" } ?? "")) }
+        if let workerLabel { lines.append("worker:  \(workerLabel)" + (branch.map { ", branch \($0)" } ?? "")) }
         if entry.attempts > 0 {
             var facts = [MergeReport.seconds(entry.durationMs), "\(entry.attempts) attempt(s)"]
             if let agent = entry.agent { facts.append("agent \(agent)") }
@@ -95,14 +97,15 @@ public struct TaskInspection: Encodable, Sendable {
 /// A task `conductor show` or `conductor diff` cannot find, worded with the way out.
 public enum TaskInspectionError: Error, CustomStringConvertible, Equatable {
     case unknownTask(String, batch: String, known: [String])
-    case unknownTarget(String, batch: String, workers: Int, known: [String])
+    /// Neither a worker nor a task of the batch; `workers` lists its workers (`BatchRecord.describedWorkers`).
+    case unknownTarget(String, batch: String, workers: String, known: [String])
 
     public var description: String {
         switch self {
         case .unknownTask(let id, let batch, let known):
             return "batch \(batch) has no task '\(id)' (\(Self.listing(known))); `conductor report -n \(batch)` lists every task"
         case .unknownTarget(let name, let batch, let workers, let known):
-            return "batch \(batch) has no worker or task '\(name)' (workers: w0" + (workers > 1 ? "…w\(workers - 1)" : "") + "; \(Self.listing(known)))"
+            return "batch \(batch) has no worker or task '\(name)' (workers: \(workers); \(Self.listing(known)))"
         }
     }
 
