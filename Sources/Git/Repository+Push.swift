@@ -57,7 +57,10 @@ public struct PushResult: Sendable, Equatable {
 extension Repository {
     /// Pushes local branch `branch` to the branch of the same name on remote `remoteName`
     /// (refspec `refs/heads/B:refs/heads/B`), never forcing: a remote branch that has moved to
-    /// commits this one lacks is left as it is and the result says `rejected`.
+    /// commits this one lacks is left as it is and the result says `rejected`. The update applies
+    /// only if the remote branch is still where it was, also when another push races this one,
+    /// over every transport: to a path or `file://` remote the branch is moved in the remote
+    /// repository itself (see `pushToLocalRemote`).
     ///
     /// Credentials come as the git CLI would find them: for ssh URLs from the ssh agent, for
     /// https URLs from `passwords` (git's credential helpers), told afterwards whether they
@@ -75,6 +78,9 @@ extension Repository {
         try check("git_remote_lookup(\(remoteName))") { git_remote_lookup(&remote, pointer, remoteName) }
         defer { git_remote_free(remote) }
         let url = (git_remote_pushurl(remote) ?? git_remote_url(remote)).map { String(cString: $0) } ?? remoteName
+        if let path = Self.localRepositoryPath(ofRemoteURL: url) {
+            return try pushToLocalRemote(branch: branch, tip: tip, remote: remote, named: remoteName, at: path, progress: progress)
+        }
         let session = PushSession(tip: tip, passwords: passwords, progress: progress)
         do {
             try Self.push(refspec: "refs/heads/\(branch):refs/heads/\(branch)", to: remote, named: remoteName, session: session)

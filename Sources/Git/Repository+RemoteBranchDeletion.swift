@@ -3,7 +3,8 @@ internal import CLibgit2
 extension Repository {
     /// Deletes branch `branch` on remote `remoteName` only while it still points at `expected`
     /// (`git push --force-with-lease=B:EXPECTED R :B`): a branch that moved since it was judged
-    /// (a late push) is left as it is. Credentials come as for `push`.
+    /// (a late push) is left as it is, also when that push races this deletion (to a path or
+    /// `file://` remote, see `deleteBranchOnLocalRemote`). Credentials come as for `push`.
     ///
     /// - Returns: false when the remote branch had moved and was left; true when it is gone
     ///   (also when it was gone already).
@@ -15,6 +16,9 @@ extension Repository {
         try check("git_remote_lookup(\(remoteName))") { git_remote_lookup(&remote, pointer, remoteName) }
         defer { git_remote_free(remote) }
         let url = (git_remote_pushurl(remote) ?? git_remote_url(remote)).map { String(cString: $0) } ?? remoteName
+        if let path = Self.localRepositoryPath(ofRemoteURL: url) {
+            return try deleteBranchOnLocalRemote(branch, expected: expected, remote: remote, named: remoteName, at: path)
+        }
         let session = DeletionSession(expected: expected, passwords: passwords)
         do {
             try Self.push(refspec: ":refs/heads/\(branch)", to: remote, named: remoteName, session: session)
