@@ -65,16 +65,17 @@ final class RemoteWorkerFixture: @unchecked Sendable {
         try RemoteTask.submit(ids.map { TaskSpec.command(command, id: $0) }, batch: batch, remote: remote, base: base, to: queue)
     }
 
-    /// Starts host `name`: its own directory and HOME.
+    /// Starts host `name`: its own directory and HOME (and `environment` added to the few
+    /// variables it gets).
     @discardableResult
-    func startHost(_ name: String, lease: Double = 30, extraArguments: [String] = []) throws -> BackgroundProcess {
+    func startHost(_ name: String, lease: Double = 30, extraArguments: [String] = [], environment: [String: String] = [:]) throws -> BackgroundProcess {
         let root = scratch.appending("hosts/\(name)")
         try FileManager.default.createDirectory(atPath: root + "/home", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/work", withIntermediateDirectories: true)
         let host = try BackgroundProcess(
             [Binaries.conductor, "worker", name, root + "/work", "--queue", url, "--lease", String(lease)] + extraArguments,
             environment: ["HOME": root + "/home", "CONDUCTOR_DIR": root + "/conductor-work", "CONDUCTOR_HOME": root + "/queue",
-                          "GIT_CONFIG_NOSYSTEM": "1"])
+                          "GIT_CONFIG_NOSYSTEM": "1"].merging(environment) { $1 })
         hosts[name] = host
         return host
     }

@@ -52,6 +52,23 @@ struct RemoteWorkerRecoveryTests {
         #expect(try await fixture.close().values.allSatisfy { $0 == 0 })
     }
 
+    @Test func anAgentThatHitsARateLimitGivesItsTaskBackAndItRunsAgainLater() async throws {
+        let fixture = try await RemoteWorkerFixture.make()
+        // The stand-in agent reports a rate limit the first time it gets this prompt.
+        try RemoteTask.submit([TaskSpec.prompt("[[rate-limit 1]] add a note", id: "t1")], batch: "b1", remote: fixture.remote,
+                              base: fixture.base, to: fixture.queue)
+        let state = fixture.scratch.appending("agent-state")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let host = try fixture.startHost("host-1", environment: ["CONDUCTOR_AGENT_CMD": Binaries.fakeClaudeCommand, "FAKE_CLAUDE_STATE": state])
+        #expect(try await eventually(timeout: 90) { try fixture.finished(batch: "b1") }, "\(host.output)")
+        let row = try #require(try fixture.queue.rows(batch: "b1").first)
+        #expect(row.state == .done && row.attempts == 2, "\(row)")
+        #expect(try fixture.queue.journal(batch: "b1").map(\.event) == ["submit", "claim", "released", "claim", "done"])
+        #expect(host.output.contains("the agent hit a rate or usage limit"), "\(host.output)")
+        #expect(host.output.contains("waiting 5 s before claiming again"), "\(host.output)")
+        #expect(try await fixture.close() == ["host-1": 0])
+    }
+
     @Test func aSecondWorkerOnTheSameDirectoryIsRefusedWithTheHolderNamed() async throws {
         let fixture = try await RemoteWorkerFixture.make()
         let first = try fixture.startHost("hostA-0")

@@ -5,6 +5,8 @@ public final class BackgroundProcess: @unchecked Sendable {
     public let process = Process()
     public let logPath: String
     private let scratch = TemporaryDirectory("conductor-bg")
+    /// Signalled when `Process` sees the exit (see `waitForExit(of:signalled:timeout:)`).
+    private let exited = DispatchSemaphore(value: 0)
 
     /// Starts `arguments` (looked up in PATH when not absolute), output to a log file.
     public init(_ arguments: [String], directory: String? = nil, environment: [String: String] = [:]) throws {
@@ -18,7 +20,8 @@ public final class BackgroundProcess: @unchecked Sendable {
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process.terminationHandler = { [exited] _ in exited.signal() }
+        try start(process)
     }
 
     deinit {
@@ -36,7 +39,7 @@ public final class BackgroundProcess: @unchecked Sendable {
 
     /// Waits for exit; returns the status, or nil after `timeout` seconds.
     public func waitForExit(timeout: TimeInterval = 60) -> Int32? {
-        waitUntil(timeout: timeout) { !process.isRunning } ? process.terminationStatus : nil
+        TestSupport.waitForExit(of: process, signalled: exited, timeout: timeout)
     }
 
     /// Ends the process: SIGTERM, then SIGKILL after `grace` seconds.
@@ -45,7 +48,7 @@ public final class BackgroundProcess: @unchecked Sendable {
         kill(pid, SIGTERM)
         if waitForExit(timeout: grace) == nil {
             kill(pid, SIGKILL)
-            process.waitUntilExit()
+            _ = waitForExit(timeout: 30)
         }
     }
 }

@@ -57,22 +57,27 @@ public func run(_ arguments: [String], in directory: String? = nil, environment:
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: files[0]))
-    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: files[1]))
-    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: files[2]))
+    let handles = [try FileHandle(forReadingFrom: URL(fileURLWithPath: files[0])),
+                   try FileHandle(forWritingTo: URL(fileURLWithPath: files[1])),
+                   try FileHandle(forWritingTo: URL(fileURLWithPath: files[2]))]
+    // Closed here: `Process` keeps them open for as long as it lives, and a test process past 1,024
+    // descriptors breaks `Process` itself (its exit watch uses select()).
+    defer { handles.forEach { try? $0.close() } }
+    process.standardInput = handles[0]
+    process.standardOutput = handles[1]
+    process.standardError = handles[2]
     let exited = DispatchSemaphore(value: 0)
     process.terminationHandler = { _ in exited.signal() }
-    try process.run()
+    try start(process)
     let output = { (try? String(contentsOfFile: files[1], encoding: .utf8)) ?? "" }
     let errors = { (try? String(contentsOfFile: files[2], encoding: .utf8)) ?? "" }
-    if exited.wait(timeout: .now() + timeout) == .timedOut {
+    guard let status = waitForExit(of: process, signalled: exited, timeout: timeout) else {
         kill(process.processIdentifier, SIGTERM)
-        if exited.wait(timeout: .now() + 5) == .timedOut {
+        if waitForExit(of: process, signalled: exited, timeout: 5) == nil {
             kill(process.processIdentifier, SIGKILL)
-            exited.wait()
+            _ = waitForExit(of: process, signalled: exited, timeout: 30)
         }
         throw RunTimeout(command: arguments, seconds: timeout, stdout: output(), stderr: errors())
     }
-    process.waitUntilExit()
-    return RunResult(status: process.terminationStatus, stdout: output(), stderr: errors())
+    return RunResult(status: status, stdout: output(), stderr: errors())
 }

@@ -108,9 +108,10 @@ public final class RemoteWorker: Sendable {
         }
     }
 
-    /// Runs one claimed task to its recorded result, or gives it back when the worker stops or
-    /// this host cannot prepare the task's checkout; false in that last case (the host is in
-    /// trouble, not the task: another host may take it).
+    /// Runs one claimed task to its recorded result, or gives it back when the worker stops, when
+    /// this host cannot prepare the task's checkout, or when its agent hit a rate or usage limit
+    /// before committing anything; false in those last two cases (the host or its account is in
+    /// trouble, not the task: the worker waits, and another host may take it meanwhile).
     private func handle(_ claim: PostgresTaskQueue.Claim, queue: PostgresTaskQueue, keeper: LeaseKeeper) throws -> Bool {
         let name = configuration.name
         log("worker \(name): task \(claim.task) of batch \(claim.batch) (attempt \(claim.attempt)) claimed")
@@ -146,6 +147,12 @@ public final class RemoteWorker: Sendable {
             let released = try queue.release(claim)
             log("worker \(name): task \(claim.task) " + (released ? "given back to the queue" : "was no longer this worker's (its lease ran out)"))
             return true
+        }
+        if outcome.status == .error, Dispatcher.hitRateLimit(outcome, of: spec), outcome.commits?.isEmpty ?? true, !renewal.isLost {
+            let released = try queue.release(claim)
+            log("worker \(name): task \(claim.task): \(outcome.error ?? "the agent hit a rate or usage limit"); "
+                + (released ? "the task is given back to the queue" : "the task was no longer this worker's (its lease ran out)"))
+            return false
         }
         let result = RemoteTaskResult(task: spec, worker: name, host: host, result: TaskResult.Outcome(outcome))
         let json = String(decoding: try QueueJSON.encoder.encode(result), as: UTF8.self)
