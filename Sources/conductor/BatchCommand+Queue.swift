@@ -22,6 +22,9 @@ extension BatchCommand {
         if !resume && tasksFile == nil { throw ValidationError("give a tasks file (or - for standard input)") }
         if !resume && !worktrees { throw ValidationError("a batch on a postgres:// queue commits each worker's work on its own branch: add --worktrees") }
         if pool || runOptions.sequential { throw ValidationError("--pool and --sequential are for a local batch, not one on a postgres:// queue") }
+        if runOptions.backoff != nil || runOptions.heartbeatTimeout != nil {
+            throw ValidationError("--backoff and --heartbeat-timeout are for a local batch; on a postgres:// queue a worker's lease (conductor worker --lease, default 30 s) is how long a silent host keeps its task, and a worker whose agent hits a rate limit waits 5 s, doubling up to a minute")
+        }
         if runOptions.joblog != nil {
             throw ValidationError("--joblog is for a local batch; a batch on a postgres:// queue keeps its journal in the database (conductor status -n NAME --queue URL) and its results in results.jsonl")
         }

@@ -58,7 +58,10 @@ struct BatchCommand: ParsableCommand {
         of other hosts (conductor worker NAME DIR --queue URL), and each worker pushes its branch \
         conductor/NAME/<worker name> to the remote. At the end the branches are fetched into the \
         repository and results.jsonl and the report written as for a local batch. If the coordinator \
-        dies, conductor batch --resume -n NAME --queue URL waits again: the queue holds the state.
+        dies, conductor batch --resume -n NAME --queue URL waits again (the queue holds the state) and \
+        runs the failed and skipped tasks again. --timeout, --retries (how often a task's lease may run \
+        out) and --stop-on-error apply; --backoff, --heartbeat-timeout, --joblog, --pool and \
+        --sequential are a local batch's.
 
         Examples:
           conductor batch --worktrees -w 3 tasks.json

@@ -66,11 +66,11 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Extra attempts for a task whose worker died or that hit a rate limit.")
     var retries = 2
 
-    @Option(help: ArgumentHelp("Seconds before the first rate-limit retry; doubles each time.", valueName: "seconds"))
-    var backoff: Double = 2
+    @Option(help: ArgumentHelp("Seconds before the first rate-limit retry; doubles each time (default: \(Int(OrchestratorOptions().backoff))).", valueName: "seconds"))
+    var backoff: Double?
 
-    @Option(name: .customLong("heartbeat-timeout"), help: ArgumentHelp("A worker silent this long is taken for dead and its task re-queued.", valueName: "seconds"))
-    var heartbeatTimeout: Double = 20
+    @Option(name: .customLong("heartbeat-timeout"), help: ArgumentHelp("A worker silent this long is taken for dead and its task re-queued (default: \(Int(OrchestratorOptions().heartbeatTimeout))).", valueName: "seconds"))
+    var heartbeatTimeout: Double?
 
     @Option(help: ArgumentHelp("Also write a GNU parallel style job log here.", valueName: "file"))
     var joblog: String?
@@ -81,8 +81,8 @@ struct RunOptions: ParsableArguments {
     func validate() throws {
         if let timeout, timeout <= 0 { throw ValidationError("--timeout must be greater than 0") }
         guard retries >= 0 else { throw ValidationError("--retries must be 0 or more") }
-        guard backoff >= 0 else { throw ValidationError("--backoff must be 0 or more") }
-        guard heartbeatTimeout >= Self.shortestHeartbeatTimeout else {
+        if let backoff, backoff < 0 { throw ValidationError("--backoff must be 0 or more") }
+        if let heartbeatTimeout, heartbeatTimeout < Self.shortestHeartbeatTimeout {
             throw ValidationError("--heartbeat-timeout must be at least \(Int(Self.shortestHeartbeatTimeout)) seconds: workers report every second, and a worker taken for silent is killed with its task")
         }
     }
@@ -92,8 +92,8 @@ struct RunOptions: ParsableArguments {
         var options = OrchestratorOptions()
         options.retries = retries
         options.timeout = timeout
-        options.backoff = backoff
-        options.heartbeatTimeout = heartbeatTimeout
+        if let backoff { options.backoff = backoff }
+        if let heartbeatTimeout { options.heartbeatTimeout = heartbeatTimeout }
         options.stopOnError = stopOnError
         options.jobLogPath = joblog
         options.events = { progress.handle($0) }

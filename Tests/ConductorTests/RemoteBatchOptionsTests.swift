@@ -93,14 +93,18 @@ struct RemoteBatchOptionsTests {
         #expect(try outcomes(fixture, batch: "bo").mapValues(\.status) == ["bad": "error", "later": "skipped"], "\(coordinator.output)")
     }
 
-    @Test func aJobLogIsRefusedWithTheReason() async throws {
+    @Test(arguments: [(["--joblog", "/tmp/x.log"], "--joblog is for a local batch"),
+                      (["--backoff", "3"], "--backoff and --heartbeat-timeout are for a local batch"),
+                      (["--heartbeat-timeout", "30"], "--backoff and --heartbeat-timeout are for a local batch")])
+    func anOptionOnlyALocalBatchUsesIsRefusedWithTheReason(option: [String], reason: String) async throws {
         let fixture = try await RemoteWorkerFixture.make()
         let tasks = try fixture.remoteTasksFile(["t1"], command: "true")
         let refused = try await offThePool {
-            try run([Binaries.conductor, "batch", "--worktrees", "--queue", fixture.url, "-d", fixture.store, "--joblog", "/tmp/x.log", tasks],
+            try run([Binaries.conductor, "batch", "--worktrees", "--queue", fixture.url, "-d", fixture.store] + option + [tasks],
                     environment: fixture.coordinatorEnvironment)
         }
         #expect(refused.status == 2)
-        #expect(refused.stderr.contains("--joblog is for a local batch"), "\(refused.stderr)")
+        #expect(refused.stderr.contains(reason), "\(refused.stderr)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: fixture.store)) ?? []).isEmpty, "a batch was recorded")
     }
 }
