@@ -11,8 +11,9 @@ import TestSupport
 /// commits and files on the remote. The kills follow a seed printed first
 /// (`CONDUCTOR_CHAOS_SEED=N` replays the same victims and intervals; task timing still varies).
 ///
-/// The hosts reach the remote through `git daemon` (git://, `git receive-pack` on the far side),
-/// as hosts on other machines would. It runs in `make chaos` (`CONDUCTOR_CHAOS=1`).
+/// It runs twice: the hosts reach the remote through `git daemon` (git://, `git receive-pack` on
+/// the far side, as over ssh and https), then as a path (libgit2's local transport, whose branch
+/// updates conductor makes itself, compare-and-swap). It is part of `make chaos` (`CONDUCTOR_CHAOS=1`).
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["CONDUCTOR_CHAOS"] == "1"), .timeLimit(.minutes(15)),
        .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
 struct RemoteScaleChaosTests {
@@ -20,13 +21,15 @@ struct RemoteScaleChaosTests {
     static let hostNames = (1...8).map { "host\($0)-0" }
     static let maximumKills = 10
 
-    @Test func aThousandTasksOverEightHostsKilledAtRandomAreEachCommittedAndRecordedOnce() async throws {
+    @Test(arguments: ["git daemon", "path"])
+    func aThousandTasksOverEightHostsKilledAtRandomAreEachCommittedAndRecordedOnce(remoteKind: String) async throws {
         let seed = ProcessInfo.processInfo.environment["CONDUCTOR_CHAOS_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64.max)
-        print("chaos remote scale: seed \(seed) (CONDUCTOR_CHAOS_SEED=\(seed) replays the kills)")
+        print("chaos remote scale (\(remoteKind)): seed \(seed) (CONDUCTOR_CHAOS_SEED=\(seed) replays the kills)")
         var random = SplitMix(state: seed)
         let fixture = try await RemoteWorkerFixture.make()
-        let (daemon, remote) = try await fixture.serveRemoteOverGitDaemon()
-        defer { daemon.stop(grace: 2) }
+        let daemon = remoteKind == "path" ? nil : try await fixture.serveRemoteOverGitDaemon()
+        defer { daemon?.process.stop(grace: 2) }
+        let remote = daemon?.url ?? fixture.remote
         let ids = (1...Self.taskCount).map { "t\($0)" }
         try RemoteTask.submit(ids.map { TaskSpec.command(#"echo "$CONDUCTOR_TASK_ID" > "$CONDUCTOR_TASK_ID.txt""#, id: $0) },
                               batch: "scale", remote: remote, base: fixture.base, to: fixture.queue)
@@ -57,7 +60,7 @@ struct RemoteScaleChaosTests {
         let notCommittedOnce = ids.filter { commits[$0] != 1 }
         let missingFiles = ids.filter { !files.contains("\($0).txt") }
         let leaked = (Array(fixture.hosts.values) + killed).filter { $0.output.contains(fixture.password) }.count
-        print("chaos remote scale: tasks \(ids.count), hosts \(Self.hostNames.count), kills \(killed.count), done (rows) \(done.count), "
+        print("chaos remote scale (\(remoteKind)): tasks \(ids.count), hosts \(Self.hostNames.count), kills \(killed.count), done (rows) \(done.count), "
               + "failed (rows) \(rows.filter { $0.state == .failed }.count), claims \(journal.filter { $0.event == "claim" }.count), "
               + "expiries \(journal.filter { $0.event == "expired" }.count), commits on the remote \(commits.values.reduce(0, +)), "
               + "tasks not done once \(notDoneOnce.count), not committed once \(notCommittedOnce.count), files missing \(missingFiles.count), "

@@ -97,7 +97,7 @@ final class RemoteWorkerFixture: @unchecked Sendable {
     /// Serves the remote with `git daemon` on a free loopback port, pushes allowed (git's
     /// `receive-pack`, as over ssh and https: a branch moves only from the tip the pusher saw, and
     /// the remote's hooks run); the daemon and the remote's git:// URL, once it answers.
-    func serveRemoteOverGitDaemon() async throws -> (BackgroundProcess, String) {
+    func serveRemoteOverGitDaemon() async throws -> (process: BackgroundProcess, url: String) {
         let path = remote
         let port = try PostgresServer.freePort()
         let parent = (path as NSString).deletingLastPathComponent

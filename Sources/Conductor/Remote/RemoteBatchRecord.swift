@@ -29,11 +29,6 @@ public struct RemoteBatchRecord: Codable, Sendable, Equatable {
         self.localWorkers = localWorkers
         self.workerNames = workerNames
     }
-
-    /// The name of worker `number`, or nil when the batch has no such worker.
-    public func name(ofWorker number: Int) -> String? {
-        workerNames.indices.contains(number) ? workerNames[number] : nil
-    }
 }
 
 extension BatchRecord {
