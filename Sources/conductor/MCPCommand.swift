@@ -30,6 +30,10 @@ struct MCPCommand: ParsableCommand {
 
     @OptionGroup var target: QueueTargetOptions
 
+    func validate() throws {
+        try target.queueOptions.requireDirectory(for: "mcp")
+    }
+
     func run() throws {
         let queue = try target.root()
         // Standard output carries protocol messages only: anything else printed goes to standard error.

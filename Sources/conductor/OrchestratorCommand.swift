@@ -51,6 +51,7 @@ struct OrchestratorCommand: ParsableCommand {
     func validate() throws {
         guard (1...256).contains(workers) else { throw ValidationError("the number of workers must be 1 to 256, got \(workers)") }
         guard workerWait >= 0 else { throw ValidationError("--worker-wait must be 0 or more") }
+        try queueOptions.requireDirectory(for: "orchestrator")
     }
 
     func run() throws {

@@ -17,6 +17,10 @@ struct ResetCommand: ParsableCommand {
 
     @OptionGroup var target: QueueTargetOptions
 
+    func validate() throws {
+        try target.queueOptions.requireDirectory(for: "reset")
+    }
+
     @Flag(help: "Reset even while an orchestrator is running.")
     var force = false
 

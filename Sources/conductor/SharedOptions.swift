@@ -3,6 +3,7 @@ import Conductor
 import FoundationEssentials
 import Dispatch
 import FoundationShims
+import Postgres
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,6 +15,13 @@ struct QueueOptions: ParsableArguments {
     var queue: String?
 
     var root: QueueRoot { QueueRoot.resolve(queue) }
+
+    /// Refuses a `postgres://` queue for `command`, which works on a queue directory (the URL
+    /// would be taken for a relative path).
+    func requireDirectory(for command: String) throws {
+        guard let queue, RemoteWorkerConfiguration.isQueueURL(queue) else { return }
+        throw ValidationError("conductor \(command) works on a queue directory, not \(PostgresURL.redacted(queue)): a postgres:// queue takes batches (conductor batch --worktrees --queue URL) and their workers (conductor worker NAME DIR --queue URL), and conductor status -n NAME --queue URL shows such a batch")
+    }
 }
 
 /// `-n NAME` (found in `-d DIR`) for a batch's or session's queue, or `--queue DIR` for a bare queue.

@@ -55,6 +55,7 @@ struct SubmitCommand: ParsableCommand {
     var timeout: Double?
 
     func validate() throws {
+        try target.queueOptions.requireDirectory(for: "submit")
         let sources = [tasksFile != nil, prompt != nil, command != nil].filter { $0 }.count
         guard sources == 1 else { throw ValidationError("give exactly one of: a tasks file, --prompt TEXT, --command CMD") }
         if let id, !TaskSpec.isUsableID(id) { throw ValidationError("--id '\(id)' must be letters, digits, '.', '_' or '-'") }
