@@ -37,7 +37,9 @@ extension Repository {
         options.prune = GIT_FETCH_PRUNE
         try Self.withCredentials(passwords, url: url, operation: "fetch \(remoteName)", callbacks: options.callbacks) { callbacks in
             options.callbacks = callbacks
-            try check("git_remote_fetch(\(remoteName))") { git_remote_fetch(remote, nil, &options, "conductor: fetch") }
+            try Self.retryingVanishedReferences {
+                try check("git_remote_fetch(\(remoteName))") { git_remote_fetch(remote, nil, &options, "conductor: fetch") }
+            }
         }
     }
 

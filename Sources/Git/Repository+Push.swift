@@ -152,7 +152,9 @@ extension Repository {
                 var strings: [UnsafeMutablePointer<CChar>?] = [UnsafeMutablePointer(mutating: spec)]
                 try strings.withUnsafeMutableBufferPointer { buffer in
                     var specs = git_strarray(strings: buffer.baseAddress, count: 1)
-                    try check("git_remote_push(\(remoteName), \(refspec))") { git_remote_push(remote, &specs, &options) }
+                    try retryingVanishedReferences {
+                        try check("git_remote_push(\(remoteName), \(refspec))") { git_remote_push(remote, &specs, &options) }
+                    }
                 }
             }
         }
