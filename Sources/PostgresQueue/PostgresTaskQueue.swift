@@ -111,7 +111,7 @@ public final class PostgresTaskQueue {
             }
             try connection.execute("NOTIFY \(Self.channel)")
         }
-        try analyzeAfter(tasks.count)
+        analyzeAfter(tasks.count)
     }
 
     /// Claims the oldest queued task (of `batch`, or of any batch) for `worker` with a lease of
@@ -185,11 +185,15 @@ public final class PostgresTaskQueue {
         }
     }
 
-    /// The workers that claimed `task` of `batch` so far, in the order of their first claim.
+    /// The workers that claimed `task` of `batch` so far, in the order of their first claim, but
+    /// for claims they gave back (`release`): those ended before their worker let go of them.
     public func claimants(batch: String, task: String) throws -> [String] {
         try connection.execute("""
-            SELECT worker FROM conductor.journal WHERE batch = $1 AND task = $2 AND event = 'claim' AND worker IS NOT NULL
-            GROUP BY worker ORDER BY min(seq)
+            SELECT c.worker FROM conductor.journal c
+            WHERE c.batch = $1 AND c.task = $2 AND c.event = 'claim' AND c.worker IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM conductor.journal r WHERE r.batch = c.batch AND r.task = c.task
+                                AND r.event = 'released' AND r.attempt = c.attempt AND r.worker = c.worker)
+            GROUP BY c.worker ORDER BY min(c.seq)
             """, [batch, task]).compactMap { $0[0] }
     }
 

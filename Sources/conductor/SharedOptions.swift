@@ -71,7 +71,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds a task may run when it sets no timeout (default: no limit).", valueName: "seconds"))
     var timeout: Double?
 
-    @Option(help: "Extra attempts for a task whose worker died or that hit a rate limit.")
+    @Option(help: "Extra attempts for a task whose worker died or that hit a rate limit. On a postgres:// queue: how often a task's lease may run out; a task given back (its agent hit a rate limit, its host could not fetch) does not count.")
     var retries = 2
 
     @Option(help: ArgumentHelp("Seconds before the first rate-limit retry; doubles each time (default: \(Int(OrchestratorOptions().backoff))).", valueName: "seconds"))

@@ -46,4 +46,34 @@ struct RemoteFenceRaceTests {
         #expect(raced >= 1, "the fence never raced with ghost-0's branch: \(host.output)")
         #expect(try await fixture.close() == ["host-1": 0])
     }
+
+    @Test func aRetryWhoseFenceTheRemoteRefusesGivesTheTaskBackAndRunsItLater() async throws {
+        let fixture = try await RemoteWorkerFixture.make()
+        let (daemon, url) = try await fixture.serveRemoteOverGitDaemon()
+        defer { daemon.stop(grace: 2) }
+        // The remote declines the first fence pushed onto ghost-0's branch (as a remote that is
+        // briefly unreachable or out of space would), and takes the next.
+        let refusals = fixture.scratch.appending("refusals")
+        let hook = fixture.remote + "/hooks/pre-receive"
+        try """
+            #!/bin/sh
+            while read old new ref; do
+                [ "$ref" = refs/heads/conductor/b1/ghost-0 ] && [ ! -e '\(refusals)' ] || continue
+                touch '\(refusals)'; echo "no room for the fence just now" >&2; exit 1
+            done
+            exit 0
+            """.write(toFile: hook, atomically: true, encoding: .utf8)
+        #expect(chmod(hook, 0o755) == 0)
+        try RemoteTask.submit([TaskSpec.command("echo one > t1.txt", id: "t1")], batch: "b1", remote: url, base: fixture.base, to: fixture.queue)
+        #expect(try fixture.queue.claim(worker: "ghost-0", lease: 0)?.attempt == 1)
+
+        let host = try fixture.startHost("host-1")
+        #expect(try await eventually(timeout: 90) { try fixture.finished(batch: "b1") }, "\(host.output)")
+        let row = try #require(try fixture.queue.rows(batch: "b1").first)
+        #expect(row.state == .done && row.claimedBy == "host-1", "\(row.result ?? "")")
+        #expect(FileManager.default.fileExists(atPath: refusals), "the remote never refused a fence: \(host.output)")
+        #expect(try fixture.queue.journal(batch: "b1").contains { $0.event == "released" && $0.worker == "host-1" })
+        #expect(try fixture.remoteCommitCounts(batch: "b1") == ["t1": 1])
+        #expect(try await fixture.close() == ["host-1": 0])
+    }
 }

@@ -31,6 +31,24 @@ struct RemoteWorkerRecoveryTests {
         #expect(try await fixture.close().values.allSatisfy { $0 == 0 })
     }
 
+    @Test func aWorkerStartingInAKilledWorkersDirectoryEndsTheTasksThatOneLeftRunning() async throws {
+        let fixture = try await RemoteWorkerFixture.make()
+        let pidFile = fixture.scratch.appending("task.pid")
+        try fixture.submit(batch: "b1", ["t1"], command: "echo $$ > '\(pidFile)'; \(fixture.waitForGate)")
+        let host = try fixture.startHost("host-1")
+        #expect(await eventually(timeout: 60) { ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n") }, "\(host.output)")
+        let taskPid = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        host.signal(SIGKILL)
+        #expect(await fixture.exitStatus(of: host) != nil)
+        #expect(processIsAlive(taskPid), "the task's process died with its worker: nothing to test")
+        // Its successor in that directory must not share the checkout with a task still writing there.
+        let again = try fixture.startHost("host-1")
+        #expect(await eventually(timeout: 60) { again.output.contains("serving") }, "\(again.output)")
+        #expect(await eventually(timeout: 30) { !processIsAlive(taskPid) }, "the killed worker's task still runs: \(again.output)")
+        #expect(again.output.contains("task process(es) a stopped worker left running"), "\(again.output)")
+        #expect(try await fixture.close() == ["host-1": 0])
+    }
+
     @Test func aHostThatCannotReachTheRemoteGivesItsTaskBackForAnotherHost() async throws {
         let fixture = try await RemoteWorkerFixture.make()
         try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")

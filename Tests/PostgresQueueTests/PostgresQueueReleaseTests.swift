@@ -18,7 +18,9 @@ struct PostgresQueueReleaseTests {
         let second = try #require(try queue.claim(worker: "hostB-0", lease: 60))
         #expect(second.attempt == 2)
         #expect(try queue.complete(first, succeeded: true, result: "{}") == false, "a released claim records nothing")
-        #expect(try queue.claimants(batch: "b1", task: "t1") == ["hostA-0", "hostB-0"])
+        // A claim given back was over before its worker let go of it (no late push can come of
+        // it), so its worker is not a claimant to fence.
+        #expect(try queue.claimants(batch: "b1", task: "t1") == ["hostB-0"])
         #expect(try queue.journal(batch: "b1").map(\.event) == ["submit", "claim", "released", "claim"])
     }
 

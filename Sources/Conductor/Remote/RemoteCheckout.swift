@@ -150,12 +150,14 @@ struct RemoteCheckout {
     /// authors, `commits` then names the new ones, and the push is tried again. A fence for this
     /// very task (a newer attempt owns it), or any other commit, is left alone and the push fails.
     func push(_ repository: Repository, start: ObjectID, commits: inout [String], seq: Int) -> String? {
+        var lastReason = ""
         do {
             for _ in 0..<3 {
                 switch try repository.push(branch: branch, toRemote: Self.remoteName, passwords: passwords).status {
                 case .pushed, .upToDate: return nil
                 case .rejected(let reason, remoteMoved: false): return "the remote refused \(branch): \(reason)"
                 case .rejected(let reason, remoteMoved: true):
+                    lastReason = reason
                     try fetch(repository)
                     guard let tip = try remoteTip(of: worker, in: repository), try onlyOtherTasksFences(from: start, to: tip, in: repository) else {
                         return "the remote's \(branch) moved (\(reason)) with commits that are not fences for other tasks (a newer attempt of this task fenced it, or someone pushed); the task's commits stay on this host"
@@ -163,7 +165,7 @@ struct RemoteCheckout {
                     commits = try replay(commits, onto: tip, in: repository, seq: seq)
                 }
             }
-            return "the remote's \(branch) kept moving while this worker pushed"
+            return "the remote's \(branch) kept moving while this worker pushed (the last refusal: \(lastReason))"
         } catch {
             return "\(error)"
         }

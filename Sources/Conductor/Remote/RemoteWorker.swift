@@ -39,6 +39,8 @@ public final class RemoteWorker: Sendable {
         let directory = RemoteWorkerDirectory(path: configuration.directory)
         let hold = try directory.hold()
         defer { hold.release() }
+        let leftovers = directory.endLeftoverTasks()
+        if leftovers > 0 { log("worker \(name): ended \(leftovers) task process(es) a stopped worker left running in \(configuration.directory)") }
         let stale = directory.removeStaleGitLocks()
         if !stale.isEmpty {
             log("worker \(name): removed \(stale.count) lock file(s) a stopped worker left in its clones: \(stale.joined(separator: ", "))")
@@ -177,7 +179,15 @@ public final class RemoteWorker: Sendable {
         } catch {
             throw CheckoutUnavailable(reason: "\(error)")
         }
-        if claim.attempt > 1, let earlier = try earlierAttempt(checkout, repository: repository, claim: claim, queue: queue) {
+        let earlierWork: (commit: CommitSummary, branch: String)?
+        do {
+            earlierWork = claim.attempt > 1 ? try earlierAttempt(checkout, repository: repository, claim: claim, queue: queue) : nil
+        } catch {
+            // A fetch or fence that failed, or fences that kept losing: this host's trouble, or the
+            // moment's; another host (or this one, later) may take the task.
+            throw CheckoutUnavailable(reason: "\(error)")
+        }
+        if let earlier = earlierWork {
             var outcome = TaskOutcome(taskId: claim.task, seq: Int(claim.token), status: .done, worker: 0, workerPid: getpid(),
                                       attempt: claim.attempt, commit: earlier.commit.id.hex, branch: earlier.branch)
             outcome.commits = [earlier.commit.id.hex]
@@ -185,7 +195,7 @@ public final class RemoteWorker: Sendable {
             log("worker \(configuration.name): task \(claim.task) not run again: \(earlier.commit.id.short) on \(earlier.branch) is its commit")
             return outcome
         }
-        var worker = WorkerConfiguration(id: 0, directory: checkout.worktreePath, queue: QueueRoot(path: "\(configuration.directory)/queue"),
+        var worker = WorkerConfiguration(id: 0, directory: checkout.worktreePath, queue: RemoteWorkerDirectory(path: configuration.directory).queue,
                                          agent: try task.agent.agent(environment: ProcessInfo.processInfo.environment))
         worker.name = configuration.name
         worker.defaultTimeout = configuration.defaultTimeout

@@ -7,10 +7,15 @@ import Queue
 
 /// A remote worker's directory (`conductor worker NAME DIR`), held by one live worker at a time
 /// (an `flock` on `DIR/.conductor-worker.lock`): its clones and worktrees are that worker's
-/// alone, so the lock files git leaves when a worker is killed mid-fetch or mid-commit can be
-/// removed when the next worker takes the directory. Left in place, every fetch would fail on them.
+/// alone. So when the next worker takes the directory it ends the tasks a killed worker left
+/// running there (they would go on writing into the checkout the next task uses), then removes
+/// the lock files git left behind (left in place, every fetch would fail on them).
 struct RemoteWorkerDirectory {
     let path: String
+
+    /// The queue directory of the worker's task runs (their logs), which also marks their
+    /// processes: each has it as `CONDUCTOR_QUEUE` in its environment.
+    var queue: QueueRoot { QueueRoot(path: Path.join(path, "queue")) }
 
     /// Takes the directory for this worker until the returned lock is released (or the process ends).
     ///
@@ -21,6 +26,18 @@ struct RemoteWorkerDirectory {
         } catch QueueError.orchestratorRunning(_, let pid) {
             throw RemoteTaskError("\(path) is used by another live worker (pid \(pid)); give each worker a directory of its own (two workers in one directory would share their checkouts)")
         }
+    }
+
+    /// Ends (SIGKILL) the task processes a worker of this directory left running when it was
+    /// killed, and waits up to 10 s for them to be gone; how many there were. Call it only while
+    /// holding the directory: then none is a live worker's.
+    func endLeftoverTasks() -> Int {
+        let marker = ["CONDUCTOR_QUEUE": queue.path]
+        let leftovers = ProcessInfo.processes(withEnvironment: marker)
+        leftovers.forEach { kill($0, SIGKILL) }
+        let deadline = Date().addingTimeInterval(10)
+        while !ProcessInfo.processes(withEnvironment: marker).isEmpty, Date() < deadline { usleep(50_000) }
+        return leftovers.count
     }
 
     /// Removes git's `*.lock` files from the clones in the directory (`<repo>-<hash>/clone/.git`,
