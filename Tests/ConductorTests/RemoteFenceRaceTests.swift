@@ -32,16 +32,7 @@ struct RemoteFenceRaceTests {
             done
             exit 0
             """.write(toFile: hook, atomically: true, encoding: .utf8)
-        #expect(chmod(hook, 0o755) == 0)
-        try RemoteTask.submit([TaskSpec.command("echo one > t1.txt", id: "t1")], batch: "b1", remote: url, base: fixture.base, to: fixture.queue)
-        // ghost-0 claimed t1 and lost its lease at once.
-        #expect(try fixture.queue.claim(worker: "ghost-0", lease: 0)?.attempt == 1)
-
-        let host = try fixture.startHost("host-1")
-        #expect(try await eventually(timeout: 90) { try fixture.finished(batch: "b1") }, "\(host.output)")
-        let row = try #require(try fixture.queue.rows(batch: "b1").first)
-        #expect(row.state == .done && row.claimedBy == "host-1", "\(row.result ?? "")")
-        #expect(try fixture.remoteCommitCounts(batch: "b1") == ["t1": 1])
+        let host = try await retryGhostsTask(in: fixture, remote: url, hook: hook)
         let raced = ((try? String(contentsOfFile: moves, encoding: .utf8)) ?? "").split(separator: "\n").count
         #expect(raced >= 1, "the fence never raced with ghost-0's branch: \(host.output)")
         #expect(try await fixture.close() == ["host-1": 0])
@@ -63,17 +54,24 @@ struct RemoteFenceRaceTests {
             done
             exit 0
             """.write(toFile: hook, atomically: true, encoding: .utf8)
-        #expect(chmod(hook, 0o755) == 0)
-        try RemoteTask.submit([TaskSpec.command("echo one > t1.txt", id: "t1")], batch: "b1", remote: url, base: fixture.base, to: fixture.queue)
-        #expect(try fixture.queue.claim(worker: "ghost-0", lease: 0)?.attempt == 1)
+        let host = try await retryGhostsTask(in: fixture, remote: url, hook: hook)
+        #expect(FileManager.default.fileExists(atPath: refusals), "the remote never refused a fence: \(host.output)")
+        #expect(try fixture.queue.journal(batch: "b1").contains { $0.event == "released" && $0.worker == "host-1" })
+        #expect(try await fixture.close() == ["host-1": 0])
+    }
 
+    /// Makes `hook` the remote's pre-receive hook, submits t1 of batch b1 to `remote`, has ghost-0
+    /// claim it and lose its lease at once, and runs host-1, which retries it; expects t1 done by
+    /// host-1 with one commit on the remote. Returns host-1.
+    private func retryGhostsTask(in fixture: RemoteWorkerFixture, remote: String, hook: String) async throws -> BackgroundProcess {
+        #expect(chmod(hook, 0o755) == 0)
+        try RemoteTask.submit([TaskSpec.command("echo one > t1.txt", id: "t1")], batch: "b1", remote: remote, base: fixture.base, to: fixture.queue)
+        #expect(try fixture.queue.claim(worker: "ghost-0", lease: 0)?.attempt == 1)
         let host = try fixture.startHost("host-1")
         #expect(try await eventually(timeout: 90) { try fixture.finished(batch: "b1") }, "\(host.output)")
         let row = try #require(try fixture.queue.rows(batch: "b1").first)
         #expect(row.state == .done && row.claimedBy == "host-1", "\(row.result ?? "")")
-        #expect(FileManager.default.fileExists(atPath: refusals), "the remote never refused a fence: \(host.output)")
-        #expect(try fixture.queue.journal(batch: "b1").contains { $0.event == "released" && $0.worker == "host-1" })
         #expect(try fixture.remoteCommitCounts(batch: "b1") == ["t1": 1])
-        #expect(try await fixture.close() == ["host-1": 0])
+        return host
     }
 }

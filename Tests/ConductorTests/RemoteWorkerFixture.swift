@@ -80,6 +80,19 @@ final class RemoteWorkerFixture: @unchecked Sendable {
         return host
     }
 
+    /// Host `host-1` running task t1 of batch b1, which waits on the gate, and the pid of the
+    /// task's shell.
+    func hostRunningAWaitingTask() async throws -> (host: BackgroundProcess, taskPid: Int32) {
+        let pidFile = scratch.appending("task.pid")
+        try submit(batch: "b1", ["t1"], command: "echo $$ > '\(pidFile)'; \(waitForGate)")
+        let host = try startHost("host-1")
+        let written = await eventually(timeout: 60) { ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n") }
+        guard written, let pid = Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw FixtureError("t1 did not start: \(host.output)")
+        }
+        return (host, pid)
+    }
+
     /// Host `host-1` once it has pushed task t1 of batch b1 (so its branch is on the remote) and
     /// is running t2, which waits on the gate and then writes t2.txt.
     func hostRunningItsSecondTask() async throws -> BackgroundProcess {

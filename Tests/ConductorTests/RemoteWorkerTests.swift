@@ -161,11 +161,7 @@ struct RemoteWorkerTests {
 
     @Test func sigtermEndsTheTasksProcessGroupAndGivesTheClaimBack() async throws {
         let fixture = try await RemoteWorkerFixture.make()
-        let pidFile = fixture.scratch.appending("task.pid")
-        try fixture.submit(batch: "b1", ["t1"], command: "echo $$ > '\(pidFile)'; \(fixture.waitForGate)")
-        let host = try fixture.startHost("host-1")
-        #expect(await eventually(timeout: 60) { ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n") }, "\(host.output)")
-        let taskPid = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let (host, taskPid) = try await fixture.hostRunningAWaitingTask()
         host.signal(SIGTERM)
         #expect(await fixture.exitStatus(of: host, timeout: 60) == 0, "\(host.output)")
         #expect(await eventually(timeout: 30) { !processIsAlive(taskPid) }, "the task's process outlived its worker")

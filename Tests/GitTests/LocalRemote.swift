@@ -22,6 +22,15 @@ struct LocalRemote: Sendable {
         try fixture.git(["clone", "-q", bare, other], in: fixture.directory.path)
     }
 
+    /// `count` more clones of the remote: other hosts (`host0`, `host1`, …).
+    func hostClones(_ count: Int) throws -> [String] {
+        try (0..<count).map { host in
+            let clone = fixture.directory.appending("host\(host)")
+            try fixture.git(["clone", "-q", bare, clone], in: fixture.directory.path)
+            return clone
+        }
+    }
+
     /// Commits a new file named for `name` on `branch` in `checkout`, first (re)making the branch
     /// at `start` after a fetch when given; returns the commit's sha.
     @discardableResult

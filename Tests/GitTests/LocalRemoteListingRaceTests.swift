@@ -13,11 +13,7 @@ import TestSupport
     @Test func hostsPushingAndFetchingAtOnceOverAPathRemoteAllSucceed() async throws {
         let remote = try LocalRemote(fileURL: false)
         let hosts = 8, pushesEach = 30
-        let clones = try (0..<hosts).map { host in
-            let clone = remote.fixture.directory.appending("host\(host)")
-            try remote.fixture.git(["clone", "-q", remote.bare, clone], in: remote.fixture.directory.path)
-            return clone
-        }
+        let clones = try remote.hostClones(hosts)
         let failures = Mutex<[String]>([])
         try await offThePool {
             DispatchQueue.concurrentPerform(iterations: hosts) { host in

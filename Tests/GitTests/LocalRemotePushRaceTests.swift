@@ -92,11 +92,7 @@ import TestSupport
         let base = try remote.commit("base", on: "feature", in: remote.fixture.path, from: "main")
         try remote.fixture.git(["push", "-q", "origin", "feature"])
         let hosts = 4, pushesEach = 6
-        let clones = try (0..<hosts).map { host in
-            let clone = remote.fixture.directory.appending("host\(host)")
-            try remote.fixture.git(["clone", "-q", remote.bare, clone], in: remote.fixture.directory.path)
-            return clone
-        }
+        let clones = try remote.hostClones(hosts)
         let pushed = Mutex<[String]>([])
         let failures = Mutex<[String]>([])
 
