@@ -30,6 +30,14 @@ extension PostgresTaskQueue {
         return requeued
     }
 
+    /// Skips the queued tasks of `batch` when a failed task stops it, in a transaction of its
+    /// own; the ids skipped. The coordinator sweeps with it: a task given back at the very moment
+    /// the stopper failed (each transaction blind to the other) stays queued otherwise, and
+    /// claims pass it over.
+    public func skipQueuedTasksOfStoppedBatch(_ batch: String) throws -> [String] {
+        try connection.transaction { try skipQueuedTasksIfStopped(batch: batch) }
+    }
+
     /// When `batch` has a failed task that stops it, skips its queued tasks (each journaled
     /// `skipped`, its result naming the failed task), as a local batch skips what has not
     /// started; returns the ids skipped. Call it in the transaction that failed or queued a task.

@@ -58,7 +58,8 @@ extension PostgresTaskQueue {
     /// Schema version 2: a batch's options on its tasks. `expiries` counts the task's lease
     /// expiries (since it was last put back by `resubmit`), `expiry_limit` is how many it may
     /// have (null: no limit), `stops_batch` whether its failure skips the batch's queued tasks,
-    /// and `skipped` is a state. A version-1 database's tasks get the expiries its journal counts.
+    /// and `skipped` is a state; `tasks_stoppers` finds a batch's failed stopper for each claim.
+    /// A version-1 database's tasks get the expiries its journal counts.
     static let version2 = [
         """
         ALTER TABLE conductor.tasks
@@ -73,5 +74,6 @@ extension PostgresTaskQueue {
         FROM (SELECT batch, task, count(*) FROM conductor.journal WHERE event = 'expired' GROUP BY batch, task) e
         WHERE t.batch = e.batch AND t.id = e.task
         """,
+        "CREATE INDEX tasks_stoppers ON conductor.tasks (batch) WHERE state = 'failed' AND stops_batch",
     ]
 }

@@ -133,11 +133,15 @@ public final class PostgresTaskQueue {
         return Claim(batch: row[0] ?? "", task: row[1] ?? "", spec: row[2] ?? "", attempt: attempt, token: token)
     }
 
-    /// The oldest queued task (of batch `$1`, or of any batch when it is null), locked for its claim.
+    /// The oldest queued task (of batch `$1`, or of any batch when it is null) of a batch that no
+    /// failed task stops, locked for its claim. (`NOT IN`, not `NOT EXISTS`: the planner then
+    /// keeps walking the queued-tasks index in order, with the stopped batches hashed beside it,
+    /// where an anti-join made it sort every queued task of the batch.)
     static let nextQueued = """
-        SELECT batch, id FROM conductor.tasks
-        WHERE state = 'queued' AND ($1::text IS NULL OR batch = $1)
-        ORDER BY enqueued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
+        SELECT q.batch, q.id FROM conductor.tasks q
+        WHERE q.state = 'queued' AND ($1::text IS NULL OR q.batch = $1)
+            AND q.batch NOT IN (SELECT batch FROM conductor.tasks WHERE state = 'failed' AND stops_batch)
+        ORDER BY q.enqueued_at, q.id LIMIT 1 FOR UPDATE OF q SKIP LOCKED
         """
 
     /// Renews the lease of `claim` for `lease` seconds; false when it is no longer the task's

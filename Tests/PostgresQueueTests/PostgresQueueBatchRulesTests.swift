@@ -42,6 +42,19 @@ struct PostgresQueueBatchRulesTests {
         #expect(try queue.journal(batch: "b1").map(\.event) == ["submit", "claim", "released", "claim", "expired", "claim", "expired", "failed"])
     }
 
+    /// What a race leaves: a task given back (or re-queued) in the same moment as a stopping
+    /// task's failure, each transaction blind to the other, stays queued beside the failed stopper.
+    @Test func aTaskLeftQueuedBesideAFailedStopperIsNeverClaimedAndTheSweepSkipsIt() throws {
+        let queue = try freshQueue()
+        try queue.submit(batch: "b1", tasks: [Self.submission("bad", stopsBatch: true), Self.submission("raced")])
+        try queue.submit(batch: "b2", tasks: [Self.submission("other")])
+        try queue.connection.execute("UPDATE conductor.tasks SET state = 'failed', attempts = 1 WHERE batch = 'b1' AND id = 'bad'")
+        #expect(try queue.claim(worker: "w0", lease: 60)?.task == "other", "a stopped batch's queued task was claimed")
+        #expect(try queue.claim(worker: "w0", lease: 60, batch: "b1") == nil)
+        #expect(try queue.skipQueuedTasksOfStoppedBatch("b1") == ["raced"])
+        #expect(try queue.rows(batch: "b1").map(\.state) == [.failed, .skipped])
+    }
+
     @Test func withoutALimitAnExpiredTaskAlwaysGoesBack() throws {
         let queue = try freshQueue()
         try queue.submit(batch: "b1", tasks: [(id: "t1", spec: #"{"command": "true"}"#)])
@@ -127,6 +140,9 @@ struct PostgresQueueBatchRulesTests {
         let plan = try queue.connection.execute("EXPLAIN " + PostgresTaskQueue.nextQueued, ["big"]).compactMap { $0.first ?? nil }
         #expect(!plan.contains { $0.contains("Sort") }, "\(plan.joined(separator: "\n"))")
         #expect(plan.contains { $0.contains("tasks_queued") }, "\(plan.joined(separator: "\n"))")
+        // The workers' claim, of any batch, walks the same index in order.
+        let anyBatch = try queue.connection.execute("EXPLAIN " + PostgresTaskQueue.nextQueued, [nil]).compactMap { $0.first ?? nil }
+        #expect(!anyBatch.contains { $0.contains("Sort") } && anyBatch.contains { $0.contains("tasks_queued") }, "\(anyBatch.joined(separator: "\n"))")
         #expect(try queue.claim(worker: "w0", lease: 60, batch: "big")?.task == "t1")
     }
 }

@@ -98,7 +98,8 @@ public final class RemoteBatchRun: Sendable {
 
     /// Reports progress until every task is finished (done, failed or skipped), or `interrupt`;
     /// returns the rows as last read. Expired leases are put back (or their tasks failed) here
-    /// too, so that a batch ends when every worker host is gone. A queue that fails (the database went away) is connected to again every few
+    /// too, so that a batch ends when every worker host is gone, and a stopped batch's queued
+    /// tasks skipped (see `skipQueuedTasksOfStoppedBatch`). A queue that fails (the database went away) is connected to again every few
     /// seconds, while the workers wait on it too.
     private func watch(_ first: PostgresTaskQueue, events: (OrchestratorEvent) -> Void) -> [PostgresTaskQueue.Row] {
         var queue: PostgresTaskQueue? = first
@@ -109,6 +110,7 @@ public final class RemoteBatchRun: Sendable {
                 let current = try queue ?? connect()
                 queue = current
                 try current.requeueExpired()
+                try current.skipQueuedTasksOfStoppedBatch(batch)
                 // The journal is read before the rows, so every finished task it names has its result.
                 let journal = try current.journal(batch: batch)
                 rows = try current.rows(batch: batch)
