@@ -88,6 +88,7 @@ public final class RemoteBatchRun: Sendable {
         workers.stop()
         let results = progress.results(rows)
         record.remote?.workerNames = try fetchBranches(knownWorkers: progress.workerNames)
+        try noteCommittedFailures(rows)
         record.workers = record.remote?.workerNames.count ?? 0
         try BatchStore(path: Path.parent(record.directory)).save(record)
         try BatchRun.writeResults(results, to: record.resultsFile)
@@ -149,6 +150,22 @@ public final class RemoteBatchRun: Sendable {
     public func interrupt() {
         interruption.raise()
         wake.signal()
+    }
+
+    /// Says which tasks the queue recorded failed or skipped although their commit is on the
+    /// remote (fetched just now): their host pushed and died before recording, on the task's last
+    /// allowed lease. `--resume` records such a commit without running the task again.
+    private func noteCommittedFailures(_ rows: [PostgresTaskQueue.Row]) throws {
+        let unfinished = Set(rows.filter { $0.state == .failed || $0.state == .skipped }.map(\.task))
+        guard !unfinished.isEmpty, let remote = plan.record.remote, let repo = plan.record.repos.first else { return }
+        let repository = try Repository.open(at: repo.path)
+        let name = plan.record.name
+        let found = try RemoteCheckout.pushedCommits(of: unfinished, batch: name, under: "refs/remotes/\(remote.remoteName)/conductor/\(name)/",
+                                                     base: ObjectID(hex: repo.baseCommit), in: repository)
+        for (task, pushed) in found.sorted(by: { $0.key < $1.key }) {
+            let state = rows.first { $0.task == task }?.state.rawValue ?? "failed"
+            log("warning: task \(task) is recorded \(state), but its commit \(pushed.commit.id.hex.prefix(12)) is on \(pushed.branch) (its host pushed it and stopped before recording it); conductor batch --resume -n \(name) records that commit without running the task again")
+        }
     }
 
     /// Brings the remote's `conductor/<batch>/*` branches into the repository as local branches

@@ -105,12 +105,24 @@ struct RemoteCheckout {
     /// the branch holding it: an earlier attempt's work that was pushed but never recorded.
     /// Commits marked `Conductor-Status` (a failed attempt's) do not count.
     func pushedCommit(in repository: Repository) throws -> (commit: CommitSummary, branch: String)? {
-        let found = try repository.commits(underReferences: [remoteBatchPrefix], notIn: base(in: repository)).filter {
-            $0.trailer("Conductor-Batch") == task.batch && $0.trailer("Conductor-Task") == task.task.id && $0.trailer("Conductor-Status") == nil
+        try Self.pushedCommits(of: [task.task.id], batch: task.batch, under: remoteBatchPrefix, base: base(in: repository),
+                               in: repository)[task.task.id]
+    }
+
+    /// The newest commit of each of `tasks` of `batch` on the branches under `prefix` (a remote's
+    /// branches of the batch, as fetched), not in `base`, and the branch holding it (named
+    /// `conductor/<batch>/<worker>`). Commits marked `Conductor-Status` (a failed attempt's) do not count.
+    static func pushedCommits(of tasks: Set<String>, batch: String, under prefix: String, base: ObjectID,
+                              in repository: Repository) throws -> [String: (commit: CommitSummary, branch: String)] {
+        let branches = try repository.references(prefix: prefix)
+        var found: [String: (commit: CommitSummary, branch: String)] = [:]
+        for commit in try repository.commits(underReferences: [prefix], notIn: base) {
+            guard commit.trailer("Conductor-Batch") == batch, commit.trailer("Conductor-Status") == nil,
+                  let id = commit.trailer("Conductor-Task"), tasks.contains(id), found[id] == nil,
+                  let holder = branches.first(where: { repository.contains(commit.id, in: $0.commit) }) else { continue }
+            found[id] = (commit, "conductor/\(batch)/" + holder.name.dropFirst(prefix.count))
         }
-        guard let last = found.first else { return nil }
-        let holder = try repository.references(prefix: remoteBatchPrefix).first { repository.contains(last.id, in: $0.commit) }
-        return (last, holder.map { "conductor/\(task.batch)/" + $0.name.dropFirst(remoteBatchPrefix.count) } ?? branch)
+        return found
     }
 
     /// Fences worker `name`'s branch on the remote: pushes onto it an empty commit saying that
