@@ -16,14 +16,7 @@ struct RemoteBatchCommittedFailureTests {
         defer { coordinator.stop(grace: 5) }
         #expect(try await eventually(timeout: 60) { try !fixture.queue.rows(batch: "bc").isEmpty }, "\(coordinator.output)")
         // ghost-0 pushed t1's commit, then died holding the claim, on its only allowed lease.
-        let clone = fixture.scratch.appending("ghost")
-        try fixture.source.git(["clone", "-q", fixture.remote, clone])
-        try fixture.source.git(["switch", "-q", "-c", "conductor/bc/ghost-0"], in: clone)
-        try fixture.source.write("t1.txt", "one\n", root: clone)
-        try fixture.source.git(["add", "-A"], in: clone)
-        try fixture.source.git(["commit", "-q", "-m", "t1", "-m", "Conductor-Batch: bc\nConductor-Task: t1\nConductor-Worker: ghost-0"], in: clone)
-        let pushed = try fixture.source.revParse("HEAD", in: clone)
-        try fixture.source.git(["push", "-q", "origin", "conductor/bc/ghost-0"], in: clone)
+        let pushed = try fixture.pushTaskCommit(batch: "bc", task: "t1", worker: "ghost-0", content: "one\n")
         #expect(try fixture.queue.claim(worker: "ghost-0", lease: 0)?.task == "t1")
 
         #expect(await fixture.exitStatus(of: coordinator, timeout: 60) == 1, "\(coordinator.output)")

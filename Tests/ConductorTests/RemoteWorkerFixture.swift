@@ -80,6 +80,19 @@ final class RemoteWorkerFixture: @unchecked Sendable {
         return host
     }
 
+    /// Pushes, as worker `worker` would have, a commit of task `task` of `batch` (writing
+    /// `<task>.txt`) on branch `conductor/<batch>/<worker>` of the remote; its sha.
+    func pushTaskCommit(batch: String, task: String, worker: String, content: String = "first\n") throws -> String {
+        let clone = scratch.appending("clone-of-\(worker)")
+        try source.git(["clone", "-q", remote, clone])
+        try source.git(["switch", "-q", "-c", "conductor/\(batch)/\(worker)"], in: clone)
+        try source.write("\(task).txt", content, root: clone)
+        try source.git(["add", "-A"], in: clone)
+        try source.git(["commit", "-q", "-m", "\(task): by \(worker)", "-m", "Conductor-Batch: \(batch)\nConductor-Task: \(task)\nConductor-Worker: \(worker)"], in: clone)
+        try source.git(["push", "-q", "origin", "conductor/\(batch)/\(worker)"], in: clone)
+        return try source.revParse("HEAD", in: clone)
+    }
+
     /// Host `host-1` running task t1 of batch b1, which waits on the gate, and the pid of the
     /// task's shell.
     func hostRunningAWaitingTask() async throws -> (host: BackgroundProcess, taskPid: Int32) {

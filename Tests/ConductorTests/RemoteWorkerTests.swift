@@ -59,14 +59,7 @@ struct RemoteWorkerTests {
         try fixture.submit(batch: "b1", ["t1"], command: "touch '\(marker)'; echo again > t1.txt")
         // A host claimed the task, committed and pushed its work, and died before recording it.
         let ghost = try #require(try fixture.queue.claim(worker: "ghost-0", lease: 0))
-        let clone = fixture.scratch.appending("ghost")
-        try fixture.source.git(["clone", "-q", fixture.remote, clone])
-        try fixture.source.git(["switch", "-q", "-c", "conductor/b1/ghost-0"], in: clone)
-        try fixture.source.write("t1.txt", "first\n", root: clone)
-        try fixture.source.git(["add", "-A"], in: clone)
-        try fixture.source.git(["commit", "-q", "-m", "t1: first", "-m", "Conductor-Batch: b1\nConductor-Task: t1\nConductor-Worker: ghost-0"], in: clone)
-        let pushed = try fixture.source.revParse("HEAD", in: clone)
-        try fixture.source.git(["push", "-q", "origin", "conductor/b1/ghost-0"], in: clone)
+        let pushed = try fixture.pushTaskCommit(batch: "b1", task: "t1", worker: "ghost-0")
         #expect(ghost.attempt == 1)
 
         try fixture.startHost("host-1")
