@@ -50,7 +50,12 @@ package struct WorkerSlot: Sendable, Equatable {
 
     /// The environment variables that mark the processes of assignment `seq` on `queue`.
     package static func identity(queue: String, seq: Int) -> [String: String] {
-        ["CONDUCTOR_QUEUE": queue, "CONDUCTOR_SEQ": String(seq)]
+        identity(queue: queue).merging(["CONDUCTOR_SEQ": String(seq)]) { $1 }
+    }
+
+    /// The environment variable that marks the processes of every assignment on `queue`.
+    package static func identity(queue: String) -> [String: String] {
+        ["CONDUCTOR_QUEUE": queue]
     }
 
     /// The live process that owns the slot, if any (see `SlotLock`).

@@ -135,9 +135,7 @@ public final class RemoteWorker: Sendable {
             outcome = try perform(task, claim: claim, queue: queue, renewal: renewal)
         } catch let unavailable as CheckoutUnavailable {
             renewal.stop()
-            let released = try queue.release(claim)
-            log("worker \(name): could not prepare its checkout for task \(claim.task): \(unavailable.reason); "
-                + (released ? "the task is given back to the queue" : "the task was no longer this worker's (its lease ran out)"))
+            try giveBack(claim, to: queue, because: "could not prepare its checkout: \(unavailable.reason)")
             return false
         } catch {
             outcome.error = "\(error)"
@@ -146,14 +144,11 @@ public final class RemoteWorker: Sendable {
         outcome.finishedAt = Date()
         outcome.durationMs = Int(outcome.finishedAt.timeIntervalSince(startedAt) * 1000)
         if outcome.status == .cancelled, isStopping, !renewal.isLost {
-            let released = try queue.release(claim)
-            log("worker \(name): task \(claim.task) " + (released ? "given back to the queue" : "was no longer this worker's (its lease ran out)"))
+            try giveBack(claim, to: queue)
             return true
         }
         if outcome.status == .error, Dispatcher.hitRateLimit(outcome, of: spec), outcome.commits?.isEmpty ?? true, !renewal.isLost {
-            let released = try queue.release(claim)
-            log("worker \(name): task \(claim.task): \(outcome.error ?? "the agent hit a rate or usage limit"); "
-                + (released ? "the task is given back to the queue" : "the task was no longer this worker's (its lease ran out)"))
+            try giveBack(claim, to: queue, because: outcome.error ?? "the agent hit a rate or usage limit")
             return false
         }
         let result = RemoteTaskResult(task: spec, worker: name, host: host, result: TaskResult.Outcome(outcome))
@@ -164,6 +159,13 @@ public final class RemoteWorker: Sendable {
             log("worker \(name): the result of task \(claim.task) (attempt \(claim.attempt)) was refused: its lease was lost and the task went back to the queue for a newer attempt; nothing of this attempt is recorded")
         }
         return true
+    }
+
+    /// Gives `claim` back to the queue and says so, with `reason` when it is not that the worker stops.
+    private func giveBack(_ claim: PostgresTaskQueue.Claim, to queue: PostgresTaskQueue, because reason: String? = nil) throws {
+        let released = try queue.release(claim)
+        log("worker \(configuration.name): task \(claim.task)" + (reason.map { " (\($0))" } ?? "")
+            + (released ? " given back to the queue" : " was no longer this worker's (its lease ran out)"))
     }
 
     /// Runs `task` in its checkout (or finds the commit an earlier attempt pushed) and pushes

@@ -32,7 +32,7 @@ struct RemoteWorkerDirectory {
     /// killed, and waits up to 10 s for them to be gone; how many there were. Call it only while
     /// holding the directory: then none is a live worker's.
     func endLeftoverTasks() -> Int {
-        let marker = ["CONDUCTOR_QUEUE": queue.path]
+        let marker = WorkerSlot.identity(queue: queue.path)
         let leftovers = ProcessInfo.processes(withEnvironment: marker)
         leftovers.forEach { kill($0, SIGKILL) }
         let deadline = Date().addingTimeInterval(10)
