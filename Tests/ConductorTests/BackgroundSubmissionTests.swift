@@ -79,7 +79,7 @@ import TestSupport
         server.standardInput = input
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
-        try start(server)
+        try server.run()
         defer {
             try? input.fileHandleForWriting.close()
             server.waitUntilExit()

@@ -21,7 +21,7 @@ public final class BackgroundProcess: @unchecked Sendable {
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
         process.terminationHandler = { [exited] _ in exited.signal() }
-        try start(process)
+        try process.run()
     }
 
     deinit {

@@ -6,10 +6,11 @@ import Glibc
 /// Waits until `process` ends, at most `timeout` seconds; its status (the signal's number when a
 /// signal ended it, as `Process` says), or nil when it still runs.
 ///
-/// Foundation's `Process` can miss a child's exit: two `git` children started at once from two
-/// test threads were left as zombies, their termination handler never called, and a test waiting
-/// on it alone hung the run. So the exit is also looked for with `waitid(WNOWAIT)`, which sees a
-/// zombie without reaping it (`Process` may still reap it later).
+/// Foundation's `Process` can miss a child's exit: it learns of it from a socket the child holds,
+/// watched with select(), so a grandchild that keeps the socket (`pg_ctl start`'s server), or a
+/// test process past 1,024 descriptors, leaves the child a zombie whose termination handler is
+/// never called, and a test waiting on it alone hangs the run. So the exit is also looked for with
+/// `waitid(WNOWAIT)`, which sees a zombie without reaping it (`Process` may still reap it later).
 public func waitForExit(of process: Process, signalled exited: DispatchSemaphore, timeout: TimeInterval) -> Int32? {
     let deadline = Date().addingTimeInterval(timeout)
     repeat {
@@ -25,12 +26,3 @@ public func waitForExit(of process: Process, signalled exited: DispatchSemaphore
     } while Date() < deadline
     return nil
 }
-
-/// Starts `process`, one start at a time in this test process: Foundation's `Process.run()` is
-/// not safe to call from several threads at once (two concurrent starts crashed inside it, in a
-/// `memcpy`, while git was being started from several threads of one test).
-public func start(_ process: Process) throws {
-    try startLock.withLock { try process.run() }
-}
-
-private let startLock = NSLock()

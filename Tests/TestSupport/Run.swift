@@ -68,7 +68,7 @@ public func run(_ arguments: [String], in directory: String? = nil, environment:
     process.standardError = handles[2]
     let exited = DispatchSemaphore(value: 0)
     process.terminationHandler = { _ in exited.signal() }
-    try start(process)
+    try process.run()
     let output = { (try? String(contentsOfFile: files[1], encoding: .utf8)) ?? "" }
     let errors = { (try? String(contentsOfFile: files[2], encoding: .utf8)) ?? "" }
     guard let status = waitForExit(of: process, signalled: exited, timeout: timeout) else {
