@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "FoundationShims"),
         // The PostgreSQL queue (issue 16): `conductor worker NAME DIR --queue postgres://…` serves it.
         .target(name: "Postgres", dependencies: ["CLibpq", "FoundationShims"]),
-        .target(name: "PostgresQueue", dependencies: ["Postgres"]),
+        .target(name: "PostgresQueue", dependencies: ["Postgres", "Queue"]),
         .target(name: "Git", dependencies: ["CLibgit2", "FoundationShims"]),
         .target(name: "Queue", dependencies: ["FoundationShims", "CSystemShims"]),
         .target(name: "CSystemShims"),
@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
         .testTarget(name: "QueueTests", dependencies: ["Queue", "TestSupport"]),
-        .testTarget(name: "PostgresQueueTests", dependencies: ["PostgresQueue", "Postgres", "TestSupport"]),
+        .testTarget(name: "PostgresQueueTests", dependencies: ["PostgresQueue", "Postgres", "Queue", "TestSupport"]),
         .testTarget(name: "ConductorTests", dependencies: ["Conductor", "Queue", "Postgres", "PostgresQueue", "TestSupport"]),
     ]
 )

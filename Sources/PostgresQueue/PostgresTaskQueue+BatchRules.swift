@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Postgres
+import Queue
 
 /// What a batch's options make of its tasks on the queue beyond claims: a stopping failure
 /// skips the batch's queued tasks, `--resume` puts failed and skipped tasks back, and a large
@@ -9,7 +10,7 @@ extension PostgresTaskQueue {
     /// its spec and rules as given now and its lease expiries counted from zero again; attempts
     /// are kept, and tasks queued, claimed or done are left as they are. All or none; returns
     /// the ids put back.
-    public func resubmit(batch: String, tasks: [Submission]) throws -> [String] {
+    public func resubmit(batch: String, tasks: [TaskSubmission]) throws -> [String] {
         let requeued = try connection.transaction {
             var requeued: [String] = []
             for task in tasks {

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Postgres
+import Queue
 
 /// Tasks in PostgreSQL, claimed as leases: the queue that lets workers on many hosts share one
 /// batch (issue 16). Every change is one statement or one transaction, and each is journaled in
@@ -15,36 +16,7 @@ import Postgres
 ///   failed and skipped tasks back (`--resume`).
 /// - `complete` is accepted only with the current token while the lease holds: a stale worker can
 ///   never record a result over a newer attempt.
-public final class PostgresTaskQueue {
-    /// One claimed task.
-    public struct Claim: Sendable, Equatable {
-        public let batch: String
-        public let task: String
-        /// The task as JSON, as it was submitted.
-        public let spec: String
-        /// 1 for the first claim of the task, then one more for each claim after a lease ran out.
-        public let attempt: Int
-        /// What `heartbeat` and `complete` must present: only the latest claim holds it.
-        public let token: Int64
-    }
-
-    /// A task's row, for status and results.
-    public struct Row: Sendable, Equatable {
-        /// `skipped`: not started, because a task that stops the batch failed.
-        public enum State: String, Sendable { case queued, claimed, done, failed, skipped }
-        public let task: String
-        public let state: State
-        public let attempts: Int
-        public let claimedBy: String?
-        /// The worker's result; or, for a task the queue failed (its leases ran out too often)
-        /// or skipped, `{"error": "…"}` saying why.
-        public let result: String?
-
-        /// True once the task is done, failed or skipped: nothing more happens to it unless it
-        /// is put back (`resubmit`).
-        public var isFinished: Bool { state == .done || state == .failed || state == .skipped }
-    }
-
+public final class PostgresTaskQueue: TaskQueue {
     /// The version of the schema this code creates and reads.
     public static let schemaVersion = 2
     let connection: PostgresConnection
@@ -75,33 +47,15 @@ public final class PostgresTaskQueue {
         try migrate()
     }
 
-    /// One task to submit: its id, its JSON, and the rules the queue applies to it.
-    public struct Submission: Sendable, Equatable {
-        public var id: String
-        public var spec: String
-        /// How many times the task's lease may run out (its host died, was stopped or cut off)
-        /// and the task go back to the queue; once more, and it fails. Nil: no limit.
-        public var expiryLimit: Int?
-        /// Whether the task's failure stops its batch: the batch's queued tasks are skipped.
-        public var stopsBatch: Bool
-
-        public init(id: String, spec: String, expiryLimit: Int? = nil, stopsBatch: Bool = false) {
-            self.id = id
-            self.spec = spec
-            self.expiryLimit = expiryLimit
-            self.stopsBatch = stopsBatch
-        }
-    }
-
     /// Adds `tasks` (id and JSON) to `batch`, all or none, without limits.
     public func submit(batch: String, tasks: [(id: String, spec: String)]) throws {
-        try submit(batch: batch, tasks: tasks.map { Submission(id: $0.id, spec: $0.spec) })
+        try submit(batch: batch, tasks: tasks.map { TaskSubmission(id: $0.id, spec: $0.spec) })
     }
 
     /// Adds `tasks` to `batch`, all or none. After a large submit the table's statistics are
     /// brought up to date, so that a claim finds the batch's next task by its index instead of
     /// sorting all of its queued tasks.
-    public func submit(batch: String, tasks: [Submission]) throws {
+    public func submit(batch: String, tasks: [TaskSubmission]) throws {
         try connection.transaction {
             for task in tasks {
                 try connection.execute("""
@@ -116,7 +70,7 @@ public final class PostgresTaskQueue {
 
     /// Claims the oldest queued task (of `batch`, or of any batch) for `worker` with a lease of
     /// `lease` seconds; nil when nothing is queued.
-    public func claim(worker: String, lease: Double, batch: String? = nil) throws -> Claim? {
+    public func claim(worker: String, lease: Double, batch: String? = nil) throws -> TaskClaim? {
         let rows = try connection.execute("""
             WITH next AS (\(Self.nextQueued)),
             claimed AS (
@@ -130,7 +84,7 @@ public final class PostgresTaskQueue {
             SELECT * FROM claimed
             """, [batch, worker, String(lease)])
         guard let row = rows.first, let attempt = Int(row[3] ?? ""), let token = Int64(row[4] ?? "") else { return nil }
-        return Claim(batch: row[0] ?? "", task: row[1] ?? "", spec: row[2] ?? "", attempt: attempt, token: token)
+        return TaskClaim(batch: row[0] ?? "", task: row[1] ?? "", spec: row[2] ?? "", attempt: attempt, token: token)
     }
 
     /// The oldest queued task (of batch `$1`, or of any batch when it is null) of a batch that no
@@ -146,7 +100,7 @@ public final class PostgresTaskQueue {
 
     /// Renews the lease of `claim` for `lease` seconds; false when it is no longer the task's
     /// current claim (the lease ran out and the task went back, or was claimed again).
-    public func heartbeat(_ claim: Claim, lease: Double) throws -> Bool {
+    public func heartbeat(_ claim: TaskClaim, lease: Double) throws -> Bool {
         try !connection.execute("""
             UPDATE conductor.tasks SET lease_until = now() + make_interval(secs => $4::float8)
             WHERE batch = $1 AND id = $2 AND token = $3 AND state = 'claimed' AND lease_until > now()
@@ -156,7 +110,7 @@ public final class PostgresTaskQueue {
 
     /// Records the result (JSON) of `claim`; false, and nothing recorded, when its lease was lost.
     /// A failure of a task that stops its batch skips the batch's queued tasks.
-    public func complete(_ claim: Claim, succeeded: Bool, result: String) throws -> Bool {
+    public func complete(_ claim: TaskClaim, succeeded: Bool, result: String) throws -> Bool {
         try connection.transaction {
             let rows = try connection.execute("""
                 UPDATE conductor.tasks SET state = $4, result = $5::jsonb, lease_until = NULL
@@ -174,7 +128,7 @@ public final class PostgresTaskQueue {
     /// next claim counts one attempt more (but no lease expiry), unless its batch was stopped
     /// meanwhile: then it is skipped. False when it was no longer this worker's claim.
     @discardableResult
-    public func release(_ claim: Claim) throws -> Bool {
+    public func release(_ claim: TaskClaim) throws -> Bool {
         try connection.transaction {
             let rows = try connection.execute("""
                 UPDATE conductor.tasks SET state = 'queued', lease_until = NULL
@@ -234,19 +188,19 @@ public final class PostgresTaskQueue {
     }
 
     /// Every task of `batch`, in submission order.
-    public func rows(batch: String) throws -> [Row] {
+    public func rows(batch: String) throws -> [QueuedTask] {
         try connection.execute("""
             SELECT id, state, attempts, claimed_by, result::text FROM conductor.tasks WHERE batch = $1 ORDER BY enqueued_at, id
             """, [batch]).map { row in
-            Row(task: row[0] ?? "", state: Row.State(rawValue: row[1] ?? "") ?? .queued, attempts: Int(row[2] ?? "") ?? 0,
+            QueuedTask(task: row[0] ?? "", state: QueuedTask.State(rawValue: row[1] ?? "") ?? .queued, attempts: Int(row[2] ?? "") ?? 0,
                 claimedBy: row[3], result: row[4])
         }
     }
 
     /// The journal's events for `batch`, oldest first: (task, event, attempt, worker).
-    public func journal(batch: String) throws -> [(task: String, event: String, attempt: Int, worker: String?)] {
+    public func journal(batch: String) throws -> [QueueEvent] {
         try connection.execute("SELECT task, event, attempt, worker FROM conductor.journal WHERE batch = $1 ORDER BY seq", [batch]).map {
-            ($0[0] ?? "", $0[1] ?? "", Int($0[2] ?? "") ?? 0, $0[3])
+            QueueEvent(task: $0[0] ?? "", event: $0[1] ?? "", attempt: Int($0[2] ?? "") ?? 0, worker: $0[3])
         }
     }
 
@@ -259,16 +213,11 @@ public final class PostgresTaskQueue {
 /// Why the PostgreSQL queue cannot be used.
 public enum PostgresQueueError: Error, CustomStringConvertible, Equatable {
     case newerSchema(found: Int, known: Int)
-    /// A live worker already holds this name (`holder` says who, when the server shows it).
-    case workerNameTaken(String, holder: String?)
 
     public var description: String {
         switch self {
         case .newerSchema(let found, let known):
             "the database's conductor schema is version \(found), newer than this conductor knows (\(known)); upgrade conductor"
-        case .workerNameTaken(let name, let holder):
-            "worker name '\(name)' is held by a live worker" + (holder.map { " (\($0))" } ?? "")
-                + "; give this one another name (e.g. its host name and a number), or stop that worker first"
         }
     }
 }

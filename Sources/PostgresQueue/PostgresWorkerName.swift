@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Postgres
+import Queue
 
 /// Worker names on a shared queue: a name (`hostA-0`) is held by one live worker at a time.
 ///
@@ -11,7 +12,7 @@ extension PostgresTaskQueue {
     /// Holds `name` for this connection's lifetime, and labels the connection with `label` (who
     /// holds it, shown to a worker that is refused).
     ///
-    /// - Throws: `PostgresQueueError.workerNameTaken` when a live worker holds the name.
+    /// - Throws: `TaskQueueError.workerNameTaken` when a live worker holds the name.
     public func holdWorkerName(_ name: String, label: String) throws {
         try connection.execute("SELECT set_config('application_name', $1, false)", [String(label.prefix(63))])
         let held = try connection.execute("SELECT pg_try_advisory_lock(hashtextextended('conductor.worker:' || $1, 0))", [name])
@@ -22,7 +23,7 @@ extension PostgresTaskQueue {
                 WHERE l.locktype = 'advisory' AND l.granted
                   AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended('conductor.worker:' || $1, 0)
                 """, [name]).first
-            throw PostgresQueueError.workerNameTaken(name, holder: holder.map { "\($0[0] ?? "?") from \($0[1] ?? "?"), connected since \($0[2] ?? "?")" })
+            throw TaskQueueError.workerNameTaken(name, holder: holder.map { "\($0[0] ?? "?") from \($0[1] ?? "?"), connected since \($0[2] ?? "?")" })
         }
     }
 }

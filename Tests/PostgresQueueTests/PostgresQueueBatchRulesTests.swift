@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 @testable import PostgresQueue
+import Queue
 import Testing
 import TestSupport
 
@@ -23,8 +24,8 @@ struct PostgresQueueBatchRulesTests {
         return try PostgresConnection(url: "postgres://postgres@127.0.0.1:\(server.port)/\(name)")
     }
 
-    private static func submission(_ id: String, expiryLimit: Int? = nil, stopsBatch: Bool = false) -> PostgresTaskQueue.Submission {
-        PostgresTaskQueue.Submission(id: id, spec: #"{"command": "true"}"#, expiryLimit: expiryLimit, stopsBatch: stopsBatch)
+    private static func submission(_ id: String, expiryLimit: Int? = nil, stopsBatch: Bool = false) -> TaskSubmission {
+        TaskSubmission(id: id, spec: #"{"command": "true"}"#, expiryLimit: expiryLimit, stopsBatch: stopsBatch)
     }
 
     @Test func aTaskWhoseLeaseRanOutMoreThanItsLimitFailsAndAReleaseDoesNotCount() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import PostgresQueue
+import Queue
 import Testing
 import TestSupport
 
@@ -29,9 +30,9 @@ struct PostgresQueueReleaseTests {
         var holder: PostgresTaskQueue? = try PostgresTaskQueue(connection: PostgresConnection(url: server.url))
         try holder?.holdWorkerName("hostA-0", label: "conductor worker hostA-0 on test")
         let other = try PostgresTaskQueue(connection: PostgresConnection(url: server.url))
-        #expect(throws: PostgresQueueError.workerNameTaken("hostA-0", holder: nil)) {
-            do { try other.holdWorkerName("hostA-0", label: "second") } catch PostgresQueueError.workerNameTaken(let name, _) {
-                throw PostgresQueueError.workerNameTaken(name, holder: nil)
+        #expect(throws: TaskQueueError.workerNameTaken("hostA-0", holder: nil)) {
+            do { try other.holdWorkerName("hostA-0", label: "second") } catch TaskQueueError.workerNameTaken(let name, _) {
+                throw TaskQueueError.workerNameTaken(name, holder: nil)
             }
         }
         try other.holdWorkerName("hostB-0", label: "another name")

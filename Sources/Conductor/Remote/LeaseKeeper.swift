@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Queue
 import Dispatch
 import Postgres
 import PostgresQueue
@@ -43,7 +44,7 @@ final class LeaseKeeper: @unchecked Sendable {
     /// Starts renewing `claim`; `lost` is called once, from the keeper's thread, when the lease
     /// turns out lost. A database that cannot be reached is retried at the next renewal (the
     /// lease runs out on the server meanwhile, if it stays away).
-    func keep(_ claim: PostgresTaskQueue.Claim, lost: @escaping @Sendable () -> Void) -> Renewal {
+    func keep(_ claim: TaskClaim, lost: @escaping @Sendable () -> Void) -> Renewal {
         let timer = DispatchSource.makeTimerSource(queue: renewals)
         let renewal = Renewal(timer: timer)
         timer.schedule(deadline: .now() + lease / 3, repeating: lease / 3)

@@ -25,9 +25,9 @@ final class RemoteBatchProgress: Sendable {
     /// Reports the events of `journal` not reported yet; `rows` (read after the journal) give
     /// the results of finished tasks. A task's ending that `--resume` undid (it was put back
     /// later) is not reported.
-    func report(_ journal: [(task: String, event: String, attempt: Int, worker: String?)], rows: [PostgresTaskQueue.Row],
+    func report(_ journal: [QueueEvent], rows: [QueuedTask],
                 to handle: (OrchestratorEvent) -> Void) {
-        let fresh = state.withLock { state -> ArraySlice<(task: String, event: String, attempt: Int, worker: String?)> in
+        let fresh = state.withLock { state -> ArraySlice<QueueEvent> in
             defer { state.reported = max(state.reported, journal.count) }
             return journal.dropFirst(state.reported)
         }
@@ -56,7 +56,7 @@ final class RemoteBatchProgress: Sendable {
 
     /// Every task's final record, in task order; a task not finished on the queue is `cancelled`
     /// (the coordinator stopped waiting: `--resume` waits again).
-    func results(_ rows: [PostgresTaskQueue.Row]) -> [TaskResult] {
+    func results(_ rows: [QueuedTask]) -> [TaskResult] {
         plan.tasks.map { task in
             guard let row = rows.first(where: { $0.task == task.id }), row.isFinished else {
                 return TaskResult(task: task, worker: nil, result: .synthetic(
@@ -69,7 +69,7 @@ final class RemoteBatchProgress: Sendable {
 
     /// The record of a finished row: its worker's result, with the worker's number; or the
     /// queue's reason for a task it failed (its leases ran out too often) or skipped.
-    private func result(of task: TaskSpec, row: PostgresTaskQueue.Row) -> TaskResult {
+    private func result(of task: TaskSpec, row: QueuedTask) -> TaskResult {
         let json = Data((row.result ?? "").utf8)
         if row.state != .done, let verdict = try? QueueJSON.decoder.decode(QueueVerdict.self, from: json) {
             return TaskResult(task: task, worker: row.state == .skipped ? nil : row.claimedBy.map(number(of:)),

@@ -102,9 +102,9 @@ public final class RemoteBatchRun: Sendable {
     /// too, so that a batch ends when every worker host is gone, and a stopped batch's queued
     /// tasks skipped (see `skipQueuedTasksOfStoppedBatch`). A queue that fails (the database went away) is connected to again every few
     /// seconds, while the workers wait on it too.
-    private func watch(_ first: PostgresTaskQueue, events: (OrchestratorEvent) -> Void) -> [PostgresTaskQueue.Row] {
+    private func watch(_ first: PostgresTaskQueue, events: (OrchestratorEvent) -> Void) -> [QueuedTask] {
         var queue: PostgresTaskQueue? = first
-        var rows: [PostgresTaskQueue.Row] = []
+        var rows: [QueuedTask] = []
         let batch = plan.record.name
         while !interruption.isRaised {
             do {
@@ -155,7 +155,7 @@ public final class RemoteBatchRun: Sendable {
     /// Says which tasks the queue recorded failed or skipped although their commit is on the
     /// remote (fetched just now): their host pushed and died before recording, on the task's last
     /// allowed lease. `--resume` records such a commit without running the task again.
-    private func noteCommittedFailures(_ rows: [PostgresTaskQueue.Row]) throws {
+    private func noteCommittedFailures(_ rows: [QueuedTask]) throws {
         let unfinished = Set(rows.filter { $0.state == .failed || $0.state == .skipped }.map(\.task))
         guard !unfinished.isEmpty, let remote = plan.record.remote, let repo = plan.record.repos.first else { return }
         let repository = try Repository.open(at: repo.path)

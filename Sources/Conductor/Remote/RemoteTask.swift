@@ -44,7 +44,7 @@ public struct RemoteTask: Codable, Sendable, Equatable {
     ///
     /// - Throws: `RemoteTaskError` for a batch name, task id or base that cannot be used.
     static func submissions(_ tasks: [TaskSpec], batch: String, remote: String, base: String, agent: AgentChoice,
-                            options: RemoteBatchOptions) throws -> [PostgresTaskQueue.Submission] {
+                            options: RemoteBatchOptions) throws -> [TaskSubmission] {
         guard BatchStore.isValidName(batch) else {
             throw RemoteTaskError("batch name '\(batch)' cannot be used: give letters, digits, '.', '_' or '-'")
         }
@@ -59,7 +59,7 @@ public struct RemoteTask: Codable, Sendable, Equatable {
             task.timeout = task.timeout ?? options.timeout
             let spec = String(decoding: try QueueJSON.encoder.encode(RemoteTask(batch: batch, remote: remote, base: base, task: task, agent: agent)),
                               as: UTF8.self)
-            return PostgresTaskQueue.Submission(id: task.id, spec: spec, expiryLimit: options.retries,
+            return TaskSubmission(id: task.id, spec: spec, expiryLimit: options.retries,
                                                 stopsBatch: task.stopOnError ?? options.stopOnError)
         }
     }
@@ -67,7 +67,7 @@ public struct RemoteTask: Codable, Sendable, Equatable {
     /// The task a claimed row carries.
     ///
     /// - Throws: `RemoteTaskError` naming the batch, the task and what is wrong with its JSON.
-    public static func decode(_ claim: PostgresTaskQueue.Claim) throws -> RemoteTask {
+    public static func decode(_ claim: TaskClaim) throws -> RemoteTask {
         do {
             return try QueueJSON.decoder.decode(RemoteTask.self, from: Data(claim.spec.utf8))
         } catch {

@@ -31,7 +31,7 @@ public final class RemoteWorker: Sendable {
     /// Serves tasks until `stop()`. A database that goes away is connected to again every few
     /// seconds; the running task's lease then runs out on the server, and its result is refused.
     ///
-    /// - Throws: `PostgresQueueError.workerNameTaken` when a live worker has this name, what
+    /// - Throws: `TaskQueueError.workerNameTaken` when a live worker has this name, what
     ///   connecting throws the first time (a wrong URL, a refused login), and
     ///   `PostgresQueueError.newerSchema` when a newer conductor migrated the database meanwhile.
     public func run() throws {
@@ -114,7 +114,7 @@ public final class RemoteWorker: Sendable {
     /// this host cannot prepare the task's checkout, or when its agent hit a rate or usage limit
     /// before committing anything; false in those last two cases (the host or its account is in
     /// trouble, not the task: the worker waits, and another host may take it meanwhile).
-    private func handle(_ claim: PostgresTaskQueue.Claim, queue: PostgresTaskQueue, keeper: LeaseKeeper) throws -> Bool {
+    private func handle(_ claim: TaskClaim, queue: PostgresTaskQueue, keeper: LeaseKeeper) throws -> Bool {
         let name = configuration.name
         log("worker \(name): task \(claim.task) of batch \(claim.batch) (attempt \(claim.attempt)) claimed")
         control.withLock { $0.claim = claim.token }
@@ -162,7 +162,7 @@ public final class RemoteWorker: Sendable {
     }
 
     /// Gives `claim` back to the queue and says so, with `reason` when it is not that the worker stops.
-    private func giveBack(_ claim: PostgresTaskQueue.Claim, to queue: PostgresTaskQueue, because reason: String? = nil) throws {
+    private func giveBack(_ claim: TaskClaim, to queue: PostgresTaskQueue, because reason: String? = nil) throws {
         let released = try queue.release(claim)
         log("worker \(configuration.name): task \(claim.task)" + (reason.map { " (\($0))" } ?? "")
             + (released ? " given back to the queue" : " was no longer this worker's (its lease ran out)"))
@@ -170,7 +170,7 @@ public final class RemoteWorker: Sendable {
 
     /// Runs `task` in its checkout (or finds the commit an earlier attempt pushed) and pushes
     /// the worker's branch; the outcome says what to record.
-    private func perform(_ task: RemoteTask, claim: PostgresTaskQueue.Claim, queue: PostgresTaskQueue,
+    private func perform(_ task: RemoteTask, claim: TaskClaim, queue: PostgresTaskQueue,
                          renewal: LeaseKeeper.Renewal) throws -> TaskOutcome {
         let checkout = RemoteCheckout(task: task, worker: configuration.name, directory: configuration.directory)
         let repository: Repository, start: ObjectID
@@ -247,7 +247,7 @@ public final class RemoteWorker: Sendable {
     /// non-fast-forward: then fetch and look again. A branch that gained other work meanwhile (a
     /// live worker took the claimant's name again and pushes its own tasks) needs no fence: an
     /// old attempt's push cannot be made over that work either.
-    private func earlierAttempt(_ checkout: RemoteCheckout, repository: Repository, claim: PostgresTaskQueue.Claim,
+    private func earlierAttempt(_ checkout: RemoteCheckout, repository: Repository, claim: TaskClaim,
                                 queue: PostgresTaskQueue) throws -> (commit: CommitSummary, branch: String)? {
         let others = try queue.claimants(batch: claim.batch, task: claim.task).filter { $0 != configuration.name }
         // Each earlier claimant's branch, and where it was when this attempt began.
