@@ -48,6 +48,8 @@ let package = Package(
         .executableTarget(name: "example-sequential-pipeline", dependencies: ["Conductor"], path: "Examples/SequentialPipeline"),
         // Prints whether libpq is mapped before and after a connection, for PostgresLoadingTests.
         .executableTarget(name: "postgres-probe", dependencies: ["Postgres"], path: "Tests/PostgresProbe"),
+        // Claims a directory queue's tasks from a process of its own, for DirectoryTaskQueueProcessTests.
+        .executableTarget(name: "task-queue-claimer", dependencies: ["Queue"], path: "Tests/TaskQueueClaimer"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"]),
         .testTarget(name: "QueueTests", dependencies: ["Queue", "TestSupport"]),

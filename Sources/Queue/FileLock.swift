@@ -11,26 +11,34 @@ package final class FileLock {
     package let path: String
     private var descriptor: Int32
 
-    /// Takes the lock, waiting for the holder to finish when `wait` is true.
+    /// Takes the lock, waiting for the holder to finish when `wait` is true, and writes `label`
+    /// (by default this process's pid) into the file for whoever is refused.
     ///
-    /// - Throws: `QueueError.orchestratorRunning` with the holder's pid when it is taken (and
-    ///   `wait` is false).
-    package init(path: String, wait: Bool = false) throws {
+    /// - Parameter refusal: the error thrown when a live holder has the lock (and `wait` is
+    ///   false), given the lock's path and the holder's label.
+    /// - Throws: `refusal`'s error; by default `QueueError.orchestratorRunning` with the holder's pid.
+    package init(path: String, label: String = "\(getpid())\n", wait: Bool = false,
+                 refusal: (_ path: String, _ holder: String?) -> Error = FileLock.orchestratorRunning) throws {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw errno == ELOOP ? QueueError.symlink(path) : QueueError.io("open \(path)", errno) }
         if wait {
             while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            let holder = Self.readPid(fd)
+            let holder = Self.readLabel(fd)
             close(fd)
-            throw QueueError.orchestratorRunning(root: Path.parent(path), pid: holder ?? 0)
+            throw refusal(path, holder)
         }
         ftruncate(fd, 0)
-        let text = Array("\(getpid())\n".utf8)
+        let text = Array(label.utf8)
         _ = pwrite(fd, text, text.count, 0)
         self.path = path
         descriptor = fd
+    }
+
+    /// The refusal of an orchestrator's lock: another orchestrator (`holder` is its pid) runs on the queue.
+    package static func orchestratorRunning(path: String, holder: String?) -> Error {
+        QueueError.orchestratorRunning(root: Path.parent(path), pid: holder.flatMap { Int32($0.trimmed) } ?? 0)
     }
 
     deinit {
@@ -53,13 +61,14 @@ package final class FileLock {
             flock(fd, LOCK_UN)
             return nil
         }
-        return readPid(fd) ?? 0
+        return readLabel(fd).flatMap { Int32($0.trimmed) } ?? 0
     }
 
-    private static func readPid(_ fd: Int32) -> Int32? {
-        var buffer = [UInt8](repeating: 0, count: 32)
+    /// What the holder wrote into the lock file (at most 256 bytes); nil when it is empty.
+    private static func readLabel(_ fd: Int32) -> String? {
+        var buffer = [UInt8](repeating: 0, count: 256)
         let count = pread(fd, &buffer, buffer.count, 0)
         guard count > 0 else { return nil }
-        return Int32(String(decoding: buffer[0..<count], as: UTF8.self).trimmed)
+        return String(decoding: buffer[0..<count], as: UTF8.self)
     }
 }

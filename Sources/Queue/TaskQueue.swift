@@ -159,12 +159,33 @@ public struct QueueEvent: Sendable, Equatable {
 public enum TaskQueueError: Error, CustomStringConvertible, Equatable {
     /// A live worker already holds this name (`holder` says who, when the queue knows).
     case workerNameTaken(String, holder: String?)
+    /// A directory queue (`DirectoryTaskQueue`) was made by a newer conductor: its `queue.json`
+    /// says format `found`, this conductor knows up to `known`.
+    case newerFormat(directory: String, found: Int, known: Int)
+    /// The directory holds something other than a task queue (`why` says what).
+    case notATaskQueue(directory: String, why: String)
+    /// A batch or worker name (`kind`) that a directory queue cannot use as a file name.
+    case unusableName(kind: String, name: String)
+    /// A submitted task's id is already in its batch (or twice in the submission).
+    case duplicateTask(batch: String, task: String)
+    /// A task's `field` (its spec, its result) is not JSON.
+    case invalidJSON(batch: String, task: String, field: String, why: String)
 
     public var description: String {
         switch self {
         case .workerNameTaken(let name, let holder):
             "worker name '\(name)' is held by a live worker" + (holder.map { " (\($0))" } ?? "")
                 + "; give this one another name (e.g. its host name and a number), or stop that worker first"
+        case .newerFormat(let directory, let found, let known):
+            "the task queue in \(directory) is format version \(found) (its queue.json), newer than this conductor knows (\(known)); upgrade conductor"
+        case .notATaskQueue(let directory, let why):
+            "\(directory) is not a task queue: \(why); give the queue an empty or new directory"
+        case .unusableName(let kind, let name):
+            "\(kind) name '\(name)' cannot name a file of a directory queue: it must not be empty, contain '/' or start with '.'; rename it"
+        case .duplicateTask(let batch, let task):
+            "task '\(task)' is already in batch '\(batch)'; give each task its own id (a failed or skipped task goes back with --resume)"
+        case .invalidJSON(let batch, let task, let field, let why):
+            "the \(field) of task '\(task)' of batch '\(batch)' is not JSON (\(why)); give it as a JSON object"
         }
     }
 }

@@ -2,13 +2,14 @@ import Testing
 import TestSupport
 
 /// One PostgreSQL server for all the tests of a suite: started before the first, stopped after
-/// the last. A server costs a second or more of CPU to make (initdb, then start), which the tests
+/// the last; none where PostgreSQL is not installed (`current` is nil). A server costs a second or more of CPU to make (initdb, then start), which the tests
 /// running beside it on the same cores wait for.
 struct SharedPostgresServer: SuiteTrait, TestScoping {
     /// The suite's server, inside a test of a suite with this trait.
     @TaskLocal static var current: PostgresServer?
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        guard PostgresServer.unavailable == nil else { return try await function() }
         let server = try await offThePool { try PostgresServer() }
         try await Self.$current.withValue(server) { try await function() }
     }
