@@ -19,10 +19,7 @@ enum TaskQueueBackend: String, CaseIterable, CustomTestStringConvertible, Sendab
     func freshQueue() throws -> QueueUnderTest {
         switch self {
         case .postgres:
-            let server = try #require(SharedPostgresServer.current)
-            let name = "conformance_\(UInt32.random(in: 0...UInt32.max))"
-            try PostgresConnection(url: server.url).execute("CREATE DATABASE \(name)")
-            let url = "postgres://postgres@127.0.0.1:\(server.port)/\(name)"
+            let url = try SharedPostgresServer.freshDatabase(prefix: "conformance")
             return try QueueUnderTest(directory: nil) { try PostgresTaskQueue(connection: PostgresConnection(url: url)) }
         case .directory:
             let directory = TemporaryDirectory("task-queue")
