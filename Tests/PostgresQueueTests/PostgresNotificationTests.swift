@@ -1,7 +1,5 @@
 import Foundation
 import Postgres
-import PostgresQueue
-import Synchronization
 import Testing
 import TestSupport
 
@@ -40,29 +38,6 @@ struct PostgresNotificationTests {
             // libpq takes the notification off the socket while it reads this statement's result.
             try setup.listener.execute("SELECT pg_sleep(0.2)")
             #expect(try setup.listener.waitForNotification(timeout: 30))
-        }
-    }
-
-    @Test func aWaitingListenerWakesWhenATaskIsSubmitted() async throws {
-        try await offThePool {
-            let setup = try Listening()
-            let url = setup.server.url
-            let submitted = DispatchSemaphore(value: 0)
-            let failure = Mutex<String?>(nil)
-            Thread.detachNewThread {
-                defer { submitted.signal() }
-                do {
-                    usleep(200_000)
-                    let queue = try PostgresTaskQueue(connection: PostgresConnection(url: url))
-                    try queue.submit(batch: "b1", tasks: [("t1", #"{"command": "true"}"#)])
-                } catch {
-                    failure.withLock { $0 = "\(error)" }
-                }
-            }
-            let woken = try setup.listener.waitForNotification(timeout: 60)
-            submitted.wait()
-            #expect(failure.withLock { $0 } == nil, "\(failure.withLock { $0 } ?? "")")
-            #expect(woken)
         }
     }
 

@@ -26,6 +26,13 @@ struct TaskQueueConformanceTests {
         try text.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? NSDictionary } ?? nil
     }
 
+    /// A fresh queue whose batch `b1` holds task `t1`.
+    private static func queueWithOneTask(_ backend: TaskQueueBackend) throws -> QueueUnderTest {
+        let fixture = try backend.freshQueue()
+        try fixture.queue.submit(batch: "b1", tasks: tasks(1))
+        return fixture
+    }
+
     @Test(arguments: TaskQueueBackend.available)
     func concurrentClaimersTakeEveryTaskExactlyOnce(_ backend: TaskQueueBackend) async throws {
         try await offThePool {
@@ -92,9 +99,8 @@ struct TaskQueueConformanceTests {
 
     @Test(arguments: TaskQueueBackend.available)
     func anExpiredLeaseGoesBackWithOneAttemptMoreAndTheStaleWorkerIsRefused(_ backend: TaskQueueBackend) throws {
-        let fixture = try backend.freshQueue()
+        let fixture = try Self.queueWithOneTask(backend)
         let queue = fixture.queue
-        try queue.submit(batch: "b1", tasks: Self.tasks(1))
         // A lease of no time: as if the host had stopped past its lease.
         let stale = try #require(try queue.claim(worker: "stopped-host", lease: 0, batch: nil))
         #expect(stale.attempt == 1)
@@ -142,9 +148,8 @@ struct TaskQueueConformanceTests {
 
     @Test(arguments: TaskQueueBackend.available)
     func withoutALimitAnExpiredTaskAlwaysGoesBack(_ backend: TaskQueueBackend) throws {
-        let fixture = try backend.freshQueue()
+        let fixture = try Self.queueWithOneTask(backend)
         let queue = fixture.queue
-        try queue.submit(batch: "b1", tasks: Self.tasks(1))
         for attempt in 1...3 {
             #expect(try queue.claim(worker: "dead-host", lease: 0, batch: nil)?.attempt == attempt)
             #expect(try queue.requeueExpired() == ["b1/t1"])
@@ -221,9 +226,8 @@ struct TaskQueueConformanceTests {
 
     @Test(arguments: TaskQueueBackend.available)
     func aReleasedClaimGoesBackAndItsWorkerIsNoClaimant(_ backend: TaskQueueBackend) throws {
-        let fixture = try backend.freshQueue()
+        let fixture = try Self.queueWithOneTask(backend)
         let queue = fixture.queue
-        try queue.submit(batch: "b1", tasks: Self.tasks(1))
         let first = try #require(try queue.claim(worker: "hostA-0", lease: 60, batch: nil))
         #expect(try queue.release(first))
         #expect(try queue.release(first) == false, "a claim is given back once")
