@@ -40,7 +40,7 @@ struct DirectoryQueueFormat: Codable, Equatable {
 }
 
 /// `counters.json`: the journal's last seq and the last claim token, each only ever increased.
-struct DirectoryQueueCounters: Codable {
+struct DirectoryQueueCounters: Codable, Equatable {
     var seq: Int64 = 0
     var token: Int64 = 0
 }
@@ -98,6 +98,8 @@ struct DirectoryQueueStep {
     /// The time of the whole step, for leases.
     let now = Date()
     private var counters: DirectoryQueueCounters
+    /// The counters as read, so that a step that gives out nothing (a heartbeat) leaves them.
+    private let countersRead: DirectoryQueueCounters
     private var batches: [String: DirectoryBatch?] = [:]
     private var changed: [String] = []
     private var events: [DirectoryJournalLine] = []
@@ -106,7 +108,8 @@ struct DirectoryQueueStep {
 
     init(layout: DirectoryQueueLayout) throws {
         self.layout = layout
-        counters = try AtomicFile.readJSON(DirectoryQueueCounters.self, from: layout.countersFile) ?? DirectoryQueueCounters()
+        countersRead = try AtomicFile.readJSON(DirectoryQueueCounters.self, from: layout.countersFile) ?? DirectoryQueueCounters()
+        counters = countersRead
     }
 
     /// Batch `name` as this step has it; nil when it has no file.
@@ -147,8 +150,7 @@ struct DirectoryQueueStep {
     /// journal, then the batch files, then the wake file. A process killed in between leaves
     /// the journal saying more than happened, never less.
     func commit() throws {
-        guard !events.isEmpty || !changed.isEmpty else { return }
-        try AtomicFile.rewrite(QueueJSON.encoder.encode(counters), to: layout.countersFile)
+        if counters != countersRead { try AtomicFile.rewrite(QueueJSON.encoder.encode(counters), to: layout.countersFile) }
         if !events.isEmpty {
             var lines = Data()
             for event in events {
