@@ -58,11 +58,7 @@ extension DirectoryTaskQueue {
     /// - Throws: `TaskQueueError.invalidJSON` when a spec is not JSON.
     public func resubmit(batch: String, tasks: [TaskSubmission]) throws -> [String] {
         try Self.checkName(batch, kind: "batch")
-        let specs = try tasks.map { task in
-            do { return try EmbeddedJSON(text: task.spec) } catch {
-                throw TaskQueueError.invalidJSON(batch: batch, task: task.id, field: "spec", why: QueueJSON.describe(error))
-            }
-        }
+        let specs = try tasks.map { try EmbeddedJSON("spec", of: $0.id, batch: batch, text: $0.spec) }
         return try step { step in
             guard var file = try step.batch(batch) else { return [] }
             var requeued: [String] = []

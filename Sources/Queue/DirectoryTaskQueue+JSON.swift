@@ -18,6 +18,15 @@ indirect enum EmbeddedJSON: Codable, Equatable, Sendable {
         self = try QueueJSON.decoder.decode(EmbeddedJSON.self, from: Data(text.utf8))
     }
 
+    /// Parses the `field` (spec, result) of `task` of `batch`.
+    ///
+    /// - Throws: `TaskQueueError.invalidJSON` naming them when `text` is not JSON.
+    init(_ field: String, of task: String, batch: String, text: String) throws {
+        do { try self.init(text: text) } catch {
+            throw TaskQueueError.invalidJSON(batch: batch, task: task, field: field, why: QueueJSON.describe(error))
+        }
+    }
+
     /// The value as compact JSON with sorted keys.
     var text: String {
         (try? QueueJSON.encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"

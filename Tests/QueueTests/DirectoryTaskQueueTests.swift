@@ -97,6 +97,17 @@ struct DirectoryTaskQueueTests {
         #expect("\(TaskQueueError.unusableName(kind: "batch", name: name))".contains("must not be empty, contain '/' or start with '.'"))
     }
 
+    @Test func aSpecOrResultThatIsNotJSONIsNamed() throws {
+        let directory = TemporaryDirectory("task-queue")
+        let queue = try DirectoryTaskQueue(directory: directory.appending("queue"))
+        let error = #expect(throws: TaskQueueError.self) { try queue.submit(batch: "b1", tasks: [TaskSubmission(id: "t1", spec: "{not json")]) }
+        #expect(error.map { "\($0)" }?.hasPrefix("the spec of task 't1' of batch 'b1' is not JSON") == true, "\(String(describing: error))")
+        try queue.submit(batch: "b1", tasks: Self.tasks(1...1))
+        let claim = try #require(try queue.claim(worker: "w0", lease: 60, batch: nil))
+        #expect(throws: TaskQueueError.self) { try queue.complete(claim, succeeded: true, result: "done") }
+        #expect(try queue.rows(batch: "b1").map(\.state) == [.claimed], "a result that is not JSON records nothing")
+    }
+
     /// Not a test of speed (nothing is asserted): what one claim and its completion cost with
     /// 1,000 tasks queued, printed for the README.
     @Test func theCostOfAClaimAndItsCompletionIsPrinted() throws {
