@@ -12,11 +12,18 @@ extension MergeReport {
     /// - Throws: `GitError` when a repository or its base branch cannot be read, `ReportError`
     ///   when a worker branch shares no history with its base.
     public static func build(for batch: BatchRecord, results: [TaskResult]) throws -> MergeReport {
+        try build(for: batch, results: results, memo: ReportMemo())
+    }
+
+    /// `build(for:results:)`, its reads from git through `memo`.
+    static func build(for batch: BatchRecord, results: [TaskResult], memo: ReportMemo) throws -> MergeReport {
         var taskOfCommit: [String: String] = [:]
         for result in results {
             for sha in result.result.commits ?? [] { taskOfCommit[sha] = result.task.id }
         }
-        let memo = ReportMemo()
+        // The tasks first: their diffs, read with the patches `save` shows, are the branches' too
+        // when a branch holds one task.
+        let tasks = try readTasks(of: batch, results: results, memo: memo, patches: .all)
         let repos = try batch.repos.map { try RepoReader(batch: batch, repo: $0, taskOfCommit: taskOfCommit, memo: memo).read() }
         let taskWarnings = results.flatMap { result in
             (result.result.warnings ?? []).map { "task \(result.task.id)" + (result.worker.map { " (\(batch.workerLabel($0)))" } ?? "") + ": \($0)" }
@@ -28,9 +35,8 @@ extension MergeReport {
                                  warnings: taskWarnings + branchWarnings, unchangedTasks: unchangedTasks(in: batch, results: results))
         report.workerNames = batch.workerNames
         report.ledger = Ledger(results: results, batchAgent: batch.agent.label, workerLabel: batch.workerLabel)
-        let tasks = try readTasks(of: batch, results: results, memo: memo)
         report.tasks = tasks.map(\.entry)
-        report.taskPatches = Dictionary(tasks.map { ($0.entry.id, $0.patch) }) { _, last in last }
+        report.taskPatches = Dictionary(tasks.map { ($0.entry.id, $0.patch ?? "") }) { _, last in last }
         return report
     }
 }
@@ -104,7 +110,7 @@ private struct RepoReader {
         let offBranch = try repository.references(prefix: batch.taskRefPrefix(worker: worker))
             .filter { !repository.contains($0.commit, in: tip) }
             .map { try reportCommit(repository.commitSummary($0.commit)) }
-        let diff = try memo.diff(from: forkPoint, to: tip, in: repository)
+        let diff = try memo.diff(from: forkPoint, to: tip, in: repository, includePatch: false)
         let files = diff.files.map(MergeReport.ChangedFile.init)
         let worktree = worktreeCheckout(worker)
         let uncommitted = try worktree?.checkout.uncommittedChanges().map {

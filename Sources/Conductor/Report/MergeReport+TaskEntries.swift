@@ -14,30 +14,48 @@ extension MergeReport {
         try readTasks(of: batch, results: results, memo: ReportMemo()).map(\.entry)
     }
 
-    /// One task's report entry and the unified patch of its commits ("" when it has none).
+    /// One task's report entry and the unified patch of its commits ("" when it has none, nil
+    /// when it was not asked for).
     struct TaskReading: Sendable {
         var entry: TaskEntry
-        var patch: String
+        var patch: String?
     }
 
-    /// The entries `taskEntries(for:results:)` returns, each with its patch, their diffs read
-    /// through `memo`, on as many threads as there are cores.
-    static func readTasks(of batch: BatchRecord, results: [TaskResult], memo: ReportMemo) throws -> [TaskReading] {
+    /// The tasks whose patch text a reading makes: making it costs more than the rest of a diff.
+    enum TaskPatches: Sendable {
+        case none, all
+        case only(String)
+
+        func include(_ id: String) -> Bool {
+            switch self {
+            case .none: false
+            case .all: true
+            case .only(let task): task == id
+            }
+        }
+    }
+
+    /// The entries `taskEntries(for:results:)` returns, with the patches `patches` names, their
+    /// diffs read through `memo`, on as many threads as there are cores.
+    static func readTasks(of batch: BatchRecord, results: [TaskResult], memo: ReportMemo, patches: TaskPatches = .none) throws -> [TaskReading] {
         var latest: [String: TaskResult] = [:]
         for result in results { latest[result.task.id] = result }
         var tasks = (try? TasksFile.load(batch.tasksCopy))?.tasks ?? []
         var seen = Set(tasks.map(\.id))
         for result in results where seen.insert(result.task.id).inserted { tasks.append(result.task) }
-        let conflicts = TaskConflicts.conflictsWith(try TaskConflicts.find(for: batch, results: results, memo: memo))
         let (batchAgent, tasksToRead, latestResults) = (batch.agent.label, tasks, latest)
-        return try ParallelReads.map(tasks.count) {
+        let readings = try ParallelReads.map(tasks.count) {
             try batch.repos.map { (name: $0.name, repository: try Repository.open(at: $0.path)) }
         } read: { repositories, index in
             let task = tasksToRead[index]
-            let result = latestResults[task.id]
-            var reading = try TaskReading(task: latestResults[task.id]?.task ?? task, result: result, repositories: repositories,
-                                          batchAgent: batchAgent, memo: memo)
-            reading.entry.conflictsWith = conflicts[task.id] ?? []
+            return try TaskReading(task: latestResults[task.id]?.task ?? task, result: latestResults[task.id], repositories: repositories,
+                                   batchAgent: batchAgent, memo: memo, includePatch: patches.include(task.id))
+        }
+        // After the diffs, whose paths it then finds in the memo.
+        let conflicts = TaskConflicts.conflictsWith(try TaskConflicts.find(for: batch, results: results, memo: memo))
+        return readings.map { reading in
+            var reading = reading
+            reading.entry.conflictsWith = conflicts[reading.entry.id] ?? []
             return reading
         }
     }
@@ -50,16 +68,17 @@ extension MergeReport {
 
 extension MergeReport.TaskReading {
     /// The entry of `task`, from its latest `result` (nil when it never ran) and its commits in
-    /// whichever of `repositories` holds them, with their patch.
+    /// whichever of `repositories` holds them, with their patch when `includePatch`.
     init(task: TaskSpec, result: TaskResult?, repositories: [(name: String, repository: Repository)], batchAgent: String,
-         memo: ReportMemo) throws {
+         memo: ReportMemo, includePatch: Bool) throws {
         let outcome = result?.result
         let commits = outcome.map { $0.commits ?? $0.commit.map { [$0] } ?? [] } ?? []
         let holder = commits.first.flatMap { MergeReport.repository(holding: $0, in: repositories) }
         let diff = try holder.map { holder in
-            try memo.diff(ofCommits: ObjectID(hex: commits[0]), through: ObjectID(hex: commits[commits.count - 1]), in: holder.repository)
+            try memo.diff(ofCommits: ObjectID(hex: commits[0]), through: ObjectID(hex: commits[commits.count - 1]), in: holder.repository,
+                          includePatch: includePatch)
         }
-        patch = diff?.patch ?? ""
+        patch = includePatch ? diff?.patch ?? "" : nil
         entry = MergeReport.TaskEntry(
             id: task.id, worker: result?.worker, repo: holder?.name, kind: task.prompt != nil ? "prompt" : "command",
             status: outcome?.status ?? .skipped,

@@ -1,10 +1,11 @@
 import Synchronization
 
-/// What a report has read from git, so nothing is read twice: each range's diff (with its patch),
-/// read for a worker branch and again for the task whose commits are that same range (the usual
-/// case: one task per worker) and for `report.html`; and each in-memory merge, done for a pair of
-/// branches and again for the pair of their tasks. Any thread may use it, each with its own
-/// repository handle.
+/// What a report has read from git, so nothing is read twice: each range's diff, read for a task
+/// and again for the worker branch whose commits are that same range (the usual case: one task
+/// per worker); and each in-memory merge, done for a pair of branches and again for the pair of
+/// their tasks. A diff's patch text is made only when a caller asks for it (`report.html`, `show`);
+/// the task's diff, which is the one shown, is read first, so a branch's read finds it whole. Any
+/// thread may use it, each with its own repository handle.
 package final class ReportMemo: Sendable {
     private struct Range: Hashable {
         let repository: String
@@ -28,25 +29,37 @@ package final class ReportMemo: Sendable {
 
     private let diffs = Mutex<[Range: DiffSummary]>([:])
     private let conflicts = Mutex<[Merge: [String]]>([:])
+    /// How many diffs it has read from git, and how many of those with their patch text (for tests).
+    private let reads = Atomic(0), patchReads = Atomic(0)
+    var diffsRead: Int { reads.load(ordering: .relaxed) }
+    var patchesRead: Int { patchReads.load(ordering: .relaxed) }
 
     package init() {}
 
-    /// `repository.diff(from: from, to: to, includePatch: true)`, read once per range and repository.
-    func diff(from: ObjectID, to: ObjectID, in repository: Repository) throws -> DiffSummary {
+    /// `repository.diff(from: from, to: to, includePatch: includePatch)`, read once per range and
+    /// repository (again only when the patch is wanted now and the first read made none). A diff
+    /// read with its patch may be returned with it when none is asked for.
+    func diff(from: ObjectID, to: ObjectID, in repository: Repository, includePatch: Bool) throws -> DiffSummary {
         let range = Range(repository: repository.commonDirectory, from: from, to: to)
-        if let known = diffs.withLock({ $0[range] }) { return known }
-        let diff = try repository.diff(from: from, to: to, includePatch: true)
+        if let known = diffs.withLock({ $0[range] }), known.patch != nil || !includePatch { return known }
+        let diff = try counted(includePatch: includePatch) { try repository.diff(from: from, to: to, includePatch: includePatch) }
         diffs.withLock { $0[range] = diff }
         return diff
     }
 
     /// The change of commits `first` through `last` (from the first's parent), as
-    /// `repository.diff(ofCommits:through:includePatch: true)` reads it.
-    func diff(ofCommits first: ObjectID, through last: ObjectID, in repository: Repository) throws -> DiffSummary {
+    /// `repository.diff(ofCommits:through:includePatch:)` reads it.
+    func diff(ofCommits first: ObjectID, through last: ObjectID, in repository: Repository, includePatch: Bool) throws -> DiffSummary {
         guard let parent = try repository.firstParent(of: first) else {
-            return try repository.diff(ofCommits: first, through: last, includePatch: true)
+            return try counted(includePatch: includePatch) { try repository.diff(ofCommits: first, through: last, includePatch: includePatch) }
         }
-        return try diff(from: parent, to: last, in: repository)
+        return try diff(from: parent, to: last, in: repository, includePatch: includePatch)
+    }
+
+    private func counted(includePatch: Bool, _ read: () throws -> DiffSummary) rethrows -> DiffSummary {
+        reads.add(1, ordering: .relaxed)
+        if includePatch { patchReads.add(1, ordering: .relaxed) }
+        return try read()
     }
 
     /// The paths the range changed (both names of a rename), from its diff when that was read,

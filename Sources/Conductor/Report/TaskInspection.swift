@@ -26,7 +26,7 @@ public struct TaskInspection: Encodable, Sendable {
     ///   a repository cannot be read.
     public static func load(_ batch: BatchRecord, task id: String, includePatch: Bool = true) throws -> TaskInspection {
         let results = try MergeReport.readResults(batch.resultsFile)
-        let readings = try MergeReport.readTasks(of: batch, results: results, memo: ReportMemo())
+        let readings = try MergeReport.readTasks(of: batch, results: results, memo: ReportMemo(), patches: includePatch ? .only(id) : .none)
         guard let reading = readings.first(where: { $0.entry.id == id }) else {
             throw TaskInspectionError.unknownTask(id, batch: batch.name, known: readings.map(\.entry.id))
         }
@@ -39,7 +39,7 @@ public struct TaskInspection: Encodable, Sendable {
             inspection.prompt = task.prompt
             inspection.command = task.command
         }
-        if includePatch { inspection.patch = reading.patch }
+        inspection.patch = reading.patch
         return inspection
     }
 

@@ -141,7 +141,7 @@ package final class ChildProcess: Sendable {
             envp.forEach { free($0) }
         }
         var child: pid_t = 0
-        let code = posix_spawn(&child, arguments[0], &actions, &attributes, argv, envp)
+        let code = Self.retryingBusyProgram { posix_spawn(&child, arguments[0], &actions, &attributes, argv, envp) }
         guard code == 0 else { throw ChildProcessError(program: arguments[0], directory: directory, code: code) }
         pid = child
         self.captures = captures
@@ -155,6 +155,27 @@ package final class ChildProcess: Sendable {
             throw ChildProcessError(program: arguments[0], directory: directory, code: failure)
         }
         DescriptorLoop.shared.watch(pidfd) { [self] in noticeExit() }
+    }
+
+    /// How long a spawn retries a program that something holds open for writing.
+    static let busyProgramPatience: useconds_t = 1_000_000
+
+    /// Runs `spawn` (a `posix_spawn`) again, after short and then longer pauses, while it fails with
+    /// ETXTBSY, for up to `busyProgramPatience`. A program written just before it is started (a
+    /// user's agent wrapper, a test's stand-in) can still be open for writing in a child that
+    /// another thread of the program that wrote it forked meanwhile: the child holds a copy of
+    /// the descriptor until it execs, and O_CLOEXEC cannot close it sooner.
+    private static func retryingBusyProgram(_ spawn: () -> Int32) -> Int32 {
+        var code = spawn()
+        var waited: useconds_t = 0
+        var pause: useconds_t = 5_000
+        while code == ETXTBSY && waited < busyProgramPatience {
+            usleep(pause)
+            waited += pause
+            pause = min(pause * 2, 100_000)
+            code = spawn()
+        }
+        return code
     }
 
     /// Waits for the process to end (any number of times); after `timeout` seconds it is terminated (SIGTERM to its
@@ -272,6 +293,11 @@ package struct ChildProcessError: Error, CustomStringConvertible {
     package var description: String {
         if code == ENOENT && !FileManager.default.fileExists(atPath: directory) {
             return "cannot start \(program): the directory \(directory) does not exist"
+        }
+        if code == ETXTBSY {
+            let seconds = Double(ChildProcess.busyProgramPatience) / 1_000_000
+            return "cannot start \(program): another process has it open for writing (still after \(seconds.formatted()) s of retrying); "
+                + "start it once whatever writes it has closed it"
         }
         return "cannot start \(program): \(String(cString: strerror(code)))"
     }
