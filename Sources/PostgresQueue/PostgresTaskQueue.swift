@@ -70,7 +70,7 @@ public final class PostgresTaskQueue: TaskQueue {
 
     /// Claims the oldest queued task (of `batch`, or of any batch) for `worker` with a lease of
     /// `lease` seconds; nil when nothing is queued.
-    public func claim(worker: String, lease: Double, batch: String? = nil) throws -> TaskClaim? {
+    public func claim(worker: String, lease: Double, batch: String?) throws -> TaskClaim? {
         let rows = try connection.execute("""
             WITH next AS (\(Self.nextQueued)),
             claimed AS (
@@ -190,10 +190,10 @@ public final class PostgresTaskQueue: TaskQueue {
     /// Every task of `batch`, in submission order.
     public func rows(batch: String) throws -> [QueuedTask] {
         try connection.execute("""
-            SELECT id, state, attempts, claimed_by, result::text FROM conductor.tasks WHERE batch = $1 ORDER BY enqueued_at, id
+            SELECT id, state, attempts, claimed_by, result::text, spec::text FROM conductor.tasks WHERE batch = $1 ORDER BY enqueued_at, id
             """, [batch]).map { row in
             QueuedTask(task: row[0] ?? "", state: QueuedTask.State(rawValue: row[1] ?? "") ?? .queued, attempts: Int(row[2] ?? "") ?? 0,
-                claimedBy: row[3], result: row[4])
+                claimedBy: row[3], result: row[4], spec: row[5] ?? "")
         }
     }
 

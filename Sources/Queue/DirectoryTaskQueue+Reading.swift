@@ -7,7 +7,7 @@ extension DirectoryTaskQueue {
     public func rows(batch: String) throws -> [QueuedTask] {
         try Self.checkName(batch, kind: "batch")
         let file = try AtomicFile.readJSON(DirectoryBatch.self, from: layout.batchFile(batch))
-        return file?.tasks.map { QueuedTask(task: $0.id, state: $0.state, attempts: $0.attempts, claimedBy: $0.claimedBy, result: $0.result?.text) } ?? []
+        return file?.tasks.map { QueuedTask(task: $0.id, state: $0.state, attempts: $0.attempts, claimedBy: $0.claimedBy, result: $0.result?.text, spec: $0.spec.text) } ?? []
     }
 
     /// The journal's events for `batch`, oldest first.

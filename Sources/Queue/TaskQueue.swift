@@ -75,6 +75,13 @@ public protocol TaskQueue: AnyObject {
     func waitForWork(timeout: Double) throws -> Bool
 }
 
+extension TaskQueue {
+    /// Claims the oldest queued task of any batch for `worker`, with a lease of `lease` seconds.
+    public func claim(worker: String, lease: Double) throws -> TaskClaim? {
+        try claim(worker: worker, lease: lease, batch: nil)
+    }
+}
+
 /// One task to submit: its id, its JSON, and the rules the queue applies to it.
 public struct TaskSubmission: Sendable, Equatable {
     public var id: String
@@ -125,13 +132,16 @@ public struct QueuedTask: Sendable, Equatable {
     /// The worker's result; or, for a task the queue failed (its leases ran out too often) or
     /// skipped, `{"error": "…"}` saying why.
     public let result: String?
+    /// The task as JSON, as it was submitted (or last put back).
+    public let spec: String
 
-    public init(task: String, state: State, attempts: Int, claimedBy: String?, result: String?) {
+    public init(task: String, state: State, attempts: Int, claimedBy: String?, result: String?, spec: String) {
         self.task = task
         self.state = state
         self.attempts = attempts
         self.claimedBy = claimedBy
         self.result = result
+        self.spec = spec
     }
 
     /// True once the task is done, failed or skipped: nothing more happens to it unless it is put

@@ -52,13 +52,13 @@ struct BatchCommand: ParsableCommand {
         caches) stay, and "setup" runs again only when its command changed. Its prune parks them \
         again; prune --pool removes the pool.
 
-        With --queue postgres://… (or $CONDUCTOR_QUEUE holding such a URL) the batch runs on workers \
-        on any host: the base commit must be on the repository's remote (--remote, default origin), \
+        With a shared queue, --queue postgres://… (or file:///DIR for hosts that share a filesystem; or \
+        $CONDUCTOR_QUEUE holding such an address), the batch runs on workers on any host: the base commit must be on the repository's remote (--remote, default origin), \
         the tasks go to the queue, -w N local workers (`conductor worker`, 0 for none) join those \
-        of other hosts (conductor worker NAME DIR --queue URL), and each worker pushes its branch \
+        of other hosts (conductor worker NAME DIR --queue ADDRESS), and each worker pushes its branch \
         conductor/NAME/<worker name> to the remote. At the end the branches are fetched into the \
         repository and results.jsonl and the report written as for a local batch. If the coordinator \
-        dies, conductor batch --resume -n NAME --queue URL waits again (the queue holds the state) and \
+        dies, conductor batch --resume -n NAME --queue ADDRESS waits again (the queue holds the state) and \
         runs the failed and skipped tasks again. --timeout, --retries (how often a task's lease may run \
         out) and --stop-on-error apply; --backoff, --heartbeat-timeout, --joblog, --pool and \
         --sequential are a local batch's.
@@ -103,17 +103,17 @@ struct BatchCommand: ParsableCommand {
     @Flag(help: "Continue the batch named by -n (or this repository's only batch): run only the tasks that did not succeed.")
     var resume = false
 
-    @Option(help: ArgumentHelp("Run the batch on this PostgreSQL queue (default: $CONDUCTOR_QUEUE when it is one), with workers on any host; -w local workers, 0 for none.", valueName: "postgres://…"))
+    @Option(help: ArgumentHelp("Run the batch on this shared queue, PostgreSQL or a directory (default: $CONDUCTOR_QUEUE when it is one), with workers on any host; -w local workers, 0 for none.", valueName: "postgres://…|file:///…"))
     var queue: String?
 
-    @Option(help: ArgumentHelp("With a postgres:// queue: the repository's remote that holds the base and receives the workers' branches.", valueName: "name"))
+    @Option(help: ArgumentHelp("With a shared queue: the repository's remote that holds the base and receives the workers' branches.", valueName: "name"))
     var remote = "origin"
 
     func validate() throws {
-        if let queue, !RemoteWorkerConfiguration.isQueueURL(queue) {
-            throw ValidationError("--queue takes a postgres:// URL (a batch keeps its own queue directory otherwise), got '\(queue)'")
+        if let queue, try QueueOptions.sharedQueue(queue) == nil {
+            throw ValidationError("--queue takes a shared queue's address, postgres://… or file:///… (a batch keeps its own queue directory otherwise), got '\(queue)'")
         }
-        if queueURL != nil {
+        if try sharedQueue != nil {
             try validateRemote()
             return
         }
@@ -123,7 +123,7 @@ struct BatchCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let queueURL { return try runRemote(queueURL) }
+        if let sharedQueue = try sharedQueue { return try runRemote(sharedQueue) }
         let store = storeOptions.store
         let plan = resume ? try resumePlan(store) : try newPlan(store)
         for warning in plan.warnings { printError("warning: \(warning)") }
@@ -178,7 +178,7 @@ struct BatchCommand: ParsableCommand {
     private func resumePlan(_ store: BatchStore) throws -> BatchPlan {
         let record = try store.choose(name, for: .change)
         if let remote = record.remote {
-            throw InputError("batch \(record.name) runs on the PostgreSQL queue \(remote.queue): resume it with --queue and that URL (or $CONDUCTOR_QUEUE)")
+            throw InputError("batch \(record.name) runs on the shared queue \(remote.queue): resume it with --queue and that address (or $CONDUCTOR_QUEUE)")
         }
         return try BatchPlan.resuming(record, checking: tasksFile == "-" ? nil : tasksFile)
     }

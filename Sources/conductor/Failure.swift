@@ -3,7 +3,6 @@ import Conductor
 import FoundationEssentials
 import Dispatch
 import FoundationShims
-import Postgres
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,7 +17,7 @@ enum Failure {
     /// The exit code for an error that ends a command.
     static func code(for error: Error) -> ExitCode {
         switch error {
-        case is TasksFileError, is AgentError, is ValidationError, is InputError, is FollowupError: badInput
+        case is TasksFileError, is AgentError, is ValidationError, is InputError, is FollowupError, is TaskQueueAddressError: badInput
         case is TaskInspectionError: badInput
         case let error as SessionError:
             switch error {
@@ -49,15 +48,15 @@ struct InputError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs `body`; an error it throws is printed without `url`'s password and ends the command
+/// Runs `body`; an error it throws is printed without `queue`'s password and ends the command
 /// with the error's exit code.
-func hidingPassword<T>(of url: String, _ body: () throws -> T) throws -> T {
+func hidingPassword<T>(of queue: TaskQueueAddress, _ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let exit as ExitCode {
         throw exit
     } catch {
-        printError("conductor: " + PostgresURL.scrub(Failure.message(for: error), of: url))
+        printError("conductor: " + queue.scrub(Failure.message(for: error)))
         throw Failure.code(for: error)
     }
 }

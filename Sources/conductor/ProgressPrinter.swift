@@ -15,6 +15,8 @@ import Synchronization
 final class ProgressPrinter: Sendable {
     /// What the status line counts.
     private struct Counts {
+        /// Tasks in the run: more than at the start when tasks join it (submitted to a shared batch).
+        var total: Int
         var done = 0
         /// Tasks that ended `error` or `timeout`, as the summary line counts failures (with timeouts).
         var failed = 0
@@ -26,24 +28,24 @@ final class ProgressPrinter: Sendable {
         var lastActivity: String?
     }
 
-    private let total: Int
     private let started = Date()
     private let interactive = stderrIsTerminal
     /// Held while a line is printed, so lines never interleave.
-    private let counts = Mutex(Counts())
+    private let counts: Mutex<Counts>
 
     /// How a worker is named in lines: its number, or a remote batch's worker name.
     private let workerName: @Sendable (Int) -> String
 
     init(total: Int, workerName: @escaping @Sendable (Int) -> String = { String($0) }) {
-        self.total = total
+        counts = Mutex(Counts(total: total))
         self.workerName = workerName
     }
 
     func handle(_ event: OrchestratorEvent) {
         counts.withLock { counts in
             switch event {
-            case .assigned(_, let task, let worker, let attempt):
+            case .assigned(let index, let task, let worker, let attempt):
+                counts.total = max(counts.total, index + 1)
                 counts.running += 1
                 if !interactive { emit("start     \(task.id) on worker \(workerName(worker))" + (attempt > 1 ? " (attempt \(attempt))" : "")) }
             case .waitingForUsageLimit(let until, let reason):
@@ -54,7 +56,8 @@ final class ProgressPrinter: Sendable {
             case .activity(_, let task, let worker, let activity):
                 let line = "\(task.id) on worker \(workerName(worker)): \(FailureReason.printable(activity.described))"
                 if interactive { counts.lastActivity = line } else { emit("activity  " + line) }
-            case .finished(_, let result):
+            case .finished(let index, let result):
+                counts.total = max(counts.total, index + 1)
                 if result.worker != nil && result.result.attempts > 0 && result.result.status != .skipped { counts.running = max(0, counts.running - 1) }
                 counts.done += 1
                 switch result.result.status {
@@ -87,11 +90,11 @@ final class ProgressPrinter: Sendable {
 
     private func drawStatus(_ counts: Counts) {
         let elapsed = Date().timeIntervalSince(started)
-        let eta = counts.done > 0 && counts.done < total ? ", ETA \(Format.fixed(elapsed / Double(counts.done) * Double(total - counts.done), 0)) s" : ""
+        let eta = counts.done > 0 && counts.done < counts.total ? ", ETA \(Format.fixed(elapsed / Double(counts.done) * Double(counts.total - counts.done), 0)) s" : ""
         let shown = ["\(counts.running) running", "\(counts.failed) failed"] + (counts.cancelled > 0 ? ["\(counts.cancelled) cancelled"] : [])
             + (counts.skipped > 0 ? ["\(counts.skipped) skipped"] : [])
         let activity = counts.running > 0 ? counts.lastActivity.map { " · " + $0.prefix(90) } ?? "" : ""
-        let line = "[\(counts.done)/\(total)] " + shown.joined(separator: ", ") + ", \(Format.fixed(elapsed, 0)) s elapsed" + eta + activity
-        RawFile.write(Data(("\r\u{1B}[2K" + line + (counts.done == total ? "\n" : "")).utf8), to: STDERR_FILENO)
+        let line = "[\(counts.done)/\(counts.total)] " + shown.joined(separator: ", ") + ", \(Format.fixed(elapsed, 0)) s elapsed" + eta + activity
+        RawFile.write(Data(("\r\u{1B}[2K" + line + (counts.done == counts.total ? "\n" : "")).utf8), to: STDERR_FILENO)
     }
 }

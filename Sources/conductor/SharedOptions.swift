@@ -3,7 +3,6 @@ import Conductor
 import FoundationEssentials
 import Dispatch
 import FoundationShims
-import Postgres
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,11 +15,24 @@ struct QueueOptions: ParsableArguments {
 
     var root: QueueRoot { QueueRoot.resolve(queue) }
 
-    /// Refuses a `postgres://` queue for `command`, which works on a queue directory (the URL
-    /// would be taken for a relative path).
+    /// Refuses a shared queue's address for `command`, which works on a queue directory (the
+    /// address would be taken for a relative path).
     func requireDirectory(for command: String) throws {
-        guard let queue, RemoteWorkerConfiguration.isQueueURL(queue) else { return }
-        throw ValidationError("conductor \(command) works on a queue directory, not \(PostgresURL.redacted(queue)): a postgres:// queue takes batches (conductor batch --worktrees --queue URL) and their workers (conductor worker NAME DIR --queue URL), and conductor status -n NAME --queue URL shows such a batch")
+        guard let queue, let shared = try? TaskQueueAddress(queue) else { return }
+        throw ValidationError("conductor \(command) works on a queue directory, not \(shared): a shared queue (postgres://… or file:///…) takes batches (conductor batch --worktrees --queue ADDRESS) and their workers (conductor worker NAME DIR --queue ADDRESS), and conductor status -n NAME --queue ADDRESS shows such a batch")
+    }
+
+    /// The shared queue that `option` (a `--queue` value), else `$CONDUCTOR_QUEUE`, names, or nil
+    /// when that is a queue directory (or nothing).
+    ///
+    /// - Throws: `ValidationError` for a `file:` address that names no absolute path.
+    static func sharedQueue(_ option: String?) throws -> TaskQueueAddress? {
+        guard let text = option ?? ProcessInfo.processInfo.environment["CONDUCTOR_QUEUE"] else { return nil }
+        do {
+            return try TaskQueueAddress(text)
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 }
 
@@ -34,22 +46,26 @@ struct QueueTargetOptions: ParsableArguments {
     @OptionGroup var queueOptions: QueueOptions
 
     func validate() throws {
-        if name != nil && queueOptions.queue != nil && postgresURL == nil { throw ValidationError("give -n NAME or --queue DIR, not both") }
+        if name != nil, queueOptions.queue != nil, try sharedQueue == nil { throw ValidationError("give -n NAME or --queue DIR, not both") }
     }
 
-    /// A PostgreSQL queue's URL (for a batch run on one): `--queue`, else `$CONDUCTOR_QUEUE`, when it is one.
-    var postgresURL: String? {
-        [queueOptions.queue, ProcessInfo.processInfo.environment["CONDUCTOR_QUEUE"]].compactMap { $0 }.first
-            .flatMap { RemoteWorkerConfiguration.isQueueURL($0) ? $0 : nil }
+    /// The shared queue (for a batch run on one): `--queue`, else `$CONDUCTOR_QUEUE`, when it is one.
+    var sharedQueue: TaskQueueAddress? {
+        get throws { try QueueOptions.sharedQueue(queueOptions.queue) }
     }
 
-    /// The named batch when it ran on a PostgreSQL queue, else nil.
+    /// The named batch when it ran on a shared queue, else nil.
+    ///
+    /// - Throws: `ValidationError` when `--queue` names a shared queue but no batch (or a batch
+    ///   that ran on its own queue directory).
     func remoteBatch() throws -> BatchRecord? {
+        let given = queueOptions.queue == nil ? nil : try sharedQueue
         guard let name else {
-            if postgresURL != nil && queueOptions.queue != nil { throw ValidationError("with a postgres:// queue, name the batch: -n NAME") }
+            if let given { throw ValidationError("with a shared queue (\(given)), name the batch: -n NAME") }
             return nil
         }
         let record = try storeOptions.store.load(name)
+        if let given, let problem = record.queueProblem(given) { throw ValidationError(problem) }
         return record.remote == nil ? nil : record
     }
 
@@ -71,7 +87,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds a task may run when it sets no timeout (default: no limit).", valueName: "seconds"))
     var timeout: Double?
 
-    @Option(help: "Extra attempts for a task whose worker died or that hit a rate limit. On a postgres:// queue: how often a task's lease may run out; a task given back (its agent hit a rate limit, its host could not fetch) does not count.")
+    @Option(help: "Extra attempts for a task whose worker died or that hit a rate limit. On a shared queue: how often a task's lease may run out; a task given back (its agent hit a rate limit, its host could not fetch) does not count.")
     var retries = 2
 
     @Option(help: ArgumentHelp("Seconds before the first rate-limit retry; doubles each time (default: \(Int(OrchestratorOptions().backoff))).", valueName: "seconds"))

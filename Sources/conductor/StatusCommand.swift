@@ -3,7 +3,6 @@ import Conductor
 import FoundationEssentials
 import Dispatch
 import FoundationShims
-import Postgres
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -53,14 +52,14 @@ struct StatusCommand: ParsableCommand {
         } while watch
     }
 
-    /// A batch on a PostgreSQL queue: its tasks as the queue has them (the workers are on other hosts).
+    /// A batch on a shared queue: its tasks as the queue has them (the workers may be on other hosts).
     private func showRemote(_ batch: BatchRecord) throws {
-        guard let remote = batch.remote, let url = target.postgresURL else {
-            throw InputError("batch \(batch.name) runs on the PostgreSQL queue \(batch.remote?.queue ?? "?"): give its URL with --queue (or $CONDUCTOR_QUEUE)")
+        guard let remote = batch.remote, let queue = try target.sharedQueue else {
+            throw InputError("batch \(batch.name) runs on the shared queue \(batch.remote?.queue ?? "?"): give its address with --queue (or $CONDUCTOR_QUEUE)")
         }
-        try hidingPassword(of: url) {
+        try hidingPassword(of: queue) {
             repeat {
-                let tasks = try RemoteTaskState.read(batch, url: url)
+                let tasks = try RemoteTaskState.read(batch, queue: queue)
                 if json {
                     try printJSON(tasks)
                 } else {

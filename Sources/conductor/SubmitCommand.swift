@@ -25,6 +25,12 @@ struct SubmitCommand: ParsableCommand {
           conductor submit --wait --json --command 'swift test'
           conductor submit tasks.json
           conductor submit -n review --wait --prompt 'Fix the flaky test'  # anywhere
+
+        A batch on a shared queue (conductor batch --queue postgres://… or file:///…) takes tasks too: \
+        conductor submit -n NAME --queue ADDRESS (or $CONDUCTOR_QUEUE) adds them to the batch on its \
+        queue, where any of the queue's workers runs them on the batch's branches. Its coordinator, \
+        while it runs, waits for them and records them with the rest; once it has ended, conductor \
+        batch --resume -n NAME does. With --wait, submit waits for them and prints their results.
         """
     )
 
@@ -55,15 +61,20 @@ struct SubmitCommand: ParsableCommand {
     var timeout: Double?
 
     func validate() throws {
-        try target.queueOptions.requireDirectory(for: "submit")
         let sources = [tasksFile != nil, prompt != nil, command != nil].filter { $0 }.count
         guard sources == 1 else { throw ValidationError("give exactly one of: a tasks file, --prompt TEXT, --command CMD") }
         if let id, !TaskSpec.isUsableID(id) { throw ValidationError("--id '\(id)' must be letters, digits, '.', '_' or '-'") }
     }
 
     func run() throws {
-        let queue = try target.root()
         let tasks = try readTasks()
+        if let batch = try target.remoteBatch() {
+            guard let shared = try target.sharedQueue else {
+                throw InputError("batch \(batch.name) runs on the shared queue \(batch.remote?.queue ?? "?"): give its address with --queue (or $CONDUCTOR_QUEUE)")
+            }
+            return try hidingPassword(of: shared) { try submit(tasks, toShared: batch, on: shared) }
+        }
+        let queue = try target.root()
         if !wait {
             let submission = try Submission.startInBackground(tasks, on: queue, sequential: sequential, timeout: timeout)
             if json { return try printJSON(submission) }
@@ -80,6 +91,32 @@ struct SubmitCommand: ParsableCommand {
         }
         let report = try Submission.wait(for: tasks, on: queue, options: options, sequential: sequential, cancellation: cancellation,
                                          warning: { printError("warning: \($0)") })
+        if json {
+            try printJSON(report)
+        } else {
+            print(ResultTable.render(report.results))
+            print(ResultTable.summaryLine(report.summary))
+        }
+        if !report.summary.allSucceeded { throw Failure.tasksFailed }
+    }
+
+    /// Adds `tasks` to `batch`, which runs on the shared `queue`; with `--wait`, waits for them.
+    private func submit(_ tasks: [TaskSpec], toShared batch: BatchRecord, on queue: TaskQueueAddress) throws {
+        if sequential { throw InputError("--sequential is for a queue directory's workers; a batch on a shared queue runs its tasks side by side") }
+        let submission = RemoteBatchSubmission(tasks, to: batch, queue: queue)
+        try submission.submit(timeout: timeout)
+        let ids = tasks.map(\.id).joined(separator: ", ")
+        guard wait else {
+            if json { return try printJSON(["batch": batch.name, "queue": queue.description, "tasks": ids]) }
+            return print("submitted \(tasks.count) task(s) (\(ids)) to batch \(batch.name) on \(queue); conductor status -n \(batch.name) --queue '\(queue)' shows them")
+        }
+        let progress = ProgressPrinter(total: tasks.count) { submission.workerName($0) ?? String($0) }
+        let cancellation = CancellationFlag()
+        SignalTrap.install([SIGINT, SIGTERM]) { _ in
+            progress.noteInterrupt("interrupted: no longer waiting; the tasks stay on the queue")
+            cancellation.raise()
+        }
+        let report = try submission.wait(cancellation: cancellation, events: progress.handle)
         if json {
             try printJSON(report)
         } else {

@@ -10,7 +10,7 @@ import Glibc
 struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
-        abstract: "Serve one worker slot (wait for task.json, run it in DIR, write result.json), or a PostgreSQL queue.",
+        abstract: "Serve one worker slot (wait for task.json, run it in DIR, write result.json), or a shared queue.",
         discussion: """
         The worker owns <queue>/workers/ID through .lock/ (refusing to start when a live worker holds it), \
         reports idle|working|done|error in status.json with a heartbeat, and waits with inotify \
@@ -24,7 +24,8 @@ struct WorkerCommand: ParsableCommand {
 
         Example: conductor worker 0 ~/src/app --queue /tmp/q
 
-        With --queue postgres://… (or $CONDUCTOR_QUEUE holding such a URL) ID is a name unique among \
+        With a shared queue, --queue postgres://… or file:///DIR (or $CONDUCTOR_QUEUE holding such an \
+        address), ID is a name unique among \
         live workers (e.g. hostA-0; a second live worker with the name is refused) and DIR is where \
         the worker keeps a clone of each task's remote and a worktree per batch, on branch \
         conductor/<batch>/ID. It claims tasks of any batch with a lease (--lease) it renews while the \
@@ -35,10 +36,11 @@ struct WorkerCommand: ParsableCommand {
         task's process group and gives its claim back.
 
         Example: conductor worker hostA-0 ~/conductor-host --queue postgres://conductor@db/conductor
+                 conductor worker box-1 ~/conductor-host --queue file:///srv/conductor-queue
         """
     )
 
-    @Argument(help: "The worker's slot number (0, 1, …); with a postgres:// queue, its name (hostA-0).")
+    @Argument(help: "The worker's slot number (0, 1, …); with a shared queue, its name (hostA-0).")
     var id: String
 
     @Argument(help: "The directory tasks run in (unless a task names its own cwd).")
@@ -53,30 +55,29 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds between SIGTERM and SIGKILL when a task is ended.", valueName: "seconds"))
     var grace: Double = 5
 
-    @Option(help: ArgumentHelp("With a postgres:// queue: seconds a claim holds without renewal (renewed three times per lease).", valueName: "seconds"))
+    @Option(help: ArgumentHelp("With a shared queue: seconds a claim holds without renewal (renewed three times per lease).", valueName: "seconds"))
     var lease: Double = 30
 
-    @Option(help: ArgumentHelp("With a postgres:// queue: seconds between looks at the queue when no NOTIFY wakes the worker, "
+    @Option(help: ArgumentHelp("With a shared queue: seconds between looks at the queue when nothing wakes the worker (NOTIFY, inotify), "
                                + "which is also how soon expired claims go back (default: 5, at most half the lease).", valueName: "seconds"))
     var poll: Double?
 
     @Option(name: .customLong("parent-pid"), help: .hidden)
     var parentPid: Int32?
 
-    /// The PostgreSQL queue's URL: `--queue`, else `$CONDUCTOR_QUEUE`, when it is one.
-    private var queueURL: String? {
-        [queueOptions.queue, ProcessInfo.processInfo.environment["CONDUCTOR_QUEUE"]].compactMap { $0 }.first
-            .flatMap { RemoteWorkerConfiguration.isQueueURL($0) ? $0 : nil }
+    /// The shared queue: `--queue`, else `$CONDUCTOR_QUEUE`, when it is one.
+    private var sharedQueue: TaskQueueAddress? {
+        get throws { try QueueOptions.sharedQueue(queueOptions.queue) }
     }
 
     func validate() throws {
-        if queueURL != nil {
+        if try sharedQueue != nil {
             if let problem = RemoteWorkerConfiguration.problem(withName: id) { throw ValidationError(problem) }
             guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
             if let poll, poll <= 0 { throw ValidationError("--poll must be greater than 0") }
         } else {
             guard let slot = Int(id), slot >= 0 else {
-                throw ValidationError("the worker id must be a slot number (0 or more) with a queue directory, got '\(id)'; names like hostA-0 are for --queue postgres://…")
+                throw ValidationError("the worker id must be a slot number (0 or more) with a queue directory, got '\(id)'; names like hostA-0 are for a shared queue, --queue postgres://… or file:///…")
             }
         }
         guard Path.isDirectory(directory) else {
@@ -86,7 +87,7 @@ struct WorkerCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let queueURL { return try serveRemote(queueURL) }
+        if let sharedQueue = try sharedQueue { return try serveRemote(sharedQueue) }
         var configuration = WorkerConfiguration(
             id: Int(id) ?? 0, directory: Path.absolute(directory),
             queue: queueOptions.root, agent: try agentOptions.resolve())
@@ -96,9 +97,9 @@ struct WorkerCommand: ParsableCommand {
         try WorkerEntry.serve(configuration) { printError($0) }
     }
 
-    /// Serves the PostgreSQL queue at `url` until SIGINT, SIGTERM or SIGHUP.
-    private func serveRemote(_ url: String) throws {
-        var configuration = RemoteWorkerConfiguration(name: id, directory: Path.absolute(directory), url: url)
+    /// Serves the shared `queue` until SIGINT, SIGTERM or SIGHUP.
+    private func serveRemote(_ queue: TaskQueueAddress) throws {
+        var configuration = RemoteWorkerConfiguration(name: id, directory: Path.absolute(directory), queue: queue)
         configuration.lease = lease
         configuration.pollInterval = poll ?? min(5, lease / 2)
         configuration.defaultTimeout = timeout

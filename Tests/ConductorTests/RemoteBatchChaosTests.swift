@@ -11,8 +11,9 @@ import TestSupport
 /// remote, recorded once (results.jsonl and the queue), and the report covers every branch.
 @Suite(.serialized, .timeLimit(.minutes(5)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
 struct RemoteBatchChaosTests {
-    @Test func aCoordinatorWithHostsThatDieOrStallRecordsEveryTaskOnceAndReportsEveryBranch() async throws {
-        let fixture = try await RemoteWorkerFixture.make()
+    @Test(arguments: RemoteWorkerFixture.QueueKind.allCases)
+    func aCoordinatorWithHostsThatDieOrStallRecordsEveryTaskOnceAndReportsEveryBranch(queue: RemoteWorkerFixture.QueueKind) async throws {
+        let fixture = try await RemoteWorkerFixture.make(queue)
         let ids = (1...6).map { "t\($0)" }
         let tasks = try fixture.remoteTasksFile(ids, command: fixture.chaosTaskCommand)
         let coordinator = try fixture.startCoordinator("multi", tasksFile: tasks, workers: 0)

@@ -20,7 +20,7 @@ import TestSupport
 
     @Test func aRemoteRecordNamesItsWorkersBranchesAndNeverHoldsThePassword() throws {
         var record = try QueueJSON.decoder.decode(BatchRecord.self, from: Data(Self.local.utf8))
-        record.remote = RemoteBatchRecord(queue: "postgres://conductor:s3cret@db:5432/conductor?sslmode=verify-full", remoteName: "origin",
+        record.remote = RemoteBatchRecord(queue: try #require(try TaskQueueAddress("postgres://conductor:s3cret@db:5432/conductor?sslmode=verify-full")), remoteName: "origin",
                                           remoteURL: "git@host:team/app.git", localWorkers: 1, workerNames: ["hostA-0", "vm-e1-0"])
         #expect(record.branch(worker: 0) == "conductor/e1/hostA-0")
         #expect(record.branch(worker: 1) == "conductor/e1/vm-e1-0")
@@ -30,7 +30,7 @@ import TestSupport
         #expect(written.contains(#""queue":"postgres:\/\/conductor:***@db:5432\/conductor?sslmode=verify-full""#)
                 || written.contains(#""queue":"postgres://conductor:***@db:5432/conductor?sslmode=verify-full""#), "\(written)")
         #expect(try QueueJSON.decoder.decode(BatchRecord.self, from: Data(written.utf8)) == record)
-        #expect(record.queueProblem("postgres://conductor:other@db:5432/conductor?sslmode=verify-full") == nil)
-        #expect(record.queueProblem("postgres://conductor:s3cret@db2/conductor")?.contains("postgres://conductor:***@db:5432") == true)
+        #expect(record.queueProblem(try #require(try TaskQueueAddress("postgres://conductor:other@db:5432/conductor?sslmode=verify-full"))) == nil)
+        #expect(record.queueProblem(try #require(try TaskQueueAddress("postgres://conductor:s3cret@db2/conductor")))?.contains("postgres://conductor:***@db:5432") == true)
     }
 }

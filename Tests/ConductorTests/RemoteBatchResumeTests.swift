@@ -11,8 +11,9 @@ import TestSupport
 /// writes the results and the report.
 @Suite(.serialized, .timeLimit(.minutes(4)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
 struct RemoteBatchResumeTests {
-    @Test func aResumedCoordinatorPicksUpFromTheQueueWithoutSubmittingAgain() async throws {
-        let fixture = try await RemoteWorkerFixture.make()
+    @Test(arguments: RemoteWorkerFixture.QueueKind.allCases)
+    func aResumedCoordinatorPicksUpFromTheQueueWithoutSubmittingAgain(queue: RemoteWorkerFixture.QueueKind) async throws {
+        let fixture = try await RemoteWorkerFixture.make(queue)
         let ids = (1...4).map { "t\($0)" }
         let tasks = try fixture.remoteTasksFile(ids, command: #"\#(fixture.waitForGate); echo "$CONDUCTOR_TASK_ID" > "$CONDUCTOR_TASK_ID.txt""#)
         let first = try fixture.startCoordinator("rr", tasksFile: tasks, workers: 1)

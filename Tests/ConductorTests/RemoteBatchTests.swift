@@ -10,8 +10,9 @@ import TestSupport
 /// remote, writes results.jsonl and a report covering every branch; the password shows nowhere.
 @Suite(.serialized, .timeLimit(.minutes(4)), .disabled(if: PostgresServer.unavailable != nil, "\(PostgresServer.unavailable ?? "")"))
 struct RemoteBatchTests {
-    @Test func localWorkersRunTheBatchAndTheReportCoversTheirBranches() async throws {
-        let fixture = try await RemoteWorkerFixture.make()
+    @Test(arguments: RemoteWorkerFixture.QueueKind.allCases)
+    func localWorkersRunTheBatchAndTheReportCoversTheirBranches(queue: RemoteWorkerFixture.QueueKind) async throws {
+        let fixture = try await RemoteWorkerFixture.make(queue)
         let ids = (1...4).map { "t\($0)" }
         let tasks = try fixture.remoteTasksFile(ids, command: #"echo "$CONDUCTOR_TASK_ID" > "$CONDUCTOR_TASK_ID.txt""#)
         let coordinator = try fixture.startCoordinator("rb", tasksFile: tasks, workers: 2)
@@ -34,7 +35,8 @@ struct RemoteBatchTests {
                 .trimmingCharacters(in: .whitespacesAndNewlines))
         }
         let record = try String(contentsOfFile: "\(fixture.store)/rb/batch.json", encoding: .utf8)
-        #expect(record.contains("postgres://postgres:***@") && record.contains(fixture.remote), "\(record)")
+        let recorded = (try JSONSerialization.jsonObject(with: Data(record.utf8)) as? [String: Any])?["remote"] as? [String: Any]
+        #expect(recorded?["queue"] as? String == fixture.shownURL && recorded?["remoteURL"] as? String == fixture.remote, "\(record)")
         for (name, text) in [("output", output), ("batch.json", record),
                              ("results", try String(contentsOfFile: "\(fixture.store)/rb/results.jsonl", encoding: .utf8)),
                              ("report", try String(contentsOfFile: "\(fixture.store)/rb/report.json", encoding: .utf8))] {

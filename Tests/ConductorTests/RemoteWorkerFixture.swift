@@ -2,14 +2,24 @@ import Conductor
 import Foundation
 import Postgres
 import PostgresQueue
+import Queue
+import Testing
 import TestSupport
 
-/// Hosts sharing only a PostgreSQL server and a bare remote repository: each host is a
-/// `conductor worker NAME DIR --queue postgres://…` process with a directory and a HOME of its own.
+/// Hosts sharing only a queue and a bare remote repository: each host is a
+/// `conductor worker NAME DIR --queue ADDRESS` process with a directory and a HOME of its own.
+/// The queue is a PostgreSQL server the fixture starts, or a directory (`file:///…`).
 final class RemoteWorkerFixture: @unchecked Sendable {
-    /// Released (so stopped) by `close()`.
+    /// Which `TaskQueue` the hosts share.
+    enum QueueKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case postgres, directory
+        var testDescription: String { rawValue }
+    }
+
+    /// Released (so stopped) by `close()`; nil for a directory queue.
     private var server: PostgresServer?
-    /// The server's URL without a password, for the test's own connections, and its port.
+    /// The server's URL without a password, for the test's own connections, and its port ("" and
+    /// 0 for a directory queue).
     let serverURL: String
     let serverPort: Int
     let source: GitFixture
@@ -17,30 +27,39 @@ final class RemoteWorkerFixture: @unchecked Sendable {
     /// The bare repository every host fetches from and pushes to.
     let remote: String
     let base: String
-    /// The queue's URL, with a password the server never asks for (trust on loopback): it must
-    /// never show in logs or results.
+    /// The queue's address: for PostgreSQL, a URL with a password the server never asks for
+    /// (trust on loopback), which must never show in logs or results.
     let url: String
+    /// The address as conductor shows it (without the password).
+    var shownURL: String { url.replacingOccurrences(of: password, with: "***") }
     let password = "hunter2-\(UInt32.random(in: 0...UInt32.max))"
-    let queue: PostgresTaskQueue
+    let queue: any TaskQueue
     private(set) var hosts: [String: BackgroundProcess] = [:]
 
     /// Starting a server and a repository blocks for seconds: that is done on a thread of its
     /// own, not on one of the test pool's few threads, which every other test needs too.
-    static func make() async throws -> RemoteWorkerFixture {
-        try await offThePool { try RemoteWorkerFixture() }
+    static func make(_ kind: QueueKind = .postgres) async throws -> RemoteWorkerFixture {
+        try await offThePool { try RemoteWorkerFixture(kind) }
     }
 
-    private init() throws {
-        let server = try PostgresServer()
-        self.server = server
-        serverURL = server.url
-        serverPort = Int(server.port)
+    private init(_ kind: QueueKind) throws {
         source = try GitFixture()
         remote = scratch.appending("remote.git")
         try source.git(["clone", "-q", "--bare", source.path, remote])
         base = try source.revParse("HEAD")
-        url = "postgres://postgres:\(password)@127.0.0.1:\(server.port)/postgres"
-        queue = try PostgresTaskQueue(connection: PostgresConnection(url: server.url))
+        switch kind {
+        case .postgres:
+            let server = try PostgresServer()
+            self.server = server
+            serverURL = server.url
+            serverPort = Int(server.port)
+            url = "postgres://postgres:\(password)@127.0.0.1:\(server.port)/postgres"
+            queue = try PostgresTaskQueue(connection: PostgresConnection(url: server.url))
+        case .directory:
+            (serverURL, serverPort) = ("", 0)
+            url = "file://" + scratch.appending("shared queue")
+            queue = try DirectoryTaskQueue(directory: scratch.appending("shared queue"))
+        }
     }
 
     deinit {

@@ -25,7 +25,7 @@ private final class LabelScenario: @unchecked Sendable {
             worktrees: true, sequential: false,
             repos: [BatchRepository(path: fixture.path, name: "repo", base: "main", baseCommit: base)], setup: nil)
         if remote {
-            batch.remote = RemoteBatchRecord(queue: "postgres://conductor@db/conductor", remoteName: "origin",
+            batch.remote = RemoteBatchRecord(queue: try #require(try TaskQueueAddress("postgres://conductor@db/conductor")), remoteName: "origin",
                                              remoteURL: "git@host:team/app.git", localWorkers: 0, workerNames: ["hostA-0", "hostB-0"])
         }
         self.batch = batch

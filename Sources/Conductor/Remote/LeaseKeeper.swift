@@ -1,24 +1,23 @@
 import FoundationEssentials
 import Queue
 import Dispatch
-import Postgres
-import PostgresQueue
 import Synchronization
 
-/// Renews the lease of the task a remote worker runs, from a background thread with a database
-/// connection of its own, three times per lease; tells the worker once when the lease is lost.
+/// Renews the lease of the task a remote worker runs, from a background thread with a queue
+/// (a database connection) of its own, three times per lease; tells the worker once when the
+/// lease is lost.
 ///
 /// `@unchecked Sendable`: `tasks` is used only on `renewals`, a serial queue.
 final class LeaseKeeper: @unchecked Sendable {
-    let url: String
+    let queue: TaskQueueAddress
     let lease: Double
     private let log: @Sendable (String) -> Void
     private let renewals = DispatchQueue(label: "conductor.remote-worker.lease")
-    /// The keeper's own connection, made again after an error.
-    private var tasks: PostgresTaskQueue?
+    /// The keeper's own queue, opened again after an error.
+    private var tasks: (any TaskQueue)?
 
-    init(url: String, lease: Double, log: @escaping @Sendable (String) -> Void) {
-        self.url = url
+    init(queue: TaskQueueAddress, lease: Double, log: @escaping @Sendable (String) -> Void) {
+        self.queue = queue
         self.lease = lease
         self.log = log
     }
@@ -42,8 +41,8 @@ final class LeaseKeeper: @unchecked Sendable {
     }
 
     /// Starts renewing `claim`; `lost` is called once, from the keeper's thread, when the lease
-    /// turns out lost. A database that cannot be reached is retried at the next renewal (the
-    /// lease runs out on the server meanwhile, if it stays away).
+    /// turns out lost. A queue that cannot be reached is retried at the next renewal (the
+    /// lease runs out meanwhile, if it stays away).
     func keep(_ claim: TaskClaim, lost: @escaping @Sendable () -> Void) -> Renewal {
         let timer = DispatchSource.makeTimerSource(queue: renewals)
         let renewal = Renewal(timer: timer)
@@ -51,14 +50,14 @@ final class LeaseKeeper: @unchecked Sendable {
         timer.setEventHandler { [self] in
             guard !renewal.isLost else { return }
             do {
-                let tasks = try self.tasks ?? PostgresTaskQueue(connection: PostgresConnection(url: url))
+                let tasks = try self.tasks ?? queue.open()
                 self.tasks = tasks
                 guard try !tasks.heartbeat(claim, lease: lease) else { return }
                 renewal.lost.withLock { $0 = true }
                 lost()
             } catch {
                 self.tasks = nil
-                log("renewing the lease of task \(claim.task) failed: \(error); trying again in \((lease / 3).formatted()) s")
+                log("renewing the lease of task \(claim.task) failed: \(queue.scrub("\(error)")); trying again in \((lease / 3).formatted()) s")
             }
         }
         timer.resume()

@@ -1,22 +1,21 @@
 import FoundationEssentials
+import Queue
 import FoundationShims
 import Git
-import Postgres
-import PostgresQueue
 
-/// The checks a batch on a PostgreSQL queue passes before anything is written: one repository,
+/// The checks a batch on a shared queue passes before anything is written: one repository,
 /// with a remote whose branches hold the base commit (every worker starts there).
 public enum RemoteBatchBase {
     /// `plan` with its record's `remote` filled in: the remote's URL (a relative path made
-    /// absolute), and the queue's URL without its password.
+    /// absolute), and the queue's address without its password.
     ///
     /// - Throws: `RemoteTaskError` naming what to do: the repository has no such remote, the base
     ///   commit is not on it (with the `git push` to run), or the batch's name is taken on the
-    ///   queue or the remote; `GitError` when the remote cannot be fetched, `PostgresError` when
-    ///   the queue cannot be reached.
-    public static func check(_ plan: BatchPlan, queue: String, remoteName: String, localWorkers: Int) throws -> BatchPlan {
+    ///   queue or the remote; `GitError` when the remote cannot be fetched, what opening the
+    ///   queue throws when it cannot be reached.
+    public static func check(_ plan: BatchPlan, queue: TaskQueueAddress, remoteName: String, localWorkers: Int) throws -> BatchPlan {
         guard plan.record.repos.count == 1, let repo = plan.record.repos.first else {
-            throw RemoteTaskError("batch \(plan.record.name) names \(plan.record.repos.count) repositories; a batch on a PostgreSQL queue works on one: split the tasks file")
+            throw RemoteTaskError("batch \(plan.record.name) names \(plan.record.repos.count) repositories; a batch on a shared queue works on one: split the tasks file")
         }
         let repository = try Repository.open(at: repo.path)
         guard let given = try repository.remoteURL(remoteName) else {
@@ -35,8 +34,8 @@ public enum RemoteBatchBase {
         if !(try repository.references(prefix: "refs/remotes/\(remoteName)/conductor/\(name)/").isEmpty) {
             throw RemoteTaskError("the remote \(remoteName) (\(given)) has branches of a batch named \(name) already (conductor/\(name)/…); pick another --name")
         }
-        if !(try PostgresTaskQueue(connection: PostgresConnection(url: queue)).rows(batch: name).isEmpty) {
-            throw RemoteTaskError("the queue \(PostgresURL.redacted(queue)) has a batch named \(name) already (perhaps another host's); pick another --name, or resume that batch with conductor batch --resume -n \(name) --queue URL")
+        if !(try queue.open().rows(batch: name).isEmpty) {
+            throw RemoteTaskError("the queue \(queue) has a batch named \(name) already (perhaps another host's); pick another --name, or resume that batch with conductor batch --resume -n \(name) --queue URL")
         }
         var plan = plan
         plan.record.remote = RemoteBatchRecord(queue: queue, remoteName: remoteName, remoteURL: absoluteURL(given, repository: repo.path),

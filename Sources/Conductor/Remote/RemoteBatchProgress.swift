@@ -1,50 +1,59 @@
 import FoundationEssentials
 import FoundationShims
-import PostgresQueue
 import Queue
 import Synchronization
 
 /// A remote batch's progress, read from the queue's journal and rows: each new journal event
 /// becomes the `OrchestratorEvent` a local batch reports, and each row's result a `TaskResult`.
 ///
-/// Workers are numbered in the order of their first claim of a task of the batch (the journal
-/// only grows, so a number never changes, also across `--resume`): worker `n` of the events and
-/// results is `workerNames[n]`.
+/// The batch's tasks are its plan's, then (for its coordinator) those submitted to it later
+/// (`conductor submit -n NAME`), learned from the queue's rows, in the order they were submitted. Workers are numbered
+/// in the order of their first claim of a task of the batch (the journal only grows, so a number
+/// never changes, also across `--resume`): worker `n` of the events and results is `workerNames[n]`.
 final class RemoteBatchProgress: Sendable {
-    private let plan: BatchPlan
-    /// How many journal events were reported, and the workers' names by number.
-    private let state = Mutex<(reported: Int, names: [String])>((0, []))
+    private let batch: String
+    /// Whether tasks submitted to the batch later join `tasks`.
+    private let followsSubmissions: Bool
+    /// The tasks known so far, how many journal events were reported, and the workers' names by number.
+    private let state: Mutex<(tasks: [TaskSpec], reported: Int, names: [String])>
 
-    init(plan: BatchPlan) {
-        self.plan = plan
+    /// Progress of `tasks` of `batch`, and of the tasks submitted to it later when `followsSubmissions`.
+    init(batch: String, tasks: [TaskSpec], followsSubmissions: Bool = true) {
+        self.batch = batch
+        self.followsSubmissions = followsSubmissions
+        state = Mutex((tasks, 0, []))
     }
 
     /// The workers seen so far, by number.
     var workerNames: [String] { state.withLock { $0.names } }
 
+    /// The batch's tasks known so far, in the order they were submitted.
+    var tasks: [TaskSpec] { state.withLock { $0.tasks } }
+
     /// Reports the events of `journal` not reported yet; `rows` (read after the journal) give
-    /// the results of finished tasks. A task's ending that `--resume` undid (it was put back
-    /// later) is not reported.
-    func report(_ journal: [QueueEvent], rows: [QueuedTask],
-                to handle: (OrchestratorEvent) -> Void) {
-        let fresh = state.withLock { state -> ArraySlice<QueueEvent> in
+    /// the results of finished tasks, and the tasks submitted to the batch since. A task's ending
+    /// that `--resume` undid (it was put back later) is not reported.
+    func report(_ journal: [QueueEvent], rows: [QueuedTask], to handle: (OrchestratorEvent) -> Void) {
+        learn(rows)
+        let (tasks, fresh) = state.withLock { state -> ([TaskSpec], ArraySlice<QueueEvent>) in
             defer { state.reported = max(state.reported, journal.count) }
-            return journal.dropFirst(state.reported)
+            return (state.tasks, journal.dropFirst(state.reported))
         }
         let lastPutBack = journal.indices.reduce(into: [String: Int]()) { last, index in
             if journal[index].event == "requeued" { last[journal[index].task] = index }
         }
         for (position, entry) in zip(fresh.indices, fresh) {
-            guard let index = plan.tasks.firstIndex(where: { $0.id == entry.task }) else { continue }
-            let task = plan.tasks[index]
             let worker = entry.worker ?? "a worker"
+            let number = entry.event == "claim" ? number(of: worker) : nil
+            guard let index = tasks.firstIndex(where: { $0.id == entry.task }) else { continue }
+            let task = tasks[index]
             switch entry.event {
             case "claim":
-                handle(.assigned(index: index, task: task, worker: number(of: worker), attempt: entry.attempt))
+                handle(.assigned(index: index, task: task, worker: number ?? 0, attempt: entry.attempt))
             case "expired":
                 handle(.retrying(index: index, task: task, reason: "the lease of \(worker) ran out (its host died, was stopped or cut off); back in the queue", after: 0))
             case "released":
-                handle(.retrying(index: index, task: task, reason: "\(worker) stopped and gave it back to the queue", after: 0))
+                handle(.retrying(index: index, task: task, reason: "\(worker) gave it back to the queue (the worker was stopping, its host could not fetch the remote, or its agent hit a rate limit: the worker's log says which)", after: 0))
             case "done", "failed", "skipped":
                 guard position > lastPutBack[entry.task] ?? -1, let row = rows.first(where: { $0.task == entry.task }) else { continue }
                 handle(.finished(index: index, result: result(of: task, row: row)))
@@ -54,16 +63,30 @@ final class RemoteBatchProgress: Sendable {
         }
     }
 
-    /// Every task's final record, in task order; a task not finished on the queue is `cancelled`
-    /// (the coordinator stopped waiting: `--resume` waits again).
+    /// Every known task's final record, in task order; a task not finished on the queue is
+    /// `cancelled` (the coordinator stopped waiting: `--resume` waits again).
     func results(_ rows: [QueuedTask]) -> [TaskResult] {
-        plan.tasks.map { task in
+        learn(rows)
+        return tasks.map { task in
             guard let row = rows.first(where: { $0.task == task.id }), row.isFinished else {
                 return TaskResult(task: task, worker: nil, result: .synthetic(
                     .cancelled, error: "not finished when the coordinator stopped waiting; it stays on the queue (conductor batch --resume waits for it)",
                     attempts: rows.first { $0.task == task.id }?.attempts ?? 0))
             }
             return result(of: task, row: row)
+        }
+    }
+
+    /// Adds the tasks of `rows` not known yet (submitted to the batch after its plan), each as
+    /// its row's JSON gives it, when following submissions; a row that is not a remote task's is
+    /// passed over.
+    func learn(_ rows: [QueuedTask]) {
+        guard followsSubmissions else { return }
+        state.withLock { state in
+            let known = Set(state.tasks.map(\.id))
+            for row in rows where !known.contains(row.task) {
+                if let task = try? RemoteTask.decode(row.spec, task: row.task, batch: batch).task { state.tasks.append(task) }
+            }
         }
     }
 

@@ -1,7 +1,6 @@
 import FoundationEssentials
-import Postgres
 
-/// What `batch.json` holds of a batch run on a PostgreSQL queue (its `remote` field):
+/// What `batch.json` holds of a batch run on a shared queue (its `remote` field):
 ///
 ///     "remote": {"queue": "postgres://conductor:***@db/conductor", "remoteName": "origin",
 ///                "remoteURL": "git@host:team/app.git", "localWorkers": 2, "workerNames": ["hostA-0", "vm-b1-0"]}
@@ -10,7 +9,8 @@ import Postgres
 /// have names instead, so worker `n` of its record is `workerNames[n]`, on branch
 /// `conductor/<batch>/<workerNames[n]>` (see `BatchRecord.branch(worker:)`).
 public struct RemoteBatchRecord: Codable, Sendable, Equatable {
-    /// The queue's URL without its password (`PostgresURL.redacted`): `--resume` needs it given again.
+    /// The queue's address without its password (`TaskQueueAddress.description`): `--resume`
+    /// needs it given again.
     public var queue: String
     /// The repository's remote the base was checked on and the workers' branches are fetched from.
     public var remoteName: String
@@ -22,8 +22,8 @@ public struct RemoteBatchRecord: Codable, Sendable, Equatable {
     /// other worker branch of the batch found on the remote (by name).
     public var workerNames: [String]
 
-    public init(queue: String, remoteName: String, remoteURL: String, localWorkers: Int, workerNames: [String] = []) {
-        self.queue = PostgresURL.redacted(queue)
+    public init(queue: TaskQueueAddress, remoteName: String, remoteURL: String, localWorkers: Int, workerNames: [String] = []) {
+        self.queue = queue.description
         self.remoteName = remoteName
         self.remoteURL = remoteURL
         self.localWorkers = localWorkers
@@ -32,14 +32,14 @@ public struct RemoteBatchRecord: Codable, Sendable, Equatable {
 }
 
 extension BatchRecord {
-    /// Why `url` is not the queue this batch runs on (it ran on its own queue directory, or on
-    /// another PostgreSQL queue, named without its password), or nil when it is.
-    public func queueProblem(_ url: String) -> String? {
+    /// Why `queue` is not the queue this batch runs on (it ran on its own queue directory, or on
+    /// another shared queue, named without its password), or nil when it is.
+    public func queueProblem(_ queue: TaskQueueAddress) -> String? {
         guard let remote else {
-            return "batch \(name) ran on its own queue directory, not a PostgreSQL one: leave out --queue (and unset $CONDUCTOR_QUEUE)"
+            return "batch \(name) ran on its own queue directory, not a shared one: leave out --queue (and unset $CONDUCTOR_QUEUE)"
         }
-        guard PostgresURL.redacted(url) == remote.queue else {
-            return "batch \(name) runs on the queue \(remote.queue), not \(PostgresURL.redacted(url)): give that URL to --queue"
+        guard queue.description == remote.queue else {
+            return "batch \(name) runs on the queue \(remote.queue), not \(queue): give that address to --queue"
         }
         return nil
     }

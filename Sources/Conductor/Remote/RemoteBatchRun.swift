@@ -5,19 +5,17 @@ import FoundationShims
 import Glibc
 #endif
 import Git
-import Postgres
-import PostgresQueue
 import Queue
 import Synchronization
 
-/// The coordinator of a batch on a PostgreSQL queue (issue 16): it submits the batch's tasks
+/// The coordinator of a batch on a shared queue (issue 16): it submits the batch's tasks
 /// with its options (or, for `--resume`, puts its failed and skipped tasks back), runs the local
 /// workers it was asked for, reports progress from the queue's journal, and once every task is
 /// done or failed fetches the workers' branches from the remote into the repository and writes
 /// `results.jsonl`, so that `report`, `show`, `merge` and `prune` read the batch as a local one.
 public final class RemoteBatchRun: Sendable {
     public let plan: BatchPlan
-    private let url: String
+    private let queue: TaskQueueAddress
     private let executable: String
     private let environment: [String: String]
     private let log: @Sendable (String) -> Void
@@ -31,16 +29,16 @@ public final class RemoteBatchRun: Sendable {
 
     /// - Parameters:
     ///   - plan: a plan whose record has `remote` (see `RemoteBatchBase.check`).
-    ///   - url: the queue's URL, password included; only its redacted form is ever shown.
+    ///   - queue: the queue, its password included; only its `description` is ever shown.
     ///   - options: the batch's timeout, retries and stop-on-error, given to the tasks it
     ///     submits (or puts back).
     ///   - executable: the program the local workers run (default: this one).
     ///   - log: lines for people (local workers started again, branches not updated).
-    public init(plan: BatchPlan, url: String, options: RemoteBatchOptions = RemoteBatchOptions(), executable: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+    public init(plan: BatchPlan, queue: TaskQueueAddress, options: RemoteBatchOptions = RemoteBatchOptions(), executable: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
                 pollInterval: Double = 0.5, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.plan = plan
-        progress = RemoteBatchProgress(plan: plan)
-        self.url = url
+        progress = RemoteBatchProgress(batch: plan.record.name, tasks: plan.tasks)
+        self.queue = queue
         self.options = options
         self.executable = executable ?? WorkerLaunch.runningProgram
         self.environment = environment
@@ -55,13 +53,13 @@ public final class RemoteBatchRun: Sendable {
     /// While it runs, the coordinator holds the batch's lock (`<batch dir>/queue/orchestrator.lock`,
     /// as a local batch's orchestrator does), so `list` says running and `prune` waits.
     ///
-    /// - Throws: `BatchError.running` when another coordinator of the batch runs, `PostgresError`
-    ///   when the queue cannot be reached, `RemoteTaskError` when the record is not a remote
+    /// - Throws: `BatchError.running` when another coordinator of the batch runs, what opening the
+    ///   queue throws when it cannot be reached, `RemoteTaskError` when the record is not a remote
     ///   batch's, `GitError` when the remote cannot be fetched at the end.
     public func run(events: (OrchestratorEvent) -> Void = { _ in }) throws -> BatchRun.Outcome {
         var record = plan.record
         guard let remote = record.remote else {
-            throw RemoteTaskError("batch \(record.name) did not run on a PostgreSQL queue (its batch.json has no \"remote\"); run it with conductor batch --resume, without --queue")
+            throw RemoteTaskError("batch \(record.name) did not run on a shared queue (its batch.json has no \"remote\"); run it with conductor batch --resume, without --queue")
         }
         try FileManager.default.createDirectory(atPath: record.queue.path, withIntermediateDirectories: true)
         let lock: FileLock
@@ -71,20 +69,23 @@ public final class RemoteBatchRun: Sendable {
             throw BatchError.running(name: record.name, pid: pid)
         }
         defer { lock.release() }
-        let queue = try connect()
-        let submissions = try RemoteTask.submissions(plan.tasks, batch: record.name, remote: remote.remoteURL, base: record.repos[0].baseCommit,
+        let tasks = try connect()
+        let submitted = try tasks.rows(batch: record.name)
+        // On --resume, the tasks submitted to the batch since (conductor submit -n NAME) too.
+        progress.learn(submitted)
+        let submissions = try RemoteTask.submissions(progress.tasks, batch: record.name, remote: remote.remoteURL, base: record.repos[0].baseCommit,
                                                      agent: record.agent, options: options)
-        if try queue.rows(batch: record.name).isEmpty {
-            try queue.submit(batch: record.name, tasks: submissions)
+        if submitted.isEmpty {
+            try tasks.submit(batch: record.name, tasks: submissions)
         } else {
-            let again = try queue.resubmit(batch: record.name, tasks: submissions)
+            let again = try tasks.resubmit(batch: record.name, tasks: submissions)
             if !again.isEmpty { log("back in the queue, to run again: \(again.joined(separator: ", "))") }
         }
-        let workers = RemoteLocalWorkers(count: remote.localWorkers, batch: record, url: url, executable: executable,
+        let workers = RemoteLocalWorkers(count: remote.localWorkers, batch: record, queue: queue, executable: executable,
                                          environment: environment, log: log)
         let started = Date()
         try workers.start()
-        let rows = watch(queue, events: events)
+        let rows = watch(tasks, events: events)
         workers.stop()
         let results = progress.results(rows)
         record.remote?.workerNames = try fetchBranches(knownWorkers: progress.workerNames)
@@ -100,16 +101,16 @@ public final class RemoteBatchRun: Sendable {
     /// Reports progress until every task is finished (done, failed or skipped), or `interrupt`;
     /// returns the rows as last read. Expired leases are put back (or their tasks failed) here
     /// too, so that a batch ends when every worker host is gone, and a stopped batch's queued
-    /// tasks skipped (see `skipQueuedTasksOfStoppedBatch`). A queue that fails (the database went away) is connected to again every few
-    /// seconds, while the workers wait on it too.
-    private func watch(_ first: PostgresTaskQueue, events: (OrchestratorEvent) -> Void) -> [QueuedTask] {
-        var queue: PostgresTaskQueue? = first
+    /// tasks skipped (see `skipQueuedTasksOfStoppedBatch`). A queue that fails (the database went
+    /// away) is opened again every few seconds, while the workers wait on it too.
+    private func watch(_ first: any TaskQueue, events: (OrchestratorEvent) -> Void) -> [QueuedTask] {
+        var tasks: (any TaskQueue)? = first
         var rows: [QueuedTask] = []
         let batch = plan.record.name
         while !interruption.isRaised {
             do {
-                let current = try queue ?? connect()
-                queue = current
+                let current = try tasks ?? connect()
+                tasks = current
                 try current.requeueExpired()
                 try current.skipQueuedTasksOfStoppedBatch(batch)
                 // The journal is read before the rows, so every finished task it names has its result.
@@ -122,19 +123,17 @@ public final class RemoteBatchRun: Sendable {
                 }
                 _ = wake.wait(timeout: .now() + pollInterval)
             } catch {
-                queue = nil
-                log("the queue failed: \(PostgresURL.scrub("\(error)", of: url)); connecting again in 5 s (Ctrl-C stops waiting; conductor batch --resume waits again)")
+                tasks = nil
+                log("the queue failed: \(queue.scrub("\(error)")); connecting again in 5 s (Ctrl-C stops waiting; conductor batch --resume waits again)")
                 _ = wake.wait(timeout: .now() + 5)
             }
         }
         return rows
     }
 
-    /// A connection to the queue, labelled (`application_name`) as this batch's coordinator.
-    private func connect() throws -> PostgresTaskQueue {
-        let connection = try PostgresConnection(url: url)
-        try connection.execute("SELECT set_config('application_name', $1, false)", [String("conductor batch \(plan.record.name) coordinator".prefix(63))])
-        return try PostgresTaskQueue(connection: connection)
+    /// The queue, opened as this batch's coordinator.
+    private func connect() throws -> any TaskQueue {
+        try queue.open(label: "conductor batch \(plan.record.name) coordinator")
     }
 
     /// The name of worker `number` of the progress events and results (numbered in the order of

@@ -8,7 +8,7 @@ import Synchronization
 
 /// The remote workers a coordinator runs on its own host: `conductor worker NAME DIR` processes
 /// serving the queue like any other host's, named `<host>-<batch>-<n>` (unique per host and
-/// batch), each in `<batch dir>/workers/<name>` with its log beside it. The queue's URL reaches
+/// batch), each in `<batch dir>/workers/<name>` with its log beside it. The queue's address reaches
 /// them in `$CONDUCTOR_QUEUE`, never on a command line `ps` shows. They end with the coordinator
 /// (`--parent-pid`); one that exits early (its name still held by a worker of the coordinator's
 /// earlier run, say) is started again a few times.
@@ -23,7 +23,7 @@ final class RemoteLocalWorkers: Sendable {
     /// Starts over all workers within one run, so a worker that can never start does not loop.
     private static let restartLimit = 20
 
-    init(count: Int, batch: BatchRecord, url: String, executable: String, environment: [String: String], log: @escaping @Sendable (String) -> Void) {
+    init(count: Int, batch: BatchRecord, queue: TaskQueueAddress, executable: String, environment: [String: String], log: @escaping @Sendable (String) -> Void) {
         let host = TaskRun.safeFileName(ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "")
         names = (0..<count).map { number in
             let name = "\(host)-\(batch.name)-\(number)"
@@ -33,7 +33,7 @@ final class RemoteLocalWorkers: Sendable {
         let parent = getpid()
         arguments = { name in [executable, "worker", name, "\(batch.directory)/workers/\(name)", "--parent-pid", String(parent)] }
         var environment = environment
-        environment["CONDUCTOR_QUEUE"] = url
+        environment["CONDUCTOR_QUEUE"] = queue.text
         self.environment = environment
         self.log = log
     }

@@ -1,9 +1,8 @@
 import FoundationEssentials
 import Git
-import PostgresQueue
 import Queue
 
-/// What one task row of a PostgreSQL queue carries (its `spec`, as JSON): everything a worker on
+/// What one task of a shared queue carries (its `spec`, as JSON): everything a worker on
 /// any host needs to run the task, with nothing but the database and the git remote shared.
 ///
 ///     {"batch": "b1", "remote": "git@host:team/app.git", "base": "<40 hex digits>",
@@ -29,13 +28,13 @@ public struct RemoteTask: Codable, Sendable, Equatable {
     }
 
     /// Adds `tasks` to `batch` on `queue`, all or none, each carrying the remote, the base commit
-    /// and the agent, so that `conductor worker NAME DIR --queue postgres://…` on any host can run
+    /// and the agent, so that `conductor worker NAME DIR --queue ADDRESS` on any host can run
     /// them, and the batch's `options`.
     ///
     /// - Throws: `RemoteTaskError` for a batch name, task id or base that cannot be used (naming
-    ///   which), `PostgresError` when the database refuses (a task id already in the batch).
+    ///   which), the queue's error when it refuses (a task id already in the batch).
     public static func submit(_ tasks: [TaskSpec], batch: String, remote: String, base: String, agent: AgentChoice = AgentChoice(),
-                              options: RemoteBatchOptions = RemoteBatchOptions(), to queue: PostgresTaskQueue) throws {
+                              options: RemoteBatchOptions = RemoteBatchOptions(), to queue: any TaskQueue) throws {
         try queue.submit(batch: batch, tasks: submissions(tasks, batch: batch, remote: remote, base: base, agent: agent, options: options))
     }
 
@@ -68,15 +67,22 @@ public struct RemoteTask: Codable, Sendable, Equatable {
     ///
     /// - Throws: `RemoteTaskError` naming the batch, the task and what is wrong with its JSON.
     public static func decode(_ claim: TaskClaim) throws -> RemoteTask {
+        try decode(claim.spec, task: claim.task, batch: claim.batch)
+    }
+
+    /// The task `spec` (the JSON of task `task` of `batch` on the queue) carries.
+    ///
+    /// - Throws: `RemoteTaskError` naming the batch, the task and what is wrong with its JSON.
+    static func decode(_ spec: String, task: String, batch: String) throws -> RemoteTask {
         do {
-            return try QueueJSON.decoder.decode(RemoteTask.self, from: Data(claim.spec.utf8))
+            return try QueueJSON.decoder.decode(RemoteTask.self, from: Data(spec.utf8))
         } catch {
-            throw RemoteTaskError("task \(claim.task) of batch \(claim.batch) is not a remote task (\(QueueJSON.describe(error))); submit it with RemoteTask.submit")
+            throw RemoteTaskError("task \(task) of batch \(batch) is not a remote task (\(QueueJSON.describe(error))); submit it with RemoteTask.submit")
         }
     }
 }
 
-/// The options of a local batch that a batch on a PostgreSQL queue honours. They are stored in
+/// The options of a local batch that a batch on a shared queue honours. They are stored in
 /// what is submitted, so they hold whichever host runs a task, and whether the coordinator runs or not.
 public struct RemoteBatchOptions: Sendable, Equatable {
     /// Seconds a task may run when it sets no timeout of its own (nil: no limit).

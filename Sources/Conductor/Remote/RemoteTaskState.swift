@@ -1,9 +1,8 @@
 import FoundationEssentials
-import Postgres
-import PostgresQueue
+import Queue
 
-/// One task of a remote batch as the queue has it now (`conductor status -n NAME` of a batch run
-/// with `--queue postgres://…`).
+/// One task of a shared batch as its queue has it now (`conductor status -n NAME` of a batch run
+/// with `--queue postgres://…` or `--queue file:///…`).
 public struct RemoteTaskState: Codable, Sendable, Equatable {
     public var task: String
     /// `queued`, `claimed`, `done`, `failed` or `skipped` (not started: a task that stops the batch failed).
@@ -13,13 +12,13 @@ public struct RemoteTaskState: Codable, Sendable, Equatable {
     /// The worker that holds or last held the task.
     public var worker: String?
 
-    /// Every task of `batch`, in submission order, read from the queue at `url`.
+    /// Every task of `batch`, in submission order, read from `queue`.
     ///
-    /// - Throws: `RemoteTaskError` when `batch` did not run on a PostgreSQL queue or ran on
-    ///   another one (naming it, without its password); `PostgresError` when the queue cannot be read.
-    public static func read(_ batch: BatchRecord, url: String) throws -> [RemoteTaskState] {
-        if let problem = batch.queueProblem(url) { throw RemoteTaskError(problem) }
-        return try PostgresTaskQueue(connection: PostgresConnection(url: url)).rows(batch: batch.name).map {
+    /// - Throws: `RemoteTaskError` when `batch` did not run on a shared queue or ran on another
+    ///   one (naming it, without its password); what opening the queue throws.
+    public static func read(_ batch: BatchRecord, queue: TaskQueueAddress) throws -> [RemoteTaskState] {
+        if let problem = batch.queueProblem(queue) { throw RemoteTaskError(problem) }
+        return try queue.open().rows(batch: batch.name).map {
             RemoteTaskState(task: $0.task, state: $0.state.rawValue, attempts: $0.attempts, worker: $0.claimedBy)
         }
     }

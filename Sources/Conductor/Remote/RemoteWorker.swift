@@ -5,12 +5,11 @@ import FoundationShims
 import Glibc
 #endif
 import Git
-import Postgres
 import PostgresQueue
 import Queue
 import Synchronization
 
-/// A worker on any host serving a PostgreSQL queue (issue 16): it re-queues expired claims,
+/// A worker on any host serving a shared queue (issue 16): it re-queues expired claims,
 /// claims a task with a lease it renews while the task runs (`LeaseKeeper`), runs it in its
 /// checkout of the batch's remote (`RemoteCheckout`), pushes the worker's branch, and only then
 /// records the result. A task whose earlier attempt already pushed its commit is not run again:
@@ -28,11 +27,11 @@ public final class RemoteWorker: Sendable {
         self.log = log
     }
 
-    /// Serves tasks until `stop()`. A database that goes away is connected to again every few
-    /// seconds; the running task's lease then runs out on the server, and its result is refused.
+    /// Serves tasks until `stop()`. A queue that goes away (its database) is opened again every
+    /// few seconds; the running task's lease then runs out, and its result is refused.
     ///
-    /// - Throws: `TaskQueueError.workerNameTaken` when a live worker has this name, what
-    ///   connecting throws the first time (a wrong URL, a refused login), and
+    /// - Throws: `TaskQueueError.workerNameTaken` when a live worker has this name, what opening
+    ///   the queue throws the first time (a wrong URL, a refused login), and
     ///   `PostgresQueueError.newerSchema` when a newer conductor migrated the database meanwhile.
     public func run() throws {
         let name = configuration.name
@@ -45,11 +44,11 @@ public final class RemoteWorker: Sendable {
         if !stale.isEmpty {
             log("worker \(name): removed \(stale.count) lock file(s) a stopped worker left in its clones: \(stale.joined(separator: ", "))")
         }
-        var queue: PostgresTaskQueue? = try connect()
-        let keeper = LeaseKeeper(url: configuration.url, lease: configuration.lease) { [log] in log("worker \(name): \($0)") }
+        var queue: (any TaskQueue)? = try connect()
+        let keeper = LeaseKeeper(queue: configuration.queue, lease: configuration.lease) { [log] in log("worker \(name): \($0)") }
         // Seconds to wait after this host could not prepare a checkout: 5, doubling up to a minute.
         var pause: Double = 0
-        log("worker \(name) on \(host) (pid \(getpid())) serving \(PostgresURL.redacted(configuration.url)), lease \(configuration.lease.formatted()) s, checkouts in \(configuration.directory)")
+        log("worker \(name) on \(host) (pid \(getpid())) serving \(configuration.queue), lease \(configuration.lease.formatted()) s, checkouts in \(configuration.directory)")
         while !isStopping {
             do {
                 let tasks = try queue ?? connect()
@@ -72,7 +71,7 @@ public final class RemoteWorker: Sendable {
                 // session, which the server has not yet found dead: that is tried again too.
                 if let error = error as? PostgresQueueError, case .newerSchema = error { throw error }
                 queue = nil
-                log("worker \(name): the queue failed: \(PostgresURL.scrub("\(error)", of: configuration.url)); connecting again in 5 s")
+                log("worker \(name): the queue failed: \(configuration.queue.scrub("\(error)")); connecting again in 5 s")
                 _ = wake.wait(timeout: .now() + 5)
             }
         }
@@ -92,9 +91,9 @@ public final class RemoteWorker: Sendable {
 
     private var isStopping: Bool { control.withLock { $0.stopping } }
 
-    /// A connection to the queue that holds the worker's name and listens for new tasks.
-    private func connect() throws -> PostgresTaskQueue {
-        let queue = try PostgresTaskQueue(connection: PostgresConnection(url: configuration.url))
+    /// The queue, opened to hold the worker's name and listen for new tasks.
+    private func connect() throws -> any TaskQueue {
+        let queue = try configuration.queue.open()
         try queue.holdWorkerName(configuration.name, label: "conductor worker \(configuration.name) on \(host) pid \(getpid())")
         try queue.listenForWork()
         return queue
@@ -103,7 +102,7 @@ public final class RemoteWorker: Sendable {
     /// Waits, with nothing queued, until a submit or a re-queue notifies the queue, or for the
     /// poll interval (when expired claims are looked for again); in steps of at most a second,
     /// so that `stop()` is seen.
-    private func idle(_ queue: PostgresTaskQueue) throws {
+    private func idle(_ queue: any TaskQueue) throws {
         let deadline = Date().addingTimeInterval(configuration.pollInterval)
         while !isStopping, deadline.timeIntervalSinceNow > 0 {
             if try queue.waitForWork(timeout: min(1, deadline.timeIntervalSinceNow)) { return }
@@ -114,7 +113,7 @@ public final class RemoteWorker: Sendable {
     /// this host cannot prepare the task's checkout, or when its agent hit a rate or usage limit
     /// before committing anything; false in those last two cases (the host or its account is in
     /// trouble, not the task: the worker waits, and another host may take it meanwhile).
-    private func handle(_ claim: TaskClaim, queue: PostgresTaskQueue, keeper: LeaseKeeper) throws -> Bool {
+    private func handle(_ claim: TaskClaim, queue: any TaskQueue, keeper: LeaseKeeper) throws -> Bool {
         let name = configuration.name
         log("worker \(name): task \(claim.task) of batch \(claim.batch) (attempt \(claim.attempt)) claimed")
         control.withLock { $0.claim = claim.token }
@@ -162,7 +161,7 @@ public final class RemoteWorker: Sendable {
     }
 
     /// Gives `claim` back to the queue and says so, with `reason` when it is not that the worker stops.
-    private func giveBack(_ claim: TaskClaim, to queue: PostgresTaskQueue, because reason: String? = nil) throws {
+    private func giveBack(_ claim: TaskClaim, to queue: any TaskQueue, because reason: String? = nil) throws {
         let released = try queue.release(claim)
         log("worker \(configuration.name): task \(claim.task)" + (reason.map { " (\($0))" } ?? "")
             + (released ? " given back to the queue" : " was no longer this worker's (its lease ran out)"))
@@ -170,7 +169,7 @@ public final class RemoteWorker: Sendable {
 
     /// Runs `task` in its checkout (or finds the commit an earlier attempt pushed) and pushes
     /// the worker's branch; the outcome says what to record.
-    private func perform(_ task: RemoteTask, claim: TaskClaim, queue: PostgresTaskQueue,
+    private func perform(_ task: RemoteTask, claim: TaskClaim, queue: any TaskQueue,
                          renewal: LeaseKeeper.Renewal) throws -> TaskOutcome {
         let checkout = RemoteCheckout(task: task, worker: configuration.name, directory: configuration.directory)
         let repository: Repository, start: ObjectID
@@ -248,7 +247,7 @@ public final class RemoteWorker: Sendable {
     /// live worker took the claimant's name again and pushes its own tasks) needs no fence: an
     /// old attempt's push cannot be made over that work either.
     private func earlierAttempt(_ checkout: RemoteCheckout, repository: Repository, claim: TaskClaim,
-                                queue: PostgresTaskQueue) throws -> (commit: CommitSummary, branch: String)? {
+                                queue: any TaskQueue) throws -> (commit: CommitSummary, branch: String)? {
         let others = try queue.claimants(batch: claim.batch, task: claim.task).filter { $0 != configuration.name }
         // Each earlier claimant's branch, and where it was when this attempt began.
         var unfenced = try others.map { (name: $0, seen: try checkout.startingPoint(of: $0, in: repository)) }

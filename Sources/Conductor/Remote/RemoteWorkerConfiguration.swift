@@ -1,15 +1,14 @@
 import FoundationEssentials
-import Postgres
 
-/// What a remote worker needs: its name, its directory, the queue's URL, its lease.
+/// What a remote worker needs: its name, its directory, its queue, its lease.
 public struct RemoteWorkerConfiguration: Sendable {
     /// The worker's name on the queue (`hostA-0`), unique among live workers: its branches are
     /// `conductor/<batch>/<name>`.
     public var name: String
     /// Where the worker keeps its clones and worktrees (and task logs, under `queue/`).
     public var directory: String
-    /// The queue's `postgres://` URL; only `PostgresURL.redacted` of it is ever shown.
-    public var url: String
+    /// The shared queue it serves; only the address's `description` (no password) is ever shown.
+    public var queue: TaskQueueAddress
     /// Seconds a claim holds without a renewal; renewed three times per lease.
     public var lease: Double = 30
     /// Seconds between looks at the queue while nothing is queued.
@@ -19,10 +18,10 @@ public struct RemoteWorkerConfiguration: Sendable {
     /// Seconds between SIGTERM and SIGKILL when a task is ended.
     public var grace: Double = 5
 
-    public init(name: String, directory: String, url: String) {
+    public init(name: String, directory: String, queue: TaskQueueAddress) {
         self.name = name
         self.directory = directory
-        self.url = url
+        self.queue = queue
     }
 
     /// Why `name` cannot name a remote worker, or nil. Its branches are `conductor/<batch>/<name>`,
@@ -36,10 +35,5 @@ public struct RemoteWorkerConfiguration: Sendable {
             return "the worker name '\(name)' is reserved: conductor/<batch>/merged is the merge branch and conductor/<batch>/w<n> are local workers' branches; give another (e.g. hostA-0)"
         }
         return nil
-    }
-
-    /// True when `queue` (a `--queue` value or `$CONDUCTOR_QUEUE`) names a PostgreSQL queue.
-    public static func isQueueURL(_ queue: String) -> Bool {
-        PostgresURL.isPostgres(queue)
     }
 }
