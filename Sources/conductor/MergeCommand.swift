@@ -76,7 +76,7 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         let batch = try selection.record(for: .change)
         let results = try MergeReport.readResults(batch.resultsFile)
-        let report = try MergeReport.build(for: batch, results: results)
+        let report = try MergeReport.build(for: batch, results: results, withPatches: false)
         let mode: IntegrationMerge.Mode
         if !worker.isEmpty {
             mode = .workers(try Self.list(worker).map { label in

@@ -95,8 +95,7 @@ import TestSupport
 
         let opened = fixture.directory.appending("opened.txt")
         let browser = fixture.directory.appending("browser.sh")
-        try "#!/bin/sh\nprintf '%s' \"$1\" > \(opened).part && mv \(opened).part \(opened)\n".write(toFile: browser, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: browser)
+        try writeExecutable("#!/bin/sh\nprintf '%s' \"$1\" > \(opened).part && mv \(opened).part \(opened)\n", to: browser)
         let open = try run([Binaries.conductor, "report", "o1", "-d", fixture.store, "--open"],
                            environment: fixture.environment.merging(["BROWSER": browser]) { $1 })
         #expect(open.status == 0, "\(open.stderr)")

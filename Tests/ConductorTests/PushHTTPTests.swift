@@ -106,9 +106,7 @@ struct PushHTTPTests {
         let (server, bare, store, port) = try serve(fixture, app: app)
         defer { server.stop() }
         let hook = bare + "/hooks/pre-receive"
-        try "#!/bin/sh\nwhile read old new ref; do [ \"$ref\" = refs/heads/conductor/h/w1 ] && { echo 'w1 is frozen'; exit 1; }; done; exit 0\n"
-            .write(toFile: hook, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+        try writeExecutable("#!/bin/sh\nwhile read old new ref; do [ \"$ref\" = refs/heads/conductor/h/w1 ] && { echo 'w1 is frozen'; exit 1; }; done; exit 0\n", to: hook)
 
         let push = try fixture.conductor(["push", "-n", "h", "-d", fixture.store, "--json"], in: app)
         #expect(push.status == 1, "\(push.stdout)\n\(push.stderr)")

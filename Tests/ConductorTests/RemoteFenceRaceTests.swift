@@ -19,7 +19,7 @@ struct RemoteFenceRaceTests {
         let branch = "refs/heads/conductor/b1/ghost-0"
         let moves = fixture.scratch.appending("moves")
         let hook = fixture.remote + "/hooks/pre-receive"
-        try """
+        try writeExecutable("""
             #!/bin/sh
             while read old new ref; do
                 [ "$ref" = "\(branch)" ] && git cat-file commit "$new" | grep -q '^Conductor-Fence:' || continue
@@ -31,7 +31,7 @@ struct RemoteFenceRaceTests {
                 )
             done
             exit 0
-            """.write(toFile: hook, atomically: true, encoding: .utf8)
+            """, to: hook)
         let host = try await retryGhostsTask(in: fixture, remote: url, hook: hook)
         let raced = ((try? String(contentsOfFile: moves, encoding: .utf8)) ?? "").split(separator: "\n").count
         #expect(raced >= 1, "the fence never raced with ghost-0's branch: \(host.output)")
@@ -46,25 +46,24 @@ struct RemoteFenceRaceTests {
         // briefly unreachable or out of space would), and takes the next.
         let refusals = fixture.scratch.appending("refusals")
         let hook = fixture.remote + "/hooks/pre-receive"
-        try """
+        try writeExecutable("""
             #!/bin/sh
             while read old new ref; do
                 [ "$ref" = refs/heads/conductor/b1/ghost-0 ] && [ ! -e '\(refusals)' ] || continue
                 touch '\(refusals)'; echo "no room for the fence just now" >&2; exit 1
             done
             exit 0
-            """.write(toFile: hook, atomically: true, encoding: .utf8)
+            """, to: hook)
         let host = try await retryGhostsTask(in: fixture, remote: url, hook: hook)
         #expect(FileManager.default.fileExists(atPath: refusals), "the remote never refused a fence: \(host.output)")
         #expect(try fixture.queue.journal(batch: "b1").contains { $0.event == "released" && $0.worker == "host-1" })
         #expect(try await fixture.close() == ["host-1": 0])
     }
 
-    /// Makes `hook` the remote's pre-receive hook, submits t1 of batch b1 to `remote`, has ghost-0
+    /// With `hook` the remote's pre-receive hook, submits t1 of batch b1 to `remote`, has ghost-0
     /// claim it and lose its lease at once, and runs host-1, which retries it; expects t1 done by
     /// host-1 with one commit on the remote. Returns host-1.
     private func retryGhostsTask(in fixture: RemoteWorkerFixture, remote: String, hook: String) async throws -> BackgroundProcess {
-        #expect(chmod(hook, 0o755) == 0)
         try RemoteTask.submit([TaskSpec.command("echo one > t1.txt", id: "t1")], batch: "b1", remote: remote, base: fixture.base, to: fixture.queue)
         #expect(try fixture.queue.claim(worker: "ghost-0", lease: 0)?.attempt == 1)
         let host = try fixture.startHost("host-1")

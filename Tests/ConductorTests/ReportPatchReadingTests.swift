@@ -60,4 +60,19 @@ import TestSupport
         #expect(memo.patchesRead == 1)
         #expect(report.repos.first?.workers.first?.files.map(\.path) == ["t0.txt"])
     }
+
+    /// `merge` builds the report only to read it: no patch text; one saved anyway still gets its
+    /// patches into report.html.
+    @Test func aReportBuiltWithoutPatchesMakesNoneAndStillSavesThem() throws {
+        let fixture = try BatchFixture()
+        let (record, results) = try batch(fixture, name: "merging", tasks: 2)
+        let memo = ReportMemo()
+        let report = try MergeReport.build(for: record, results: results, memo: memo, withPatches: false)
+        #expect(memo.patchesRead == 0)
+        #expect(report.taskPatches == nil)
+        try report.save(for: record)
+        let html = try String(contentsOfFile: record.reportHTMLFile, encoding: .utf8)
+        #expect(html.contains("+++ b/t1.txt"), "the page shows t1 patch")
+    }
 }
+

@@ -98,13 +98,12 @@ import Queue
         let fixture = try QueueFixture()
         let marker = fixture.directory.appending("started-once")
         let wrapper = fixture.directory.appending("crashing-conductor")
-        try """
+        try writeExecutable("""
         #!/bin/sh
         if [ -e '\(marker)' ]; then echo 'crashing at start' >&2; exit 1; fi
         touch '\(marker)'
         exec '\(Binaries.conductor)' "$@"
-        """.write(toFile: wrapper, atomically: true, encoding: .utf8)
-        chmod(wrapper, 0o755)
+        """, to: wrapper)
         var options = OrchestratorOptions()
         options.noWorkerTimeout = 2
         let orchestrator = try Orchestrator(

@@ -159,7 +159,7 @@ package struct MCPTools: Sendable {
             throw MCPArgumentError("batch \(batch.name) has no task '\(unknown)' (its tasks: \(results.map(\.task.id).joined(separator: ", ")))")
         }
         let selection = TaskSelection(tasks: chosen, includeFailed: try flag("includeFailed", in: arguments, of: "merge"))
-        let outcomes = try IntegrationMerge.run(for: batch, report: try MergeReport.build(for: batch, results: results), results: results,
+        let outcomes = try IntegrationMerge.run(for: batch, report: try MergeReport.build(for: batch, results: results, withPatches: false), results: results,
                                                 mode: .tasks(selection), force: try flag("force", in: arguments, of: "merge"))
         return MCPAnswer(text: outcomes.map { $0.summary() }.joined(separator: "\n"), structured: .object(["outcomes": try JSONValue(encoding: outcomes)]))
     }

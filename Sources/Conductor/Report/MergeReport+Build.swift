@@ -8,22 +8,25 @@ extension MergeReport {
     /// Reads every worker branch of `batch` in each of its repositories and compares them with
     /// the base branch as it is now and with each other. Nothing is checked out or written.
     ///
-    /// - Parameter results: the batch's task results (`results.jsonl`), for the totals.
+    /// - Parameters:
+    ///   - results: the batch's task results (`results.jsonl`), for the totals.
+    ///   - withPatches: whether to make each task's patch text now, for `save` (report.html);
+    ///     a report only read (by `merge`) needs none, and `save` reads them itself when missing.
     /// - Throws: `GitError` when a repository or its base branch cannot be read, `ReportError`
     ///   when a worker branch shares no history with its base.
-    public static func build(for batch: BatchRecord, results: [TaskResult]) throws -> MergeReport {
-        try build(for: batch, results: results, memo: ReportMemo())
+    public static func build(for batch: BatchRecord, results: [TaskResult], withPatches: Bool = true) throws -> MergeReport {
+        try build(for: batch, results: results, memo: ReportMemo(), withPatches: withPatches)
     }
 
-    /// `build(for:results:)`, its reads from git through `memo`.
-    static func build(for batch: BatchRecord, results: [TaskResult], memo: ReportMemo) throws -> MergeReport {
+    /// `build(for:results:withPatches:)`, its reads from git through `memo`.
+    static func build(for batch: BatchRecord, results: [TaskResult], memo: ReportMemo, withPatches: Bool = true) throws -> MergeReport {
         var taskOfCommit: [String: String] = [:]
         for result in results {
             for sha in result.result.commits ?? [] { taskOfCommit[sha] = result.task.id }
         }
         // The tasks first: their diffs, read with the patches `save` shows, are the branches' too
         // when a branch holds one task.
-        let tasks = try readTasks(of: batch, results: results, memo: memo, patches: .all)
+        let tasks = try readTasks(of: batch, results: results, memo: memo, patches: withPatches ? .all : .none)
         let repos = try batch.repos.map { try RepoReader(batch: batch, repo: $0, taskOfCommit: taskOfCommit, memo: memo).read() }
         let taskWarnings = results.flatMap { result in
             (result.result.warnings ?? []).map { "task \(result.task.id)" + (result.worker.map { " (\(batch.workerLabel($0)))" } ?? "") + ": \($0)" }
@@ -36,7 +39,7 @@ extension MergeReport {
         report.workerNames = batch.workerNames
         report.ledger = Ledger(results: results, batchAgent: batch.agent.label, workerLabel: batch.workerLabel)
         report.tasks = tasks.map(\.entry)
-        report.taskPatches = Dictionary(tasks.map { ($0.entry.id, $0.patch ?? "") }) { _, last in last }
+        if withPatches { report.taskPatches = Dictionary(tasks.map { ($0.entry.id, $0.patch ?? "") }) { _, last in last } }
         return report
     }
 }

@@ -25,7 +25,7 @@ public struct MergeReport: Codable, Sendable, Equatable, WorkerNaming {
     public var ledger: Ledger?
     /// Every task of the batch, in the order they were given.
     public var tasks: [TaskEntry] = []
-    /// In a batch run on a PostgreSQL queue, its workers' names by worker number, which the
+    /// In a batch run on a shared queue, its workers' names by worker number, which the
     /// report shows instead of `w<number>` (see `WorkerNaming`); absent for a local batch.
     public var workerNames: [String]?
     /// Each task's unified patch by task id, read with `tasks` when the report was built, for
