@@ -83,7 +83,7 @@ public final class DirectoryTaskQueue: TaskQueue {
                 throw TaskQueueError.newerFormat(directory: layout.directory, found: format.version, known: wanted.version)
             }
         } else {
-            let others = try FileManager.default.contentsOfDirectory(atPath: layout.directory).filter { !$0.hasPrefix(".") }
+            let others = try FileManager.default.contentsOfDirectory(atPath: layout.directory).filter { !$0.hasPrefix(".") || $0 == ".git" }
             guard others.isEmpty else {
                 throw TaskQueueError.notATaskQueue(directory: layout.directory, why: "it has no queue.json but holds \(others.sorted().prefix(3).joined(separator: ", "))")
             }

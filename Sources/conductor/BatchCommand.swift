@@ -111,7 +111,7 @@ struct BatchCommand: ParsableCommand {
 
     func validate() throws {
         if let queue, try QueueOptions.sharedQueue(queue) == nil {
-            throw ValidationError("--queue takes a shared queue's address, postgres://… or file:///… (a batch keeps its own queue directory otherwise), got '\(queue)'")
+            throw ValidationError("--queue takes a shared queue's address, postgres://… or file:///… (a batch keeps its own queue directory otherwise), got '\(TaskQueueAddress.shown(queue))'")
         }
         if try sharedQueue != nil {
             try validateRemote()

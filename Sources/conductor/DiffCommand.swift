@@ -12,7 +12,7 @@ struct DiffCommand: ParsableCommand {
         commandName: "diff",
         abstract: "Show the patch of a worker branch against the base, of one task, or of every worker branch.",
         discussion: """
-        A worker (w1, or just 1; in a batch on a PostgreSQL queue, its name, as hostA-0) shows its \
+        A worker (w1, or just 1; in a batch on a shared queue, its name, as hostA-0) shows its \
         branch conductor/NAME/w1 (conductor/NAME/hostA-0) against the base as it is now, \
         from where the branch left it (git diff base...branch), in each repository of the batch. A \
         task id shows that task's own commits (as conductor show does). Without either, every worker \

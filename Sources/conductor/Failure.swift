@@ -1,6 +1,7 @@
 import ArgumentParser
 import Conductor
 import FoundationEssentials
+import Queue
 import Dispatch
 import FoundationShims
 #if canImport(Glibc)
@@ -23,6 +24,11 @@ enum Failure {
             switch error {
             case .badDirectory, .batchHasName, .nameTaken: badInput
             default: environment
+            }
+        case let error as TaskQueueError:
+            switch error {
+            case .workerNameTaken: environment
+            default: badInput
             }
         case let error as BatchError:
             switch error {

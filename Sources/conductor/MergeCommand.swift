@@ -22,7 +22,7 @@ struct MergeCommand: ParsableCommand {
         failed task's partial commits) are left out unless --include-failed.
 
         --tasks a,b takes only those tasks. --worker w1 (repeatable, or w0,w2; a remote worker's name, \
-        as hostA-0, in a batch on a PostgreSQL queue) takes whole worker branches instead, one merge \
+        as hostA-0, in a batch on a shared queue) takes whole worker branches instead, one merge \
         commit per branch that merges cleanly.
 
         Nothing but conductor/NAME/merged moves: no checkout, index or worktree is touched. The branch \

@@ -56,16 +56,16 @@ struct QueueTargetOptions: ParsableArguments {
 
     /// The named batch when it ran on a shared queue, else nil.
     ///
-    /// - Throws: `ValidationError` when `--queue` names a shared queue but no batch (or a batch
-    ///   that ran on its own queue directory).
+    /// - Throws: `InputError` when `--queue` names a shared queue but no batch (or a batch that
+    ///   ran on its own queue directory).
     func remoteBatch() throws -> BatchRecord? {
         let given = queueOptions.queue == nil ? nil : try sharedQueue
         guard let name else {
-            if let given { throw ValidationError("with a shared queue (\(given)), name the batch: -n NAME") }
+            if let given { throw InputError("with a shared queue (\(given)), name the batch: -n NAME") }
             return nil
         }
         let record = try storeOptions.store.load(name)
-        if let given, let problem = record.queueProblem(given) { throw ValidationError(problem) }
+        if let given, let problem = record.queueProblem(given) { throw InputError(problem) }
         return record.remote == nil ? nil : record
     }
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Conductor
 import FoundationEssentials
+import FoundationShims
+import Queue
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -105,11 +107,13 @@ struct SubmitCommand: ParsableCommand {
         if sequential { throw InputError("--sequential is for a queue directory's workers; a batch on a shared queue runs its tasks side by side") }
         let submission = RemoteBatchSubmission(tasks, to: batch, queue: queue)
         try submission.submit(timeout: timeout)
-        let ids = tasks.map(\.id).joined(separator: ", ")
+        let recorder = FileLock.holder(of: batch.queue.orchestratorLockFile).map { "its coordinator (pid \($0)) records them" }
+            ?? "no coordinator runs it: conductor batch --resume -n \(batch.name) -d \(Path.parent(batch.directory)) --queue '\(queue)' waits for them and records them"
         guard wait else {
-            if json { return try printJSON(["batch": batch.name, "queue": queue.description, "tasks": ids]) }
-            return print("submitted \(tasks.count) task(s) (\(ids)) to batch \(batch.name) on \(queue); conductor status -n \(batch.name) --queue '\(queue)' shows them")
+            if json { return try printJSON(SharedSubmissionJSON(batch: batch.name, queue: queue.description, tasks: tasks.map(\.id))) }
+            return print("submitted \(tasks.count) task(s) (\(tasks.map(\.id).joined(separator: ", "))) to batch \(batch.name) on \(queue); \(recorder)")
         }
+        printError("submitted to batch \(batch.name) on \(queue); \(recorder)")
         let progress = ProgressPrinter(total: tasks.count) { submission.workerName($0) ?? String($0) }
         let cancellation = CancellationFlag()
         SignalTrap.install([SIGINT, SIGTERM]) { _ in
@@ -131,4 +135,11 @@ struct SubmitCommand: ParsableCommand {
         if let command { return [TaskSpec(id: id ?? Submission.newTaskID(), kind: .command(command), timeout: timeout)] }
         return try TasksFile.load(tasksFile ?? "-").tasks
     }
+}
+
+/// What `conductor submit -n NAME --json` prints, without `--wait`, for a batch on a shared queue.
+struct SharedSubmissionJSON: Encodable {
+    let batch: String
+    let queue: String
+    let tasks: [String]
 }

@@ -64,4 +64,31 @@ struct RemoteBatchSubmitTests {
         #expect(results.compactMap { ($0["task"] as? [String: Any])?["id"] as? String } == ["t1", "later"], "\(results)")
         #expect(try fixture.remoteCommitCounts(batch: "sa") == ["t1": 1, "later": 1])
     }
+
+    /// A coordinator that died before it submitted its tasks, then a task submitted to its batch:
+    /// `--resume` submits the batch's own tasks too, instead of taking the batch for submitted.
+    @Test func aResumeSubmitsTheTasksItsCoordinatorNeverSubmitted() async throws {
+        let fixture = try await RemoteWorkerFixture.make(.directory)
+        let counters = fixture.scratch.appending("shared queue/counters.json")
+        try "not JSON".write(toFile: counters, atomically: true, encoding: .utf8)
+        let tasks = try fixture.remoteTasksFile(["t1", "t2"], command: #"echo "$CONDUCTOR_TASK_ID" > "$CONDUCTOR_TASK_ID.txt""#)
+        let failed = try fixture.startCoordinator("sm", tasksFile: tasks, workers: 0)
+        let status = await fixture.exitStatus(of: failed, timeout: 60)
+        #expect(status != nil && status != 0, "\(failed.output)")
+        try FileManager.default.removeItem(atPath: counters)
+
+        let submitted = try await offThePool {
+            try run([Binaries.conductor, "submit", "-n", "sm", "-d", fixture.store, "--queue", fixture.url, "--id", "extra",
+                     "--command", #"echo extra > "$CONDUCTOR_TASK_ID.txt""#], environment: fixture.coordinatorEnvironment, timeout: 60)
+        }
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let resumed = try BackgroundProcess([Binaries.conductor, "batch", "--resume", "-n", "sm", "-d", fixture.store, "-w", "1",
+                                             "--queue", fixture.url], directory: fixture.source.path, environment: fixture.coordinatorEnvironment)
+        #expect(await fixture.exitStatus(of: resumed, timeout: 120) == 0, "\(resumed.output)")
+        let results = try fixture.results(batch: "sm")
+        #expect(results.compactMap { ($0["task"] as? [String: Any])?["id"] as? String }.sorted() == ["extra", "t1", "t2"], "\(results)")
+        #expect(results.allSatisfy { ($0["result"] as? [String: Any])?["status"] as? String == "done" }, "\(results)")
+        #expect(try fixture.remoteCommitCounts(batch: "sm") == ["t1": 1, "t2": 1, "extra": 1])
+    }
 }
+

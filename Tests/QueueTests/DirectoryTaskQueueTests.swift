@@ -87,6 +87,14 @@ struct DirectoryTaskQueueTests {
         #expect(!FileManager.default.fileExists(atPath: directory.appending("queue.json")))
     }
 
+    /// A fresh repository holds nothing but `.git`: it is not taken for an empty directory.
+    @Test func aRepositoryIsNotTakenForAnEmptyDirectory() throws {
+        let directory = TemporaryDirectory("task-queue")
+        try FileManager.default.createDirectory(atPath: directory.appending(".git"), withIntermediateDirectories: false)
+        #expect(throws: TaskQueueError.self) { try DirectoryTaskQueue(directory: directory.path) }
+        #expect(!FileManager.default.fileExists(atPath: directory.appending("queue.json")))
+    }
+
     @Test(arguments: ["", ".hidden", "a/b", "../up"])
     func aNameThatCannotNameAFileIsRefused(_ name: String) throws {
         let directory = TemporaryDirectory("task-queue")

@@ -29,7 +29,7 @@ public struct BatchRecord: Codable, Sendable, Equatable {
     /// True for a `--pool` batch: its worktrees come from each repository's pool (see
     /// `BatchRepository.pool`) and go back there at prune.
     public var pooled: Bool?
-    /// For a batch run on a PostgreSQL queue: the queue, the remote and the workers' branches
+    /// For a batch run on a shared queue: the queue, the remote and the workers' branches
     /// (absent in a local batch's record).
     public var remote: RemoteBatchRecord?
 

@@ -35,7 +35,7 @@ public enum RemoteBatchBase {
             throw RemoteTaskError("the remote \(remoteName) (\(given)) has branches of a batch named \(name) already (conductor/\(name)/…); pick another --name")
         }
         if !(try queue.open().rows(batch: name).isEmpty) {
-            throw RemoteTaskError("the queue \(queue) has a batch named \(name) already (perhaps another host's); pick another --name, or resume that batch with conductor batch --resume -n \(name) --queue URL")
+            throw RemoteTaskError("the queue \(queue) has a batch named \(name) already (perhaps another host's); pick another --name, or resume that batch with conductor batch --resume -n \(name) --queue ADDRESS")
         }
         var plan = plan
         plan.record.remote = RemoteBatchRecord(queue: queue, remoteName: remoteName, remoteURL: absoluteURL(given, repository: repo.path),

@@ -32,13 +32,14 @@ final class RemoteBatchProgress: Sendable {
 
     /// Reports the events of `journal` not reported yet; `rows` (read after the journal) give
     /// the results of finished tasks, and the tasks submitted to the batch since. A task's ending
-    /// that `--resume` undid (it was put back later) is not reported.
+    /// that `--resume` undid (it was put back later) is not reported. An ending whose row does not
+    /// show it yet (a queue may journal a change before it writes its rows) waits, with the events
+    /// after it, for the next report.
     func report(_ journal: [QueueEvent], rows: [QueuedTask], to handle: (OrchestratorEvent) -> Void) {
         learn(rows)
-        let (tasks, fresh) = state.withLock { state -> ([TaskSpec], ArraySlice<QueueEvent>) in
-            defer { state.reported = max(state.reported, journal.count) }
-            return (state.tasks, journal.dropFirst(state.reported))
-        }
+        let (tasks, fresh) = state.withLock { state in (state.tasks, journal.dropFirst(state.reported)) }
+        var reached = journal.count
+        defer { state.withLock { $0.reported = max($0.reported, reached) } }
         let lastPutBack = journal.indices.reduce(into: [String: Int]()) { last, index in
             if journal[index].event == "requeued" { last[journal[index].task] = index }
         }
@@ -56,6 +57,10 @@ final class RemoteBatchProgress: Sendable {
                 handle(.retrying(index: index, task: task, reason: "\(worker) gave it back to the queue (the worker was stopping, its host could not fetch the remote, or its agent hit a rate limit: the worker's log says which)", after: 0))
             case "done", "failed", "skipped":
                 guard position > lastPutBack[entry.task] ?? -1, let row = rows.first(where: { $0.task == entry.task }) else { continue }
+                guard row.isFinished else {
+                    reached = position
+                    return
+                }
                 handle(.finished(index: index, result: result(of: task, row: row)))
             default:
                 continue

@@ -2,7 +2,7 @@ import FoundationEssentials
 import FoundationShims
 import Git
 
-/// What pruning a batch run on a PostgreSQL queue adds to a local batch's prune: the remote's
+/// What pruning a batch run on a shared queue adds to a local batch's prune: the remote's
 /// branches of the batch, judged as local ones are (deleted when their work is in the base, kept
 /// otherwise unless forced, and deleted only while still at the commit judged), and the
 /// directories of the coordinator's local workers (kept while a clone holds work the remote lacks

@@ -75,17 +75,21 @@ public final class RemoteBatchRun: Sendable {
         progress.learn(submitted)
         let submissions = try RemoteTask.submissions(progress.tasks, batch: record.name, remote: remote.remoteURL, base: record.repos[0].baseCommit,
                                                      agent: record.agent, options: options)
-        if submitted.isEmpty {
-            try tasks.submit(batch: record.name, tasks: submissions)
-        } else {
-            let again = try tasks.resubmit(batch: record.name, tasks: submissions)
+        // Tasks not on the queue yet (a new batch's; or a coordinator died before it submitted
+        // them, and tasks were submitted to the batch since) are submitted; failed and skipped
+        // ones put back.
+        let onQueue = Set(submitted.map(\.task))
+        let missing = submissions.filter { !onQueue.contains($0.id) }
+        if !missing.isEmpty { try tasks.submit(batch: record.name, tasks: missing) }
+        if !onQueue.isEmpty {
+            let again = try tasks.resubmit(batch: record.name, tasks: submissions.filter { onQueue.contains($0.id) })
             if !again.isEmpty { log("back in the queue, to run again: \(again.joined(separator: ", "))") }
         }
         let workers = RemoteLocalWorkers(count: remote.localWorkers, batch: record, queue: queue, executable: executable,
                                          environment: environment, log: log)
         let started = Date()
         try workers.start()
-        let rows = watch(tasks, events: events)
+        let rows = watch(tasks, from: try tasks.rows(batch: record.name), events: events)
         workers.stop()
         let results = progress.results(rows)
         record.remote?.workerNames = try fetchBranches(knownWorkers: progress.workerNames)
@@ -102,10 +106,11 @@ public final class RemoteBatchRun: Sendable {
     /// returns the rows as last read. Expired leases are put back (or their tasks failed) here
     /// too, so that a batch ends when every worker host is gone, and a stopped batch's queued
     /// tasks skipped (see `skipQueuedTasksOfStoppedBatch`). A queue that fails (the database went
-    /// away) is opened again every few seconds, while the workers wait on it too.
-    private func watch(_ first: any TaskQueue, events: (OrchestratorEvent) -> Void) -> [QueuedTask] {
+    /// away) is opened again every few seconds, while the workers wait on it too. `rows` are the
+    /// batch's rows as read before: what is returned when no later read succeeds.
+    private func watch(_ first: any TaskQueue, from rows: [QueuedTask], events: (OrchestratorEvent) -> Void) -> [QueuedTask] {
         var tasks: (any TaskQueue)? = first
-        var rows: [QueuedTask] = []
+        var rows = rows
         let batch = plan.record.name
         while !interruption.isRaised {
             do {

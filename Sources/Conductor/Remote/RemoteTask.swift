@@ -3,7 +3,7 @@ import Git
 import Queue
 
 /// What one task of a shared queue carries (its `spec`, as JSON): everything a worker on
-/// any host needs to run the task, with nothing but the database and the git remote shared.
+/// any host needs to run the task, with nothing but the queue and the git remote shared.
 ///
 ///     {"batch": "b1", "remote": "git@host:team/app.git", "base": "<40 hex digits>",
 ///      "task": {"id": "auth", "prompt": "…"}, "agent": {"preset": "claude", "extraArguments": []}}

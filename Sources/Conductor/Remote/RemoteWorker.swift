@@ -32,7 +32,8 @@ public final class RemoteWorker: Sendable {
     ///
     /// - Throws: `TaskQueueError.workerNameTaken` when a live worker has this name, what opening
     ///   the queue throws the first time (a wrong URL, a refused login), and
-    ///   `PostgresQueueError.newerSchema` when a newer conductor migrated the database meanwhile.
+    ///   `PostgresQueueError.newerSchema` or `TaskQueueError.newerFormat` when a newer conductor
+    ///   migrated the queue meanwhile.
     public func run() throws {
         let name = configuration.name
         let directory = RemoteWorkerDirectory(path: configuration.directory)
@@ -70,6 +71,7 @@ public final class RemoteWorker: Sendable {
                 // A name still held after a reconnect is most often this worker's own old
                 // session, which the server has not yet found dead: that is tried again too.
                 if let error = error as? PostgresQueueError, case .newerSchema = error { throw error }
+                if let error = error as? TaskQueueError, case .newerFormat = error { throw error }
                 queue = nil
                 log("worker \(name): the queue failed: \(configuration.queue.scrub("\(error)")); connecting again in 5 s")
                 _ = wake.wait(timeout: .now() + 5)

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import FoundationShims
 import Postgres
 import PostgresQueue
 import Queue
@@ -29,7 +30,7 @@ public struct TaskQueueAddress: Sendable, Equatable, CustomStringConvertible {
     public init?(_ text: String) throws {
         if PostgresURL.isPostgres(text) {
             kind = .postgres
-        } else if text.hasPrefix("file:") {
+        } else if text.lowercased().hasPrefix("file:") {
             kind = .directory(try Self.directory(of: text))
         } else {
             return nil
@@ -37,9 +38,20 @@ public struct TaskQueueAddress: Sendable, Equatable, CustomStringConvertible {
         self.text = text
     }
 
-    /// The address as shown: a PostgreSQL URL without its password.
+    /// The address as shown, and as a batch records it: a PostgreSQL URL without its password; a
+    /// directory as `file://` and its path made plain (no `.`, `..` or trailing `/`), so that one
+    /// directory written two ways is one queue.
     public var description: String {
-        kind == .postgres ? PostgresURL.redacted(text) : text
+        switch kind {
+        case .postgres: PostgresURL.redacted(text)
+        case .directory(let path): "file://" + path
+        }
+    }
+
+    /// `text` (a `--queue` value that may be no address) as it may be shown: without the password
+    /// of a URL's user part.
+    public static func shown(_ text: String) -> String {
+        PostgresURL.redacted(text)
     }
 
     /// `message` without the address's password.
@@ -65,26 +77,33 @@ public struct TaskQueueAddress: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The path of a `file:` address: `file:///abs/path` (or `file://localhost/abs/path`),
-    /// percent-escapes decoded.
+    /// The path of a `file:` address: `file:///abs/path`, `file://localhost/abs/path` or
+    /// `file:/abs/path`, percent-escapes decoded, made plain.
     private static func directory(of text: String) throws -> String {
-        guard text.hasPrefix("file:///") || text.hasPrefix("file://localhost/"), let url = URL(string: text), url.isFileURL,
-              case let path = url.path(percentEncoded: false), path.hasPrefix("/"), !path.contains("\0") else {
+        let rest = text.dropFirst("file:".count)
+        guard rest.hasPrefix("///") || rest.lowercased().hasPrefix("//localhost/") || (rest.hasPrefix("/") && !rest.hasPrefix("//")),
+              let url = URL(string: "file:" + rest), case let path = url.path(percentEncoded: false), path.hasPrefix("/"),
+              !path.contains("\0") else {
             throw TaskQueueAddressError(text)
         }
-        return path
+        guard !path.hasPrefix("/~") else {
+            throw TaskQueueAddressError(text, why: "no shell expands ~ in it: write the home directory out (file:///home/me/queue)")
+        }
+        return Path.absolute(path)
     }
 }
 
 /// A `file:` queue address that names no absolute local path.
 public struct TaskQueueAddressError: Error, CustomStringConvertible {
     public let address: String
+    public let why: String
 
-    init(_ address: String) {
+    init(_ address: String, why: String = "write file:///absolute/path (three slashes), or a postgres:// URL") {
         self.address = address
+        self.why = why
     }
 
     public var description: String {
-        "the queue address '\(address)' names no local directory: write file:///absolute/path (three slashes), or a postgres:// URL"
+        "the queue address '\(address)' names no local directory: \(why)"
     }
 }

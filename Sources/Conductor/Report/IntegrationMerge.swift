@@ -167,7 +167,7 @@ public struct IntegrationOutcome: Codable, Sendable, Equatable, WorkerNaming {
     /// Task refs whose commits are on no worker branch (an agent moved its branch away from
     /// them), so the integration branch lacks them; nil when none.
     public var keptOnlyByRefs: [String]?
-    /// In a batch run on a PostgreSQL queue, its workers' names by worker number, which
+    /// In a batch run on a shared queue, its workers' names by worker number, which
     /// `summary()` shows instead of `w<number>` (see `WorkerNaming`); absent for a local batch.
     public var workerNames: [String]?
 

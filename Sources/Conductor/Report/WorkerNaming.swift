@@ -1,7 +1,7 @@
 import FoundationEssentials
 
 /// Something that shows a batch's workers to people: a worker's label is `w<number>` in a local
-/// batch and, in a batch run on a PostgreSQL queue, the worker's name (`hostA-0`). Either way it
+/// batch and, in a batch run on a shared queue, the worker's name (`hostA-0`). Either way it
 /// is the last part of the worker's branch, `conductor/<batch>/<label>`.
 public protocol WorkerNaming {
     /// The names of a remote batch's workers, by worker number (`RemoteBatchRecord.workerNames`);
