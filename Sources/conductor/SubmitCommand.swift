@@ -93,13 +93,7 @@ struct SubmitCommand: ParsableCommand {
         }
         let report = try Submission.wait(for: tasks, on: queue, options: options, sequential: sequential, cancellation: cancellation,
                                          warning: { printError("warning: \($0)") })
-        if json {
-            try printJSON(report)
-        } else {
-            print(ResultTable.render(report.results))
-            print(ResultTable.summaryLine(report.summary))
-        }
-        if !report.summary.allSucceeded { throw Failure.tasksFailed }
+        try show(report)
     }
 
     /// Adds `tasks` to `batch`, which runs on the shared `queue`; with `--wait`, waits for them.
@@ -121,6 +115,11 @@ struct SubmitCommand: ParsableCommand {
             cancellation.raise()
         }
         let report = try submission.wait(cancellation: cancellation, events: progress.handle)
+        try show(report)
+    }
+
+    /// Prints what `--wait` waited for (a table and a summary, or `--json`); exit 1 when a task failed.
+    private func show(_ report: RunReport) throws {
         if json {
             try printJSON(report)
         } else {
