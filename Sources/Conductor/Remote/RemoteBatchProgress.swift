@@ -30,6 +30,23 @@ final class RemoteBatchProgress: Sendable {
     /// The batch's tasks known so far, in the order they were submitted.
     var tasks: [TaskSpec] { state.withLock { $0.tasks } }
 
+    /// One look at the batch on `queue`, as its coordinator and `submit --wait` make it: claims
+    /// whose lease ran out go back (or their tasks fail), a stopped batch's queued tasks are
+    /// skipped, and the journal's new events are reported. Returns the rows and whether
+    /// `finished` holds of them; when it does, the journal is read once more, so that endings
+    /// journaled after the first read are reported too.
+    func look(at queue: any TaskQueue, finished: ([QueuedTask]) -> Bool,
+              to handle: (OrchestratorEvent) -> Void) throws -> (rows: [QueuedTask], finished: Bool) {
+        try queue.requeueExpired()
+        _ = try queue.skipQueuedTasksOfStoppedBatch(batch)
+        let journal = try queue.journal(batch: batch)
+        let rows = try queue.rows(batch: batch)
+        report(journal, rows: rows, to: handle)
+        guard finished(rows) else { return (rows, false) }
+        report(try queue.journal(batch: batch), rows: rows, to: handle)
+        return (rows, true)
+    }
+
     /// Reports the events of `journal` not reported yet; `rows` (read after the journal) give
     /// the results of finished tasks, and the tasks submitted to the batch since. A task's ending
     /// that `--resume` undid (it was put back later) is not reported. An ending whose row does not

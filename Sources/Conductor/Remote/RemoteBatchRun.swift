@@ -111,21 +111,13 @@ public final class RemoteBatchRun: Sendable {
     private func watch(_ first: any TaskQueue, from rows: [QueuedTask], events: (OrchestratorEvent) -> Void) -> [QueuedTask] {
         var tasks: (any TaskQueue)? = first
         var rows = rows
-        let batch = plan.record.name
         while !interruption.isRaised {
             do {
                 let current = try tasks ?? connect()
                 tasks = current
-                try current.requeueExpired()
-                try current.skipQueuedTasksOfStoppedBatch(batch)
-                // The journal is read before the rows, so every finished task it names has its result.
-                let journal = try current.journal(batch: batch)
-                rows = try current.rows(batch: batch)
-                progress.report(journal, rows: rows, to: events)
-                if rows.allSatisfy(\.isFinished) {
-                    progress.report(try current.journal(batch: batch), rows: rows, to: events)
-                    break
-                }
+                let look = try progress.look(at: current, finished: { $0.allSatisfy(\.isFinished) }, to: events)
+                rows = look.rows
+                if look.finished { break }
                 _ = wake.wait(timeout: .now() + pollInterval)
             } catch {
                 tasks = nil

@@ -56,12 +56,9 @@ public final class RemoteBatchSubmission: Sendable {
         let ids = Set(tasks.map(\.id))
         var rows: [QueuedTask] = []
         while !cancellation.isRaised {
-            try shared.requeueExpired()
-            _ = try shared.skipQueuedTasksOfStoppedBatch(batch.name)
-            let journal = try shared.journal(batch: batch.name)
-            rows = try shared.rows(batch: batch.name)
-            progress.report(journal, rows: rows, to: events)
-            if rows.filter({ ids.contains($0.task) }).allSatisfy(\.isFinished) { break }
+            let look = try progress.look(at: shared, finished: { $0.filter { ids.contains($0.task) }.allSatisfy(\.isFinished) }, to: events)
+            rows = look.rows
+            if look.finished { break }
             usleep(UInt32(pollInterval * 1_000_000))
         }
         let results = progress.results(rows)
