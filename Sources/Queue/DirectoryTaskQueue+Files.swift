@@ -20,6 +20,8 @@ struct DirectoryQueueLayout: Sendable {
     /// Rewritten when tasks are submitted or put back; waiting workers watch it.
     var wakeFile: String { "\(directory)/wake" }
     var batchesDirectory: String { "\(directory)/batches" }
+    /// The change being written, until it is written whole (`DirectoryQueueStepRecord`).
+    var stepFile: String { "\(directory)/step.json" }
     /// Worker-name locks: `names/<name>.lock`.
     var namesDirectory: String { "\(directory)/names" }
 
@@ -146,51 +148,14 @@ struct DirectoryQueueStep {
         Date(timeIntervalSince1970: ((now.timeIntervalSince1970 + max(0, seconds)) * 1000).rounded(.down) / 1000)
     }
 
-    /// Writes the step: the counters first (a seq or token is never given twice), then the
-    /// journal, then the batch files, then the wake file. A process killed in between leaves
-    /// the journal saying more than happened, never less.
+    /// Writes the step, all or nothing (`DirectoryQueueStepRecord`).
     func commit() throws {
-        if counters != countersRead { try AtomicFile.rewrite(QueueJSON.encoder.encode(counters), to: layout.countersFile) }
-        if !events.isEmpty {
-            var lines = Data()
-            for event in events {
-                lines.append(try QueueJSON.encoder.encode(event))
-                lines.append(0x0A)
-            }
-            try Self.append(lines, to: layout.journalFile)
-        }
+        var encoded: [String: Data] = [:]
         for name in changed {
-            if let batch = batches[name] ?? nil { try AtomicFile.rewrite(QueueJSON.encoder.encode(batch), to: layout.batchFile(name)) }
+            if let batch = batches[name] ?? nil { encoded[name] = try QueueJSON.encoder.encode(batch) }
         }
-        if wakesWorkers { try AtomicFile.write(Data("\(counters.seq)\n".utf8), to: layout.wakeFile) }
-    }
-
-    /// Appends `data` in one write, after cutting a last line that lacks its newline: its writer
-    /// died mid-append (or the disk filled), and only a writer, holding the queue's lock as this
-    /// one does, can have left it. Readers pass over such a line; appended to, it would become a
-    /// broken line in the middle that no reader could pass.
-    private static func append(_ data: Data, to path: String) throws {
-        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw errno == ELOOP ? QueueError.symlink(path) : QueueError.io("open \(path)", errno) }
-        defer { close(fd) }
-        let end = lseek(fd, 0, SEEK_END)
-        guard end >= 0 else { throw QueueError.io("seek in \(path)", errno) }
-        let whole = try wholeLinesLength(fd, end: end, path: path)
-        if whole < end, ftruncate(fd, whole) != 0 { throw QueueError.io("cut the broken last line of \(path)", errno) }
-        guard RawFile.write(data, to: fd) else { throw QueueError.io("append to \(path)", errno) }
-    }
-
-    /// The length of the file's whole lines: up to and including its last newline.
-    private static func wholeLinesLength(_ fd: Int32, end: off_t, path: String) throws -> off_t {
-        var chunkEnd = end
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while chunkEnd > 0 {
-            let start = max(0, chunkEnd - off_t(buffer.count))
-            let count = Int(chunkEnd - start)
-            guard pread(fd, &buffer, count, start) == count else { throw QueueError.io("read \(path)", errno) }
-            if let newline = buffer[..<count].lastIndex(of: 0x0A) { return start + off_t(newline) + 1 }
-            chunkEnd = start
-        }
-        return 0
+        let record = DirectoryQueueStepRecord(counters: counters == countersRead ? nil : counters, events: events,
+                                              batches: changed.filter { encoded[$0] != nil }, wakesWorkers: wakesWorkers)
+        try record.commit(encoded, in: layout)
     }
 }

@@ -15,6 +15,7 @@ import Glibc
 ///     DIR/journal.jsonl       one line per event: {seq, at, batch, task, event, attempt, worker}
 ///     DIR/counters.json       {"seq", "token"}: the last journal seq and claim token given out
 ///     DIR/wake                rewritten when tasks are submitted or put back
+///     DIR/step.json           a change being written (`DirectoryQueueStepRecord`), briefly
 ///     DIR/names/N.lock        held (`flock`) by the live worker named N, with its label
 ///     DIR/.lock               held (`flock`) for the whole of every change
 ///
@@ -29,9 +30,9 @@ import Glibc
 /// locks), and inotify sees only this host's changes: a worker woken by another host's submit
 /// wakes at its wait's timeout, or within 20 ms with `CONDUCTOR_WATCH=poll`.
 ///
-/// A change writes the counters first, then the journal, then the batch files: a process killed
-/// in the middle leaves the journal saying more than happened, never less. Files are not synced
-/// (`fsync`): a machine crash may lose the last changes.
+/// A change is all or nothing: written whole to `step.json` before it is applied, it is finished
+/// by the next change when its process was killed halfway (`DirectoryQueueStepRecord`). Files
+/// are not synced (`fsync`): a machine crash may lose the last changes.
 ///
 /// Each claim reads and rewrites its batch's whole file: about 7 ms per claim and completion
 /// for a batch of 100 tasks, 60 ms for one of 1,000 (release build, 2 cores). One object per
@@ -106,6 +107,7 @@ public final class DirectoryTaskQueue: TaskQueue {
     /// step that throws writes nothing.
     func step<Value>(_ body: (inout DirectoryQueueStep) throws -> Value) throws -> Value {
         try withLock {
+            try DirectoryQueueStepRecord.finishInterrupted(in: layout)
             var step = try DirectoryQueueStep(layout: layout)
             let value = try body(&step)
             try step.commit()
