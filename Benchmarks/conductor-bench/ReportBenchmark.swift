@@ -1,5 +1,6 @@
 import Conductor
 import Foundation
+import Synchronization
 
 /// `conductor report` as a user runs it (a process, `--json` to /dev/null) on a real batch of 8
 /// worker branches × 50 changed files with their worktrees, against the git CLI doing the same
@@ -28,11 +29,12 @@ enum ReportBenchmark {
 
             let pairs = try overlappingPairs(repository)
             let script = gitScript(worktrees: worktrees, pairs: pairs)
-            var ours: [Double] = [], cli: [Double] = [], status: [Double] = []
+            var ours: [Double] = [], cli: [Double] = [], status: [Double] = [], scriptWork: [Double] = []
             for _ in 0..<rounds {
                 ours.append(try time { try shell([conductor, "report", "bench", "-d", store, "--json"], in: repository) })
                 cli.append(try time { try shell(["sh", "-c", script], in: repository) })
                 status.append(statusAlone(of: worktrees))
+                scriptWork.append(try scriptWorkAlone(repository: repository, worktrees: worktrees, pairs: pairs))
             }
             print("report: \(files) files (\(files * 4 / 1_000) MB), \(branches) branches × \(filesPerBranch) changed files with worktrees, "
                   + "\(pairs.count) overlapping pairs merged by both sides, median of \(rounds) alternating rounds")
@@ -41,6 +43,11 @@ enum ReportBenchmark {
             print(String(format: "  floor, %d files: libgit2's status of the 8 worktrees alone (in this process, on %d threads) takes %.3f s, "
                          + "%.2fx git's whole script; the report is %.2fx that floor",
                          files, ProcessInfo.processInfo.activeProcessorCount, median(status), median(status) / median(cli), median(ours) / median(status)))
+            print(String(format: "  floor, %d files: libgit2 doing the git script's own work (per worker the branch's diff with line counts, "
+                         + "the worktree's status, the log, the merge with the base; each overlapping pair's merge), in this process "
+                         + "on %d threads, no report built or written, no process started: %.3f s, %.2fx git's script; the report is %.2fx that floor",
+                         files, ProcessInfo.processInfo.activeProcessorCount, median(scriptWork), median(scriptWork) / median(cli),
+                         median(ours) / median(scriptWork)))
         }
     }
 
@@ -56,6 +63,43 @@ enum ReportBenchmark {
                 }
             }
         }
+    }
+
+    /// Seconds libgit2 takes for the work of the git script (`gitScript`), in this process, the
+    /// workers' and pairs' items spread over as many threads as cores, one repository handle per
+    /// thread: what a report made with libgit2 costs at the least, before it reads its batch,
+    /// builds anything or writes a file.
+    private static func scriptWorkAlone(repository: String, worktrees: [String], pairs: [(Int, Int)]) throws -> Double {
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let items = (0..<branches).map { [$0] } + pairs.map { [$0.0, $0.1] }
+        let failure = Mutex<String?>(nil)
+        let seconds = time {
+            DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                do {
+                    let git = try Repository.open(at: repository)
+                    let main = try git.resolveCommit("main")
+                    for index in stride(from: thread, to: items.count, by: threads) {
+                        let tips = try items[index].map { worker in
+                            guard let tip = try git.branchTip("conductor/bench/w\(worker)") else { throw CommandFailed(description: "no branch conductor/bench/w\(worker)") }
+                            return tip
+                        }
+                        if tips.count == 2 {
+                            _ = try git.conflicts(between: tips[0], and: tips[1])
+                            continue
+                        }
+                        guard let base = try git.mergeBase(main, tips[0]) else { throw CommandFailed(description: "w\(items[index][0]) shares no history with main") }
+                        _ = try git.diff(from: base, to: tips[0])
+                        _ = try Repository.open(at: worktrees[items[index][0]]).uncommittedChanges()
+                        _ = try git.commits(from: main, to: tips[0])
+                        _ = try git.conflicts(between: main, and: tips[0])
+                    }
+                } catch {
+                    failure.withLock { $0 = $0 ?? "\(error)" }
+                }
+            }
+        }
+        if let failure = failure.withLock({ $0 }) { throw CommandFailed(description: "libgit2 doing the git script's work: \(failure)") }
+        return seconds
     }
 
     /// The git CLI's side as one shell script, so both sides pay one process start from here.

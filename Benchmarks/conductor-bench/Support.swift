@@ -88,3 +88,19 @@ func report(_ name: String, conductor: Double, other: Double, otherName: String,
     print(String(format: "%@: conductor %.3f s, %@ %.3f s, ratio %.2fx (target <= %.2fx: %@)",
                  name, conductor, otherName, other, ratio, target, ratio <= target ? "met" : "NOT met"))
 }
+
+/// Seconds to copy the checked-out `files` of `repository` into `copies` new directories under
+/// `directory` with `cp -a`, as many at once as there are cores and then all at once; the faster.
+/// What writing that many worktrees' files costs with no git, no index and no branch: a reference,
+/// not a strict floor (conductor's own copies, by `sendfile` without `cp`'s care for ownership and
+/// attributes, have beaten it on big files).
+func cpCopySeconds(of files: [String], from repository: String, into directory: String, copies: Int) throws -> Double {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let names = files.joined(separator: " ") // the synthetic repository's names need no quoting
+    return try [ProcessInfo.processInfo.activeProcessorCount, copies].enumerated().map { attempt, parallel in
+        try time {
+            try shell(["sh", "-c", "seq 0 \(copies - 1) | xargs -P\(parallel) -I{} sh -c 'mkdir -p \(directory)/\(attempt)/w{} && cp -a \(names) \(directory)/\(attempt)/w{}/'"],
+                      in: repository)
+        }
+    }.min()!
+}

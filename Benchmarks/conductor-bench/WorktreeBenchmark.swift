@@ -3,9 +3,8 @@ import Conductor
 
 /// 8 worktrees of a ~1,000-file / ~40 MB repository: conductor's git layer (a library call that
 /// checks the 8 out in parallel) against `git worktree add -b` ×8 in a shell loop, one after another,
-/// and 8 at once (`xargs -P8`), alternating, several rounds, medians compared. Also the floor of
-/// any approach that writes the files: `cp -a` of a checkout's files into 8 directories, as many at
-/// once as there are cores and 8 at once, whichever is faster (no git, no index, no branch).
+/// and 8 at once (`xargs -P8`), alternating, several rounds, medians compared. Also what the files
+/// alone cost (`cpCopySeconds`): `cp -a` of a checkout's files into 8 directories.
 enum WorktreeBenchmark {
     static let worktrees = 8
     static let rounds = 3
@@ -40,7 +39,7 @@ enum WorktreeBenchmark {
             conductor.append(try time {
                 for result in try Repository.addWorktrees(specs, repositoryAt: repository) { _ = try result.get() }
             })
-            copies.append(try copyFloor(of: files, from: repository, into: "\(scratch)/copies\(round)"))
+            copies.append(try cpCopySeconds(of: files, from: repository, into: "\(scratch)/copies\(round)", copies: worktrees))
             try FileManager.default.removeItem(atPath: "\(scratch)/cli\(round)")
             try? FileManager.default.removeItem(atPath: "\(scratch)/par\(round)")
             try FileManager.default.removeItem(atPath: "\(scratch)/conductor\(round)")
@@ -49,21 +48,8 @@ enum WorktreeBenchmark {
         report("worktrees (8 × add, conductor parallel)", conductor: median(conductor), other: median(cli), otherName: "git worktree add ×8 in sequence", target: 0.5)
         report("worktrees (8 × add, both parallel)", conductor: median(conductor), other: median(cliParallel),
                otherName: "git worktree add ×8 by xargs -P8 (\(parallelFailures) of \(worktrees * rounds) adds failed)", target: 0.5)
-        print(String(format: "worktrees floor: writing the 8 checkouts' files alone (cp -a, best of %d and 8 at once) takes %.3f s, "
-                     + "%.2fx git's 8 at once: no design that writes the files gets below that; conductor is %.2fx the floor",
+        print(String(format: "worktrees, the files alone: cp -a of a checkout into 8 directories (best of %d and 8 at once) takes %.3f s, "
+                     + "%.2fx git's 8 at once; conductor is %.2fx that",
                      ProcessInfo.processInfo.activeProcessorCount, median(copies), median(copies) / median(cliParallel), median(conductor) / median(copies)))
-    }
-
-    /// Seconds to copy the checked-out `files` of `repository` into 8 new directories under
-    /// `directory` with `cp -a`, as many at once as there are cores and then 8 at once; the faster.
-    private static func copyFloor(of files: [String], from repository: String, into directory: String) throws -> Double {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let names = files.joined(separator: " ") // the synthetic repository's names need no quoting
-        return try [ProcessInfo.processInfo.activeProcessorCount, worktrees].enumerated().map { attempt, parallel in
-            try time {
-                try shell(["sh", "-c", "seq 0 \(worktrees - 1) | xargs -P\(parallel) -I{} sh -c 'mkdir -p \(directory)/\(attempt)/w{} && cp -a \(names) \(directory)/\(attempt)/w{}/'"],
-                          in: repository)
-            }
-        }.min()!
     }
 }
