@@ -18,7 +18,7 @@ enum BatchSetupBenchmark {
     private static func run(files: Int, megabytes: Int, target: Double) throws {
         let conductor = try DispatchBenchmark.locateConductor()
         let scratch = try makeScratchDirectory("batch")
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        defer { removeScratch(scratch) }
         let repository = "\(scratch)/repo"
         try makeSourceRepository(at: repository, files: files, megabytes: megabytes)
         let tasks = (0..<workers).map { #"{"id": "t\#($0)", "command": "true"}"# }.joined(separator: ",")
@@ -26,6 +26,7 @@ enum BatchSetupBenchmark {
 
         let checkedOut = try FileManager.default.contentsOfDirectory(atPath: repository).filter { $0 != ".git" }.sorted()
         var ours: [Double] = [], cli: [Double] = [], copies: [Double] = []
+        settleDisk()
         for round in 0..<rounds {
             ours.append(try time {
                 try shell([conductor, "batch", "--worktrees", "-w", String(workers), "-d", "\(scratch)/work", "--name", "r\(round)", "--json", "\(scratch)/tasks.json"], in: repository)
@@ -37,9 +38,6 @@ enum BatchSetupBenchmark {
             }.joined(separator: "\n")
             cli.append(try time { try shell(["sh", "-ec", script], in: repository) })
             copies.append(try cpCopySeconds(of: checkedOut, from: repository, into: "\(scratch)/copies\(round)", copies: workers))
-            try shell([conductor, "prune", "r\(round)", "-d", "\(scratch)/work", "--force"], in: repository)
-            try FileManager.default.removeItem(atPath: "\(scratch)/cli\(round)")
-            try shell(["git", "worktree", "prune"], in: repository)
         }
         print("batch set-up: \(workers) workers, \(workers) worktrees of a \(files.formatted())-file / \(megabytes) MB repository, "
               + "median of \(rounds) alternating rounds")

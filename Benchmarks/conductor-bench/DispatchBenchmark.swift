@@ -19,6 +19,7 @@ enum DispatchBenchmark {
         let list = (0..<tasks).map { _ in #"{"command": "true"}"# }.joined(separator: ",")
         try "[\(list)]".write(toFile: tasksFile, atomically: true, encoding: .utf8)
         print("dispatch: \(tasks) × `true` on \(workers) workers, median of \(rounds) rounds (every queue file written atomically, journal fsync'd)")
+        settleDisk()
 
         var queues = [("queue on disk (\(FileManager.default.temporaryDirectory.path))", "\(scratch)/queue")]
         if FileManager.default.fileExists(atPath: "/dev/shm") {

@@ -12,7 +12,7 @@ enum PoolBenchmark {
     static func run() throws {
         let conductor = try DispatchBenchmark.locateConductor()
         let scratch = try makeScratchDirectory("pool")
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        defer { removeScratch(scratch) }
         let repository = "\(scratch)/repo"
         let source: String
         if FileManager.default.fileExists(atPath: mirror) {
@@ -27,8 +27,7 @@ enum PoolBenchmark {
         let list = (0..<tasks).map { #"{"id": "t\#($0)", "command": "test -e .pool-setup/ready"}"# }.joined(separator: ",")
         try #"{"setup": "sleep 3; mkdir -p .pool-setup && touch .pool-setup/ready", "tasks": [\#(list)]}"#
             .write(toFile: "\(scratch)/tasks.json", atomically: true, encoding: .utf8)
-        let store = "\(scratch)/work"
-        func batch(_ name: String) throws -> Double {
+        func batch(_ name: String, store: String) throws -> Double {
             let seconds = try time {
                 try shell([conductor, "batch", "--worktrees", "--pool", "-w", String(tasks), "-d", store, "-n", name, "--json", "\(scratch)/tasks.json"],
                           in: repository)
@@ -37,10 +36,11 @@ enum PoolBenchmark {
             return seconds
         }
         var first: [Double] = [], second: [Double] = []
+        settleDisk()
         for round in 0..<rounds {
-            first.append(try batch("r\(round)-first"))
-            second.append(try batch("r\(round)-second"))
-            try shell([conductor, "prune", "--pool", "-d", store], in: repository)
+            // A store, so a pool, per round: the pool is never removed between rounds (see settleDisk).
+            first.append(try batch("r\(round)-first", store: "\(scratch)/work\(round)"))
+            second.append(try batch("r\(round)-second", store: "\(scratch)/work\(round)"))
         }
         print("pool: \(tasks) tasks, setup of 3 s, on \(source) (\(files) files), median of \(rounds) rounds")
         report("second --pool batch vs the first", conductor: median(second), other: median(first),

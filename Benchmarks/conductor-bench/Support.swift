@@ -91,11 +91,11 @@ func report(_ name: String, conductor: Double, other: Double, otherName: String,
 
 /// Seconds to copy the checked-out `files` of `repository` into `copies` new directories under
 /// `directory` with `cp -a`, as many at once as there are cores and then all at once; the faster.
+/// The copies stay until the caller removes its scratch directory (see `settleDisk`).
 /// What writing that many worktrees' files costs with no git, no index and no branch: a reference,
 /// not a strict floor (conductor's own copies, by `sendfile` without `cp`'s care for ownership and
 /// attributes, have beaten it on big files).
 func cpCopySeconds(of files: [String], from repository: String, into directory: String, copies: Int) throws -> Double {
-    defer { try? FileManager.default.removeItem(atPath: directory) }
     let names = files.joined(separator: " ") // the synthetic repository's names need no quoting
     return try [ProcessInfo.processInfo.activeProcessorCount, copies].enumerated().map { attempt, parallel in
         try time {
@@ -103,4 +103,27 @@ func cpCopySeconds(of files: [String], from repository: String, into directory: 
                       in: repository)
         }
     }.min()!
+}
+
+/// When this process last removed a scratch directory of many files (`removeScratch`).
+nonisolated(unsafe) private var lastRemoval: Date?
+
+/// Removes a scratch directory of many files, and notes when, for `settleDisk`.
+func removeScratch(_ path: String) {
+    try? FileManager.default.removeItem(atPath: path)
+    lastRemoval = Date()
+}
+
+/// Waits until 4 minutes have passed since the last `removeScratch`. On ext4 without a journal
+/// (this machine's `/tmp`), every new inode is first checked against the inodes freed in the last
+/// minutes (`recently_deleted`): 10,000 files took 2.14 s to create right after 100,000 were
+/// removed, 1.54 s a minute later, 0.45 s after 2.5 minutes and 0.25 s after 4. Without the wait
+/// a measurement that creates files would pay for the previous one's clean-up, and whichever
+/// side ran first in a round would pay most. So no benchmark removes files between its rounds.
+func settleDisk() {
+    guard let lastRemoval else { return }
+    let wait = 240 - Date().timeIntervalSince(lastRemoval)
+    guard wait > 0 else { return }
+    print(String(format: "  (waiting %.0f s for the disk to settle after the last clean-up: see settleDisk)", wait))
+    Thread.sleep(forTimeInterval: wait)
 }

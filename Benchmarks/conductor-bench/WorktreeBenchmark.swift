@@ -11,7 +11,7 @@ enum WorktreeBenchmark {
 
     static func run() throws {
         let scratch = try makeScratchDirectory("worktrees")
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        defer { removeScratch(scratch) }
         let repository = "\(scratch)/repo"
         try makeSourceRepository(at: repository, files: 1_000, megabytes: 40)
         let size = try shell(["du", "-sm", "--exclude=.git", repository]).split(separator: "\t").first ?? "?"
@@ -20,6 +20,7 @@ enum WorktreeBenchmark {
         var cli: [Double] = [], cliParallel: [Double] = [], conductor: [Double] = [], copies: [Double] = []
         let files = try FileManager.default.contentsOfDirectory(atPath: repository).filter { $0 != ".git" }.sorted()
         var parallelFailures = 0
+        settleDisk()
         for round in 0..<rounds {
             // git does not expect several `worktree add` at once: some fail on its locks, and are counted.
             cliParallel.append(try time {
@@ -40,10 +41,6 @@ enum WorktreeBenchmark {
                 for result in try Repository.addWorktrees(specs, repositoryAt: repository) { _ = try result.get() }
             })
             copies.append(try cpCopySeconds(of: files, from: repository, into: "\(scratch)/copies\(round)", copies: worktrees))
-            try FileManager.default.removeItem(atPath: "\(scratch)/cli\(round)")
-            try? FileManager.default.removeItem(atPath: "\(scratch)/par\(round)")
-            try FileManager.default.removeItem(atPath: "\(scratch)/conductor\(round)")
-            try shell(["git", "worktree", "prune"], in: repository)
         }
         report("worktrees (8 × add, conductor parallel)", conductor: median(conductor), other: median(cli), otherName: "git worktree add ×8 in sequence", target: 0.5)
         report("worktrees (8 × add, both parallel)", conductor: median(conductor), other: median(cliParallel),
