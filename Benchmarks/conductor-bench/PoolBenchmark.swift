@@ -13,21 +13,26 @@ enum PoolBenchmark {
         let conductor = try DispatchBenchmark.locateConductor()
         let scratch = try makeScratchDirectory("pool")
         defer { removeScratch(scratch) }
-        let repository = "\(scratch)/repo"
+        // A repository, so a pool, per round: no pool is removed between rounds (see settleDisk).
+        let repositories = (0..<rounds).map { "\(scratch)/repo\($0)" }
         let source: String
         if FileManager.default.fileExists(atPath: mirror) {
-            try shell(["git", "clone", "-q", mirror, repository])
+            try shell(["git", "clone", "-q", mirror, repositories[0]])
             source = "swift-crypto"
         } else {
-            try makeSourceRepository(at: repository, files: 5_000, megabytes: 20)
+            try makeSourceRepository(at: repositories[0], files: 5_000, megabytes: 20)
             source = "a synthetic 5,000-file repository"
         }
-        try ".pool-setup/\n".write(toFile: "\(repository)/.git/info/exclude", atomically: true, encoding: .utf8)
-        let files = try shell(["git", "ls-files"], in: repository).split(separator: "\n").count
+        for repository in repositories.dropFirst() { try shell(["git", "clone", "-q", repositories[0], repository]) }
+        for repository in repositories {
+            try ".pool-setup/\n".write(toFile: "\(repository)/.git/info/exclude", atomically: true, encoding: .utf8)
+        }
+        let files = try shell(["git", "ls-files"], in: repositories[0]).split(separator: "\n").count
         let list = (0..<tasks).map { #"{"id": "t\#($0)", "command": "test -e .pool-setup/ready"}"# }.joined(separator: ",")
         try #"{"setup": "sleep 3; mkdir -p .pool-setup && touch .pool-setup/ready", "tasks": [\#(list)]}"#
             .write(toFile: "\(scratch)/tasks.json", atomically: true, encoding: .utf8)
-        func batch(_ name: String, store: String) throws -> Double {
+        let store = "\(scratch)/work"
+        func batch(_ name: String, in repository: String) throws -> Double {
             let seconds = try time {
                 try shell([conductor, "batch", "--worktrees", "--pool", "-w", String(tasks), "-d", store, "-n", name, "--json", "\(scratch)/tasks.json"],
                           in: repository)
@@ -37,10 +42,9 @@ enum PoolBenchmark {
         }
         var first: [Double] = [], second: [Double] = []
         settleDisk()
-        for round in 0..<rounds {
-            // A store, so a pool, per round: the pool is never removed between rounds (see settleDisk).
-            first.append(try batch("r\(round)-first", store: "\(scratch)/work\(round)"))
-            second.append(try batch("r\(round)-second", store: "\(scratch)/work\(round)"))
+        for (round, repository) in repositories.enumerated() {
+            first.append(try batch("r\(round)-first", in: repository))
+            second.append(try batch("r\(round)-second", in: repository))
         }
         print("pool: \(tasks) tasks, setup of 3 s, on \(source) (\(files) files), median of \(rounds) rounds")
         report("second --pool batch vs the first", conductor: median(second), other: median(first),
