@@ -18,20 +18,22 @@ extension Repository {
     ///   the size and time its index recorded (it changed since its checkout), or a copy fails;
     ///   the caller then checks out instead.
     func fillWorkingDirectory(copying source: Repository) throws {
-        let from = DirectoryHandles(root: source.workingDirectory)
-        let to = DirectoryHandles(root: workingDirectory)
+        let target = workingDirectory
+        let from = source.workingDirectory
         let sourceIndex = try source.index()
         defer { git_index_free(sourceIndex) }
         let targetIndex = try index()
         defer { git_index_free(targetIndex) }
         try check("git_index_clear") { git_index_clear(targetIndex) }
+        var made: Set<String> = [""]
         for position in 0..<git_index_entrycount(sourceIndex) {
             guard var entry = git_index_get_byindex(sourceIndex, position)?.pointee else { continue }
             let path = String(cString: entry.path)
             guard Int32(entry.flags) & GIT_INDEX_ENTRY_STAGEMASK == 0 else {
-                throw GitError.conductor("copy worktree", "'\(from.root)' has a conflict in \(path)")
+                throw GitError.conductor("copy worktree", "'\(from)' has a conflict in \(path)")
             }
-            let info = try Self.copyEntry(entry, at: path, from: from, to: to)
+            try Self.makeParents(of: path, in: target, made: &made)
+            let info = try Self.copyEntry(entry, from: "\(from)/\(path)", to: "\(target)/\(path)")
             entry.ctime = git_index_time(seconds: Int32(truncatingIfNeeded: info.st_ctim.tv_sec), nanoseconds: UInt32(info.st_ctim.tv_nsec))
             entry.mtime = git_index_time(seconds: Int32(truncatingIfNeeded: info.st_mtim.tv_sec), nanoseconds: UInt32(info.st_mtim.tv_nsec))
             entry.dev = UInt32(truncatingIfNeeded: info.st_dev)
@@ -52,36 +54,44 @@ extension Repository {
         return index!
     }
 
-    /// Copies one index entry's file at `path` (a link as a link, a submodule as its empty
-    /// directory) and returns the copy's stat.
-    private static func copyEntry(_ entry: git_index_entry, at path: String, from: DirectoryHandles, to: DirectoryHandles) throws -> stat {
-        let source = "\(from.root)/\(path)"
-        let target = "\(to.root)/\(path)"
+    /// Creates the directories above `path` under `root` that are not made yet.
+    private static func makeParents(of path: String, in root: String, made: inout Set<String>) throws {
+        var parents: [String] = []
+        var parent = Path.parent(path)
+        while !made.contains(parent) {
+            parents.append(parent)
+            parent = Path.parent(parent)
+        }
+        for directory in parents.reversed() {
+            guard mkdir("\(root)/\(directory)", 0o777) == 0 || errno == EEXIST else {
+                throw GitError.conductor("copy worktree", "cannot create \(root)/\(directory): \(String(cString: strerror(errno)))")
+            }
+            made.insert(directory)
+        }
+    }
+
+    /// Copies one index entry's file (a link as a link, a submodule as its empty directory) and
+    /// returns the copy's stat.
+    private static func copyEntry(_ entry: git_index_entry, from source: String, to target: String) throws -> stat {
         func failure(_ what: String) -> GitError {
             GitError.conductor("copy worktree", "\(what): \(String(cString: strerror(errno)))")
         }
-        let name = Path.name(path)
-        let sourceDirectory = try from.handle(of: Path.parent(path), creating: false)
-        let targetDirectory = try to.handle(of: Path.parent(path), creating: true)
         var original = stat()
-        var info = stat()
         switch entry.mode & 0o170000 {
         case 0o160000:
-            guard mkdirat(targetDirectory, name, 0o777) == 0 else { throw failure("cannot create \(target)") }
-            guard fstatat(targetDirectory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { throw failure("cannot stat \(target)") }
+            guard mkdir(target, 0o777) == 0 else { throw failure("cannot create \(target)") }
         case 0o120000:
-            guard fstatat(sourceDirectory, name, &original, AT_SYMLINK_NOFOLLOW) == 0, original.st_mode & S_IFMT == S_IFLNK,
+            guard lstat(source, &original) == 0, original.st_mode & S_IFMT == S_IFLNK,
                   UInt32(truncatingIfNeeded: original.st_size) == entry.file_size else {
                 throw GitError.conductor("copy worktree", "\(source) changed since it was checked out")
             }
             var buffer = [CChar](repeating: 0, count: Int(original.st_size) + 1)
-            let length = readlinkat(sourceDirectory, name, &buffer, buffer.count - 1)
+            let length = readlink(source, &buffer, buffer.count - 1)
             guard length >= 0 else { throw failure("cannot read the link \(source)") }
             buffer[length] = 0
-            guard symlinkat(buffer, targetDirectory, name) == 0 else { throw failure("cannot create \(target)") }
-            guard fstatat(targetDirectory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { throw failure("cannot stat \(target)") }
+            guard symlink(buffer, target) == 0 else { throw failure("cannot create \(target)") }
         default:
-            let input = openat(sourceDirectory, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+            let input = Glibc.open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
             guard input >= 0 else { throw failure("cannot open \(source)") }
             defer { close(input) }
             guard fstat(input, &original) == 0, original.st_mode & S_IFMT == S_IFREG,
@@ -90,7 +100,7 @@ extension Repository {
                   UInt32(original.st_mtim.tv_nsec) == entry.mtime.nanoseconds else {
                 throw GitError.conductor("copy worktree", "\(source) changed since it was checked out")
             }
-            let output = openat(targetDirectory, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, entry.mode & 0o111 != 0 ? 0o777 : 0o666)
+            let output = Glibc.open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, entry.mode & 0o111 != 0 ? 0o777 : 0o666)
             guard output >= 0 else { throw failure("cannot create \(target)") }
             defer { close(output) }
             var left = Int(original.st_size)
@@ -99,9 +109,9 @@ extension Repository {
                 guard copied > 0 else { throw failure("cannot copy \(source) to \(target)") }
                 left -= copied
             }
-            // The last write set the times; closing changes nothing the index records.
-            guard fstat(output, &info) == 0 else { throw failure("cannot stat \(target)") }
         }
+        var info = stat()
+        guard lstat(target, &info) == 0 else { throw failure("cannot stat \(target)") }
         return info
     }
 }

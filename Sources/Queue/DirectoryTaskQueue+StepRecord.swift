@@ -35,11 +35,16 @@ struct DirectoryQueueStepRecord: Codable {
 
     /// Writes `batches` (encoded) beside their places and the record, then applies it. A record
     /// that changes one file only is applied without being written: one rename is atomic.
+    ///
+    /// Once the record is written the change has happened: when applying it then fails (a full
+    /// disk), it is left for the next change, which finishes it before anything else (and fails
+    /// until it can), so this one does not throw: its caller must not take a claim it made for
+    /// one it did not.
     func commit(_ batches: [String: Data], in layout: DirectoryQueueLayout) throws {
         for (name, data) in batches { try Self.writePrepared(data, to: Self.preparedFile(of: name, in: layout)) }
         guard filesChanged > 1 else { return try apply(in: layout, afterEvent: nil) }
         try AtomicFile.write(QueueJSON.encoder.encode(self), to: layout.stepFile)
-        try apply(in: layout, afterEvent: nil)
+        try? apply(in: layout, afterEvent: nil)
     }
 
     /// Finishes the change a killed process recorded but did not apply in full, if any. Called

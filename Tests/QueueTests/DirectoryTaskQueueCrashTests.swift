@@ -61,6 +61,32 @@ struct DirectoryTaskQueueCrashTests {
         #expect(try queue.claim(worker: "w0", lease: 60)?.task == "t2")
     }
 
+    /// A change whose record is written has happened, even when applying it then fails (here
+    /// the journal cannot be opened; a full disk does the same): the claim is returned, since
+    /// every later change finishes the record first; told it failed, its worker would never run
+    /// a task that the queue holds as its claim until the lease ran out.
+    @Test func aChangeRecordedButNotAppliedStillSucceedsAndIsFinishedNext() throws {
+        let directory = TemporaryDirectory("task-queue")
+        let path = directory.appending("queue")
+        let queue = try DirectoryTaskQueue(directory: path)
+        try queue.submit(batch: "b1", tasks: [TaskSubmission(id: "t1", spec: #"{"command": "true"}"#)])
+        let journal = path + "/journal.jsonl"
+        try FileManager.default.moveItem(atPath: journal, toPath: path + "/journal.saved")
+        try FileManager.default.createDirectory(atPath: journal, withIntermediateDirectories: false)
+
+        let claim = try #require(try queue.claim(worker: "w0", lease: 60), "the claim is made once its record is written")
+        #expect(FileManager.default.fileExists(atPath: path + "/step.json"), "the record waits for the next change")
+        #expect(throws: (any Error).self) { try queue.requeueExpired() }
+
+        try FileManager.default.removeItem(atPath: journal)
+        try FileManager.default.moveItem(atPath: path + "/journal.saved", toPath: journal)
+        #expect(try queue.requeueExpired().isEmpty)
+        #expect(try queue.rows(batch: "b1").map(\.state) == [.claimed])
+        #expect(try queue.journal(batch: "b1").map(\.event) == ["submit", "claim"])
+        #expect(try queue.complete(claim, succeeded: true, result: "{}"))
+        #expect(try queue.rows(batch: "b1").map(\.state) == [.done])
+    }
+
     /// A claimer killed (`kill -9`) at random moments, again and again: after each kill the next
     /// change finishes or forgets what the killed one was doing, so the journal and the rows
     /// agree. Every task's last event is its state, and a task done has exactly one `done`
