@@ -98,9 +98,10 @@ func report(_ name: String, conductor: Double, other: Double, otherName: String,
 /// Seconds to copy the checked-out `files` of `repository` into `copies` new directories under
 /// `directory` with `cp -a`, as many at once as there are cores and then all at once; the faster.
 /// The copies stay until the caller removes its scratch directory (see `settleDisk`).
-/// What writing that many worktrees' files costs with no git, no index and no branch: a reference,
-/// not a strict floor (conductor's own copies, by `sendfile` without `cp`'s care for ownership and
-/// attributes, have beaten it on big files).
+///
+/// It tells what writing that many worktrees' files costs with no git, no index and no branch: a
+/// reference, not a strict floor (conductor's own copies, by `sendfile` without `cp`'s care for
+/// ownership and attributes, have beaten it on big files).
 func cpCopySeconds(of files: [String], from repository: String, into directory: String, copies: Int) throws -> Double {
     let names = files.joined(separator: " ") // the synthetic repository's names need no quoting
     return try [ProcessInfo.processInfo.activeProcessorCount, copies].enumerated().map { attempt, parallel in
