@@ -14,15 +14,24 @@ extension Repository {
     /// Why: checking out is mostly zlib inflating every blob; a batch's worktrees all start at one
     /// commit, so one checkout and copies cost a fraction of one checkout each.
     ///
-    /// - Throws: `GitError` when `source`'s index has conflicts, a file of `source` no longer has
-    ///   the size and time its index recorded (it changed since its checkout), or a copy fails;
-    ///   the caller then checks out instead.
-    func fillWorkingDirectory(copying source: Repository) throws {
+    /// - Parameter trustsRacyEntries: true when `source` is a checkout conductor just made, which
+    ///   nobody else writes: then an entry recorded in the same clock tick as its index is trusted
+    ///   by its stat. Another checkout's racily clean entries fail the copy (see
+    ///   `isUnchangedCheckout`).
+    /// - Throws: `GitError` when `source`'s index is not the tree of this worktree's HEAD, a file
+    ///   of `source` no longer has the size and times its index recorded (it changed since its
+    ///   checkout) or changes while it is copied, or a copy fails; the caller then checks out
+    ///   instead.
+    func fillWorkingDirectory(copying source: Repository, trustsRacyEntries: Bool) throws {
         let target = workingDirectory
         let from = source.workingDirectory
-        let sourceIndex = try source.index()
+        let sourceIndex = try source.readIndex()
         defer { git_index_free(sourceIndex) }
-        let targetIndex = try index()
+        guard let commit = try headCommit(), source.isIndex(sourceIndex, theTreeOf: commit) else {
+            throw GitError.conductor("copy worktree", "the index of '\(from)' is not the tree of \(workingDirectory)'s HEAD")
+        }
+        let indexWritten = try Self.writtenTime(of: sourceIndex)
+        let targetIndex = try readIndex()
         defer { git_index_free(targetIndex) }
         try check("git_index_clear") { git_index_clear(targetIndex) }
         var made: Set<String> = [""]
@@ -31,6 +40,9 @@ extension Repository {
             let path = String(cString: entry.path)
             guard Int32(entry.flags) & GIT_INDEX_ENTRY_STAGEMASK == 0 else {
                 throw GitError.conductor("copy worktree", "'\(from)' has a conflict in \(path)")
+            }
+            guard trustsRacyEntries || Self.isSettled(entry, before: indexWritten) else {
+                throw GitError.conductor("copy worktree", "'\(from)/\(path)' changed too close to its index's writing to be trusted by its stat")
             }
             try Self.makeParents(of: path, in: target, made: &made)
             let info = try Self.copyEntry(entry, from: "\(from)/\(path)", to: "\(target)/\(path)")
@@ -47,7 +59,7 @@ extension Repository {
     }
 
     /// This repository's index, read from disk; the caller frees it with `git_index_free`.
-    private func index() throws -> OpaquePointer {
+    func readIndex() throws -> OpaquePointer {
         var index: OpaquePointer?
         try check("git_repository_index") { git_repository_index(&index, pointer) }
         try check("git_index_read") { git_index_read(index, 1) }
@@ -94,10 +106,7 @@ extension Repository {
             let input = Glibc.open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
             guard input >= 0 else { throw failure("cannot open \(source)") }
             defer { close(input) }
-            guard fstat(input, &original) == 0, original.st_mode & S_IFMT == S_IFREG,
-                  UInt32(truncatingIfNeeded: original.st_size) == entry.file_size,
-                  Int32(truncatingIfNeeded: original.st_mtim.tv_sec) == entry.mtime.seconds,
-                  UInt32(original.st_mtim.tv_nsec) == entry.mtime.nanoseconds else {
+            guard fstat(input, &original) == 0, original.st_mode & S_IFMT == S_IFREG, isRecorded(by: entry, original) else {
                 throw GitError.conductor("copy worktree", "\(source) changed since it was checked out")
             }
             let output = Glibc.open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, entry.mode & 0o111 != 0 ? 0o777 : 0o666)
@@ -109,9 +118,24 @@ extension Repository {
                 guard copied > 0 else { throw failure("cannot copy \(source) to \(target)") }
                 left -= copied
             }
+            // A writer busy while it was copied changed its change time.
+            var after = stat()
+            guard fstat(input, &after) == 0, isRecorded(by: entry, after) else {
+                throw GitError.conductor("copy worktree", "\(source) changed while it was copied")
+            }
+            var info = stat()
+            guard fstat(output, &info) == 0 else { throw failure("cannot stat \(target)") }
+            return info
         }
         var info = stat()
         guard lstat(target, &info) == 0 else { throw failure("cannot stat \(target)") }
         return info
+    }
+
+    /// True when `info` has the size, modification and change times `entry` recorded.
+    static func isRecorded(by entry: git_index_entry, _ info: stat) -> Bool {
+        UInt32(truncatingIfNeeded: info.st_size) == entry.file_size
+            && Int32(truncatingIfNeeded: info.st_mtim.tv_sec) == entry.mtime.seconds && UInt32(info.st_mtim.tv_nsec) == entry.mtime.nanoseconds
+            && Int32(truncatingIfNeeded: info.st_ctim.tv_sec) == entry.ctime.seconds && UInt32(info.st_ctim.tv_nsec) == entry.ctime.nanoseconds
     }
 }

@@ -158,22 +158,24 @@ extension Repository {
             try? files.createDirectory(atPath: parent, withIntermediateDirectories: true)
         }
         let added = ParallelResults<Result<WorktreeInfo, GitError>>(count: pending.count)
-        // Worktrees that start at one commit: as many as there are cores are checked out, the
-        // others copy the files of those (see `fillWorkingDirectory`).
-        let sameStart = Set(pending.map { specs[$0].startPoint }).count == 1 && specs[pending.first ?? 0].startPoint != nil
-        let checkedOut = sameStart ? min(ProcessInfo.processInfo.activeProcessorCount, pending.count) : pending.count
+        // Worktrees that start at one commit copy the files of a checkout of it (see
+        // `fillWorkingDirectory`): of the repository's own when it is one, else of the first ones
+        // made, as many as there are cores, which are checked out.
+        let start = Set(pending.map { specs[$0].startPoint }).count == 1 ? specs[pending.first ?? 0].startPoint : nil
+        let copiesTheRepository = start.map { repository.isUnchangedCheckout(of: $0) } ?? false
+        let checkedOut = copiesTheRepository ? 0 : start != nil ? min(ProcessInfo.processInfo.activeProcessorCount, pending.count) : pending.count
         let add = { @Sendable (slot: Int, model: String?) in
             let spec = specs[pending[slot]]
             do {
                 let handle = try Repository.open(at: workingDirectory)
-                added.set(slot, .success(try model.flatMap { try? handle.addWorktree(onExistingBranch: spec, copying: $0) }
+                added.set(slot, .success(try model.flatMap { try? handle.addWorktree(onExistingBranch: spec, copying: $0, trustsRacyEntries: !copiesTheRepository) }
                     ?? handle.addWorktree(onExistingBranch: spec)))
             } catch {
                 added.set(slot, .failure(error as? GitError ?? .conductor("add worktree", "\(error)")))
             }
         }
         DispatchQueue.concurrentPerform(iterations: checkedOut) { slot in add(slot, nil) }
-        let models = (0..<checkedOut).compactMap { try? added.value($0).get().path }
+        let models = copiesTheRepository ? [workingDirectory] : (0..<checkedOut).compactMap { try? added.value($0).get().path }
         DispatchQueue.concurrentPerform(iterations: pending.count - checkedOut) { position in
             add(checkedOut + position, models.isEmpty ? nil : models[position % models.count])
         }
@@ -204,7 +206,10 @@ extension Repository {
     /// Adds the worktree of `spec` on its (existing) branch with the files of the worktree at
     /// `model`, which has that branch's commit checked out (see `fillWorkingDirectory`). On
     /// failure nothing of it is left, and the caller checks out instead.
-    package func addWorktree(onExistingBranch spec: WorktreeSpec, copying model: String) throws -> WorktreeInfo {
+    ///
+    /// - Parameter trustsRacyEntries: true when `model` is a worktree conductor just checked out
+    ///   (see `fillWorkingDirectory`).
+    package func addWorktree(onExistingBranch spec: WorktreeSpec, copying model: String, trustsRacyEntries: Bool) throws -> WorktreeInfo {
         let info = try addWorktree(onExistingBranch: spec, checkout: false)
         do {
             let source = try Repository.open(at: model, searchParents: false)
@@ -212,7 +217,7 @@ extension Repository {
             guard try source.headCommit() == target.headCommit() else {
                 throw GitError.conductor("copy worktree", "'\(model)' is not at the commit of \(spec.branch)")
             }
-            try target.fillWorkingDirectory(copying: source)
+            try target.fillWorkingDirectory(copying: source, trustsRacyEntries: trustsRacyEntries)
             return info
         } catch {
             try? FileManager.default.removeItem(atPath: "\(worktreeAdminRoot)/\(spec.name)")
