@@ -23,15 +23,15 @@ import TestSupport
 
         /// Runs a `--pool` batch `name` of `tasks` (JSON) with `setup`; returns its record.
         @discardableResult
-        func batch(_ name: String, _ tasks: String, setup: String = "mkdir -p deps && echo lib > deps/lib") throws -> BatchRecord {
+        func batch(_ name: String, _ tasks: String, setup: String = "mkdir -p deps && echo lib > deps/lib", store: String? = nil) throws -> BatchRecord {
             let file = try fixture.tasksFile(#"{"setup": "echo ran >> \#(setupLog); \#(setup)", "tasks": \#(tasks)}"#, name: name + ".json")
-            let result = try fixture.conductor(["batch", "--worktrees", "--pool", "-w", "2", "-d", fixture.store, "-n", name, file], in: app)
+            let result = try fixture.conductor(["batch", "--worktrees", "--pool", "-w", "2", "-d", store ?? fixture.store, "-n", name, file], in: app)
             #expect(result.status == 0, "\(result.stderr)")
-            return try BatchStore(path: fixture.store).load(name)
+            return try BatchStore(path: store ?? fixture.store).load(name)
         }
 
-        func prune(_ arguments: [String]) throws -> RunResult {
-            try fixture.conductor(["prune"] + arguments + ["-d", fixture.store], in: app)
+        func prune(_ arguments: [String], store: String? = nil) throws -> RunResult {
+            try fixture.conductor(["prune"] + arguments + ["-d", store ?? fixture.store], in: app)
         }
 
         var setupRuns: Int { ((try? String(contentsOfFile: setupLog, encoding: .utf8)) ?? "").split(separator: "\n").count }
@@ -119,5 +119,58 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: held[1]), "a parked clean worktree is removed")
         #expect(FileManager.default.fileExists(atPath: held[0] + "/c-extra.txt"), "the one batch two still holds stays")
         #expect(try String(contentsOfFile: paths[0] + "/README.md", encoding: .utf8) == "someone's edit\n")
+    }
+
+    /// Pools of one repository in two stores (two `-d` directories) are two pools: their worktrees
+    /// have names of their own in the repository, so each store's `--pool` batch gets worktrees,
+    /// and each store's `prune --pool` removes its own only.
+    @Test func poolsOfOneRepositoryInTwoStoresKeepApart() throws {
+        let pool = try Pool()
+        let parked = try pool.parkTwoWorktrees()
+        let other = pool.fixture.directory.appending("other-store")
+        let second = try pool.batch("two", #"[{"id": "c", "command": "echo c > c.txt"}, {"id": "d", "command": "echo d > d.txt"}]"#, store: other)
+        let records = try BatchRun.finalResults(journal: "\(second.directory)/journal.jsonl")
+        #expect(records["c"]?.result.status == .done && records["d"]?.result.status == .done, "\(records.mapValues(\.result.error))")
+        let theirs = pool.worktrees(of: second)
+        #expect(theirs.allSatisfy { $0.hasPrefix(other + "/pool/") }, "\(theirs)")
+        _ = try pool.prune(["two"], store: other)
+
+        let removed = try pool.prune(["--pool"], store: other)
+        #expect(removed.status == 0, "\(removed.stdout)")
+        #expect(theirs.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "the other store's pool is removed")
+        #expect(parked.allSatisfy { FileManager.default.fileExists(atPath: $0 + "/deps/lib") }, "the first store's pool is untouched")
+        let listed = try pool.fixture.git(pool.app, ["worktree", "list", "--porcelain"])
+        #expect(parked.allSatisfy { listed.contains("worktree \($0)\n") }, "\(listed)")
+        #expect(try pool.prune(["--pool"]).status == 0)
+        #expect(parked.allSatisfy { !FileManager.default.fileExists(atPath: $0) })
+    }
+
+    /// A pool made before pools had a tag (its worktrees named `conductor-pool-p<n>`, its
+    /// `pool.json` without `tag`) is still taken, and removed, by its old names.
+    @Test func aPoolOfTheNamesBeforeTagsIsStillTakenAndPruned() throws {
+        let pool = try Pool()
+        let parked = try pool.parkTwoWorktrees()
+        let directory = (parked[0] as NSString).deletingLastPathComponent
+        let manifestFile = directory + "/pool.json"
+        var manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestFile))) as? [String: Any])
+        let tag = try #require(manifest.removeValue(forKey: "tag") as? String)
+        try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: manifestFile))
+        let admin = pool.app + "/.git/worktrees/"
+        for path in parked {
+            let entry = (path as NSString).lastPathComponent
+            try FileManager.default.moveItem(atPath: admin + "conductor-pool-\(tag)-\(entry)", toPath: admin + "conductor-pool-\(entry)")
+            try "gitdir: \(admin)conductor-pool-\(entry)\n".write(toFile: path + "/.git", atomically: true, encoding: .utf8)
+        }
+        #expect(try pool.fixture.git(parked[0], ["status", "--porcelain"]).isEmpty, "the worktrees work under their old names")
+
+        let second = try pool.batch("two", #"[{"id": "c", "command": "echo c > c.txt"}, {"id": "d", "command": "echo d > d.txt"}]"#)
+        #expect(pool.worktrees(of: second) == parked, "the old pool's worktrees were taken")
+        let records = try BatchRun.finalResults(journal: "\(second.directory)/journal.jsonl")
+        #expect(records["c"]?.result.status == .done && records["d"]?.result.status == .done, "\(records.mapValues(\.result.error))")
+        _ = try pool.prune(["two"])
+        let removed = try pool.prune(["--pool"])
+        #expect(removed.status == 0, "\(removed.stdout)")
+        #expect(parked.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "\(removed.stdout)")
+        #expect(try pool.fixture.git(pool.app, ["worktree", "list", "--porcelain"]).components(separatedBy: "worktree ").count == 2, "only the main checkout is left")
     }
 }

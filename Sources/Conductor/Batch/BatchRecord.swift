@@ -112,9 +112,9 @@ public struct BatchRecord: Codable, Sendable, Equatable {
     public var mergedBranch: String { "conductor/\(name)/merged" }
 
     /// The admin name of worker `worker`'s worktree of `repo` (one path component, unique in the
-    /// repository): `conductor-<name>-w<worker>`, or its pool entry's (`conductor-pool-p<n>`).
+    /// repository): `conductor-<name>-w<worker>`, or its pool entry's (`conductor-pool-<tag>-p<n>`).
     public func worktreeName(_ repo: BatchRepository, worker: Int) -> String {
-        pooledEntry(repo, worker: worker).map(WorktreePool.worktreeName) ?? "conductor-\(name)-w\(worker)"
+        pooledEntry(repo, worker: worker).map { WorktreePool.worktreeName($0, tag: repo.poolTag) } ?? "conductor-\(name)-w\(worker)"
     }
 
     /// Where worker `worker` works in `repo`: `<batch dir>/<repo name>/w<worker>`, or its pool
@@ -156,6 +156,9 @@ public struct BatchRepository: Codable, Sendable, Equatable {
     public var baseCommit: String
     /// In a `--pool` batch, the pool entry (`p<n>`) each worker's worktree is, by worker.
     public var pool: [String]?
+    /// In a `--pool` batch, the tag of the pool's worktree names (nil for a pool made before pools
+    /// had one; see `WorktreePool.worktreeName`).
+    public var poolTag: String?
 
     public init(path: String, name: String, base: String, baseCommit: String) {
         self.path = path

@@ -79,8 +79,10 @@ public final class BatchRun: Sendable {
             if plan.record.pooled == true {
                 for index in plan.record.repos.indices {
                     let repo = plan.record.repos[index]
-                    plan.record.repos[index].pool = try plan.record.pool(of: repo)
+                    let claimed = try plan.record.pool(of: repo)
                         .claim(plan.record.workers, for: plan.record.name, store: store.path, repository: repo.path)
+                    plan.record.repos[index].pool = claimed.entries
+                    plan.record.repos[index].poolTag = claimed.tag
                 }
             }
             try AtomicFile.write(tasksData, to: plan.record.tasksCopy)

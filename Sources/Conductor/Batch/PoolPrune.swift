@@ -13,15 +13,17 @@ public enum PoolPrune {
                 return [PruneAction(kind: .keepWorktree, path: pool.directory, reason: "its pool.json cannot be read; nothing of it was touched")]
             }
             let entries: [String]
+            let tag: String?
             let repository: Repository
             do {
                 entries = try pool.parkedEntries()
+                tag = try pool.tag()
                 repository = try Repository.open(at: repositoryPath, searchParents: false)
             } catch {
                 return [PruneAction(kind: .keepRepository, repo: repositoryPath, path: pool.directory,
                                     reason: "cannot check its pool (\(error)); nothing of it was touched")]
             }
-            return entries.map { action(for: $0, of: pool, in: repository, at: repositoryPath) }
+            return entries.map { action(for: $0, named: WorktreePool.worktreeName($0, tag: tag), of: pool, in: repository, at: repositoryPath) }
         }
     }
 
@@ -46,8 +48,7 @@ public enum PoolPrune {
     }
 
     /// Remove parked entry `entry`'s worktree when nothing in it would be lost, else keep it.
-    private static func action(for entry: String, of pool: WorktreePool, in repository: Repository, at repo: String) -> PruneAction {
-        let name = WorktreePool.worktreeName(entry)
+    private static func action(for entry: String, named name: String, of pool: WorktreePool, in repository: Repository, at repo: String) -> PruneAction {
         let path = pool.path(of: entry)
         guard (try? repository.worktree(named: name)) ?? nil != nil else {
             return PruneAction(kind: .removeWorktree, repo: repo, path: path, reason: "a pool entry without a worktree", poolEntry: entry)

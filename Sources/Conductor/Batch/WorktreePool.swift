@@ -21,6 +21,10 @@ package struct WorktreePool: Sendable {
     struct Manifest: Codable {
         /// The main checkout the pool's worktrees belong to.
         var repository: String
+        /// What the admin names of the pool's worktrees carry to be unique in the repository
+        /// (`conductor-pool-<tag>-p<n>`; see `worktreeName`): nil in a pool made before pools had
+        /// one, whose worktrees keep the names they were made with.
+        var tag: String?
         var entries: [Entry]
     }
 
@@ -54,8 +58,22 @@ package struct WorktreePool: Sendable {
 
     var manifestFile: String { "\(directory)/pool.json" }
 
-    /// The admin name of entry `entry`'s worktree in its repository.
-    static func worktreeName(_ entry: String) -> String { "conductor-pool-\(entry)" }
+    /// The admin name of entry `entry`'s worktree in its repository, in a pool tagged `tag` (see
+    /// `Manifest.tag`). Pools of one repository in two stores share the repository's worktree
+    /// names, so each pool's names carry its own tag.
+    static func worktreeName(_ entry: String, tag: String?) -> String {
+        tag.map { "conductor-pool-\($0)-\(entry)" } ?? "conductor-pool-\(entry)"
+    }
+
+    /// The tag of a new pool: its directory's hash, which tells apart the stores of one repository.
+    private var newTag: String { Self.hash(directory) }
+
+    /// The pool's tag, from its manifest (see `Manifest.tag`).
+    ///
+    /// - Throws: when the manifest cannot be read; nil is the tag of an older pool.
+    func tag() throws -> String? {
+        try locked { try read()?.tag }
+    }
 
     /// Where entry `entry`'s worktree is.
     func path(of entry: String) -> String { "\(directory)/\(entry)" }
@@ -71,11 +89,13 @@ package struct WorktreePool: Sendable {
     ///
     /// An entry whose batch directory is gone (a batch removed by hand) counts as parked. One whose
     /// checkout has tracked changes is never taken: they are someone's work.
-    func claim(_ count: Int, for batch: String, store: String, repository: String) throws -> [String] {
+    ///
+    /// - Returns: the entries, by worker, and the pool's tag.
+    func claim(_ count: Int, for batch: String, store: String, repository: String) throws -> (entries: [String], tag: String?) {
         try PrivateDirectory.make(Path.parent(directory))
         try PrivateDirectory.make(directory)
         return try locked {
-            var manifest = try read() ?? Manifest(repository: repository, entries: [])
+            var manifest = try read() ?? Manifest(repository: repository, tag: newTag, entries: [])
             var claimed: [String] = []
             for index in manifest.entries.indices where claimed.count < count {
                 let entry = manifest.entries[index]
@@ -91,7 +111,7 @@ package struct WorktreePool: Sendable {
                 next += 1
             }
             try write(manifest)
-            return claimed
+            return (claimed, manifest.tag)
         }
     }
 
