@@ -6,6 +6,7 @@ import Foundation
 /// task, `git status --porcelain`, `git diff --numstat base...branch`. On a 1,000-file / 40 MB
 /// repository and on a 20,000-file / 80 MB one (issue 13's targets: 0.5× and 0.6×). Also what the
 /// files alone cost: a checkout copied into 8 directories with `cp -a` (no git, no index, no branch).
+/// Each side starts with the disk's write-back done (`flushWrites`).
 enum BatchSetupBenchmark {
     static let workers = 8
     static let rounds = 3
@@ -28,6 +29,7 @@ enum BatchSetupBenchmark {
         var ours: [Double] = [], cli: [Double] = [], copies: [Double] = []
         settleDisk()
         for round in 0..<rounds {
+            flushWrites()
             ours.append(try time {
                 try shell([conductor, "batch", "--worktrees", "-w", String(workers), "-d", "\(scratch)/work", "--name", "r\(round)", "--json", "\(scratch)/tasks.json"], in: repository)
             })
@@ -36,11 +38,14 @@ enum BatchSetupBenchmark {
                 return "git worktree add -q -b cli/r\(round)/w\(index) \(worktree) && (cd \(worktree) && sh -c true && git status --porcelain >/dev/null)"
                     + " && git diff --numstat main...cli/r\(round)/w\(index) >/dev/null"
             }.joined(separator: "\n")
+            flushWrites()
             cli.append(try time { try shell(["sh", "-ec", script], in: repository) })
             copies.append(try cpCopySeconds(of: checkedOut, from: repository, into: "\(scratch)/copies\(round)", copies: workers))
         }
         print("batch set-up: \(workers) workers, \(workers) worktrees of a \(files.formatted())-file / \(megabytes) MB repository, "
               + "median of \(rounds) alternating rounds")
+        print("  rounds: conductor " + ours.map { String(format: "%.3f", $0) }.joined(separator: ", ")
+              + " s; by hand " + cli.map { String(format: "%.3f", $0) }.joined(separator: ", ") + " s")
         report("whole batch vs the same by hand, \(files.formatted()) files", conductor: median(ours), other: median(cli),
                otherName: "(worktree add -b, run, status, diff --numstat) ×8 in sequence", target: target)
         print(String(format: "  the files alone, %@ files: cp -a of a checkout into 8 directories (best of %d and 8 at once) takes %.3f s, "

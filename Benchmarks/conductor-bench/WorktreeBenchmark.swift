@@ -23,11 +23,13 @@ enum WorktreeBenchmark {
         settleDisk()
         for round in 0..<rounds {
             // git does not expect several `worktree add` at once: some fail on its locks, and are counted.
+            flushWrites()
             cliParallel.append(try time {
                 try shell(["sh", "-c", "seq 0 \(worktrees - 1) | xargs -P\(worktrees) -I{} git worktree add -q -b par/r\(round)/w{} \(scratch)/par\(round)/w{} 2>/dev/null; true"],
                           in: repository)
             })
             parallelFailures += worktrees - (try shell(["git", "worktree", "list"], in: repository)).split(separator: "\n").filter { $0.contains("/par\(round)/") }.count
+            flushWrites()
             cli.append(try time {
                 try shell(["sh", "-c", "for i in $(seq 0 \(worktrees - 1)); do git worktree add -q -b cli/r\(round)/w$i \(scratch)/cli\(round)/w$i; done"],
                           in: repository)
@@ -37,6 +39,7 @@ enum WorktreeBenchmark {
                 WorktreeSpec(name: "c\(round)-w\(index)", path: "\(scratch)/conductor\(round)/w\(index)",
                              branch: "conductor/r\(round)/w\(index)", startPoint: base.commit)
             }
+            flushWrites()
             conductor.append(try time {
                 for result in try Repository.addWorktrees(specs, repositoryAt: repository) { _ = try result.get() }
             })
