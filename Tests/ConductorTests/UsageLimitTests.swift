@@ -48,20 +48,25 @@ import TestSupport
         #expect(claude.report.usageLimited == true)
         #expect(claude.report.limitResetsAt == Date(timeIntervalSince1970: TimeInterval(epoch)))
 
-        let paris = try #require(AgentOutput.read(Data(#"{"type":"result","is_error":true,"result":"You've hit your limit · resets 1pm (Europe/Paris)"}"#.utf8),
-                                                  stderr: "", exitStatus: 1, format: .claudeJSON))
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = try #require(TimeZone(identifier: "Europe/Paris"))
+        // Three hours ahead in Paris: never the hour just passed, which reads as reset already.
+        let hourInParis = (calendar.component(.hour, from: now) + 3) % 24
+        let clock = "\(hourInParis % 12 == 0 ? 12 : hourInParis % 12)\(hourInParis < 12 ? "am" : "pm")"
+        let paris = try #require(AgentOutput.read(Data(#"{"type":"result","is_error":true,"result":"You've hit your limit · resets \#(clock) (Europe/Paris)"}"#.utf8),
+                                                  stderr: "", exitStatus: 1, format: .claudeJSON))
         let reset = try #require(paris.report.limitResetsAt)
-        #expect(calendar.component(.hour, from: reset) == 13 && calendar.component(.minute, from: reset) == 0)
-        #expect(reset > now && reset.timeIntervalSince(now) <= 24 * 3600, "the next 1pm in Paris")
+        #expect(calendar.component(.hour, from: reset) == hourInParis && calendar.component(.minute, from: reset) == 0, "\(clock) in Paris")
+        #expect(reset > now && reset.timeIntervalSince(now) <= 24 * 3600, "the next \(clock) in Paris")
 
-        let codexEvents = #"{"type":"thread.started","thread_id":"t"}"# + "\n" + #"{"type":"error","message":"You've hit your usage limit. Upgrade to Pro or try again at 3:02 PM."}"#
-        let codex = try #require(AgentOutput.read(Data(codexEvents.utf8), stderr: "", exitStatus: 1, format: .codexEvents))
         calendar.timeZone = .current
+        let localHour = (calendar.component(.hour, from: now) + 3) % 24
+        let localClock = "\(localHour % 12 == 0 ? 12 : localHour % 12):02 \(localHour < 12 ? "AM" : "PM")"
+        let codexEvents = #"{"type":"thread.started","thread_id":"t"}"# + "\n" + #"{"type":"error","message":"You've hit your usage limit. Upgrade to Pro or try again at \#(localClock)."}"#
+        let codex = try #require(AgentOutput.read(Data(codexEvents.utf8), stderr: "", exitStatus: 1, format: .codexEvents))
         let codexReset = try #require(codex.report.limitResetsAt)
         #expect(codex.report.usageLimited == true)
-        #expect(calendar.component(.hour, from: codexReset) == 15 && calendar.component(.minute, from: codexReset) == 2)
+        #expect(calendar.component(.hour, from: codexReset) == localHour && calendar.component(.minute, from: codexReset) == 2, "\(localClock)")
 
         // A time the agent rounded down, just passed: the limit has reset, not tomorrow's.
         var utc = Calendar(identifier: .gregorian)
