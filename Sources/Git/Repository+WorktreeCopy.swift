@@ -25,21 +25,22 @@ extension Repository {
     func fillWorkingDirectory(copying source: Repository, trustsRacyEntries: Bool) throws {
         let target = workingDirectory
         let from = source.workingDirectory
-        let sourceIndex = try source.readIndex()
+        let (sourceIndex, indexWritten) = try source.readIndexWithItsTime()
         defer { git_index_free(sourceIndex) }
         guard let commit = try headCommit(), source.isIndex(sourceIndex, theTreeOf: commit) else {
             throw GitError.conductor("copy worktree", "the index of '\(from)' is not the tree of \(workingDirectory)'s HEAD")
         }
-        let indexWritten = try Self.writtenTime(of: sourceIndex)
         let targetIndex = try readIndex()
         defer { git_index_free(targetIndex) }
         try check("git_index_clear") { git_index_clear(targetIndex) }
         var made: Set<String> = [""]
         for position in 0..<git_index_entrycount(sourceIndex) {
-            guard var entry = git_index_get_byindex(sourceIndex, position)?.pointee else { continue }
+            guard var entry = git_index_get_byindex(sourceIndex, position)?.pointee else {
+                throw GitError.conductor("copy worktree", "cannot read entry \(position) of the index of '\(from)'")
+            }
             let path = String(cString: entry.path)
-            guard Int32(entry.flags) & GIT_INDEX_ENTRY_STAGEMASK == 0 else {
-                throw GitError.conductor("copy worktree", "'\(from)' has a conflict in \(path)")
+            guard Self.isPlain(entry) else {
+                throw GitError.conductor("copy worktree", "'\(from)' has a conflict or a flag of its own (assume-unchanged, skip-worktree, intent-to-add) on \(path)")
             }
             guard trustsRacyEntries || Self.isSettled(entry, before: indexWritten) else {
                 throw GitError.conductor("copy worktree", "'\(from)/\(path)' changed too close to its index's writing to be trusted by its stat")
@@ -53,6 +54,7 @@ extension Repository {
             entry.uid = info.st_uid
             entry.gid = info.st_gid
             entry.file_size = UInt32(truncatingIfNeeded: info.st_size)
+            (entry.flags, entry.flags_extended) = (0, 0)
             try check("git_index_add(\(path))") { git_index_add(targetIndex, &entry) }
         }
         try check("git_index_write") { git_index_write(targetIndex) }
@@ -93,15 +95,15 @@ extension Repository {
         case 0o160000:
             guard mkdir(target, 0o777) == 0 else { throw failure("cannot create \(target)") }
         case 0o120000:
-            guard lstat(source, &original) == 0, original.st_mode & S_IFMT == S_IFLNK,
-                  UInt32(truncatingIfNeeded: original.st_size) == entry.file_size else {
+            guard lstat(source, &original) == 0, original.st_mode & S_IFMT == S_IFLNK, isRecorded(by: entry, original) else {
                 throw GitError.conductor("copy worktree", "\(source) changed since it was checked out")
             }
-            var buffer = [CChar](repeating: 0, count: Int(original.st_size) + 1)
-            let length = readlink(source, &buffer, buffer.count - 1)
-            guard length >= 0 else { throw failure("cannot read the link \(source)") }
-            buffer[length] = 0
-            guard symlink(buffer, target) == 0 else { throw failure("cannot create \(target)") }
+            let linked = try linkTarget(source, size: Int(original.st_size))
+            var after = stat()
+            guard lstat(source, &after) == 0, isRecorded(by: entry, after) else {
+                throw GitError.conductor("copy worktree", "\(source) changed while it was copied")
+            }
+            guard symlink(linked + [0], target) == 0 else { throw failure("cannot create \(target)") }
         default:
             let input = Glibc.open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
             guard input >= 0 else { throw failure("cannot open \(source)") }

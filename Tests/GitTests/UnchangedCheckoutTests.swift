@@ -23,15 +23,23 @@ import TestSupport
     }
 
     /// Makes the index newer than every file's last change, as it is when nobody has just edited:
-    /// waits for the file clock to tick past the last write, then has git record every file again.
-    private func settle(_ fixture: GitFixture) throws {
+    /// waits for the file clock to tick past the last write, then has git record every file again
+    /// (or, given git `options`, only refresh the index under them: then the wait is for the next
+    /// second, as this git, built without nanosecond times, takes an entry of the index's second
+    /// for racily clean and reads its file again).
+    private func settle(_ fixture: GitFixture, refreshing options: [String]? = nil) throws {
         let probe = fixture.directory.appending("probe")
-        func writtenAt() throws -> Date {
+        func writtenAt() throws -> TimeInterval {
             try Data().write(to: URL(fileURLWithPath: probe))
-            return try FileManager.default.attributesOfItem(atPath: probe)[.modificationDate] as! Date
+            let time = (try FileManager.default.attributesOfItem(atPath: probe)[.modificationDate] as! Date).timeIntervalSince1970
+            return options == nil ? time : time.rounded(.down)
         }
         let last = try writtenAt()
         while try writtenAt() <= last {}
+        if let options {
+            try fixture.git(options + ["update-index", "-q", "--refresh", "--force-write-index"])
+            return
+        }
         try fixture.git(["read-tree", "HEAD"])
         try fixture.git(["update-index", "-q", "--refresh"])
     }
@@ -98,7 +106,8 @@ import TestSupport
         }
     }
 
-    @Test(arguments: ["staged", "moved HEAD", "racy", "gitattributes", "info/attributes", "autocrlf"])
+    @Test(arguments: ["staged", "moved HEAD", "racy", "gitattributes", "info/attributes", "autocrlf", "autocrlf without a value",
+                      "assume-unchanged", "bytes of other line-ending rules"])
     func aCheckoutThatMayDifferFromTheCommitIsNotCopied(_ difference: String) throws {
         let fixture = try settledFixture()
         let start = try base(fixture)
@@ -116,25 +125,46 @@ import TestSupport
             try settle(fixture)
         case "info/attributes":
             try fixture.write("info/attributes", "* text=auto\n", root: fixture.path + "/.git")
-        default:
+        case "autocrlf":
             try fixture.git(["config", "core.autocrlf", "true"])
+        case "autocrlf without a value":
+            let config = FileHandle(forWritingAtPath: fixture.path + "/.git/config")!
+            config.seekToEndOfFile()
+            config.write(Data("[core]\n\tautocrlf\n".utf8))
+            config.closeFile()
+            #expect(try fixture.git(["config", "--bool", "core.autocrlf"]) == "true\n", "git reads it as true")
+        case "assume-unchanged":
+            try fixture.git(["update-index", "--assume-unchanged", "run.sh"])
+        default:
+            // Checked out under `core.autocrlf=true`, which is off again: git finds the file clean by
+            // its stat, yet its bytes (CRLF) are not the blob's (LF), which a checkout now writes.
+            try FileManager.default.removeItem(atPath: fixture.path + "/src/deep/er/code.swift")
+            try fixture.git(["-c", "core.autocrlf=true", "checkout", "--", "src/deep/er/code.swift"])
+            try settle(fixture, refreshing: ["-c", "core.autocrlf=true"])
+            #expect(try fixture.read("src/deep/er/code.swift") == "print(1)\r\n")
+            let status = try fixture.git(["status", "--porcelain"])
+            #expect(status.isEmpty, "git trusts the stat: \(status)")
         }
         let current = ["gitattributes", "racy"].contains(difference) ? try base(fixture) : start
         #expect(try !Repository.open(at: fixture.path).isUnchangedCheckout(of: current))
     }
 
-    @Test(arguments: ["staged", "racy"])
+    @Test(arguments: ["staged", "racy", "link retargeted"])
     func aCheckoutThatChangedAfterItWasCheckedIsNotCopied(_ change: String) throws {
         let fixture = try settledFixture()
         let repository = try Repository.open(at: fixture.path)
         #expect(repository.isUnchangedCheckout(of: try base(fixture)))
-        if change == "staged" {
+        switch change {
+        case "staged":
             try fixture.write("extra.txt", "x\n")
             try fixture.git(["add", "extra.txt"])
-        } else {
+        case "link retargeted":
+            try FileManager.default.removeItem(atPath: fixture.path + "/latest")
+            try FileManager.default.createSymbolicLink(atPath: fixture.path + "/latest", withDestinationPath: "src/deeq")
+        default:
             try recordRacily(fixture)
         }
-        let start = try change == "staged" ? base(fixture) : ObjectID(hex: fixture.revParse("HEAD"))
+        let start = try change == "racy" ? ObjectID(hex: fixture.revParse("HEAD")) : base(fixture)
         let spec = WorktreeSpec(name: "b1-w0", path: fixture.directory.appending("work/w0"), branch: "conductor/b1/w0", startPoint: start)
         try repository.createBranch(spec.branch, at: start)
         #expect(throws: GitError.self) {
