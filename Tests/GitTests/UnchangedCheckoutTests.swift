@@ -9,14 +9,7 @@ import TestSupport
     /// A repository without attributes whose checkout is settled (see `settle`): nested
     /// directories, an executable, a symlink and a submodule's gitlink.
     private func settledFixture() throws -> GitFixture {
-        let fixture = try GitFixture()
-        try fixture.write("src/deep/er/code.swift", "print(1)\n")
-        try fixture.write("run.sh", "#!/bin/sh\necho hi\n")
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.path + "/run.sh")
-        try FileManager.default.createSymbolicLink(atPath: fixture.path + "/latest", withDestinationPath: "src/deep")
-        let commit = try fixture.commit("files")
-        try fixture.git(["update-index", "--add", "--cacheinfo", "160000,\(commit),vendor/lib"])
-        try fixture.git(["commit", "-q", "-m", "a submodule"])
+        let fixture = try GitFixture.withEveryEntryKind(convertingLineEndings: false)
         try FileManager.default.createDirectory(atPath: fixture.path + "/vendor/lib", withIntermediateDirectories: true)
         try settle(fixture)
         return fixture

@@ -6,28 +6,12 @@ import TestSupport
 /// Worktrees that start at one commit are made by checking out the first and copying its files:
 /// each copy must be what a checkout makes, clean to git, and independent of the others.
 @Suite(.timeLimit(.minutes(3))) struct WorktreeCopyTests {
-    /// A repository with what a checkout must get right: nested directories, an executable, a
-    /// symlink, line endings converted by `.gitattributes`, and a submodule's gitlink.
-    private func richFixture() throws -> GitFixture {
-        let fixture = try GitFixture()
-        try fixture.write(".gitattributes", "*.txt text eol=crlf\n")
-        try fixture.write("docs/notes.txt", "one\ntwo\n")
-        try fixture.write("src/deep/er/code.swift", "print(1)\n")
-        try fixture.write("run.sh", "#!/bin/sh\necho hi\n")
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.path + "/run.sh")
-        try FileManager.default.createSymbolicLink(atPath: fixture.path + "/latest", withDestinationPath: "src/deep")
-        let commit = try fixture.commit("files")
-        try fixture.git(["update-index", "--add", "--cacheinfo", "160000,\(commit),vendor/lib"])
-        try fixture.git(["commit", "-q", "-m", "a submodule"])
-        return fixture
-    }
-
     private func spec(_ fixture: GitFixture, _ index: Int, start: ObjectID) -> WorktreeSpec {
         WorktreeSpec(name: "b1-w\(index)", path: fixture.directory.appending("work/w\(index)"), branch: "conductor/b1/w\(index)", startPoint: start)
     }
 
     @Test func aCopyIsWhatACheckoutMakesAndGitFindsItClean() throws {
-        let fixture = try richFixture()
+        let fixture = try GitFixture.withEveryEntryKind(convertingLineEndings: true)
         let repository = try Repository.open(at: fixture.path)
         let base = try repository.resolveBase(nil).commit
         let model = try repository.addWorktree(spec(fixture, 0, start: base))
@@ -48,7 +32,7 @@ import TestSupport
     }
 
     @Test func worktreesMadeTogetherAreEachACleanCheckout() throws {
-        let fixture = try richFixture()
+        let fixture = try GitFixture.withEveryEntryKind(convertingLineEndings: true)
         let repository = try Repository.open(at: fixture.path)
         let base = try repository.resolveBase(nil).commit
         let results = try Repository.addWorktrees((0..<4).map { spec(fixture, $0, start: base) }, repositoryAt: fixture.path)
@@ -61,7 +45,7 @@ import TestSupport
     }
 
     @Test func aModelChangedSinceItsCheckoutIsNotCopied() throws {
-        let fixture = try richFixture()
+        let fixture = try GitFixture.withEveryEntryKind(convertingLineEndings: true)
         let repository = try Repository.open(at: fixture.path)
         let base = try repository.resolveBase(nil).commit
         let model = try repository.addWorktree(spec(fixture, 0, start: base))
