@@ -10,6 +10,11 @@ import FoundationShims
 /// copies the objects here, to a reference of the push's own, and the branch is then moved (or
 /// deleted) in the remote repository itself with a compare-and-swap, as git's receive-pack does.
 extension Repository {
+    /// How long, in seconds, the lock file of a path remote's branch must go untouched before a
+    /// push takes it for one a killed process left, and removes it. A branch update holds its
+    /// lock for a moment: libgit2 and git write 41 bytes to it and rename it into place.
+    public static let staleReferenceLockAge: TimeInterval = 10
+
     /// The path of the repository that `url` names when libgit2 reaches it with its local
     /// transport, else nil. The choice is libgit2's (1.5's `transport_find_fn`): a `file://` URL,
     /// or a URL without `:` (no other transport's) that is an existing directory.
@@ -47,8 +52,8 @@ extension Repository {
     func pushToLocalRemote(branch: String, tip: ObjectID, remote: OpaquePointer?, named remoteName: String, at path: String,
                            progress: ((PushProgress) -> Void)?) throws -> PushResult {
         let name = "refs/heads/" + branch
-        let status = try Self.withLocalRepository(at: path, for: "push \(branch) to \(remoteName)") { destination -> PushResult.Status in
-            if try Self.referenceTarget(name, in: destination) == tip { return .upToDate }
+        let moved = try Self.withLocalRepository(at: path, for: "push \(branch) to \(remoteName)") { destination -> (status: PushResult.Status, removedStaleLock: String?) in
+            if try Self.referenceTarget(name, in: destination) == tip { return (.upToDate, nil) }
             let carrier = "refs/conductor-push/" + String(UInt64.random(in: .min ... .max), radix: 16)
             // Removed even when the push fails halfway; a carrier left behind would only keep
             // objects alive, so a failure to remove it is not the push's failure.
@@ -60,10 +65,13 @@ extension Repository {
             }
             return try Self.fastForward(name, to: tip, in: destination, at: path)
         }
+        let status = moved.status
         if case .pushed = status, let tracking = try trackingReference(of: name, remote: remote) {
             try setReference(tracking, to: tip, message: "update by push")
         }
-        return PushResult(branch: branch, tip: tip, status: status)
+        var result = PushResult(branch: branch, tip: tip, status: status)
+        result.removedStaleLock = moved.removedStaleLock
+        return result
     }
 
     /// Deletes branch `branch` of the repository at `path`, which `remote` (named `remoteName`)
@@ -104,10 +112,12 @@ extension Repository {
 
     /// Moves branch `name` of `destination` (the repository at `path`) to `tip` if that is a
     /// fast-forward from where the branch points now, or makes it if it does not exist, unless
-    /// another push changes it first.
-    private static func fastForward(_ name: String, to tip: ObjectID, in destination: OpaquePointer, at path: String) throws -> PushResult.Status {
+    /// another push changes it first. A branch locked by another update is waited for, and its
+    /// lock removed once stale (see `staleReferenceLockAge`); the path of a lock removed so is returned.
+    private static func fastForward(_ name: String, to tip: ObjectID, in destination: OpaquePointer,
+                                    at path: String) throws -> (status: PushResult.Status, removedStaleLock: String?) {
         let current = try Self.referenceTarget(name, in: destination)
-        if current == tip { return .upToDate }
+        if current == tip { return (.upToDate, nil) }
         if let current {
             var tipID = tip.raw
             var currentID = current.raw
@@ -115,31 +125,39 @@ extension Repository {
                 git_graph_descendant_of(destination, &tipID, &currentID)
             }
             guard descends == 1 else {
-                return .rejected("non-fast-forward: \(name) of \(path) is at \(current.short), which \(tip.short) does not contain; fetch first",
-                                 remoteMoved: true)
+                return (.rejected("non-fast-forward: \(name) of \(path) is at \(current.short), which \(tip.short) does not contain; fetch first",
+                                  remoteMoved: true), nil)
             }
         }
         var tipID = tip.raw
         // A zero current id means "only if the branch does not exist"; libgit2 compares under the
         // branch's lock (a plain non-forced create checks before taking it).
         var currentID = current?.raw ?? git_oid()
-        var reference: OpaquePointer?
-        do {
-            _ = try referenceWrites.withLock { _ in
-                try check("git_reference_create_matching(\(name))") {
-                    git_reference_create_matching(&reference, destination, name, &tipID, 1, &currentID, "push")
+        let lock = ReferenceLock(reference: name, inRepositoryFiles: String(cString: git_repository_commondir(destination)))
+        let deadline = Date().addingTimeInterval(staleReferenceLockAge + 1)
+        var removedStaleLock: String?
+        while true {
+            var reference: OpaquePointer?
+            do {
+                _ = try referenceWrites.withLock { _ in
+                    try check("git_reference_create_matching(\(name))") {
+                        git_reference_create_matching(&reference, destination, name, &tipID, 1, &currentID, "push")
+                    }
                 }
+                git_reference_free(reference)
+                return (.pushed(previous: current), removedStaleLock)
+            } catch let error as GitError where error.code == GIT_EMODIFIED.rawValue || error.isNotFound {
+                // Not found: the branch was deleted meanwhile.
+                return (.rejected("stale info: \(name) of \(path) moved from \(current?.short ?? "nothing") while this push was sent; fetch first",
+                                  remoteMoved: true), removedStaleLock)
+            } catch let error as GitError where error.code == GIT_ELOCKED.rawValue {
+                let wait = Date() < deadline ? lock.waitForRelease(staleAge: staleReferenceLockAge, until: deadline) : .held
+                if wait == .removedStale { removedStaleLock = lock.path }
+                guard wait == .held else { continue }
+                return (.rejected("failed to update ref: \(name) of \(path) is locked by another push: \(lock.path) was still written to within the last \(Int(staleReferenceLockAge)) s; try again once that push is done",
+                                  remoteMoved: true), removedStaleLock)
             }
-        } catch let error as GitError where error.code == GIT_EMODIFIED.rawValue || error.isNotFound {
-            // Not found: the branch was deleted meanwhile.
-            return .rejected("stale info: \(name) of \(path) moved from \(current?.short ?? "nothing") while this push was sent; fetch first",
-                             remoteMoved: true)
-        } catch let error as GitError where error.code == GIT_ELOCKED.rawValue {
-            return .rejected("failed to update ref: \(name) of \(path) is locked by another push (if none is running, one died and left \(name).lock: remove that file)",
-                             remoteMoved: true)
         }
-        git_reference_free(reference)
-        return .pushed(previous: current)
     }
 
     /// Opens the bare repository at `path` (without searching parents) for `body`, `operation`.

@@ -31,6 +31,32 @@ struct RemoteWorkerRecoveryTests {
         #expect(try await fixture.close().values.allSatisfy { $0 == 0 })
     }
 
+    /// Over a path remote the host moves its branch on the remote itself, under the branch's lock
+    /// file: a host killed in that moment leaves the lock there. In `make chaos` the host, started
+    /// again, failed each of its next 62 tasks as "locked by another push".
+    @Test func aHostKilledMidPushComesBackAndPushesPastTheLockItLeftOnTheRemote() async throws {
+        let fixture = try await RemoteWorkerFixture.make()
+        try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
+        let host = try fixture.startHost("host-1")
+        #expect(try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
+        host.signal(SIGKILL)
+        #expect(await fixture.exitStatus(of: host) != nil)
+        // What a push killed while it moved the branch leaves, a few seconds before the host is back.
+        let lock = fixture.remote + "/refs/heads/conductor/b1/host-1.lock"
+        try "0000000000000000000000000000000000000000\n".write(toFile: lock, atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-5)], ofItemAtPath: lock)
+
+        try fixture.submit(batch: "b1", ["t2"], command: "echo two > t2.txt")
+        let again = try fixture.startHost("host-1")
+        #expect(try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }, "\(again.output)")
+        let rows = try fixture.queue.rows(batch: "b1")
+        #expect(rows.map(\.state) == [.done, .done], "\(rows.map { $0.result ?? "" })")
+        #expect(try fixture.remoteCommitCounts(batch: "b1") == ["t1": 1, "t2": 1])
+        #expect(!FileManager.default.fileExists(atPath: lock))
+        #expect(again.output.contains("removed \(lock) on the remote"), "\(again.output)")
+        #expect(try await fixture.close().values.allSatisfy { $0 == 0 })
+    }
+
     @Test func aWorkerStartingInAKilledWorkersDirectoryEndsTheTasksThatOneLeftRunning() async throws {
         let fixture = try await RemoteWorkerFixture.make()
         let (host, taskPid) = try await fixture.hostRunningAWaitingTask()

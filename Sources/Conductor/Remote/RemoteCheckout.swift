@@ -19,15 +19,18 @@ struct RemoteCheckout {
     let worker: String
     let clonePath: String
     let worktreePath: String
+    /// Told what the worker should log besides its task's result: a stale lock removed on the remote.
+    let notice: (String) -> Void
 
     /// The worker's branch of the batch.
     var branch: String { "conductor/\(task.batch)/\(worker)" }
     /// Where the fetched branches of the batch are: `refs/remotes/origin/conductor/<batch>/`.
     private var remoteBatchPrefix: String { "refs/remotes/\(Self.remoteName)/conductor/\(task.batch)/" }
 
-    init(task: RemoteTask, worker: String, directory: String) {
+    init(task: RemoteTask, worker: String, directory: String, notice: @escaping (String) -> Void = { _ in }) {
         self.task = task
         self.worker = worker
+        self.notice = notice
         let name = Path.name(task.remote.hasSuffix(".git") ? String(task.remote.dropLast(4)) : task.remote)
         let root = "\(directory)/\(TaskRun.safeFileName(name))-\(WorktreePool.hash(task.remote))"
         clonePath = "\(root)/clone"
@@ -145,7 +148,7 @@ struct RemoteCheckout {
         let commit = try repository.commit(tree: repository.treeID(of: tip), parent: tip, message: message, signaturesOf: tip)
         try repository.createBranch(fenced, at: commit, force: true)
         defer { try? repository.deleteBranch(fenced, base: commit, force: true) }
-        switch try repository.push(branch: fenced, toRemote: Self.remoteName, passwords: passwords).status {
+        switch try pushReporting(fenced, from: repository) {
         case .pushed, .upToDate: return true
         case .rejected(_, remoteMoved: true): return false
         case .rejected(let reason, remoteMoved: false):
@@ -165,7 +168,7 @@ struct RemoteCheckout {
         var lastReason = ""
         do {
             for _ in 0..<3 {
-                switch try repository.push(branch: branch, toRemote: Self.remoteName, passwords: passwords).status {
+                switch try pushReporting(branch, from: repository) {
                 case .pushed, .upToDate: return nil
                 case .rejected(let reason, remoteMoved: false): return "the remote refused \(branch): \(reason)"
                 case .rejected(let reason, remoteMoved: true):
@@ -181,6 +184,16 @@ struct RemoteCheckout {
         } catch {
             return "\(error)"
         }
+    }
+
+    /// Pushes `branch` to the remote, and tells `notice` of a stale lock the push removed there
+    /// (a host killed while it moved that branch left it); the push's status.
+    private func pushReporting(_ branch: String, from repository: Repository) throws -> PushResult.Status {
+        let result = try repository.push(branch: branch, toRemote: Self.remoteName, passwords: passwords)
+        if let lock = result.removedStaleLock {
+            notice("removed \(lock) on the remote: a push killed while it moved \(branch) left it, and nothing had written to it for \(Int(Repository.staleReferenceLockAge)) s")
+        }
+        return result.status
     }
 
     /// True when `tip` is `start` plus fences (which change no file) for tasks other than this one.

@@ -173,7 +173,9 @@ public final class RemoteWorker: Sendable {
     /// the worker's branch; the outcome says what to record.
     private func perform(_ task: RemoteTask, claim: TaskClaim, queue: any TaskQueue,
                          renewal: LeaseKeeper.Renewal) throws -> TaskOutcome {
-        let checkout = RemoteCheckout(task: task, worker: configuration.name, directory: configuration.directory)
+        let checkout = RemoteCheckout(task: task, worker: configuration.name, directory: configuration.directory) { [log, configuration] in
+            log("worker \(configuration.name): \($0)")
+        }
         let repository: Repository, start: ObjectID
         do {
             (repository, start) = try checkout.prepare()
