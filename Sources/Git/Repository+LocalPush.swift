@@ -10,10 +10,11 @@ import FoundationShims
 /// copies the objects here, to a reference of the push's own, and the branch is then moved (or
 /// deleted) in the remote repository itself with a compare-and-swap, as git's receive-pack does.
 extension Repository {
-    /// How long, in seconds, the lock file of a path remote's branch must go untouched before a
-    /// push takes it for one a killed process left, and removes it. A branch update holds its
-    /// lock for a moment: libgit2 and git write 41 bytes to it and rename it into place.
-    public static let staleReferenceLockAge: TimeInterval = 10
+    /// How long, in seconds, a push watches the lock file of a path remote's branch stay the same,
+    /// while no conductor process is updating that branch (see `ReferenceLock`), before it takes
+    /// it for one a killed process left and removes it. git and libgit2 hold such a lock for the
+    /// moment of an update.
+    public static let staleReferenceLockAge: TimeInterval = 5
 
     /// The path of the repository that `url` names when libgit2 reaches it with its local
     /// transport, else nil. The choice is libgit2's (1.5's `transport_find_fn`): a `file://` URL,
@@ -89,6 +90,9 @@ extension Repository {
             }
             defer { git_reference_free(reference) }
             guard git_reference_target(reference).map(ObjectID.init) == expected else { return false }
+            let updates = try ReferenceUpdateLock(reference: name, inRepositoryFiles: String(cString: git_repository_commondir(destination)))
+            guard updates.acquire(until: .now + .seconds(Self.staleReferenceLockAge + 2)) else { return false }
+            defer { updates.release() }
             do {
                 // Deletes only while the branch is at the commit it was looked up at, under its lock.
                 _ = try Self.referenceWrites.withLock { _ in try check("git_reference_delete(\(name))") { git_reference_delete(reference) } }
@@ -133,8 +137,15 @@ extension Repository {
         // A zero current id means "only if the branch does not exist"; libgit2 compares under the
         // branch's lock (a plain non-forced create checks before taking it).
         var currentID = current?.raw ?? git_oid()
-        let lock = ReferenceLock(reference: name, inRepositoryFiles: String(cString: git_repository_commondir(destination)))
-        let deadline = Date().addingTimeInterval(staleReferenceLockAge + 1)
+        let files = String(cString: git_repository_commondir(destination))
+        let deadline = ContinuousClock.now + .seconds(staleReferenceLockAge + 2)
+        let updates = try ReferenceUpdateLock(reference: name, inRepositoryFiles: files)
+        guard updates.acquire(until: deadline) else {
+            return (.rejected("failed to update ref: \(name) of \(path) is being updated by another conductor process, which has not finished for \(Int(staleReferenceLockAge + 2)) s (a stopped one?); try again once it is done",
+                              remoteMoved: true), nil)
+        }
+        defer { updates.release() }
+        let lock = ReferenceLock(reference: name, inRepositoryFiles: files)
         var removedStaleLock: String?
         while true {
             var reference: OpaquePointer?
@@ -151,10 +162,11 @@ extension Repository {
                 return (.rejected("stale info: \(name) of \(path) moved from \(current?.short ?? "nothing") while this push was sent; fetch first",
                                   remoteMoved: true), removedStaleLock)
             } catch let error as GitError where error.code == GIT_ELOCKED.rawValue {
-                let wait = Date() < deadline ? lock.waitForRelease(staleAge: staleReferenceLockAge, until: deadline) : .held
+                let wait = ContinuousClock.now < deadline
+                    ? lock.waitForRelease(staleAfter: .seconds(staleReferenceLockAge), until: deadline) : .held
                 if wait == .removedStale { removedStaleLock = lock.path }
                 guard wait == .held else { continue }
-                return (.rejected("failed to update ref: \(name) of \(path) is locked by another push: \(lock.path) was still written to within the last \(Int(staleReferenceLockAge)) s; try again once that push is done",
+                return (.rejected("failed to update ref: \(name) of \(path) is locked by a process other than conductor's: \(lock.path) changed within the last \(Int(staleReferenceLockAge)) s; try again once that process is done",
                                   remoteMoved: true), removedStaleLock)
             }
         }

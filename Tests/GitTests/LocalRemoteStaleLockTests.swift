@@ -1,13 +1,20 @@
+import Dispatch
 import Foundation
-import Git
+@testable import Git
+import Synchronization
 import Testing
 import TestSupport
 
 /// A push to a path remote moves the branch itself, under the branch's lock file (`<ref>.lock`
 /// in the remote). A host `kill -9`-ed in that moment leaves the lock behind, and every later
 /// push of that branch was refused as "locked by another push": in `make chaos` a restarted host
-/// failed each of its next 62 tasks so. A push now waits for a lock's holder, removes a lock no
-/// process has touched for `staleReferenceLockAge` seconds, and never removes one that is in use.
+/// failed each of its next 62 tasks so. A push now waits for a lock's holder, and removes a lock
+/// only when no conductor process is updating the branch (each holds `ReferenceUpdateLock`
+/// meanwhile, which a stopped process keeps and a dead one loses) and the file stayed the same
+/// for `staleReferenceLockAge` seconds. libgit2 writes nothing to its lock until the end, so
+/// neither the lock's age nor its contents could tell a dead holder from a stopped one.
+///
+/// Each push here blocks for seconds, so it runs off Swift's task pool (`offThePool`).
 @Suite(.timeLimit(.minutes(2))) struct LocalRemoteStaleLockTests {
     /// The remote with `feature` pushed at one commit and a second commit on it locally, and the
     /// path of `feature`'s lock file on the remote.
@@ -19,37 +26,63 @@ import TestSupport
         return (remote, remote.bare + "/refs/heads/feature.lock", ours)
     }
 
-    /// Writes a lock file at `path`, as a ref update leaves it, last modified `age` seconds ago.
-    private func leaveLock(at path: String, age: TimeInterval) throws {
-        try "0000000000000000000000000000000000000000\n".write(toFile: path, atomically: false, encoding: .utf8)
-        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: path)
+    /// Leaves a lock file at `path` as a killed libgit2 update does: empty.
+    private func leaveLock(at path: String) {
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
     }
 
-    /// A lock an hour old, and one a killed push left just before its host came back (its age
-    /// reaches the limit while the push waits).
-    @Test(arguments: [3600, Repository.staleReferenceLockAge - 2])
-    func aLockAKilledPushLeftIsRemovedOnceStaleAndThePushLands(age: TimeInterval) throws {
+    private func push(_ remote: LocalRemote, from checkout: String? = nil) async throws -> PushResult {
+        try await offThePool { try Repository.open(at: checkout ?? remote.fixture.path).push(branch: "feature", toRemote: "origin") }
+    }
+
+    @Test func aLockAKilledPushLeftIsRemovedOnceStaleAndThePushLands() async throws {
         let (remote, lock, ours) = try remoteWithAPushPending()
-        try leaveLock(at: lock, age: age)
+        let before = try #require(try remote.remoteTip("feature"))
+        leaveLock(at: lock)
 
-        let result = try Repository.open(at: remote.fixture.path).push(branch: "feature", toRemote: "origin")
+        let result = try await push(remote)
 
-        #expect(result.status == .pushed(previous: try ObjectID(hex: try #require(try remote.fixture.revParse("feature~1")))))
+        #expect(result.status == .pushed(previous: try ObjectID(hex: before)))
         #expect(try remote.remoteTip("feature") == ours)
         #expect(!FileManager.default.fileExists(atPath: lock))
         #expect(result.removedStaleLock == lock)
     }
 
-    /// Its holder is a process of its own (Swift's task pool may not run a task of the test's for
-    /// seconds while other tests take the cores, and the lock would then look abandoned).
+    /// A conductor push stopped in the middle of its update (SIGSTOP, a paused VM) holds the
+    /// branch's `ReferenceUpdateLock` and its lock file, however long: its lock is never taken
+    /// for a dead one's. Here this test is that push: an open file description of its own holds
+    /// the update lock, as another process's would.
+    @Test func aConductorPushStoppedMidUpdateKeepsItsLock() async throws {
+        let (remote, lock, _) = try remoteWithAPushPending()
+        let before = try remote.remoteTip("feature")
+        let stopped = try ReferenceUpdateLock(reference: "refs/heads/feature", inRepositoryFiles: remote.bare)
+        #expect(stopped.acquire(until: .now))
+        leaveLock(at: lock)
+
+        let result = try await push(remote)
+
+        guard case .rejected(let reason, remoteMoved: true) = result.status else {
+            Issue.record("expected a rejection for the lock, got \(result.status)")
+            return
+        }
+        #expect(reason.contains("another conductor process"), "\(reason)")
+        #expect(FileManager.default.fileExists(atPath: lock))
+        #expect(try remote.remoteTip("feature") == before)
+        #expect(result.removedStaleLock == nil)
+        stopped.release()
+    }
+
+    /// The lock's holder is a process of another tool (not holding conductor's update lock).
     @Test func aLockItsHolderReleasesIsWaitedForAndLeftToIt() async throws {
         let (remote, lock, ours) = try remoteWithAPushPending()
-        try leaveLock(at: lock, age: 0)
-        let holder = try BackgroundProcess(["sh", "-c", "sleep 0.5; rm '\(lock)'"])
+        leaveLock(at: lock)
+        let holder = try BackgroundProcess(["sh", "-c", "sleep 1; rm '\(lock)'"])
         defer { holder.stop(grace: 1) }
+        let lockedAtStart = FileManager.default.fileExists(atPath: lock)
 
-        let result = try await offThePool { try Repository.open(at: remote.fixture.path).push(branch: "feature", toRemote: "origin") }
+        let result = try await push(remote)
 
+        #expect(lockedAtStart, "the holder was done before the push began: nothing was tested")
         #expect(holder.waitForExit(timeout: 30) == 0, "the holder could not remove its lock: the push had")
         #expect(result.status != .upToDate)
         if case .rejected = result.status { Issue.record("the push did not wait for the lock's holder: \(result.status)") }
@@ -57,16 +90,16 @@ import TestSupport
         #expect(result.removedStaleLock == nil)
     }
 
-    /// A lock its holder keeps writing is in use, however long: the push gives up, names the
-    /// file, and leaves the lock and the branch alone.
-    @Test func aLockInUseIsNeverRemoved() async throws {
+    /// A lock file that keeps changing is in use by some process, however long: the push gives
+    /// up, names the file, and leaves the lock and the branch alone.
+    @Test func aLockThatKeepsChangingIsNeverRemoved() async throws {
         let (remote, lock, _) = try remoteWithAPushPending()
         let before = try remote.remoteTip("feature")
-        try leaveLock(at: lock, age: 0)
+        leaveLock(at: lock)
         let holder = try BackgroundProcess(["sh", "-c", "while [ -e '\(lock)' ]; do touch '\(lock)'; sleep 0.2; done"])
         defer { holder.stop(grace: 1) }
 
-        let result = try await offThePool { try Repository.open(at: remote.fixture.path).push(branch: "feature", toRemote: "origin") }
+        let result = try await push(remote)
 
         guard case .rejected(let reason, remoteMoved: true) = result.status else {
             Issue.record("expected a rejection for the lock, got \(result.status)")
@@ -76,5 +109,40 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: lock))
         #expect(try remote.remoteTip("feature") == before)
         #expect(result.removedStaleLock == nil)
+    }
+
+    /// Two pushes find one stale lock at once, each with a commit of its own for the branch: one
+    /// removes it and lands its commit, the other is refused as the branch moved; neither
+    /// removes the other's lock in the middle of its update. (Two threads of this process, each
+    /// with its own repository handle and update lock: it passes without the update lock too,
+    /// as the race between two removals is a matter of microseconds.)
+    @Test func twoPushesFindingOneStaleLockLandOneCommitAndRejectTheOther() async throws {
+        let (remote, lock, ours) = try remoteWithAPushPending()
+        let other = try remote.commit("other", on: "feature", in: remote.other, from: "origin/feature")
+        leaveLock(at: lock)
+        let results = Mutex<[Int: PushResult]>([:])
+        let failures = Mutex<[String]>([])
+        let checkouts = [remote.fixture.path, remote.other]
+
+        try await offThePool {
+            DispatchQueue.concurrentPerform(iterations: 2) { host in
+                do {
+                    let result = try Repository.open(at: checkouts[host]).push(branch: "feature", toRemote: "origin")
+                    results.withLock { $0[host] = result }
+                } catch {
+                    failures.withLock { $0.append("host \(host): \(error)") }
+                }
+            }
+        }
+
+        #expect(failures.withLock { $0 } == [])
+        let statuses = results.withLock { $0 }.mapValues(\.status)
+        let landed = statuses.filter { if case .pushed = $0.value { true } else { false } }.map(\.key)
+        #expect(landed.count == 1, "\(statuses)")
+        #expect(statuses.values.filter { $0 == .upToDate }.isEmpty, "\(statuses)")
+        let tip = try remote.remoteTip("feature")
+        #expect(tip == (landed.first == 0 ? ours : other), "the branch holds neither push's commit as reported: \(statuses)")
+        #expect(!FileManager.default.fileExists(atPath: lock))
+        #expect(results.withLock { $0 }.values.compactMap(\.removedStaleLock) == [lock])
     }
 }

@@ -191,7 +191,7 @@ struct RemoteCheckout {
     private func pushReporting(_ branch: String, from repository: Repository) throws -> PushResult.Status {
         let result = try repository.push(branch: branch, toRemote: Self.remoteName, passwords: passwords)
         if let lock = result.removedStaleLock {
-            notice("removed \(lock) on the remote: a push killed while it moved \(branch) left it, and nothing had written to it for \(Int(Repository.staleReferenceLockAge)) s")
+            notice("removed \(lock) on the remote: a push killed while it moved \(branch) left it: it stayed unchanged for \(Int(Repository.staleReferenceLockAge)) s while no conductor process was updating the branch")
         }
         return result.status
     }
