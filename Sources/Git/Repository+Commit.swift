@@ -40,6 +40,8 @@ extension Repository {
             guard let entry = git_index_get_bypath(index, path, 0) else { return false }
             return entry.pointee.mode == GIT_FILEMODE_COMMIT.rawValue
         }
+        // One pass, as `git add -A`: libgit2 1.5 diffs the index against the working directory
+        // once, and adds or removes each file the diff lists, deleted files included.
         _ = try withExtendedLifetime(filter) {
             try check("git_index_add_all") {
                 git_index_add_all(index, nil, GIT_INDEX_ADD_DEFAULT.rawValue, { path, _, payload in
@@ -49,7 +51,6 @@ extension Repository {
             }
         }
         filter.skipped.forEach(skippedRepository)
-        try check("git_index_update_all") { git_index_update_all(index, nil, nil, nil) }
         try check("git_index_write") { git_index_write(index) }
         var treeID = git_oid()
         try check("git_index_write_tree") { git_index_write_tree(&treeID, index) }
@@ -105,13 +106,16 @@ private final class NestedRepositoryFilter {
         self.isSubmodule = isSubmodule
     }
 
-    /// True (and remembered) when `path`, relative to the working directory, holds a `.git` and
-    /// is not a registered submodule.
+    /// True (and remembered) when `path`, relative to the working directory, is an untracked
+    /// directory (libgit2 names those with a trailing `/`) that holds a `.git` and is not a
+    /// registered submodule. A tracked file that such a directory replaced is named without the
+    /// `/`, and is removed from the index as any deleted file.
     func skips(_ path: String) -> Bool {
-        let relative = path.hasSuffix("/") ? String(path.dropLast()) : path
+        guard path.hasSuffix("/") else { return false }
+        let relative = String(path.dropLast())
         let directory = root + "/" + relative
         guard Path.isDirectory(directory), FileManager.default.fileExists(atPath: directory + "/.git"), !isSubmodule(relative) else { return false }
-        skipped.append(path.hasSuffix("/") ? path : path + "/")
+        skipped.append(path)
         return true
     }
 }
