@@ -57,6 +57,12 @@ extension Repository {
             (entry.flags, entry.flags_extended) = (0, 0)
             try check("git_index_add(\(path))") { git_index_add(targetIndex, &entry) }
         }
+        // Reading the tree in gives the index the tree of every directory (git's cache-tree), so a
+        // commit that finds nothing changed builds none; libgit2 keeps the stat data of the entries
+        // just added, which have the same ids and modes.
+        let tree = try lookupTree(ofCommit: commit)
+        defer { git_tree_free(tree) }
+        try check("git_index_read_tree") { git_index_read_tree(targetIndex, tree) }
         try check("git_index_write") { git_index_write(targetIndex) }
     }
 
