@@ -36,9 +36,8 @@ extension Repository {
         var index: OpaquePointer?
         try check("git_repository_index") { git_repository_index(&index, pointer) }
         defer { git_index_free(index) }
-        let filter = NestedRepositoryFilter(root: workingDirectory) { path in
-            guard let entry = git_index_get_bypath(index, path, 0) else { return false }
-            return entry.pointee.mode == GIT_FILEMODE_COMMIT.rawValue
+        let filter = AddAllFilter(root: workingDirectory) { path in
+            git_index_get_bypath(index, path, 0).map { (path: String(cString: $0.pointee.path), mode: $0.pointee.mode) }
         }
         // One pass, as `git add -A`: libgit2 1.5 diffs the index against the working directory
         // once, and adds or removes each file the diff lists, deleted files included.
@@ -46,7 +45,7 @@ extension Repository {
             try check("git_index_add_all") {
                 git_index_add_all(index, nil, GIT_INDEX_ADD_DEFAULT.rawValue, { path, _, payload in
                     guard let path, let payload else { return 0 }
-                    return Unmanaged<NestedRepositoryFilter>.fromOpaque(payload).takeUnretainedValue().skips(String(cString: path)) ? 1 : 0
+                    return Unmanaged<AddAllFilter>.fromOpaque(payload).takeUnretainedValue().skips(String(cString: path)) ? 1 : 0
                 }, Unmanaged.passUnretained(filter).toOpaque())
             }
         }
@@ -93,28 +92,35 @@ extension Repository {
     }
 }
 
-/// Picks out, for `git_index_add_all`, the directories that are repositories of their own: libgit2
-/// cannot add them ("invalid path") and would fail the whole commit.
-private final class NestedRepositoryFilter {
+/// Picks out, for `git_index_add_all`, the paths it must not add:
+/// - directories that are repositories of their own: libgit2 cannot add them ("invalid path") and
+///   would fail the whole commit;
+/// - under `core.ignorecase`, a new file whose name differs from a tracked one's only by case:
+///   the index finds the tracked entry for it, and libgit2 would give that entry this file's
+///   bytes (`git add -A` leaves it out too).
+private final class AddAllFilter {
     let root: String
-    /// True for a path the index records as a submodule (a gitlink).
-    let isSubmodule: (String) -> Bool
+    /// The index entry that the index finds for a path (its own path, as recorded, and its mode).
+    let trackedEntry: (String) -> (path: String, mode: UInt32)?
+    /// The nested repositories left out.
     private(set) var skipped: [String] = []
 
-    init(root: String, isSubmodule: @escaping (String) -> Bool) {
+    init(root: String, trackedEntry: @escaping (String) -> (path: String, mode: UInt32)?) {
         self.root = root
-        self.isSubmodule = isSubmodule
+        self.trackedEntry = trackedEntry
     }
 
-    /// True (and remembered) when `path`, relative to the working directory, is an untracked
-    /// directory (libgit2 names those with a trailing `/`) that holds a `.git` and is not a
-    /// registered submodule. A tracked file that such a directory replaced is named without the
-    /// `/`, and is removed from the index as any deleted file.
+    /// True when `path`, relative to the working directory, is to be left out: another case of a
+    /// tracked path, or (remembered) an untracked directory (libgit2 names those with a trailing
+    /// `/`) that holds a `.git` and is not a registered submodule. A tracked file that such a
+    /// directory replaced is named without the `/`, and is removed from the index as any deleted file.
     func skips(_ path: String) -> Bool {
+        if let tracked = trackedEntry(path), tracked.path != path { return true }
         guard path.hasSuffix("/") else { return false }
         let relative = String(path.dropLast())
         let directory = root + "/" + relative
-        guard Path.isDirectory(directory), FileManager.default.fileExists(atPath: directory + "/.git"), !isSubmodule(relative) else { return false }
+        guard Path.isDirectory(directory), FileManager.default.fileExists(atPath: directory + "/.git"),
+              trackedEntry(relative)?.mode != GIT_FILEMODE_COMMIT.rawValue else { return false }
         skipped.append(path)
         return true
     }

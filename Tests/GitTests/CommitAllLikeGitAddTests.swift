@@ -67,6 +67,25 @@ import TestSupport
         #expect(try fixture.git(["status", "--porcelain"]) == "")
     }
 
+    /// With `core.ignorecase` (a repository made on macOS or Windows, used here on a file system
+    /// that tells case apart), the index finds `Foo` for `foo`: a new `foo` beside a tracked `Foo`
+    /// must not overwrite `Foo`'s entry with its bytes. (Found by a review of the commit in one
+    /// pass: the second pass of before put `Foo` back.)
+    @Test func aNewFileNamedLikeATrackedOneButForCaseDoesNotReplaceIt() throws {
+        let fixture = try GitFixture()
+        try fixture.write("Foo", "one\n")
+        try fixture.commit("Foo")
+        try fixture.git(["config", "core.ignorecase", "true"])
+        try fixture.write("Foo", "changed\n")
+        try fixture.write("foo", "another file\n")
+        let expected = try gitAddAllTree(of: fixture)
+
+        #expect(try Repository.open(at: fixture.path).commitAll(message: "task") != nil)
+
+        #expect(try treeOfHead(fixture) == expected)
+        #expect(try fixture.git(["show", "HEAD:Foo"]) == "changed\n")
+    }
+
     /// A tracked file replaced by a repository of its own: the file's removal is committed, the
     /// repository left out with a warning (`git add -A` would add it as a gitlink).
     @Test func aTrackedFileReplacedByANestedRepositoryIsRemovedAndTheRepositoryLeftOut() throws {
