@@ -131,16 +131,19 @@ func removeScratch(_ path: String) {
     lastRemoval = Date()
 }
 
-/// Waits until 4 minutes have passed since the last `removeScratch` (or the `git gc` of
+/// Waits until 370 s have passed since the last `removeScratch` (or the `git gc` of
 /// `makeSourceRepository`, which removes a loose object file for each file). On ext4 without a journal
-/// (this machine's `/tmp`), every new inode is first checked against the inodes freed in the last
-/// minutes (`recently_deleted`): 10,000 files took 2.14 s to create right after 100,000 were
-/// removed, 1.54 s a minute later, 0.45 s after 2.5 minutes and 0.25 s after 4. Without the wait
-/// a measurement that creates files would pay for the previous one's clean-up, and whichever
-/// side ran first in a round would pay most. So no benchmark removes files between its rounds.
+/// (this machine's `/tmp`), every new inode is first checked against the inodes freed lately
+/// (`recently_deleted` in `fs/ext4/ialloc.c`), and skipped when freed less than 60 s ago, or less
+/// than 360 s ago while its inode table block is dirty, which the new files themselves make it:
+/// 10,000 files took 2.14 s to create right after 100,000 were removed, 1.54 s a minute later,
+/// 0.45 s after 2.5 minutes and 0.25 s after 4. Without the wait a measurement that creates files
+/// would pay for the previous one's clean-up, and whichever side ran first in a round would pay
+/// most: with a wait of 4 minutes, the first round of the 20,000-file batch was conductor's slowest
+/// in every run. So no benchmark removes files between its rounds.
 func settleDisk() {
     guard let lastRemoval else { return }
-    let wait = 240 - Date().timeIntervalSince(lastRemoval)
+    let wait = 370 - Date().timeIntervalSince(lastRemoval)
     guard wait > 0 else { return }
     print(String(format: "  (waiting %.0f s for the disk to settle after the last clean-up: see settleDisk)", wait))
     Thread.sleep(forTimeInterval: wait)
