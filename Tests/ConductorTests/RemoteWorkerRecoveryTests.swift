@@ -11,11 +11,7 @@ import TestSupport
 struct RemoteWorkerRecoveryTests {
     @Test func aHostKilledMidFetchComesBackWithoutTheLockFilesItLeftInItsClone() async throws {
         let fixture = try await RemoteWorkerFixture.make()
-        try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
-        let host = try fixture.startHost("host-1")
-        #expect(try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
-        host.signal(SIGKILL)
-        #expect(await fixture.exitStatus(of: host) != nil)
+        try await killHostAfterItsFirstTask(in: fixture)
         // What a fetch killed half way leaves: the locks of the files it was rewriting.
         let gitDirectory = try clone(of: "host-1", in: fixture) + "/.git"
         let leftovers = ["FETCH_HEAD.lock", "refs/remotes/origin/conductor/b1/host-1.lock", "packed-refs.lock"]
@@ -36,11 +32,7 @@ struct RemoteWorkerRecoveryTests {
     /// again, failed each of its next 62 tasks as "locked by another push".
     @Test func aHostKilledMidPushComesBackAndPushesPastTheLockItLeftOnTheRemote() async throws {
         let fixture = try await RemoteWorkerFixture.make()
-        try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
-        let host = try fixture.startHost("host-1")
-        #expect(try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
-        host.signal(SIGKILL)
-        #expect(await fixture.exitStatus(of: host) != nil)
+        try await killHostAfterItsFirstTask(in: fixture)
         // What a push killed while it moved the branch leaves, a few seconds before the host is back.
         let lock = fixture.remote + "/refs/heads/conductor/b1/host-1.lock"
         try "0000000000000000000000000000000000000000\n".write(toFile: lock, atomically: false, encoding: .utf8)
@@ -120,6 +112,15 @@ struct RemoteWorkerRecoveryTests {
         #expect(second.stderr.contains("give each worker a directory of its own"), "\(second.stderr)")
         #expect(await fixture.stopHosts() == ["hostA-0": 0])
         #expect(try await fixture.close() == ["hostA-0": 0])
+    }
+
+    /// Runs task t1 of batch b1 on host `host-1`, then kills the host with SIGKILL.
+    private func killHostAfterItsFirstTask(in fixture: RemoteWorkerFixture) async throws {
+        try fixture.submit(batch: "b1", ["t1"], command: "echo one > t1.txt")
+        let host = try fixture.startHost("host-1")
+        #expect(try await eventually(timeout: 60) { try fixture.finished(batch: "b1") }, "\(host.output)")
+        host.signal(SIGKILL)
+        #expect(await fixture.exitStatus(of: host) != nil)
     }
 
     /// The clone host `name` keeps of the fixture's remote.

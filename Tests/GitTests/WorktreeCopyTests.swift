@@ -10,13 +10,19 @@ import TestSupport
         WorktreeSpec(name: "b1-w\(index)", path: fixture.directory.appending("work/w\(index)"), branch: "conductor/b1/w\(index)", startPoint: start)
     }
 
-    @Test func aCopyIsWhatACheckoutMakesAndGitFindsItClean() throws {
+    /// A repository of every entry kind, a worktree checked out (`model`, w0) and one copied from it (w1).
+    private func copiedWorktree() throws -> (fixture: GitFixture, repository: Repository, model: WorktreeInfo, copy: WorktreeInfo) {
         let fixture = try GitFixture.withEveryEntryKind(convertingLineEndings: true)
         let repository = try Repository.open(at: fixture.path)
         let base = try repository.resolveBase(nil).commit
         let model = try repository.addWorktree(spec(fixture, 0, start: base))
         try repository.createBranch("conductor/b1/w1", at: base)
         let copy = try repository.addWorktree(onExistingBranch: spec(fixture, 1, start: base), copying: model.path, trustsRacyEntries: true)
+        return (fixture, repository, model, copy)
+    }
+
+    @Test func aCopyIsWhatACheckoutMakesAndGitFindsItClean() throws {
+        let (fixture, repository, model, copy) = try copiedWorktree()
         let cli = fixture.directory.appending("work/cli")
         try fixture.git(["worktree", "add", "-q", "--detach", cli])
         #expect(try worktreeSnapshot(copy.path) == worktreeSnapshot(cli))
@@ -35,12 +41,7 @@ import TestSupport
     /// extension), as a checkout's does: a task's commit check that finds nothing changed then
     /// builds no tree. Without it each worktree's first commit check hashed all its directories.
     @Test func aCopysIndexCarriesTheWholeTree() throws {
-        let fixture = try GitFixture.withEveryEntryKind(convertingLineEndings: true)
-        let repository = try Repository.open(at: fixture.path)
-        let base = try repository.resolveBase(nil).commit
-        let model = try repository.addWorktree(spec(fixture, 0, start: base))
-        try repository.createBranch("conductor/b1/w1", at: base)
-        let copy = try repository.addWorktree(onExistingBranch: spec(fixture, 1, start: base), copying: model.path, trustsRacyEntries: true)
+        let (fixture, repository, _, copy) = try copiedWorktree()
         let index = try fixture.git(["rev-parse", "--path-format=absolute", "--git-path", "index"], in: copy.path)
 
         let root = try #require(try cachedRootTree(ofIndexAt: index.trimmingCharacters(in: .whitespacesAndNewlines)))
