@@ -27,7 +27,7 @@ struct ReferenceLock {
 
     /// The lock of reference `name` (`refs/heads/…`) of the repository whose files are in `directory`.
     init(reference name: String, inRepositoryFiles directory: String) {
-        path = (directory.hasSuffix("/") ? directory : directory + "/") + name + ".lock"
+        path = repositoryFile(name + ".lock", in: directory)
     }
 
     /// Waits, looking every 20 ms until `deadline`, for the lock to go; removes it once it has
@@ -61,6 +61,11 @@ struct ReferenceLock {
     }
 }
 
+/// The path of `name` in the repository files `directory` (libgit2 ends that path with `/`).
+private func repositoryFile(_ name: String, in directory: String) -> String {
+    (directory.hasSuffix("/") ? directory : directory + "/") + name
+}
+
 /// The lock every conductor process holds while it updates or deletes a reference of a path
 /// remote: one byte, picked by the reference's name, of the file `conductor-reference-updates`
 /// in the repository's files, locked with an open file description lock (`F_OFD_SETLK`). The
@@ -75,7 +80,7 @@ final class ReferenceUpdateLock {
 
     /// Opens (making it if needed) the lock file in `directory`, the repository's files; nothing is locked yet.
     init(reference name: String, inRepositoryFiles directory: String) throws {
-        let path = (directory.hasSuffix("/") ? directory : directory + "/") + Self.fileName
+        let path = repositoryFile(Self.fileName, in: directory)
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else {
             throw GitError.conductor("lock \(name)", "cannot open \(path): \(String(cString: strerror(errno)))")

@@ -15,6 +15,9 @@ extension Repository {
     /// it for one a killed process left and removes it. git and libgit2 hold such a lock for the
     /// moment of an update.
     public static let staleReferenceLockAge: TimeInterval = 5
+    /// How long a push or a deletion on a path remote waits for its branch: for another conductor
+    /// process's update, then for a lock file to prove stale.
+    private static let referenceUpdateWait = staleReferenceLockAge + 2
 
     /// The path of the repository that `url` names when libgit2 reaches it with its local
     /// transport, else nil. The choice is libgit2's (1.5's `transport_find_fn`): a `file://` URL,
@@ -91,7 +94,7 @@ extension Repository {
             defer { git_reference_free(reference) }
             guard git_reference_target(reference).map(ObjectID.init) == expected else { return false }
             let updates = try ReferenceUpdateLock(reference: name, inRepositoryFiles: String(cString: git_repository_commondir(destination)))
-            guard updates.acquire(until: .now + .seconds(Self.staleReferenceLockAge + 2)) else { return false }
+            guard updates.acquire(until: .now + .seconds(Self.referenceUpdateWait)) else { return false }
             defer { updates.release() }
             do {
                 // Deletes only while the branch is at the commit it was looked up at, under its lock.
@@ -138,10 +141,10 @@ extension Repository {
         // branch's lock (a plain non-forced create checks before taking it).
         var currentID = current?.raw ?? git_oid()
         let files = String(cString: git_repository_commondir(destination))
-        let deadline = ContinuousClock.now + .seconds(staleReferenceLockAge + 2)
+        let deadline = ContinuousClock.now + .seconds(referenceUpdateWait)
         let updates = try ReferenceUpdateLock(reference: name, inRepositoryFiles: files)
         guard updates.acquire(until: deadline) else {
-            return (.rejected("failed to update ref: \(name) of \(path) is being updated by another conductor process, which has not finished for \(Int(staleReferenceLockAge + 2)) s (a stopped one?); try again once it is done",
+            return (.rejected("failed to update ref: \(name) of \(path) is being updated by another conductor process, which has not finished for \(Int(referenceUpdateWait)) s (a stopped one?); try again once it is done",
                               remoteMoved: true), nil)
         }
         defer { updates.release() }

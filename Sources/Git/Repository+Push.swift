@@ -52,9 +52,9 @@ public struct PushResult: Sendable, Equatable {
     /// The local branch's commit that was pushed.
     public let tip: ObjectID
     public let status: Status
-    /// The lock file of the remote branch that this push removed because no process had touched
-    /// it for `Repository.staleReferenceLockAge` seconds (a push to a path remote killed mid-update
-    /// leaves one), else nil.
+    /// The lock file of the remote branch that this push removed as stale: it stayed unchanged for
+    /// `Repository.staleReferenceLockAge` seconds while no conductor process was updating the branch
+    /// (a push to a path remote killed mid-update leaves one); else nil.
     public var removedStaleLock: String? = nil
 }
 
