@@ -6,9 +6,9 @@ import Glibc
 #endif
 
 extension Repository {
-    /// True when this repository's working directory holds exactly what checking out `commit`
-    /// would write, so new worktrees at `commit` can copy its files (see `fillWorkingDirectory`)
-    /// instead of inflating every blob.
+    /// This repository's checked-out files, when its working directory holds exactly what
+    /// checking out `commit` would write, so new worktrees at `commit` can copy them (see
+    /// `fillWorkingDirectory`) instead of inflating every blob; else nil.
     ///
     /// Every condition fails closed:
     /// - HEAD is `commit`, and the index is `commit`'s tree: no staged change, no conflict, no
@@ -21,19 +21,17 @@ extension Repository {
     /// - no filter can apply, so a checkout writes each blob byte for byte: no `.gitattributes`
     ///   anywhere in the index, no `info/attributes`, no global or system attributes file, and
     ///   `core.autocrlf` off.
-    package func isUnchangedCheckout(of commit: ObjectID) -> Bool {
-        guard (try? headCommit()) == commit, (try? hasAttributeFilesOutsideTheIndex) == false,
-              (try? convertsLineEndings) == false, let (index, indexWritten) = try? readIndexWithItsTime() else { return false }
-        defer { git_index_free(index) }
-        guard isIndex(index, theTreeOf: commit) else { return false }
-        let root = workingDirectory
-        return (0..<git_index_entrycount(index)).allSatisfy { position in
-            guard let entry = git_index_get_byindex(index, position)?.pointee else { return false }
+    package func unchangedCheckoutFiles(of commit: ObjectID) -> CheckoutFiles? {
+        guard (try? headCommit()) == commit, (try? hasAttributeFilesOutsideTheIndex) == false, (try? convertsLineEndings) == false,
+              let files = try? checkoutFiles(of: commit, trustsRacyEntries: false) else { return nil }
+        let root = files.root
+        // Hashing every file is most of the time: the files are read on every core.
+        let unchanged = EveryCore.allSatisfy(files.entries.count) { position in
+            let entry = files.entries[position]
             let path = String(cString: entry.path)
-            return path != ".gitattributes" && !path.hasSuffix("/.gitattributes")
-                && Self.isPlain(entry) && Self.isSettled(entry, before: indexWritten)
-                && Self.isUnchanged(entry, at: "\(root)/\(path)")
+            return path != ".gitattributes" && !path.hasSuffix("/.gitattributes") && Self.isUnchanged(entry, at: "\(root)/\(path)")
         }
+        return unchanged ? files : nil
     }
 
     /// This repository's index, read from disk, with the time its file was written; the caller

@@ -4,49 +4,85 @@ import FoundationShims
 import Glibc
 #endif
 
+/// The files of a checkout that new worktrees at its commit copy (see `fillWorkingDirectory`):
+/// its index's entries, read once, checked to be the commit's tree, and read by every thread that
+/// copies them.
+package final class CheckoutFiles: @unchecked Sendable {
+    /// The checkout's working directory.
+    let root: String
+    /// The commit checked out.
+    let commit: ObjectID
+    /// The index's entries, in its order; their paths point into `index`, which nothing changes.
+    let entries: [git_index_entry]
+    private let index: OpaquePointer
+
+    fileprivate init(root: String, commit: ObjectID, entries: [git_index_entry], index: OpaquePointer) {
+        (self.root, self.commit, self.entries, self.index) = (root, commit, entries, index)
+    }
+
+    deinit { git_index_free(index) }
+}
+
 extension Repository {
+    /// This checkout's files as its index records them, for worktrees at `commit` to copy.
+    ///
+    /// - Parameter trustsRacyEntries: true when this is a checkout conductor just made, which
+    ///   nobody else writes: then an entry recorded in the same clock tick as its index is trusted
+    ///   by its stat. Another checkout's racily clean entries fail (see `unchangedCheckoutFiles`).
+    /// - Throws: `GitError` when the index is not `commit`'s tree, or has an entry a checkout
+    ///   would not make (a conflict, a flag of the user's) or a racily clean one.
+    package func checkoutFiles(of commit: ObjectID, trustsRacyEntries: Bool) throws -> CheckoutFiles {
+        let root = workingDirectory
+        let (index, indexWritten) = try readIndexWithItsTime()
+        do {
+            guard isIndex(index, theTreeOf: commit) else {
+                throw GitError.conductor("copy worktree", "the index of '\(root)' is not the tree of \(commit)")
+            }
+            var entries: [git_index_entry] = []
+            for position in 0..<git_index_entrycount(index) {
+                guard let entry = git_index_get_byindex(index, position)?.pointee else {
+                    throw GitError.conductor("copy worktree", "cannot read entry \(position) of the index of '\(root)'")
+                }
+                guard Self.isPlain(entry) else {
+                    throw GitError.conductor("copy worktree", "'\(root)' has a conflict or a flag of its own (assume-unchanged, skip-worktree, intent-to-add) on \(String(cString: entry.path))")
+                }
+                guard trustsRacyEntries || Self.isSettled(entry, before: indexWritten) else {
+                    throw GitError.conductor("copy worktree", "'\(root)/\(String(cString: entry.path))' changed too close to its index's writing to be trusted by its stat")
+                }
+                entries.append(entry)
+            }
+            return CheckoutFiles(root: root, commit: commit, entries: entries, index: index)
+        } catch {
+            git_index_free(index)
+            throw error
+        }
+    }
+
     /// Fills this repository's working directory, a worktree just added without a checkout whose
-    /// HEAD is the commit `source` has checked out, with `source`'s files, and writes its index:
-    /// each file is copied by the kernel (`sendfile`) instead of inflated from the object
-    /// database again. What a checkout makes of the commit (line endings, modes, links, empty
-    /// directories of submodules) is what `source` holds, so the copy is what a checkout makes.
+    /// HEAD is the commit of `files`, with copies of them, and writes its index: each file is
+    /// copied by the kernel (`sendfile`) instead of inflated from the object database again. What
+    /// a checkout makes of the commit (line endings, modes, links, empty directories of
+    /// submodules) is what the checkout holds, so the copy is what a checkout makes.
     ///
     /// Why: checking out is mostly zlib inflating every blob; a batch's worktrees all start at one
     /// commit, so one checkout and copies cost a fraction of one checkout each.
     ///
-    /// - Parameter trustsRacyEntries: true when `source` is a checkout conductor just made, which
-    ///   nobody else writes: then an entry recorded in the same clock tick as its index is trusted
-    ///   by its stat. Another checkout's racily clean entries fail the copy (see
-    ///   `isUnchangedCheckout`).
-    /// - Throws: `GitError` when `source`'s index is not the tree of this worktree's HEAD, a file
-    ///   of `source` no longer has the size and times its index recorded (it changed since its
-    ///   checkout) or changes while it is copied, or a copy fails; the caller then checks out
-    ///   instead.
-    func fillWorkingDirectory(copying source: Repository, trustsRacyEntries: Bool) throws {
+    /// - Throws: `GitError` when this worktree's HEAD is not the commit of `files`, a file no
+    ///   longer has the size and times its index recorded (it changed since its checkout) or
+    ///   changes while it is copied, or a copy fails; the caller then checks out instead.
+    func fillWorkingDirectory(copying files: CheckoutFiles) throws {
         let target = workingDirectory
-        let from = source.workingDirectory
-        let (sourceIndex, indexWritten) = try source.readIndexWithItsTime()
-        defer { git_index_free(sourceIndex) }
-        guard let commit = try headCommit(), source.isIndex(sourceIndex, theTreeOf: commit) else {
-            throw GitError.conductor("copy worktree", "the index of '\(from)' is not the tree of \(workingDirectory)'s HEAD")
+        guard let commit = try headCommit(), commit == files.commit else {
+            throw GitError.conductor("copy worktree", "'\(files.root)' is not at the commit of \(target)'s HEAD")
         }
         let targetIndex = try readIndex()
         defer { git_index_free(targetIndex) }
         try check("git_index_clear") { git_index_clear(targetIndex) }
         var made: Set<String> = [""]
-        for position in 0..<git_index_entrycount(sourceIndex) {
-            guard var entry = git_index_get_byindex(sourceIndex, position)?.pointee else {
-                throw GitError.conductor("copy worktree", "cannot read entry \(position) of the index of '\(from)'")
-            }
+        for var entry in files.entries {
             let path = String(cString: entry.path)
-            guard Self.isPlain(entry) else {
-                throw GitError.conductor("copy worktree", "'\(from)' has a conflict or a flag of its own (assume-unchanged, skip-worktree, intent-to-add) on \(path)")
-            }
-            guard trustsRacyEntries || Self.isSettled(entry, before: indexWritten) else {
-                throw GitError.conductor("copy worktree", "'\(from)/\(path)' changed too close to its index's writing to be trusted by its stat")
-            }
             try Self.makeParents(of: path, in: target, made: &made)
-            let info = try Self.copyEntry(entry, from: "\(from)/\(path)", to: "\(target)/\(path)")
+            let info = try Self.copyEntry(entry, from: "\(files.root)/\(path)", to: "\(target)/\(path)")
             entry.ctime = git_index_time(seconds: Int32(truncatingIfNeeded: info.st_ctim.tv_sec), nanoseconds: UInt32(info.st_ctim.tv_nsec))
             entry.mtime = git_index_time(seconds: Int32(truncatingIfNeeded: info.st_mtim.tv_sec), nanoseconds: UInt32(info.st_mtim.tv_nsec))
             entry.dev = UInt32(truncatingIfNeeded: info.st_dev)

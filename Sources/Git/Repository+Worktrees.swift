@@ -160,22 +160,25 @@ extension Repository {
         let added = ParallelResults<Result<WorktreeInfo, GitError>>(count: pending.count)
         // Worktrees that start at one commit copy the files of a checkout of it (see
         // `fillWorkingDirectory`): of the repository's own when it is one, else of the first ones
-        // made, as many as there are cores, which are checked out.
+        // made, as many as there are cores, which are checked out. Each checkout's index is read
+        // once for all its copies.
         let start = Set(pending.map { specs[$0].startPoint }).count == 1 ? specs[pending.first ?? 0].startPoint : nil
-        let copiesTheRepository = start.map { repository.isUnchangedCheckout(of: $0) } ?? false
-        let checkedOut = copiesTheRepository ? 0 : start != nil ? min(ProcessInfo.processInfo.activeProcessorCount, pending.count) : pending.count
-        let add = { @Sendable (slot: Int, model: String?) in
+        let repositoryFiles = start.flatMap { repository.unchangedCheckoutFiles(of: $0) }
+        let checkedOut = repositoryFiles != nil ? 0 : start != nil ? min(ProcessInfo.processInfo.activeProcessorCount, pending.count) : pending.count
+        let add = { @Sendable (slot: Int, files: CheckoutFiles?) in
             let spec = specs[pending[slot]]
             do {
                 let handle = try Repository.open(at: workingDirectory)
-                added.set(slot, .success(try model.flatMap { try? handle.addWorktree(onExistingBranch: spec, copying: $0, trustsRacyEntries: !copiesTheRepository) }
+                added.set(slot, .success(try files.flatMap { try? handle.addWorktree(onExistingBranch: spec, copying: $0) }
                     ?? handle.addWorktree(onExistingBranch: spec)))
             } catch {
                 added.set(slot, .failure(error as? GitError ?? .conductor("add worktree", "\(error)")))
             }
         }
         DispatchQueue.concurrentPerform(iterations: checkedOut) { slot in add(slot, nil) }
-        let models = copiesTheRepository ? [workingDirectory] : (0..<checkedOut).compactMap { try? added.value($0).get().path }
+        let models = repositoryFiles.map { [$0] } ?? (0..<checkedOut).compactMap { slot in
+            try? start.flatMap { try Repository.open(at: added.value(slot).get().path, searchParents: false).checkoutFiles(of: $0, trustsRacyEntries: true) }
+        }
         DispatchQueue.concurrentPerform(iterations: pending.count - checkedOut) { position in
             add(checkedOut + position, models.isEmpty ? nil : models[position % models.count])
         }
@@ -203,21 +206,13 @@ extension Repository {
         try createBranch(spec.branch, at: start)
     }
 
-    /// Adds the worktree of `spec` on its (existing) branch with the files of the worktree at
-    /// `model`, which has that branch's commit checked out (see `fillWorkingDirectory`). On
-    /// failure nothing of it is left, and the caller checks out instead.
-    ///
-    /// - Parameter trustsRacyEntries: true when `model` is a worktree conductor just checked out
-    ///   (see `fillWorkingDirectory`).
-    package func addWorktree(onExistingBranch spec: WorktreeSpec, copying model: String, trustsRacyEntries: Bool) throws -> WorktreeInfo {
+    /// Adds the worktree of `spec` on its (existing) branch with copies of `files`, a checkout of
+    /// that branch's commit (see `fillWorkingDirectory`). On failure nothing of it is left, and
+    /// the caller checks out instead.
+    package func addWorktree(onExistingBranch spec: WorktreeSpec, copying files: CheckoutFiles) throws -> WorktreeInfo {
         let info = try addWorktree(onExistingBranch: spec, checkout: false)
         do {
-            let source = try Repository.open(at: model, searchParents: false)
-            let target = try Repository.open(at: info.path, searchParents: false)
-            guard try source.headCommit() == target.headCommit() else {
-                throw GitError.conductor("copy worktree", "'\(model)' is not at the commit of \(spec.branch)")
-            }
-            try target.fillWorkingDirectory(copying: source, trustsRacyEntries: trustsRacyEntries)
+            try Repository.open(at: info.path, searchParents: false).fillWorkingDirectory(copying: files)
             return info
         } catch {
             try? FileManager.default.removeItem(atPath: "\(worktreeAdminRoot)/\(spec.name)")

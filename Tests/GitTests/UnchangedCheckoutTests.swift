@@ -62,14 +62,14 @@ import TestSupport
     @Test func aSettledCleanCheckoutOfTheCommitIsUnchanged() throws {
         let fixture = try settledFixture()
         try fixture.write("untracked.txt", "not in the index, never copied\n")
-        #expect(try Repository.open(at: fixture.path).isUnchangedCheckout(of: base(fixture)))
+        #expect(try Repository.open(at: fixture.path).unchangedCheckoutFiles(of: base(fixture)) != nil)
     }
 
     @Test func aFileRewrittenWithItsSizeAndModificationTimeIsSeenByItsChangeTime() throws {
         let fixture = try settledFixture()
         try rewriteKeepingSizeAndModificationTime(fixture, "src/deep/er/code.swift", "print(2)\n")
         #expect(try fixture.git(["status", "--porcelain"]) == " M src/deep/er/code.swift\n", "git sees it by its change time too")
-        #expect(try !Repository.open(at: fixture.path).isUnchangedCheckout(of: base(fixture)))
+        #expect(try Repository.open(at: fixture.path).unchangedCheckoutFiles(of: base(fixture)) == nil)
     }
 
     @Test func worktreesCopiedFromTheCheckoutAreWhatACheckoutMakes() throws {
@@ -139,14 +139,49 @@ import TestSupport
             #expect(status.isEmpty, "git trusts the stat: \(status)")
         }
         let current = ["gitattributes", "racy"].contains(difference) ? try base(fixture) : start
-        #expect(try !Repository.open(at: fixture.path).isUnchangedCheckout(of: current))
+        #expect(try Repository.open(at: fixture.path).unchangedCheckoutFiles(of: current) == nil)
+    }
+
+    /// The files are hashed on every core: a file whose bytes are not its blob's is found wherever
+    /// it sits among many.
+    @Test(arguments: ["a0000.txt", "m0150.txt", "z0299.txt"])
+    func aFileOfOtherBytesIsFoundAmongMany(_ name: String) throws {
+        let fixture = try GitFixture.withEveryEntryKind(convertingLineEndings: false)
+        for index in 0..<300 {
+            let prefix = index == 0 ? "a" : index == 299 ? "z" : "m"
+            try fixture.write(String(format: "%@%04d.txt", prefix, index), "line \(index)\n")
+        }
+        try fixture.commit("many files")
+        // As in `aCheckoutThatMayDifferFromTheCommitIsNotCopied`: checked out with CRLF, which git
+        // trusts by its stat once `core.autocrlf` is off again.
+        try FileManager.default.removeItem(atPath: "\(fixture.path)/\(name)")
+        try fixture.git(["-c", "core.autocrlf=true", "checkout", "--", name])
+        try settle(fixture, refreshing: ["-c", "core.autocrlf=true"])
+        #expect(try fixture.read(name).hasSuffix("\r\n"))
+        #expect(try fixture.git(["status", "--porcelain"]).isEmpty)
+        #expect(try Repository.open(at: fixture.path).unchangedCheckoutFiles(of: base(fixture)) == nil)
+    }
+
+    /// Every copy reads the checkout's index once, before any file is copied: a file rewritten
+    /// after that (only its change time tells) is found by its stat as it is copied.
+    @Test func filesRewrittenAfterTheirIndexWasReadAreNotCopied() throws {
+        let fixture = try settledFixture()
+        let repository = try Repository.open(at: fixture.path)
+        let start = try base(fixture)
+        let files = try #require(repository.unchangedCheckoutFiles(of: start))
+        try rewriteKeepingSizeAndModificationTime(fixture, "src/deep/er/code.swift", "print(2)\n")
+        let spec = WorktreeSpec(name: "b1-w0", path: fixture.directory.appending("work/w0"), branch: "conductor/b1/w0", startPoint: start)
+        try repository.createBranch(spec.branch, at: start)
+        #expect(throws: GitError.self) { try repository.addWorktree(onExistingBranch: spec, copying: files) }
+        #expect(!FileManager.default.fileExists(atPath: spec.path))
+        #expect(try repository.worktree(named: spec.name) == nil)
     }
 
     @Test(arguments: ["staged", "racy", "link retargeted"])
     func aCheckoutThatChangedAfterItWasCheckedIsNotCopied(_ change: String) throws {
         let fixture = try settledFixture()
         let repository = try Repository.open(at: fixture.path)
-        #expect(repository.isUnchangedCheckout(of: try base(fixture)))
+        #expect(repository.unchangedCheckoutFiles(of: try base(fixture)) != nil)
         switch change {
         case "staged":
             try fixture.write("extra.txt", "x\n")
@@ -161,7 +196,7 @@ import TestSupport
         let spec = WorktreeSpec(name: "b1-w0", path: fixture.directory.appending("work/w0"), branch: "conductor/b1/w0", startPoint: start)
         try repository.createBranch(spec.branch, at: start)
         #expect(throws: GitError.self) {
-            try repository.addWorktree(onExistingBranch: spec, copying: fixture.path, trustsRacyEntries: false)
+            try repository.addWorktree(onExistingBranch: spec, copying: Repository.open(at: fixture.path).checkoutFiles(of: start, trustsRacyEntries: false))
         }
         #expect(!FileManager.default.fileExists(atPath: spec.path))
         #expect(try repository.worktree(named: spec.name) == nil)

@@ -17,7 +17,7 @@ import TestSupport
         let base = try repository.resolveBase(nil).commit
         let model = try repository.addWorktree(spec(fixture, 0, start: base))
         try repository.createBranch("conductor/b1/w1", at: base)
-        let copy = try repository.addWorktree(onExistingBranch: spec(fixture, 1, start: base), copying: model.path, trustsRacyEntries: true)
+        let copy = try repository.addWorktree(onExistingBranch: spec(fixture, 1, start: base), copying: Repository.open(at: model.path).checkoutFiles(of: base, trustsRacyEntries: true))
         return (fixture, repository, model, copy)
     }
 
@@ -91,7 +91,7 @@ import TestSupport
         try fixture.write("src/deep/er/code.swift", "print(3)\n", root: model.path)
         try repository.createBranch("conductor/b1/w1", at: base)
         #expect(throws: GitError.self) {
-            try repository.addWorktree(onExistingBranch: spec(fixture, 1, start: base), copying: model.path, trustsRacyEntries: true)
+            try repository.addWorktree(onExistingBranch: spec(fixture, 1, start: base), copying: Repository.open(at: model.path).checkoutFiles(of: base, trustsRacyEntries: true))
         }
         #expect(!FileManager.default.fileExists(atPath: fixture.directory.appending("work/w1")))
         #expect(try repository.worktree(named: "b1-w1") == nil)
