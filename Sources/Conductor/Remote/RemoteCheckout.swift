@@ -95,7 +95,7 @@ struct RemoteCheckout {
     /// late push of an attempt begun at `seen` or before cannot be made over (see `push`): a
     /// commit that is not a fence for another task. That branch is then as good as fenced.
     func isBlocked(branchOf name: String, since seen: ObjectID, in repository: Repository) throws -> Bool {
-        guard let tip = try remoteTip(of: name, in: repository), tip != seen, try repository.contains(seen, in: tip) else { return false }
+        guard let tip = try remoteTip(of: name, in: repository), tip != seen, repository.contains(seen, in: tip) else { return false }
         return try !onlyOtherTasksFences(from: seen, to: tip, in: repository)
     }
 
