@@ -9,15 +9,3 @@ extension Repository {
     }
 }
 
-extension Repository {
-    /// The untracked paths of the working directory that `.gitignore` and friends ignore, as
-    /// `git status --ignored` shows them: an ignored directory is one entry ending in `/`, not
-    /// walked. Sorted.
-    public func ignoredPaths() throws -> [String] {
-        try statusEntries(show: GIT_STATUS_SHOW_WORKDIR_ONLY,
-                          flags: GIT_STATUS_OPT_INCLUDE_IGNORED.rawValue | GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue) { entry in
-            guard entry.status.rawValue & GIT_STATUS_IGNORED.rawValue != 0, let path = entry.index_to_workdir?.pointee.new_file.path else { return nil }
-            return String(cString: path)
-        }.sorted()
-    }
-}

@@ -17,29 +17,49 @@ public struct FileStatus: Sendable, Equatable, CustomStringConvertible {
     public var description: String { kind == .untracked ? "\(path) (untracked)" : "\(path) (\(kind.rawValue))" }
 }
 
+/// What a working directory holds that is not committed, read in one walk of it.
+public struct WorkingDirectoryStatus: Sendable, Equatable {
+    /// As `uncommittedChanges()` lists them.
+    public let uncommitted: [FileStatus]
+    /// The untracked paths `.gitignore` and friends ignore, as `git status --ignored
+    /// --untracked-files=all` names them: an ignored directory is one entry ending in `/`, not
+    /// walked. Sorted.
+    public let ignored: [String]
+}
+
 extension Repository {
     /// Every file in the working directory whose state differs from HEAD: staged, unstaged and
     /// untracked (ignored files excluded), sorted by path.
     public func uncommittedChanges() throws -> [FileStatus] {
-        try statusEntries(show: GIT_STATUS_SHOW_INDEX_AND_WORKDIR,
-                          flags: GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue) { entry in
-            let delta = entry.index_to_workdir ?? entry.head_to_index
-            guard let file = delta?.pointee.new_file.path ?? delta?.pointee.old_file.path else { return nil }
-            return FileStatus(path: String(cString: file), kind: Self.kind(of: entry.status.rawValue))
-        }.sorted { $0.path < $1.path }
+        try status(includingIgnored: false).uncommitted
     }
 
-    /// Reads `git status` entries (as `show` and `flags` select) through `read`, while the
-    /// status list they point into is alive.
-    func statusEntries<Value>(show: git_status_show_t, flags: UInt32, _ read: (git_status_entry) -> Value?) throws -> [Value] {
+    /// The uncommitted changes and the ignored paths of the working directory, in one walk.
+    public func workingDirectoryStatus() throws -> WorkingDirectoryStatus {
+        try status(includingIgnored: true)
+    }
+
+    private func status(includingIgnored: Bool) throws -> WorkingDirectoryStatus {
         var options = git_status_options()
         git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION))
-        options.show = show
-        options.flags = flags
+        options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
+        options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
+            | (includingIgnored ? GIT_STATUS_OPT_INCLUDE_IGNORED.rawValue : 0)
         var list: OpaquePointer?
         try check("git_status_list_new") { git_status_list_new(&list, pointer, &options) }
         defer { git_status_list_free(list) }
-        return (0..<git_status_list_entrycount(list)).compactMap { index in git_status_byindex(list, index).flatMap { read($0.pointee) } }
+        var uncommitted: [FileStatus] = [], ignored: [String] = []
+        for index in 0..<git_status_list_entrycount(list) {
+            guard let entry = git_status_byindex(list, index)?.pointee else { continue }
+            let delta = entry.index_to_workdir ?? entry.head_to_index
+            guard let file = delta?.pointee.new_file.path ?? delta?.pointee.old_file.path else { continue }
+            if entry.status.rawValue & GIT_STATUS_IGNORED.rawValue != 0 {
+                ignored.append(String(cString: file))
+            } else {
+                uncommitted.append(FileStatus(path: String(cString: file), kind: Self.kind(of: entry.status.rawValue)))
+            }
+        }
+        return WorkingDirectoryStatus(uncommitted: uncommitted.sorted { $0.path < $1.path }, ignored: ignored.sorted())
     }
 
     /// True when `uncommittedChanges()` is not empty.

@@ -147,7 +147,7 @@ struct BatchCommand: ParsableCommand {
             try printJSON(BatchJSON(batch: outcome.record.name, directory: outcome.record.directory, results: outcome.results,
                                     summary: outcome.summary, report: report))
         } else {
-            print(BatchReporting.table(outcome.results, record: outcome.record))
+            print(BatchReporting.table(outcome.results, record: outcome.record, report: report))
             print(ResultTable.summaryLine(outcome.summary))
             print(report.summary())
             if outcome.interrupted {

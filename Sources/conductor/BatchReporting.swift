@@ -11,11 +11,11 @@ enum BatchReporting {
     }
 
     /// One row per task: worker, status, duration, files its commit changed, cost, and the result
-    /// (why it failed; "no changes" for a worktree task that committed nothing); then the log of
-    /// each task that did not succeed.
-    static func table(_ results: [TaskResult], record batch: BatchRecord) -> String {
+    /// (why it failed; "no changes" for a worktree task that committed nothing, as `report`
+    /// found it); then the log of each task that did not succeed.
+    static func table(_ results: [TaskResult], record batch: BatchRecord, report: MergeReport) -> String {
         let counts = MergeReport.filesChanged(byCommits: results.compactMap(\.result.commit), in: batch.repos)
-        let unchanged = Dictionary(MergeReport.unchangedTasks(in: batch, results: results).map { ($0.task, $0) }) { first, _ in first }
+        let unchanged = Dictionary(report.unchangedTasks.map { ($0.task, $0) }) { first, _ in first }
         let files = ResultTable.Column(header: "FILES") { record in
             record.result.commit.flatMap { counts[$0] }.map(String.init) ?? "-"
         }

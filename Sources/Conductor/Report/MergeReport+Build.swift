@@ -27,7 +27,9 @@ extension MergeReport {
         // The tasks first: their diffs, read with the patches `save` shows, are the branches' too
         // when a branch holds one task.
         let tasks = try readTasks(of: batch, results: results, memo: memo, patches: withPatches ? .all : .none)
-        let repos = try batch.repos.map { try RepoReader(batch: batch, repo: $0, taskOfCommit: taskOfCommit, memo: memo).read() }
+        let reads = try batch.repos.map { try RepoReader(batch: batch, repo: $0, taskOfCommit: taskOfCommit, memo: memo).read() }
+        let repos = reads.map(\.repo)
+        let ignoredByRepo = Dictionary(reads.map { ($0.repo.path, $0.ignoredPaths) }) { first, _ in first }
         let taskWarnings = results.flatMap { result in
             (result.result.warnings ?? []).map { "task \(result.task.id)" + (result.worker.map { " (\(batch.workerLabel($0)))" } ?? "") + ": \($0)" }
         }
@@ -35,7 +37,8 @@ extension MergeReport {
             repo.workers.flatMap { worker in worker.offBranch.map { offBranchWarning($0, of: worker, in: repo, batch: batch) } }
         }
         var report = MergeReport(batch: batch.name, generatedAt: Date(), repos: repos, totals: Totals(results: results, repos: repos),
-                                 warnings: taskWarnings + branchWarnings, unchangedTasks: unchangedTasks(in: batch, results: results))
+                                 warnings: taskWarnings + branchWarnings,
+                                 unchangedTasks: unchangedTasks(in: batch, results: results) { repo, worker in ignoredByRepo[repo.path]?[worker] ?? [] })
         report.workerNames = batch.workerNames
         report.ledger = Ledger(results: results, batchAgent: batch.agent.label, workerLabel: batch.workerLabel)
         report.tasks = tasks.map(\.entry)
@@ -80,16 +83,21 @@ private struct RepoReader {
         var forkPoint: ObjectID
         /// The paths its files list, both names of a rename.
         var paths: Set<String>
+        /// The ignored paths of its worktree (see `WorkingDirectoryStatus`), read with its status.
+        var ignoredPaths: [String]
     }
 
-    func read() throws -> MergeReport.Repo {
+    /// The repository's part of the report, and the ignored paths of each worker's worktree (for
+    /// `unchangedTasks`), read in the same walk as its uncommitted files.
+    func read() throws -> (repo: MergeReport.Repo, ignoredPaths: [Int: [String]]) {
         let baseTip = try repository.resolveBase(repo.base).commit
         let readings = try readWorkers(baseTip: baseTip)
         let conflicts = try pairwiseConflicts(readings)
         let entries = readings.map(\.entry)
-        return MergeReport.Repo(
+        let part = MergeReport.Repo(
             path: repo.path, name: repo.name, base: repo.base, baseCommit: repo.baseCommit, baseTip: baseTip.hex,
             workers: entries, conflicts: conflicts, mergeOrder: Self.mergeOrder(entries, conflicts))
+        return (part, Dictionary(readings.map { ($0.entry.worker, $0.ignoredPaths) }) { first, _ in first })
     }
 
     /// Reads every worker branch, on as many threads as there are cores (worktree status is
@@ -116,16 +124,15 @@ private struct RepoReader {
         let diff = try memo.diff(from: forkPoint, to: tip, in: repository, includePatch: false)
         let files = diff.files.map(MergeReport.ChangedFile.init)
         let worktree = worktreeCheckout(worker)
-        let uncommitted = try worktree?.checkout.uncommittedChanges().map {
-            MergeReport.UncommittedFile(path: $0.path, kind: $0.kind.rawValue)
-        } ?? []
+        let status = try worktree?.checkout.workingDirectoryStatus()
+        let uncommitted = status?.uncommitted.map { MergeReport.UncommittedFile(path: $0.path, kind: $0.kind.rawValue) } ?? []
         let conflictsWithBase = try commits.isEmpty ? [] : repository.conflicts(between: baseTip, and: tip)
         let entry = MergeReport.WorkerBranch(
             worker: worker, branch: branch, tip: tip.hex, worktree: worktree?.path, commits: commits, offBranch: offBranch, files: files,
             insertions: diff.insertions, deletions: diff.deletions, uncommitted: uncommitted,
             mergesCleanly: conflictsWithBase.isEmpty, conflictsWithBase: conflictsWithBase,
             state: Self.state(try repository.mergeState(of: tip, into: baseTip)))
-        return Reading(entry: entry, tip: tip, forkPoint: forkPoint, paths: diff.paths)
+        return Reading(entry: entry, tip: tip, forkPoint: forkPoint, paths: diff.paths, ignoredPaths: status?.ignored ?? [])
     }
 
     /// A commit as the report shows it, with the task that made it.

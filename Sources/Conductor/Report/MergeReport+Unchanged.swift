@@ -24,17 +24,24 @@ extension MergeReport {
     /// The tasks of `results` that finished `done` without a commit, in a batch or session with
     /// worktrees (where each task's work is committed); none without worktrees. For each, the
     /// ignored paths of its worker's worktree that hold something modified while it ran.
-    public static func unchangedTasks(in batch: BatchRecord, results: [TaskResult]) -> [UnchangedTask] {
+    ///
+    /// - Parameter ignoredPaths: the ignored paths of a worker's worktree in a repository of the
+    ///   batch, as `WorkingDirectoryStatus` names them (the report reads them with the worktree's
+    ///   status).
+    static func unchangedTasks(in batch: BatchRecord, results: [TaskResult],
+                               ignoredPaths: (BatchRepository, Int) -> [String]) -> [UnchangedTask] {
         guard batch.worktrees else { return [] }
         return results.filter { $0.result.status == .done && $0.result.commit == nil && ($0.result.commits ?? []).isEmpty }.map { result in
-            UnchangedTask(task: result.task.id, worker: result.worker,
-                          ignoredPaths: result.worker.map { ignoredWrites(of: result.result, worker: $0, in: batch, results: results) } ?? [])
+            UnchangedTask(task: result.task.id, worker: result.worker, ignoredPaths: result.worker.map { worker in
+                ignoredWrites(of: result.result, worker: worker, in: batch, results: results) { ignoredPaths($0, worker) }
+            } ?? [])
         }
     }
 
     /// The ignored paths of worker `worker`'s worktrees (one per repository; the task ran in one
     /// of them) with a file or directory modified between the task's start and finish.
-    private static func ignoredWrites(of outcome: TaskResult.Outcome, worker: Int, in batch: BatchRecord, results: [TaskResult]) -> [String] {
+    private static func ignoredWrites(of outcome: TaskResult.Outcome, worker: Int, in batch: BatchRecord, results: [TaskResult],
+                                      ignoredPaths: (BatchRepository) -> [String]) -> [String] {
         guard let start = outcome.startedAt, let end = outcome.finishedAt, start <= end else { return [] }
         // The kernel stamps files with a clock up to a tick behind the one the start was read
         // from, so the window opens a little early, but never before the worker's previous task
@@ -44,9 +51,7 @@ extension MergeReport {
         let window = opens...end.addingTimeInterval(0.001)
         return batch.repos.flatMap { repo -> [String] in
             let worktree = batch.worktreePath(repo, worker: worker)
-            guard let checkout = try? Repository.open(at: worktree, searchParents: false),
-                  let ignored = try? checkout.ignoredPaths() else { return [] }
-            return ignored.filter { path in
+            return ignoredPaths(repo).filter { path in
                 var budget = 10_000
                 return modified(Path.join(worktree, path.hasSuffix("/") ? String(path.dropLast()) : path), within: window, budget: &budget)
             }
