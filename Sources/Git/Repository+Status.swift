@@ -53,11 +53,11 @@ extension Repository {
             guard let entry = git_status_byindex(list, index)?.pointee else { continue }
             let delta = entry.index_to_workdir ?? entry.head_to_index
             guard let file = delta?.pointee.new_file.path ?? delta?.pointee.old_file.path else { continue }
-            if entry.status.rawValue & GIT_STATUS_IGNORED.rawValue != 0 {
-                ignored.append(String(cString: file))
-            } else {
-                uncommitted.append(FileStatus(path: String(cString: file), kind: Self.kind(of: entry.status.rawValue)))
-            }
+            // A tracked file that `.gitignore` matches, removed from the index but kept on disk, is
+            // both: deleted and ignored.
+            let flags = entry.status.rawValue
+            if flags & GIT_STATUS_IGNORED.rawValue != 0 { ignored.append(String(cString: file)) }
+            if flags & ~GIT_STATUS_IGNORED.rawValue != 0 { uncommitted.append(FileStatus(path: String(cString: file), kind: Self.kind(of: flags))) }
         }
         return WorkingDirectoryStatus(uncommitted: uncommitted.sorted { $0.path < $1.path }, ignored: ignored.sorted())
     }

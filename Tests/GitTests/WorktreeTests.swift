@@ -161,6 +161,26 @@ import TestSupport
         ])
     }
 
+    /// One walk lists both: the ignored paths beside the uncommitted files. A tracked file that
+    /// `.gitignore` matches, removed from the index but kept on disk (`git rm --cached`), is an
+    /// uncommitted deletion (libgit2 flags it deleted and ignored at once), not only ignored.
+    @Test func theStatusWalkListsIgnoredPathsAndKeepsAStagedDeletionOfAnIgnoredFile() throws {
+        let fixture = try GitFixture()
+        try fixture.write(".env", "SECRET=1\n")
+        try fixture.commit("Track .env")
+        try fixture.write(".gitignore", ".env\nbuild/\n")
+        try fixture.commit("Ignore .env and build/")
+        let repository = try Repository.open(at: fixture.path)
+        let info = try repository.addWorktree(spec(fixture, 0, start: try repository.resolveBase(nil).commit))
+        try fixture.git(["rm", "-q", "--cached", ".env"], in: info.path)
+        try fixture.write("build/out.o", "object\n", root: info.path)
+        try fixture.write("notes.txt", "new\n", root: info.path)
+        let status = try Repository.open(at: info.path).workingDirectoryStatus()
+        #expect(status.uncommitted == [FileStatus(path: ".env", kind: .deleted), FileStatus(path: "notes.txt", kind: .untracked)])
+        #expect(status.ignored == [".env", "build/"])
+        #expect(try Repository.open(at: info.path).uncommittedChanges() == status.uncommitted)
+    }
+
     @Test func removalRefusesADirtyWorktreeUnlessForced() throws {
         let fixture = try GitFixture()
         let repository = try Repository.open(at: fixture.path)
