@@ -17,7 +17,7 @@ extension MergeReport {
             lines += ["## Tasks with no changes", "", "These finished `done` but committed nothing.", ""]
             lines += unchangedTasks.map { unchanged in
                 let ignored = unchanged.ignoredPaths.isEmpty ? ""
-                    : "; it wrote only paths `.gitignore` ignores (" + unchanged.ignoredPaths.map(Markdown.path).joined(separator: ", ")
+                    : "; it wrote only paths `.gitignore` ignores (" + unchanged.namingIgnoredPaths(Markdown.path)
                       + "): not committed, and lost at prune"
                 return "- \(Markdown.code(unchanged.task))" + (unchanged.worker.map { " (\(workerLabel($0)))" } ?? "") + ": no changes" + ignored
             }

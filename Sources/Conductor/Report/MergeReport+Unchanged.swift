@@ -16,8 +16,15 @@ extension MergeReport {
 
         /// The hint for people: why nothing was committed, when the task did write something.
         public var hint: String? {
-            ignoredPaths.isEmpty ? nil
-                : "it wrote only paths .gitignore ignores (\(ignoredPaths.joined(separator: ", "))): not committed, and lost at prune"
+            ignoredPaths.isEmpty ? nil : "it wrote only paths .gitignore ignores (\(namingIgnoredPaths { $0 })): not committed, and lost at prune"
+        }
+
+        /// The ignored paths as a hint names them, each through `name`: the first ten, then how
+        /// many more (a build can write thousands; the JSON has them all).
+        func namingIgnoredPaths(_ name: (String) -> String) -> String {
+            let shown = 10
+            let named = ignoredPaths.prefix(shown).map(name).joined(separator: ", ")
+            return ignoredPaths.count > shown ? "\(named) and \(ignoredPaths.count - shown) more" : named
         }
     }
 
