@@ -27,8 +27,7 @@ extension Repository {
         let root = files.root
         // Hashing every file is most of the time: the files are read on every core.
         let unchanged = EveryCore.allSatisfy(files.entries.count) { position in
-            let entry = files.entries[position]
-            let path = String(cString: entry.path)
+            let (entry, path) = files.entries[position]
             return path != ".gitattributes" && !path.hasSuffix("/.gitattributes") && Self.isUnchanged(entry, at: "\(root)/\(path)")
         }
         return unchanged ? files : nil

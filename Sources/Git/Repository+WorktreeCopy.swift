@@ -7,20 +7,14 @@ import Glibc
 /// The files of a checkout that new worktrees at its commit copy (see `fillWorkingDirectory`):
 /// its index's entries, read once, checked to be the commit's tree, and read by every thread that
 /// copies them.
-package final class CheckoutFiles: @unchecked Sendable {
+package struct CheckoutFiles: @unchecked Sendable { // the entries hold no pointer: their paths are copied out
     /// The checkout's working directory.
     let root: String
     /// The commit checked out.
     let commit: ObjectID
-    /// The index's entries, in its order; their paths point into `index`, which nothing changes.
-    let entries: [git_index_entry]
-    private let index: OpaquePointer
-
-    fileprivate init(root: String, commit: ObjectID, entries: [git_index_entry], index: OpaquePointer) {
-        (self.root, self.commit, self.entries, self.index) = (root, commit, entries, index)
-    }
-
-    deinit { git_index_free(index) }
+    /// The index's entries, in its order, each with its path (the entry's own `path` is nil: the
+    /// index it pointed into is freed).
+    let entries: [(entry: git_index_entry, path: String)]
 }
 
 extension Repository {
@@ -34,30 +28,27 @@ extension Repository {
     package func checkoutFiles(of commit: ObjectID, trustsRacyEntries: Bool) throws -> CheckoutFiles {
         let root = workingDirectory
         let (index, indexWritten) = try readIndexWithItsTime()
-        do {
-            guard isIndex(index, theTreeOf: commit) else {
-                throw GitError.conductor("copy worktree", "the index of '\(root)' is not the tree of \(commit)")
-            }
-            var entries: [git_index_entry] = []
-            for position in 0..<git_index_entrycount(index) {
-                guard let entry = git_index_get_byindex(index, position)?.pointee else {
-                    throw GitError.conductor("copy worktree", "cannot read entry \(position) of the index of '\(root)'")
-                }
-                guard Self.isPlain(entry) else {
-                    throw GitError.conductor("copy worktree", "'\(root)' has a conflict or a flag of its own (assume-unchanged, skip-worktree, intent-to-add) on \(String(cString: entry.path))")
-                }
-                guard trustsRacyEntries || Self.isSettled(entry, before: indexWritten) else {
-                    throw GitError.conductor("copy worktree", "'\(root)/\(String(cString: entry.path))' changed too close to its index's writing to be trusted by its stat")
-                }
-                entries.append(entry)
-            }
-            return CheckoutFiles(root: root, commit: commit, entries: entries, index: index)
-        } catch {
-            git_index_free(index)
-            throw error
+        defer { git_index_free(index) }
+        guard isIndex(index, theTreeOf: commit) else {
+            throw GitError.conductor("copy worktree", "the index of '\(root)' is not the tree of \(commit)")
         }
+        var entries: [(entry: git_index_entry, path: String)] = []
+        for position in 0..<git_index_entrycount(index) {
+            guard var entry = git_index_get_byindex(index, position)?.pointee else {
+                throw GitError.conductor("copy worktree", "cannot read entry \(position) of the index of '\(root)'")
+            }
+            let path = String(cString: entry.path)
+            guard Self.isPlain(entry) else {
+                throw GitError.conductor("copy worktree", "'\(root)' has a conflict or a flag of its own (assume-unchanged, skip-worktree, intent-to-add) on \(path)")
+            }
+            guard trustsRacyEntries || Self.isSettled(entry, before: indexWritten) else {
+                throw GitError.conductor("copy worktree", "'\(root)/\(path)' changed too close to its index's writing to be trusted by its stat")
+            }
+            entry.path = nil
+            entries.append((entry, path))
+        }
+        return CheckoutFiles(root: root, commit: commit, entries: entries)
     }
-
     /// Fills this repository's working directory, a worktree just added without a checkout whose
     /// HEAD is the commit of `files`, with copies of them, and writes its index: each file is
     /// copied by the kernel (`sendfile`) instead of inflated from the object database again. What
@@ -79,8 +70,7 @@ extension Repository {
         defer { git_index_free(targetIndex) }
         try check("git_index_clear") { git_index_clear(targetIndex) }
         var made: Set<String> = [""]
-        for var entry in files.entries {
-            let path = String(cString: entry.path)
+        for (var entry, path) in files.entries {
             try Self.makeParents(of: path, in: target, made: &made)
             let info = try Self.copyEntry(entry, from: "\(files.root)/\(path)", to: "\(target)/\(path)")
             entry.ctime = git_index_time(seconds: Int32(truncatingIfNeeded: info.st_ctim.tv_sec), nanoseconds: UInt32(info.st_ctim.tv_nsec))
@@ -91,7 +81,10 @@ extension Repository {
             entry.gid = info.st_gid
             entry.file_size = UInt32(truncatingIfNeeded: info.st_size)
             (entry.flags, entry.flags_extended) = (0, 0)
-            try check("git_index_add(\(path))") { git_index_add(targetIndex, &entry) }
+            try path.withCString { cPath in
+                entry.path = cPath
+                try check("git_index_add(\(path))") { git_index_add(targetIndex, &entry) }
+            }
         }
         // Reading the tree in gives the index the tree of every directory (git's cache-tree), so a
         // commit that finds nothing changed builds none; libgit2 keeps the stat data of the entries
