@@ -52,12 +52,12 @@ extension Repository {
         for index in 0..<git_status_list_entrycount(list) {
             guard let entry = git_status_byindex(list, index)?.pointee else { continue }
             let delta = entry.index_to_workdir ?? entry.head_to_index
-            guard let file = delta?.pointee.new_file.path ?? delta?.pointee.old_file.path else { continue }
+            guard let file = (delta?.pointee.new_file.path ?? delta?.pointee.old_file.path).map(String.init(cString:)) else { continue }
             // A tracked file that `.gitignore` matches, removed from the index but kept on disk, is
             // both: deleted and ignored.
             let flags = entry.status.rawValue
-            if flags & GIT_STATUS_IGNORED.rawValue != 0 { ignored.append(String(cString: file)) }
-            if flags & ~GIT_STATUS_IGNORED.rawValue != 0 { uncommitted.append(FileStatus(path: String(cString: file), kind: Self.kind(of: flags))) }
+            if flags & GIT_STATUS_IGNORED.rawValue != 0 { ignored.append(file) }
+            if flags & ~GIT_STATUS_IGNORED.rawValue != 0 { uncommitted.append(FileStatus(path: file, kind: Self.kind(of: flags))) }
         }
         return WorkingDirectoryStatus(uncommitted: uncommitted.sorted { $0.path < $1.path }, ignored: ignored.sorted())
     }

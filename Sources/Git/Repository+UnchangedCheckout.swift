@@ -23,12 +23,13 @@ extension Repository {
     ///   `core.autocrlf` off.
     package func unchangedCheckoutFiles(of commit: ObjectID) -> CheckoutFiles? {
         guard (try? headCommit()) == commit, (try? hasAttributeFilesOutsideTheIndex) == false, (try? convertsLineEndings) == false,
-              let files = try? checkoutFiles(of: commit, trustsRacyEntries: false) else { return nil }
+              let files = try? checkoutFiles(of: commit, trustsRacyEntries: false),
+              !files.entries.contains(where: { $0.path == ".gitattributes" || $0.path.hasSuffix("/.gitattributes") }) else { return nil }
         let root = files.root
         // Hashing every file is most of the time: the files are read on every core.
         let unchanged = EveryCore.allSatisfy(files.entries.count) { position in
             let (entry, path) = files.entries[position]
-            return path != ".gitattributes" && !path.hasSuffix("/.gitattributes") && Self.isUnchanged(entry, at: "\(root)/\(path)")
+            return Self.isUnchanged(entry, at: "\(root)/\(path)")
         }
         return unchanged ? files : nil
     }

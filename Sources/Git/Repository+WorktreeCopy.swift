@@ -49,6 +49,7 @@ extension Repository {
         }
         return CheckoutFiles(root: root, commit: commit, entries: entries)
     }
+
     /// Fills this repository's working directory, a worktree just added without a checkout whose
     /// HEAD is the commit of `files`, with copies of them, and writes its index: each file is
     /// copied by the kernel (`sendfile`) instead of inflated from the object database again. What
