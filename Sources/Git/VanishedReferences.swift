@@ -13,6 +13,7 @@ extension GitError {
 extension Repository {
     /// Runs `transfer` (a fetch or a push) again, up to 10 times in all, while it fails because a
     /// reference of the remote vanished as it was listed (`GitError.isVanishedReference`).
+    @discardableResult
     static func retryingVanishedReferences<Value>(_ transfer: () throws -> Value) throws -> Value {
         for _ in 1..<10 {
             do {
