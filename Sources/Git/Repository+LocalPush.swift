@@ -80,36 +80,49 @@ extension Repository {
 
     /// Deletes branch `branch` of the repository at `path`, which `remote` (named `remoteName`)
     /// reaches with the local transport, only while it points at `expected`; the result means what
-    /// `deleteRemoteBranch`'s does. A branch locked by a push under way counts as moved.
+    /// `deleteRemoteBranch`'s does. A branch whose update another conductor process holds counts as
+    /// moved; a branch's lock file is waited for, and removed once stale, as a push does.
+    ///
+    /// - Throws: `GitError` naming the lock file when another tool kept it in use.
     func deleteBranchOnLocalRemote(_ branch: String, expected: ObjectID, remote: OpaquePointer?, named remoteName: String,
                                    at path: String) throws -> Bool {
         let name = "refs/heads/" + branch
         let deleted = try Self.withLocalRepository(at: path, for: "delete \(branch) on \(remoteName)") { destination -> Bool in
-            var reference: OpaquePointer?
-            do {
-                try check("git_reference_lookup(\(name))") { git_reference_lookup(&reference, destination, name) }
-            } catch let error as GitError where error.isNotFound {
-                return true
-            }
-            defer { git_reference_free(reference) }
-            guard git_reference_target(reference).map(ObjectID.init) == expected else { return false }
-            let updates = try ReferenceUpdateLock(reference: name, inRepositoryFiles: String(cString: git_repository_commondir(destination)))
-            guard updates.acquire(until: .now + .seconds(Self.referenceUpdateWait)) else { return false }
+            let files = String(cString: git_repository_commondir(destination))
+            let deadline = ContinuousClock.now + .seconds(Self.referenceUpdateWait)
+            let updates = try ReferenceUpdateLock(reference: name, inRepositoryFiles: files)
+            guard updates.acquire(until: deadline) else { return false }
             defer { updates.release() }
-            do {
-                // Deletes only while the branch is at the commit it was looked up at, under its lock.
-                _ = try Self.referenceWrites.withLock { _ in try check("git_reference_delete(\(name))") { git_reference_delete(reference) } }
-            } catch let error as GitError where error.code == GIT_EMODIFIED.rawValue || error.code == GIT_ELOCKED.rawValue {
-                return false
-            } catch let error as GitError where error.isNotFound {
+            let lock = ReferenceLock(reference: name, inRepositoryFiles: files)
+            while true {
+                var reference: OpaquePointer?
+                do {
+                    try check("git_reference_lookup(\(name))") { git_reference_lookup(&reference, destination, name) }
+                } catch let error as GitError where error.isNotFound {
+                    return true
+                }
+                defer { git_reference_free(reference) }
+                guard git_reference_target(reference).map(ObjectID.init) == expected else { return false }
+                do {
+                    // Deletes only while the branch is at the commit it was looked up at, under its lock.
+                    _ = try Self.referenceWrites.withLock { _ in try check("git_reference_delete(\(name))") { git_reference_delete(reference) } }
+                } catch let error as GitError where error.code == GIT_EMODIFIED.rawValue {
+                    return false
+                } catch let error as GitError where error.code == GIT_ELOCKED.rawValue {
+                    let wait = ContinuousClock.now < deadline
+                        ? lock.waitForRelease(staleAfter: .seconds(Self.staleReferenceLockAge), until: deadline) : .held
+                    guard wait == .held else { continue }
+                    throw GitError.conductor("delete \(branch) on \(remoteName)", Self.lockInUse(name, of: path, lock: lock))
+                } catch let error as GitError where error.isNotFound {
+                    return true
+                } catch let error as GitError {
+                    // After deleting, 1.5 removes the branch's directories if empty, and fails when a
+                    // push made the branch again meanwhile: the deletion itself happened.
+                    guard try Self.referenceTarget(name, in: destination) == expected else { return true }
+                    throw error
+                }
                 return true
-            } catch let error as GitError {
-                // After deleting, 1.5 removes the branch's directories if empty, and fails when a
-                // push made the branch again meanwhile: the deletion itself happened.
-                guard try Self.referenceTarget(name, in: destination) == expected else { return true }
-                throw error
             }
-            return true
         }
         if deleted, let tracking = try trackingReference(of: name, remote: remote) {
             try deleteReferences([tracking])
@@ -169,10 +182,14 @@ extension Repository {
                     ? lock.waitForRelease(staleAfter: .seconds(staleReferenceLockAge), until: deadline) : .held
                 if wait == .removedStale { removedStaleLock = lock.path }
                 guard wait == .held else { continue }
-                return (.rejected("failed to update ref: \(name) of \(path) is locked by a process other than conductor's: \(lock.path) changed within the last \(Int(staleReferenceLockAge)) s; try again once that process is done",
-                                  remoteMoved: true), removedStaleLock)
+                return (.rejected("failed to update ref: " + lockInUse(name, of: path, lock: lock), remoteMoved: true), removedStaleLock)
             }
         }
+    }
+
+    /// Why reference `name` of the repository at `path` cannot be updated: `lock` stayed in use.
+    private static func lockInUse(_ name: String, of path: String, lock: ReferenceLock) -> String {
+        "\(name) of \(path) is locked by a process other than conductor's: \(lock.path) changed within the last \(Int(staleReferenceLockAge)) s; try again once that process is done"
     }
 
     /// Opens the bare repository at `path` (without searching parents) for `body`, `operation`.

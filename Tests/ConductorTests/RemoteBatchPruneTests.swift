@@ -50,4 +50,31 @@ struct RemoteBatchPruneTests {
         #expect(try fixture.remoteBranches(batch: "pf").isEmpty)
         #expect(!FileManager.default.fileExists(atPath: "\(fixture.store)/pf"))
     }
+
+    /// A lock file on a remote branch (`<branch>.lock`, left by a killed push or held by another
+    /// tool) is not a branch that moved: while it is in use prune fails naming it, and once it is
+    /// left unchanged prune removes it and deletes the branch.
+    @Test func aLockOnARemoteBranchIsNamedWhileInUseAndRemovedOnceStale() async throws {
+        let fixture = try await RemoteWorkerFixture.make()
+        let tasks = try fixture.remoteTasksFile(["t1"], command: "echo one > t1.txt")
+        let coordinator = try fixture.startCoordinator("pl", tasksFile: tasks, workers: 1)
+        #expect(await fixture.exitStatus(of: coordinator, timeout: 120) == 0, "\(coordinator.output)")
+        let branch = try #require(try fixture.remoteBranches(batch: "pl").first)
+        let lock = "\(fixture.remote)/refs/heads/\(branch).lock"
+        #expect(FileManager.default.createFile(atPath: lock, contents: nil))
+        let holder = try BackgroundProcess(["sh", "-c", "while [ -e '\(lock)' ]; do touch '\(lock)'; sleep 0.2; done"])
+        defer { holder.stop(grace: 1) }
+
+        let blocked = try await offThePool { try run([Binaries.conductor, "prune", "pl", "-d", fixture.store, "--force"], environment: fixture.coordinatorEnvironment) }
+        #expect(blocked.status != 0, "\(blocked.stdout) \(blocked.stderr)")
+        #expect(blocked.stdout.contains(lock), "\(blocked.stdout) \(blocked.stderr)")
+        #expect(!blocked.stdout.contains("moved since prune judged it"), "\(blocked.stdout)")
+        #expect(try fixture.remoteBranches(batch: "pl") == [branch])
+
+        holder.stop(grace: 1)
+        let pruned = try await offThePool { try run([Binaries.conductor, "prune", "pl", "-d", fixture.store, "--force"], environment: fixture.coordinatorEnvironment) }
+        #expect(pruned.status == 0, "\(pruned.stdout) \(pruned.stderr)")
+        #expect(try fixture.remoteBranches(batch: "pl").isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: lock))
+    }
 }

@@ -111,6 +111,45 @@ import TestSupport
         #expect(result.removedStaleLock == nil)
     }
 
+    /// `prune` deletes a remote batch's branches with a lease. A lock a killed push left on such a
+    /// branch made the deletion report the branch as moved ("a late push; prune again"), which no
+    /// number of prunes changed. The deletion now treats the lock as a push does: once stale it is
+    /// removed and the branch deleted.
+    @Test func aDeletionRemovesAStaleLockAndDeletesTheBranch() async throws {
+        let (remote, lock, _) = try remoteWithAPushPending()
+        let judged = try ObjectID(hex: try #require(try remote.remoteTip("feature")))
+        leaveLock(at: lock)
+
+        let deleted = try await offThePool {
+            try Repository.open(at: remote.fixture.path).deleteRemoteBranch("feature", expected: judged, onRemote: "origin")
+        }
+
+        #expect(deleted)
+        #expect(try remote.remoteTip("feature") == nil)
+        #expect(!FileManager.default.fileExists(atPath: lock))
+    }
+
+    /// A lock in use by another tool is not a moved branch: the deletion fails naming the lock
+    /// file, and leaves the lock and the branch alone.
+    @Test func aDeletionBlockedByALockInUseNamesTheLock() async throws {
+        let (remote, lock, _) = try remoteWithAPushPending()
+        let before = try #require(try remote.remoteTip("feature"))
+        leaveLock(at: lock)
+        let holder = try BackgroundProcess(["sh", "-c", "while [ -e '\(lock)' ]; do touch '\(lock)'; sleep 0.2; done"])
+        defer { holder.stop(grace: 1) }
+
+        let outcome = try await offThePool {
+            Result { try Repository.open(at: remote.fixture.path).deleteRemoteBranch("feature", expected: ObjectID(hex: before), onRemote: "origin") }
+        }
+
+        switch outcome {
+        case .success(let deleted): Issue.record("expected an error naming the lock, got \(deleted ? "deleted" : "moved")")
+        case .failure(let error): #expect("\(error)".contains(lock), "\(error)")
+        }
+        #expect(FileManager.default.fileExists(atPath: lock))
+        #expect(try remote.remoteTip("feature") == before)
+    }
+
     /// Two pushes find one stale lock at once, each with a commit of its own for the branch: one
     /// removes it and lands its commit, the other is refused as the branch moved; neither
     /// removes the other's lock in the middle of its update. (Two threads of this process, each
