@@ -83,51 +83,69 @@ extension Repository {
     /// `deleteRemoteBranch`'s does. A branch whose update another conductor process holds counts as
     /// moved; a branch's lock file is waited for, and removed once stale, as a push does.
     ///
-    /// - Throws: `GitError` naming the lock file when another tool kept it in use.
+    /// - Throws: `GitError` naming the lock file when another tool kept it in use, or when
+    ///   `packed-refs.lock` stayed (which any update of packed references takes, so it is never
+    ///   taken for stale).
     func deleteBranchOnLocalRemote(_ branch: String, expected: ObjectID, remote: OpaquePointer?, named remoteName: String,
                                    at path: String) throws -> Bool {
         let name = "refs/heads/" + branch
-        let deleted = try Self.withLocalRepository(at: path, for: "delete \(branch) on \(remoteName)") { destination -> Bool in
-            let files = String(cString: git_repository_commondir(destination))
-            let deadline = ContinuousClock.now + .seconds(Self.referenceUpdateWait)
-            let updates = try ReferenceUpdateLock(reference: name, inRepositoryFiles: files)
-            guard updates.acquire(until: deadline) else { return false }
-            defer { updates.release() }
-            let lock = ReferenceLock(reference: name, inRepositoryFiles: files)
-            while true {
-                var reference: OpaquePointer?
-                do {
-                    try check("git_reference_lookup(\(name))") { git_reference_lookup(&reference, destination, name) }
-                } catch let error as GitError where error.isNotFound {
-                    return true
+        let operation = "delete \(branch) on \(remoteName)"
+        let files = try Self.withLocalRepository(at: path, for: operation) { String(cString: git_repository_commondir($0)) }
+        let deadline = ContinuousClock.now + .seconds(Self.referenceUpdateWait)
+        let updates = try ReferenceUpdateLock(reference: name, inRepositoryFiles: files)
+        guard updates.acquire(until: deadline) else { return false }
+        defer { updates.release() }
+        let lock = ReferenceLock(reference: name, inRepositoryFiles: files)
+        var deleted: Bool?
+        while deleted == nil {
+            // A repository handle of its own for each try: after a deletion failed on the lock of
+            // `packed-refs`, 1.5 "deletes" the branch on the same handle without touching the file.
+            do {
+                deleted = try Self.withLocalRepository(at: path, for: operation) { try Self.deleteReference(name, at: expected, in: $0) }
+            } catch let error as GitError where error.code == GIT_ELOCKED.rawValue {
+                let wait = ContinuousClock.now < deadline
+                    ? lock.waitForRelease(staleAfter: .seconds(Self.staleReferenceLockAge), until: deadline) : .held
+                if wait == .held || (wait == .released && ContinuousClock.now >= deadline) {
+                    let reason = FileManager.default.fileExists(atPath: lock.path)
+                        ? Self.lockInUse(name, of: path, lock: lock)
+                        : "\(name) of \(path) stayed locked for \(Int(Self.referenceUpdateWait)) s (\(error.message)); try again once the process holding that lock is done"
+                    throw GitError.conductor(operation, reason)
                 }
-                defer { git_reference_free(reference) }
-                guard git_reference_target(reference).map(ObjectID.init) == expected else { return false }
-                do {
-                    // Deletes only while the branch is at the commit it was looked up at, under its lock.
-                    _ = try Self.referenceWrites.withLock { _ in try check("git_reference_delete(\(name))") { git_reference_delete(reference) } }
-                } catch let error as GitError where error.code == GIT_EMODIFIED.rawValue {
-                    return false
-                } catch let error as GitError where error.code == GIT_ELOCKED.rawValue {
-                    let wait = ContinuousClock.now < deadline
-                        ? lock.waitForRelease(staleAfter: .seconds(Self.staleReferenceLockAge), until: deadline) : .held
-                    guard wait == .held else { continue }
-                    throw GitError.conductor("delete \(branch) on \(remoteName)", Self.lockInUse(name, of: path, lock: lock))
-                } catch let error as GitError where error.isNotFound {
-                    return true
-                } catch let error as GitError {
-                    // After deleting, 1.5 removes the branch's directories if empty, and fails when a
-                    // push made the branch again meanwhile: the deletion itself happened.
-                    guard try Self.referenceTarget(name, in: destination) == expected else { return true }
-                    throw error
-                }
-                return true
             }
         }
-        if deleted, let tracking = try trackingReference(of: name, remote: remote) {
+        if deleted == true, let tracking = try trackingReference(of: name, remote: remote) {
             try deleteReferences([tracking])
         }
-        return deleted
+        return deleted ?? false
+    }
+
+    /// Deletes reference `name` of `repository` if it points at `expected`: true when it is gone
+    /// (also when it was already), false when it points elsewhere.
+    ///
+    /// - Throws: `GitError` `GIT_ELOCKED` when its lock or that of `packed-refs` is held.
+    private static func deleteReference(_ name: String, at expected: ObjectID, in repository: OpaquePointer) throws -> Bool {
+        var reference: OpaquePointer?
+        do {
+            try check("git_reference_lookup(\(name))") { git_reference_lookup(&reference, repository, name) }
+        } catch let error as GitError where error.isNotFound {
+            return true
+        }
+        defer { git_reference_free(reference) }
+        guard git_reference_target(reference).map(ObjectID.init) == expected else { return false }
+        do {
+            // Deletes only while the branch is at the commit it was looked up at, under its lock.
+            _ = try referenceWrites.withLock { _ in try check("git_reference_delete(\(name))") { git_reference_delete(reference) } }
+        } catch let error as GitError where error.code == GIT_EMODIFIED.rawValue {
+            return false
+        } catch let error as GitError where error.isNotFound {
+            return true
+        } catch let error as GitError where error.code != GIT_ELOCKED.rawValue {
+            // After deleting, 1.5 removes the branch's directories if empty, and fails when a
+            // push made the branch again meanwhile: the deletion itself happened.
+            guard try referenceTarget(name, in: repository) == expected else { return true }
+            throw error
+        }
+        return true
     }
 
     /// Moves branch `name` of `destination` (the repository at `path`) to `tip` if that is a

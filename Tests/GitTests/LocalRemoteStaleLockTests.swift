@@ -150,6 +150,32 @@ import TestSupport
         #expect(try remote.remoteTip("feature") == before)
     }
 
+    /// A packed branch is deleted from `packed-refs` under `packed-refs.lock`, which any update
+    /// of the remote's packed references takes, so no age proves it stale: the deletion gives up
+    /// at its deadline naming that file, and keeps the branch. (It used to wait on the branch's
+    /// own lock, which was not there, and try again on the same handle, where libgit2 1.5
+    /// reported the branch deleted and left it in `packed-refs`: prune said "deleted".)
+    @Test func aDeletionBlockedByPackedRefsLockNamesThatFile() async throws {
+        let (remote, branchLock, _) = try remoteWithAPushPending()
+        let before = try #require(try remote.remoteTip("feature"))
+        try remote.fixture.git(["--git-dir", remote.bare, "pack-refs", "--all"])
+        let lock = remote.bare + "/packed-refs.lock"
+        leaveLock(at: lock)
+
+        let outcome = try await offThePool {
+            Result { try Repository.open(at: remote.fixture.path).deleteRemoteBranch("feature", expected: ObjectID(hex: before), onRemote: "origin") }
+        }
+
+        switch outcome {
+        case .success(let deleted): Issue.record("expected an error naming packed-refs.lock, got \(deleted ? "deleted" : "moved")")
+        case .failure(let error):
+            #expect("\(error)".contains(lock), "\(error)")
+            #expect(!"\(error)".contains(branchLock), "\(error)")
+        }
+        #expect(FileManager.default.fileExists(atPath: lock))
+        #expect(try remote.remoteTip("feature") == before)
+    }
+
     /// Two pushes find one stale lock at once, each with a commit of its own for the branch: one
     /// removes it and lands its commit, the other is refused as the branch moved; neither
     /// removes the other's lock in the middle of its update. (Two threads of this process, each
