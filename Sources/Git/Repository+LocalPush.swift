@@ -108,7 +108,7 @@ extension Repository {
                 if wait == .held || (wait == .released && ContinuousClock.now >= deadline) {
                     let reason = FileManager.default.fileExists(atPath: lock.path)
                         ? Self.lockInUse(name, of: path, lock: lock)
-                        : "\(name) of \(path) stayed locked for \(Int(Self.referenceUpdateWait)) s (\(error.message)); try again once the process holding that lock is done"
+                        : "deleting \(name) of \(path) stayed blocked for \(Int(Self.referenceUpdateWait)) s: \(error.message); if no git process is using that repository, a killed one left that lock: remove it, then try again"
                     throw GitError.conductor(operation, reason)
                 }
             }
