@@ -80,12 +80,12 @@ extension Repository {
 
     /// Deletes branch `branch` of the repository at `path`, which `remote` (named `remoteName`)
     /// reaches with the local transport, only while it points at `expected`; the result means what
-    /// `deleteRemoteBranch`'s does. A branch whose update another conductor process holds counts as
-    /// moved; a branch's lock file is waited for, and removed once stale, as a push does.
+    /// `deleteRemoteBranch`'s does. A branch's lock file is waited for, and removed once stale, as
+    /// a push does.
     ///
-    /// - Throws: `GitError` naming the lock file when another tool kept it in use, or when
-    ///   `packed-refs.lock` stayed (which any update of packed references takes, so it is never
-    ///   taken for stale).
+    /// - Throws: `GitError` when another conductor process kept updating the branch (a stopped
+    ///   one), naming the lock file when another tool kept it in use, or when `packed-refs.lock`
+    ///   stayed (which any update of packed references takes, so it is never taken for stale).
     func deleteBranchOnLocalRemote(_ branch: String, expected: ObjectID, remote: OpaquePointer?, named remoteName: String,
                                    at path: String) throws -> Bool {
         let name = "refs/heads/" + branch
@@ -93,15 +93,20 @@ extension Repository {
         let files = try Self.withLocalRepository(at: path, for: operation) { String(cString: git_repository_commondir($0)) }
         let deadline = ContinuousClock.now + .seconds(Self.referenceUpdateWait)
         let updates = try ReferenceUpdateLock(reference: name, inRepositoryFiles: files)
-        guard updates.acquire(until: deadline) else { return false }
+        guard updates.acquire(until: deadline) else { throw GitError.conductor(operation, Self.updateInProgress(name, of: path)) }
         defer { updates.release() }
         let lock = ReferenceLock(reference: name, inRepositoryFiles: files)
-        var deleted: Bool?
-        while deleted == nil {
+        while true {
             // A repository handle of its own for each try: after a deletion failed on the lock of
             // `packed-refs`, 1.5 "deletes" the branch on the same handle without touching the file.
             do {
-                deleted = try Self.withLocalRepository(at: path, for: operation) { try Self.deleteReference(name, at: expected, in: $0) }
+                let deleted = try Self.withLocalRepository(at: path, for: operation) {
+                    try Self.deleteReference(name, at: expected, in: $0, at: path, for: operation)
+                }
+                if deleted, let tracking = try trackingReference(of: name, remote: remote) {
+                    try deleteReferences([tracking])
+                }
+                return deleted
             } catch let error as GitError where error.code == GIT_ELOCKED.rawValue {
                 let wait = ContinuousClock.now < deadline
                     ? lock.waitForRelease(staleAfter: .seconds(Self.staleReferenceLockAge), until: deadline) : .held
@@ -113,17 +118,14 @@ extension Repository {
                 }
             }
         }
-        if deleted == true, let tracking = try trackingReference(of: name, remote: remote) {
-            try deleteReferences([tracking])
-        }
-        return deleted ?? false
     }
 
-    /// Deletes reference `name` of `repository` if it points at `expected`: true when it is gone
-    /// (also when it was already), false when it points elsewhere.
+    /// Deletes reference `name` of `repository` (the repository at `path`) if it points at
+    /// `expected`: true when it is gone (also when it was already), false when it points elsewhere.
     ///
     /// - Throws: `GitError` `GIT_ELOCKED` when its lock or that of `packed-refs` is held.
-    private static func deleteReference(_ name: String, at expected: ObjectID, in repository: OpaquePointer) throws -> Bool {
+    private static func deleteReference(_ name: String, at expected: ObjectID, in repository: OpaquePointer,
+                                        at path: String, for operation: String) throws -> Bool {
         var reference: OpaquePointer?
         do {
             try check("git_reference_lookup(\(name))") { git_reference_lookup(&reference, repository, name) }
@@ -141,8 +143,11 @@ extension Repository {
             return true
         } catch let error as GitError where error.code != GIT_ELOCKED.rawValue {
             // After deleting, 1.5 removes the branch's directories if empty, and fails when a
-            // push made the branch again meanwhile: the deletion itself happened.
-            guard try referenceTarget(name, in: repository) == expected else { return true }
+            // push made the branch again meanwhile: the deletion itself happened. Asked on a new
+            // handle: this one dropped a packed branch from its cache before writing `packed-refs`,
+            // and keeps it dropped when that write failed.
+            let now = try withLocalRepository(at: path, for: operation) { try referenceTarget(name, in: $0) }
+            guard now == expected else { return true }
             throw error
         }
         return true
@@ -175,8 +180,7 @@ extension Repository {
         let deadline = ContinuousClock.now + .seconds(referenceUpdateWait)
         let updates = try ReferenceUpdateLock(reference: name, inRepositoryFiles: files)
         guard updates.acquire(until: deadline) else {
-            return (.rejected("failed to update ref: \(name) of \(path) is being updated by another conductor process, which has not finished for \(Int(referenceUpdateWait)) s (a stopped one?); try again once it is done",
-                              remoteMoved: true), nil)
+            return (.rejected("failed to update ref: " + updateInProgress(name, of: path), remoteMoved: true), nil)
         }
         defer { updates.release() }
         let lock = ReferenceLock(reference: name, inRepositoryFiles: files)
@@ -203,6 +207,12 @@ extension Repository {
                 return (.rejected("failed to update ref: " + lockInUse(name, of: path, lock: lock), remoteMoved: true), removedStaleLock)
             }
         }
+    }
+
+    /// Why reference `name` of the repository at `path` cannot be updated: another conductor
+    /// process held its `ReferenceUpdateLock` for the whole wait.
+    private static func updateInProgress(_ name: String, of path: String) -> String {
+        "\(name) of \(path) is being updated by another conductor process, which has not finished for \(Int(referenceUpdateWait)) s (a stopped one?); try again once it is done"
     }
 
     /// Why reference `name` of the repository at `path` cannot be updated: `lock` stayed in use.

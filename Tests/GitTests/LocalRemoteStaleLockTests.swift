@@ -176,6 +176,57 @@ import TestSupport
         #expect(try remote.remoteTip("feature") == before)
     }
 
+    /// A conductor push stopped in the middle of its update of the branch (SIGSTOP, a paused VM)
+    /// keeps its update lock. The deletion cannot judge the branch meanwhile: it fails saying so,
+    /// and keeps the branch. (It reported the branch moved, and prune said "a late push; prune
+    /// again" for as long as that push stayed stopped.)
+    @Test func aDeletionWhileAConductorPushIsStoppedMidUpdateSaysSo() async throws {
+        let (remote, _, _) = try remoteWithAPushPending()
+        let before = try #require(try remote.remoteTip("feature"))
+        let stopped = try ReferenceUpdateLock(reference: "refs/heads/feature", inRepositoryFiles: remote.bare)
+        #expect(stopped.acquire(until: .now))
+        defer { stopped.release() }
+
+        let outcome = try await offThePool {
+            Result { try Repository.open(at: remote.fixture.path).deleteRemoteBranch("feature", expected: ObjectID(hex: before), onRemote: "origin") }
+        }
+
+        switch outcome {
+        case .success(let deleted): Issue.record("expected an error naming the stopped update, got \(deleted ? "deleted" : "moved")")
+        case .failure(let error): #expect("\(error)".contains("another conductor process"), "\(error)")
+        }
+        #expect(try remote.remoteTip("feature") == before)
+    }
+
+    /// libgit2 drops a packed branch from its handle's cache of `packed-refs` before it writes
+    /// the file again. When that write fails for a reason other than the file's lock (here the
+    /// remote's directory is immutable, so `packed-refs.lock` cannot be made), the branch is
+    /// still on the remote: the deletion fails, and does not ask that handle whether the branch
+    /// is gone (it said so, and prune reported the branch deleted).
+    @Test(.enabled(if: ImmutableDirectory.isAvailable, "making a directory immutable needs root"))
+    func aDeletionWhosePackedRefsCannotBeWrittenFailsAndKeepsTheBranch() async throws {
+        let (remote, _, _) = try remoteWithAPushPending()
+        let before = try #require(try remote.remoteTip("feature"))
+        try remote.fixture.git(["--git-dir", remote.bare, "pack-refs", "--all"])
+        // As an older git wrote it, without the trait `sorted`: libgit2 then looks branches up in
+        // its cache of the file instead of the file itself.
+        let packedRefs = remote.bare + "/packed-refs"
+        let packed = try String(contentsOfFile: packedRefs, encoding: .utf8)
+        try packed.replacingOccurrences(of: " sorted", with: "").write(toFile: packedRefs, atomically: false, encoding: .utf8)
+        // What the deletion makes in that directory before it changes anything: conductor's update lock.
+        #expect(FileManager.default.createFile(atPath: remote.bare + "/" + ReferenceUpdateLock.fileName, contents: nil))
+        let immutable = try ImmutableDirectory(remote.bare)
+        defer { immutable.release() }
+
+        let outcome = try await offThePool {
+            Result { try Repository.open(at: remote.fixture.path).deleteRemoteBranch("feature", expected: ObjectID(hex: before), onRemote: "origin") }
+        }
+
+        immutable.release()
+        if case .success(let deleted) = outcome { Issue.record("expected an error, got \(deleted ? "deleted" : "moved")") }
+        #expect(try remote.remoteTip("feature") == before)
+    }
+
     /// Two pushes find one stale lock at once, each with a commit of its own for the branch: one
     /// removes it and lands its commit, the other is refused as the branch moved; neither
     /// removes the other's lock in the middle of its update. (Two threads of this process, each
