@@ -62,7 +62,7 @@ enum PostgresBenchmark {
         print("  claim→complete per task, one connection, median of \(rounds) rounds of \(tasks) tasks alternating with the file floor:")
         print("    PostgreSQL: claim+complete \(ms(claimed)) wall, CPU \(ms(median(clientCPU))) here + \(ms(median(serverCPU))) in its server backend; "
               + "submit \(ms(median(submitWall))) a task (\(tasks) in one transaction)")
-        print("    filesystem queue's protocol floor (dispatch's: 4 atomic rewrites, 3 reads, 2 new log files a task, in \(FileManager.default.temporaryDirectory.path)): "
+        print("    filesystem queue's protocol floor (dispatch's: 4 atomic rewrites, 3 reads a task, in \(FileManager.default.temporaryDirectory.path)): "
               + "\(ms(floor)) wall, \(ms(median(floorCPU))) CPU")
         print(String(format: "    PostgreSQL / files: claim+complete %.1fx in wall time, %.1fx in CPU; with its submit %.1fx in wall time",
                      claimed / floor, cpu / median(floorCPU), (claimed + median(submitWall)) / floor))

@@ -41,6 +41,12 @@ public struct TaskEnding: Codable, Sendable, Equatable {
         self.commit = commit
         self.branch = branch
     }
+
+    /// Appends `more` to the warnings (which stay nil while there are none).
+    public mutating func warn(_ more: [String]) {
+        guard !more.isEmpty else { return }
+        warnings = (warnings ?? []) + more
+    }
 }
 
 /// A task's `ending` beside a `run` part that says which run it was (a worker's `TaskOutcome`,

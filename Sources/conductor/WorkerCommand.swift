@@ -16,7 +16,9 @@ struct WorkerCommand: ParsableCommand {
         reports idle|working|done|error in status.json with a heartbeat, and waits with inotify \
         (CONDUCTOR_WATCH=poll to poll). A task with "command" runs via /bin/sh -c; a task with "prompt" \
         goes to the agent. stdout and stderr are kept in the slot's logs/ directory, at most 4 MiB each: \
-        the first and the last 2 MiB, with a line "… N bytes cut …" between them.
+        the first and the last 2 MiB, with a line "… N bytes cut …" between them. A log is made when \
+        its stream first writes: a task that printed nothing leaves none, and result.json names only \
+        the logs there are.
 
         Tasks get the worker's environment plus CONDUCTOR_TASK_ID, CONDUCTOR_WORKER, CONDUCTOR_SEQ and \
         CONDUCTOR_ATTEMPT. SIGTERM or SIGINT ends the running task's process group, records it cancelled \

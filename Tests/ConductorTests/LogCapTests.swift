@@ -29,4 +29,52 @@ import TestSupport
             #expect(cut + size - marker.utf8.count - 2 == flood + first.utf8.count + last.utf8.count, "the marker counts exactly what is missing")
         }
     }
+
+    /// A log is made when its stream first writes: a task that prints nothing makes no file (on
+    /// ext4, each new file costs the inode allocator a search past recently freed inodes, which was
+    /// most of a worker's CPU for tiny tasks), and `result.json` names only the logs that were made.
+    @Test func onlyTheStreamsATaskWroteToGetALog() throws {
+        let fixture = try QueueFixture()
+        try fixture.startWorker(0)
+        let file = try fixture.tasksFile(#"""
+        [{"id": "silent", "command": "true"}, {"id": "out", "command": "echo out"},
+         {"id": "err", "command": "echo err >&2; exit 3"}, {"id": "both", "command": "echo out; echo err >&2"}]
+        """#)
+        let run = try fixture.conductor(["orchestrator", "1", file, "--queue", fixture.root.path, "--json"])
+        #expect(run.status != 0, "\(run.stderr)")
+        let records = Dictionary(uniqueKeysWithValues: try QueueFixture.report(run.stdout).results.map { ($0.task.id, $0.result) })
+        let expected: [String: (stdout: String?, stderr: String?)] = ["silent": (nil, nil), "out": ("out\n", nil), "err": (nil, "err\n"), "both": ("out\n", "err\n")]
+        for (id, (stdout, stderr)) in expected {
+            let result = try #require(records[id], "no result for \(id)")
+            for (path, text) in [(result.stdoutLog, stdout), (result.stderrLog, stderr)] {
+                #expect((path == nil) == (text == nil), "\(id): \(path ?? "no log")")
+                if let path, let text { #expect(try String(contentsOfFile: path, encoding: .utf8) == text, "\(id): \(path)") }
+            }
+        }
+        let logs = try FileManager.default.contentsOfDirectory(atPath: fixture.root.path + "/workers/0/logs").sorted()
+        let named = records.values.flatMap { [$0.stdoutLog, $0.stderrLog].compactMap { $0.map { URL(fileURLWithPath: $0).lastPathComponent } } }.sorted()
+        #expect(logs == named, "logs/ holds exactly the logs result.json names")
+    }
+
+    /// A log that cannot be made when output comes does not stop the task (it has run by then):
+    /// the result says what was not kept, and why. (The logs' directory is immutable here.)
+    @Test(.enabled(if: ImmutableDirectory.isAvailable, "making a directory immutable needs root"))
+    func outputWhoseLogCannotBeMadeIsReportedAsNotKept() throws {
+        let fixture = try QueueFixture()
+        try fixture.startWorker(0)
+        let logs = fixture.root.path + "/workers/0/logs"
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        let immutable = try ImmutableDirectory(logs)
+        defer { immutable.release() }
+        let file = try fixture.tasksFile(#"[{"id": "talks", "command": "echo out"}]"#)
+
+        let run = try fixture.conductor(["orchestrator", "1", file, "--queue", fixture.root.path, "--json"])
+
+        immutable.release()
+        let result = try #require(try QueueFixture.report(run.stdout).results.first?.result, "\(run.stderr)")
+        #expect(result.status == .done, "\(result)")
+        #expect(result.stdoutLog == nil)
+        let warnings = result.warnings ?? []
+        #expect(warnings.contains { $0.contains("output was not kept") && $0.contains(logs) && $0.contains("Operation not permitted") }, "\(warnings)")
+    }
 }

@@ -86,11 +86,11 @@ package final class ChildProcess: Sendable {
     ///
     /// - Parameters:
     ///   - logLimit: when given, stdout and stderr are copied through pipes into their files, each
-    ///     keeping at most this many bytes (see `LogCapture`).
+    ///     keeping at most this many bytes and made only when its stream writes (see `LogCapture`).
     ///   - stdinPath: a file to read standard input from (default `/dev/null`).
     ///   - stdoutLines: with `logLimit`, called with each line of stdout as it is written.
     /// - Throws: `ChildProcessError` when the program cannot be started (or, without pidfd
-    ///   support, watched), `LogCaptureError` when a capped log cannot be opened.
+    ///   support, watched).
     package init(arguments: [String], directory: String, environment: [String: String], stdoutPath: String, stderrPath: String,
                 logLimit: Int? = nil, stdinPath: String = "/dev/null", stdoutLines: (@Sendable (ArraySlice<UInt8>) -> Void)? = nil) throws {
         var attributes = posix_spawnattr_t()
@@ -120,12 +120,7 @@ package final class ChildProcess: Sendable {
                 var ends: [Int32] = [-1, -1]
                 guard conductor_pipe_cloexec(&ends) == 0 else { throw ChildProcessError(program: arguments[0], directory: directory, code: errno) }
                 writers.append(ends[1])
-                do {
-                    captures.append(try LogCapture(reader: ends[0], path: path, limit: logLimit, onLine: target == 1 ? stdoutLines : nil))
-                } catch {
-                    close(ends[0])
-                    throw error
-                }
+                captures.append(LogCapture(reader: ends[0], path: path, limit: logLimit, onLine: target == 1 ? stdoutLines : nil))
                 posix_spawn_file_actions_adddup2(&actions, ends[1], target)
             } else {
                 posix_spawn_file_actions_addopen(&actions, target, path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
@@ -204,6 +199,9 @@ package final class ChildProcess: Sendable {
         captures.forEach { $0.wait(timeout: Self.captureGrace) }
         return exit
     }
+
+    /// The capped logs that output came for and that could not be opened; complete after `wait`.
+    package var logFailures: [LogCaptureError] { captures.compactMap(\.failure) }
 
     /// Ends the process group (SIGTERM, then SIGKILL after `grace` seconds) and marks the exit
     /// cancelled. Callable from any thread; `wait` returns once the leader is gone.

@@ -8,6 +8,8 @@ import Glibc
 
 /// Copies what a child writes into a pipe to a log file of bounded size: the first `limit / 2`
 /// bytes, then (when more was written) a line `… N bytes cut …`, then the last `limit / 2` bytes.
+/// The file is made when the first byte comes: a stream that stays empty leaves none (a new file
+/// is most of what a tiny task costs on ext4, whose allocator searches past recently freed inodes).
 ///
 /// When asked, it also hands each complete line to `onLine` as it comes (lines longer than
 /// `longestLine` are skipped), for readers of an agent's event stream.
@@ -15,7 +17,10 @@ import Glibc
 /// Runs on the descriptor loop; `finished` is signalled once the file is complete.
 final class LogCapture: Sendable {
     private struct State {
-        var file: Int32
+        /// The log, once opened.
+        var file: Int32?
+        /// Why the log could not be opened (an errno), when it could not.
+        var openFailure: Int32?
         var written = 0
         /// Bytes past the head, of which only the last `half` are kept.
         var tail: [UInt8] = []
@@ -30,7 +35,8 @@ final class LogCapture: Sendable {
     /// A handler of the lines written to the pipe, called on the descriptor loop, one line at a time.
     typealias LineHandler = @Sendable (ArraySlice<UInt8>) -> Void
 
-    private let state: Mutex<State>
+    private let state = Mutex(State())
+    private let path: String
     private let half: Int
     private let finished = DispatchSemaphore(value: 0)
     private let token = Mutex<DescriptorLoop.Token?>(nil)
@@ -41,19 +47,21 @@ final class LogCapture: Sendable {
     /// The marker put where output was cut.
     static func marker(cut: Int) -> String { "\n… \(cut) bytes cut …\n" }
 
-    /// Opens (truncating) `path` and starts copying from `reader`, which the loop owns from then on
-    /// (the caller closes it only when this throws).
-    ///
-    /// - Throws: `LogCaptureError` when the log file cannot be opened.
-    init(reader: Int32, path: String, limit: Int, onLine: LineHandler? = nil) throws {
+    /// Removes an older file at `path` (so the file is there afterwards only when this capture
+    /// wrote it) and starts copying from `reader`, which the loop owns from then on.
+    init(reader: Int32, path: String, limit: Int, onLine: LineHandler? = nil) {
         _ = fcntl(reader, F_SETFL, O_NONBLOCK)
-        let file = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard file >= 0 else { throw LogCaptureError(path: path, code: errno) }
-        state = Mutex(State(file: file))
+        unlink(path)
+        self.path = path
         half = max(1, limit / 2)
         self.onLine = onLine
         let token = DescriptorLoop.shared.watch(reader) { [self] in drain(reader) }
         self.token.withLock { $0 = token }
+    }
+
+    /// Why the log could not be made, when output came and it could not; complete after `wait`.
+    var failure: LogCaptureError? {
+        state.withLock { $0.openFailure }.map { LogCaptureError(path: path, code: $0) }
     }
 
     /// Waits until the writers closed the pipe; after `timeout` seconds (a process outside the
@@ -91,7 +99,7 @@ final class LogCapture: Sendable {
             var bytes = bytes
             if state.written < half {
                 let head = bytes.prefix(half - state.written)
-                write(Array(head), to: state.file)
+                write(Array(head), into: &state)
                 state.written += head.count
                 bytes = bytes.dropFirst(head.count)
             }
@@ -136,20 +144,27 @@ final class LogCapture: Sendable {
                 state.cut += state.tail.count - half
                 state.tail.removeFirst(state.tail.count - half)
             }
-            if state.cut > 0 { write(Array(Self.marker(cut: state.cut).utf8), to: state.file) }
-            write(state.tail, to: state.file)
-            close(state.file)
+            if state.cut > 0 { write(Array(Self.marker(cut: state.cut).utf8), into: &state) }
+            write(state.tail, into: &state)
+            if let file = state.file { close(file) }
             return true
         }
         if first { finished.signal() }
     }
 
-    private func write(_ bytes: [UInt8], to file: Int32) {
+    /// Writes `bytes` to the log, opening (truncating) it first when this is its first output.
+    private func write(_ bytes: [UInt8], into state: inout State) {
+        guard !bytes.isEmpty else { return }
+        if state.file == nil && state.openFailure == nil {
+            let file = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            if file >= 0 { state.file = file } else { state.openFailure = errno }
+        }
+        guard let file = state.file else { return }
         RawFile.write(Data(bytes), to: file)
     }
 }
 
-/// A task log that could not be opened.
+/// A task log that could not be opened: the output meant for it was not kept.
 package struct LogCaptureError: Error, CustomStringConvertible {
     package let path: String
     package let code: Int32

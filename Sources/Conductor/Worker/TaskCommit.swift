@@ -56,13 +56,7 @@ struct TaskCommit {
         guard assignment.attempt > 1, let repository = Self.openCheckout(worktree),
               let changes = try? repository.uncommittedChanges(), !changes.isEmpty else { return }
         let listed = changes.prefix(8).map(\.description).joined(separator: ", ") + (changes.count > 8 ? ", …" : "")
-        Self.add(["attempt \(assignment.attempt) started on top of \(changes.count) uncommitted change(s) an earlier attempt of this task left when it did not finish (\(listed)); they are part of this attempt's commit"], to: &outcome)
-    }
-
-    /// Appends `warnings` to the outcome's (which stay nil while there are none).
-    private static func add(_ warnings: [String], to outcome: inout TaskOutcome) {
-        guard !warnings.isEmpty else { return }
-        outcome.warnings = (outcome.warnings ?? []) + warnings
+        outcome.ending.warn(["attempt \(assignment.attempt) started on top of \(changes.count) uncommitted change(s) an earlier attempt of this task left when it did not finish (\(listed)); they are part of this attempt's commit"])
     }
 
     /// When an earlier attempt of the task already committed its work (its worker died before the
@@ -132,7 +126,7 @@ struct TaskCommit {
             outcome.commit = commit?.hex
             outcome.commits = commit.map { [$0.hex] }
             outcome.branch = try? repository.currentBranch()
-            Self.add(warnings, to: &outcome)
+            outcome.ending.warn(warnings)
             return
         }
         guard let startTip, let tip = try repository.branchTip(branch) else {
@@ -173,7 +167,7 @@ struct TaskCommit {
         outcome.commits = commits.isEmpty ? nil : commits.map(\.hex)
         outcome.commit = commits.last?.hex
         outcome.branch = onBranch ? branch : head.branch
-        Self.add(warnings, to: &outcome)
+        outcome.ending.warn(warnings)
         if outcome.status == .error, outcome.error == nil {
             outcome.error = warnings.last
         }

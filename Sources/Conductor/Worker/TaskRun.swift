@@ -23,8 +23,7 @@ struct TaskRun {
         let directory = assignment.cwd ?? configuration.directory
         var outcome = TaskOutcome(
             taskId: assignment.id, seq: assignment.seq, status: .error, startedAt: startedAt,
-            worker: configuration.id, workerPid: getpid(), attempt: assignment.attempt, cwd: directory,
-            stdoutLog: stem + ".stdout", stderrLog: stem + ".stderr")
+            worker: configuration.id, workerPid: getpid(), attempt: assignment.attempt, cwd: directory)
         let commitStep = assignment.commit.map { TaskCommit(request: $0, assignment: assignment, workerDirectory: configuration.directory) }
         if commitStep?.recordEarlierAttempt(into: &outcome) == true { return finished(outcome) }
         commitStep?.noteEarlierAttemptsLeftovers(into: &outcome)
@@ -42,6 +41,7 @@ struct TaskRun {
             started(child)
             exit = child.wait(timeout: assignment.timeout ?? configuration.defaultTimeout, grace: configuration.grace)
             started(nil)
+            outcome.ending.warn(child.logFailures.map { "output was not kept: \($0)" })
         } catch {
             started(nil)
             outcome.error = "\(error)"
@@ -49,8 +49,13 @@ struct TaskRun {
         }
         outcome.exitCode = exit.status
         outcome.signal = exit.signal
-        let stdout = RawFile.head(stem + ".stdout", limit: assignment.prompt != nil ? 16 << 20 : configuration.outputLimit) ?? Data()
-        outcome.stderr = Self.text(RawFile.tail(stem + ".stderr", limit: configuration.outputLimit))
+        // A log is there only when its stream wrote (see `LogCapture`).
+        let stdoutLog = RawFile.head(stem + ".stdout", limit: assignment.prompt != nil ? 16 << 20 : configuration.outputLimit)
+        let stderrLog = RawFile.tail(stem + ".stderr", limit: configuration.outputLimit)
+        outcome.stdoutLog = stdoutLog.map { _ in stem + ".stdout" }
+        outcome.stderrLog = stderrLog.map { _ in stem + ".stderr" }
+        let stdout = stdoutLog ?? Data()
+        outcome.stderr = Self.text(stderrLog)
         var agentFailed = false
         if assignment.prompt != nil,
            let reading = AgentOutput.read(stdout, stderr: outcome.stderr, exitStatus: exit.status, format: (try? agent())?.output ?? .text) {
@@ -108,10 +113,10 @@ struct TaskRun {
             let exit = child.wait(timeout: assignment.timeout ?? configuration.defaultTimeout, grace: configuration.grace)
             started(nil)
             guard exit.status == 0, !exit.cancelled, !exit.timedOut else {
-                let said = FailureReason.tellingLine(Self.text(RawFile.tail(stem + ".setup.stderr", limit: 65_536)))
-                    ?? FailureReason.tellingLine(Self.text(RawFile.tail(stem + ".setup.stdout", limit: 65_536)))
+                let logs = [stem + ".setup.stderr", stem + ".setup.stdout"].filter { FileManager.default.fileExists(atPath: $0) }
+                let said = logs.lazy.compactMap { FailureReason.tellingLine(Self.text(RawFile.tail($0, limit: 65_536))) }.first
                 return "the setup command failed (\(exit.timedOut ? "timed out" : exit.cancelled ? "cancelled" : "exit \(exit.status ?? -1)"))"
-                    + (said.map { ": \($0)" } ?? "") + "; see \(stem).setup.stderr"
+                    + (said.map { ": \($0)" } ?? "") + (logs.first.map { "; see \($0)" } ?? "; it printed nothing")
             }
             try PrivateDirectory.make(Path.parent(marker))
             try AtomicFile.write(Data(), to: marker)
