@@ -96,17 +96,14 @@ extension Repository {
         guard updates.acquire(until: deadline) else { throw GitError.conductor(operation, Self.updateInProgress(name, of: path)) }
         defer { updates.release() }
         let lock = ReferenceLock(reference: name, inRepositoryFiles: files)
-        while true {
+        var deleted: Bool?
+        while deleted == nil {
             // A repository handle of its own for each try: after a deletion failed on the lock of
             // `packed-refs`, 1.5 "deletes" the branch on the same handle without touching the file.
             do {
-                let deleted = try Self.withLocalRepository(at: path, for: operation) {
+                deleted = try Self.withLocalRepository(at: path, for: operation) {
                     try Self.deleteReference(name, at: expected, in: $0, at: path, for: operation)
                 }
-                if deleted, let tracking = try trackingReference(of: name, remote: remote) {
-                    try deleteReferences([tracking])
-                }
-                return deleted
             } catch let error as GitError where error.code == GIT_ELOCKED.rawValue {
                 let wait = ContinuousClock.now < deadline
                     ? lock.waitForRelease(staleAfter: .seconds(Self.staleReferenceLockAge), until: deadline) : .held
@@ -118,12 +115,18 @@ extension Repository {
                 }
             }
         }
+        // This repository's own tracking branch, outside the loop: its locks are not the remote's.
+        if deleted == true, let tracking = try trackingReference(of: name, remote: remote) {
+            try deleteReferences([tracking])
+        }
+        return deleted == true
     }
 
     /// Deletes reference `name` of `repository` (the repository at `path`) if it points at
     /// `expected`: true when it is gone (also when it was already), false when it points elsewhere.
     ///
-    /// - Throws: `GitError` `GIT_ELOCKED` when its lock or that of `packed-refs` is held.
+    /// - Throws: `GitError` `GIT_ELOCKED` when its lock or that of `packed-refs` is held, and
+    ///   any other `GitError` when the deletion failed and the branch is still at `expected`.
     private static func deleteReference(_ name: String, at expected: ObjectID, in repository: OpaquePointer,
                                         at path: String, for operation: String) throws -> Bool {
         var reference: OpaquePointer?
@@ -148,7 +151,8 @@ extension Repository {
             // and keeps it dropped when that write failed.
             let now = try withLocalRepository(at: path, for: operation) { try referenceTarget(name, in: $0) }
             guard now == expected else { return true }
-            throw error
+            throw GitError(code: error.code, errorClass: error.errorClass,
+                           message: "deleting \(name) of \(path) failed, so the branch stays: \(error.message)", operation: operation)
         }
         return true
     }

@@ -9,7 +9,9 @@ extension Repository {
     /// - Returns: false when the remote branch had moved and was left; true when it is gone
     ///   (also when it was gone already).
     /// - Throws: `GitError` when the remote does not exist, cannot be reached, refuses the
-    ///   deletion (a protected branch), or authentication fails.
+    ///   deletion (a protected branch), or authentication fails; for a path remote also when
+    ///   another conductor process kept updating the branch (a stopped one), another tool kept
+    ///   its lock or that of `packed-refs`, or the deletion failed with the branch still there.
     public func deleteRemoteBranch(_ branch: String, expected: ObjectID, onRemote remoteName: String,
                                    passwords: PasswordSource? = nil) throws -> Bool {
         var remote: OpaquePointer?

@@ -227,6 +227,28 @@ import TestSupport
         #expect(try remote.remoteTip("feature") == before)
     }
 
+    /// After the remote branch is deleted, this repository's tracking branch goes too. Its lock is
+    /// this repository's, not the remote's: held, the deletion fails at once naming it, instead of
+    /// waiting for the remote's locks and blaming them.
+    @Test func aLockedTrackingBranchIsNamedAsThisRepositorysOwn() async throws {
+        let (remote, _, _) = try remoteWithAPushPending()
+        let before = try #require(try remote.remoteTip("feature"))
+        let trackingLock = remote.fixture.path + "/.git/refs/remotes/origin/feature.lock"
+        leaveLock(at: trackingLock)
+
+        let outcome = try await offThePool {
+            Result { try Repository.open(at: remote.fixture.path).deleteRemoteBranch("feature", expected: ObjectID(hex: before), onRemote: "origin") }
+        }
+
+        switch outcome {
+        case .success(let deleted): Issue.record("expected an error naming the tracking branch's lock, got \(deleted ? "deleted" : "moved")")
+        case .failure(let error):
+            #expect("\(error)".contains(trackingLock), "\(error)")
+            #expect(!"\(error)".contains(remote.bare), "\(error)")
+        }
+        #expect(try remote.remoteTip("feature") == nil, "the remote branch itself is deleted")
+    }
+
     /// Two pushes find one stale lock at once, each with a commit of its own for the branch: one
     /// removes it and lands its commit, the other is refused as the branch moved; neither
     /// removes the other's lock in the middle of its update. (Two threads of this process, each

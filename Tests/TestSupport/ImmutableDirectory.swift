@@ -7,8 +7,14 @@ public final class ImmutableDirectory: @unchecked Sendable {
     public let path: String
     private var isImmutable = true
 
-    /// True when this process runs as root.
-    public static var isAvailable: Bool { getuid() == 0 }
+    /// True when this process can make a directory immutable where tests make theirs (root
+    /// with `CAP_LINUX_IMMUTABLE`, `chattr`, a file system with the flag): tried once.
+    public static let isAvailable: Bool = {
+        guard getuid() == 0 else { return false }
+        let probe = TemporaryDirectory("conductor-immutable-probe")
+        guard let made = try? run(["chattr", "+i", probe.path], timeout: 30), made.status == 0 else { return false }
+        return (try? run(["chattr", "-i", probe.path], timeout: 30))?.status == 0
+    }()
 
     /// Makes the directory at `path` immutable.
     public init(_ path: String) throws {
@@ -21,7 +27,9 @@ public final class ImmutableDirectory: @unchecked Sendable {
     public func release() {
         guard isImmutable else { return }
         isImmutable = false
-        _ = try? run(["chattr", "-i", path], timeout: 30)
+        if (try? run(["chattr", "-i", path], timeout: 30))?.status != 0 {
+            print("could not make \(path) mutable again: remove it with `chattr -i \(path)` first")
+        }
     }
 
     deinit {
