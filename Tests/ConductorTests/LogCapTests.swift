@@ -63,7 +63,7 @@ import TestSupport
         let fixture = try QueueFixture()
         try fixture.startWorker(0)
         let logs = fixture.root.path + "/workers/0/logs"
-        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let immutable = try ImmutableDirectory(logs)
         defer { immutable.release() }
         let file = try fixture.tasksFile(#"[{"id": "talks", "command": "echo out"}]"#)
@@ -76,5 +76,25 @@ import TestSupport
         #expect(result.stdoutLog == nil)
         let warnings = result.warnings ?? []
         #expect(warnings.contains { $0.contains("output was not kept") && $0.contains(logs) && $0.contains("Operation not permitted") }, "\(warnings)")
+    }
+
+    /// An agent's answer is its stdout: when that log cannot be made, the answer is lost, and the
+    /// task fails saying so (it was read as empty output, "is it the right program?").
+    @Test(.enabled(if: ImmutableDirectory.isAvailable, "making a directory immutable needs root"))
+    func anAgentWhoseAnswerCannotBeKeptFailsSayingSo() throws {
+        let fixture = try QueueFixture()
+        try fixture.startWorker(0)
+        let logs = fixture.root.path + "/workers/0/logs"
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let immutable = try ImmutableDirectory(logs)
+        defer { immutable.release() }
+        let file = try fixture.tasksFile(#"[{"id": "ask", "prompt": "say hello"}]"#)
+
+        let run = try fixture.conductor(["orchestrator", "1", file, "--queue", fixture.root.path, "--json"])
+
+        immutable.release()
+        let result = try #require(try QueueFixture.report(run.stdout).results.first?.result, "\(run.stderr)")
+        #expect(result.status == .error, "\(result)")
+        #expect(result.error?.contains("its answer was not kept: cannot open the task log \(logs)") == true, "\(result.error ?? "no error")")
     }
 }

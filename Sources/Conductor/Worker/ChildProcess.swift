@@ -200,8 +200,13 @@ package final class ChildProcess: Sendable {
         return exit
     }
 
-    /// The capped logs that output came for and that could not be opened; complete after `wait`.
+    /// Why output was not kept, for each capped log that could not be opened or written;
+    /// complete after `wait`.
     package var logFailures: [LogCaptureError] { captures.compactMap(\.failure) }
+
+    /// The capped logs this process's output made (a stream that wrote nothing makes none);
+    /// complete after `wait`.
+    package var madeLogs: Set<String> { Set(captures.filter(\.made).map(\.path)) }
 
     /// Ends the process group (SIGTERM, then SIGKILL after `grace` seconds) and marks the exit
     /// cancelled. Callable from any thread; `wait` returns once the leader is gone.

@@ -19,8 +19,10 @@ final class LogCapture: Sendable {
     private struct State {
         /// The log, once opened.
         var file: Int32?
-        /// Why the log could not be opened (an errno), when it could not.
-        var openFailure: Int32?
+        /// True once this capture made the log.
+        var made = false
+        /// The first failure to open or write the log.
+        var failure: LogCaptureError?
         var written = 0
         /// Bytes past the head, of which only the last `half` are kept.
         var tail: [UInt8] = []
@@ -36,7 +38,8 @@ final class LogCapture: Sendable {
     typealias LineHandler = @Sendable (ArraySlice<UInt8>) -> Void
 
     private let state = Mutex(State())
-    private let path: String
+    /// The log's path.
+    let path: String
     private let half: Int
     private let finished = DispatchSemaphore(value: 0)
     private let token = Mutex<DescriptorLoop.Token?>(nil)
@@ -59,10 +62,12 @@ final class LogCapture: Sendable {
         self.token.withLock { $0 = token }
     }
 
-    /// Why the log could not be made, when output came and it could not; complete after `wait`.
-    var failure: LogCaptureError? {
-        state.withLock { $0.openFailure }.map { LogCaptureError(path: path, code: $0) }
-    }
+    /// Why output was not kept, when some came and the log could not be opened or written;
+    /// complete after `wait`.
+    var failure: LogCaptureError? { state.withLock { $0.failure } }
+
+    /// True when this capture made the log (output came, and the log could be opened); complete after `wait`.
+    var made: Bool { state.withLock { $0.made } }
 
     /// Waits until the writers closed the pipe; after `timeout` seconds (a process outside the
     /// task's group still holds it) the capture ends with what it has.
@@ -155,21 +160,31 @@ final class LogCapture: Sendable {
     /// Writes `bytes` to the log, opening (truncating) it first when this is its first output.
     private func write(_ bytes: [UInt8], into state: inout State) {
         guard !bytes.isEmpty else { return }
-        if state.file == nil && state.openFailure == nil {
+        if state.file == nil && state.failure == nil {
             let file = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            if file >= 0 { state.file = file } else { state.openFailure = errno }
+            if file >= 0 {
+                state.file = file
+                state.made = true
+            } else {
+                state.failure = LogCaptureError(path: path, code: errno, writing: false)
+                return
+            }
         }
         guard let file = state.file else { return }
-        RawFile.write(Data(bytes), to: file)
+        if !RawFile.write(Data(bytes), to: file), state.failure == nil {
+            state.failure = LogCaptureError(path: path, code: errno, writing: true)
+        }
     }
 }
 
-/// A task log that could not be opened: the output meant for it was not kept.
-package struct LogCaptureError: Error, CustomStringConvertible {
+/// A task log that could not be opened or written: the output meant for it was not (all) kept.
+package struct LogCaptureError: Error, CustomStringConvertible, Sendable {
     package let path: String
     package let code: Int32
+    /// True when writing failed, false when opening did.
+    package let writing: Bool
 
     package var description: String {
-        "cannot open the task log \(path): \(String(cString: strerror(code)))"
+        "cannot \(writing ? "write" : "open") the task log \(path): \(String(cString: strerror(code)))"
     }
 }

@@ -32,16 +32,19 @@ struct TaskRun {
             return finished(outcome)
         }
         let exit: ChildProcess.Exit
+        let (stdoutPath, stderrPath) = (stem + ".stdout", stem + ".stderr")
+        let madeLogs: Set<String>
+        let lost: [LogCaptureError]
         let feed = activityFeed(activity)
         do {
             let child = try ChildProcess(
                 arguments: try arguments(), directory: directory, environment: environment(),
-                stdoutPath: stem + ".stdout", stderrPath: stem + ".stderr", logLimit: configuration.logLimit,
+                stdoutPath: stdoutPath, stderrPath: stderrPath, logLimit: configuration.logLimit,
                 stdinPath: try standardInput(stem: stem), stdoutLines: feed.map { feed in { @Sendable line in feed.take(line) } })
             started(child)
             exit = child.wait(timeout: assignment.timeout ?? configuration.defaultTimeout, grace: configuration.grace)
             started(nil)
-            outcome.ending.warn(child.logFailures.map { "output was not kept: \($0)" })
+            (madeLogs, lost) = (child.madeLogs, child.logFailures)
         } catch {
             started(nil)
             outcome.error = "\(error)"
@@ -49,13 +52,14 @@ struct TaskRun {
         }
         outcome.exitCode = exit.status
         outcome.signal = exit.signal
-        // A log is there only when its stream wrote (see `LogCapture`).
-        let stdoutLog = RawFile.head(stem + ".stdout", limit: assignment.prompt != nil ? 16 << 20 : configuration.outputLimit)
-        let stderrLog = RawFile.tail(stem + ".stderr", limit: configuration.outputLimit)
-        outcome.stdoutLog = stdoutLog.map { _ in stem + ".stdout" }
-        outcome.stderrLog = stderrLog.map { _ in stem + ".stderr" }
-        let stdout = stdoutLog ?? Data()
-        outcome.stderr = Self.text(stderrLog)
+        outcome.ending.warn(lost.map { "output was not kept: \($0)" })
+        // A stream that wrote nothing has no log (see `LogCapture`).
+        outcome.stdoutLog = madeLogs.contains(stdoutPath) ? stdoutPath : nil
+        outcome.stderrLog = madeLogs.contains(stderrPath) ? stderrPath : nil
+        let stdout = outcome.stdoutLog.flatMap { RawFile.head($0, limit: assignment.prompt != nil ? 16 << 20 : configuration.outputLimit) } ?? Data()
+        outcome.stderr = Self.text(outcome.stderrLog.flatMap { RawFile.tail($0, limit: configuration.outputLimit) })
+        // An agent's answer is its stdout: one that was not kept cannot be read, whatever the agent said.
+        let lostAnswer = assignment.prompt != nil ? lost.first { $0.path == stdoutPath } : nil
         var agentFailed = false
         if assignment.prompt != nil,
            let reading = AgentOutput.read(stdout, stderr: outcome.stderr, exitStatus: exit.status, format: (try? agent())?.output ?? .text) {
@@ -74,6 +78,9 @@ struct TaskRun {
         } else if exit.timedOut {
             outcome.status = .timeout
             outcome.error = "timed out after \((assignment.timeout ?? configuration.defaultTimeout ?? 0).formatted()) s; its process group was ended"
+        } else if let lostAnswer {
+            outcome.status = .error
+            outcome.error = "the agent ran, but its answer was not kept: \(lostAnswer)"
         } else if exit.status == 0 && !agentFailed && !unreadable {
             outcome.status = .done
         } else {
@@ -113,10 +120,11 @@ struct TaskRun {
             let exit = child.wait(timeout: assignment.timeout ?? configuration.defaultTimeout, grace: configuration.grace)
             started(nil)
             guard exit.status == 0, !exit.cancelled, !exit.timedOut else {
-                let logs = [stem + ".setup.stderr", stem + ".setup.stdout"].filter { FileManager.default.fileExists(atPath: $0) }
+                let logs = [stem + ".setup.stderr", stem + ".setup.stdout"].filter(child.madeLogs.contains)
                 let said = logs.lazy.compactMap { FailureReason.tellingLine(Self.text(RawFile.tail($0, limit: 65_536))) }.first
+                let lost = child.logFailures.map { "; its output was not kept: \($0)" }.joined()
                 return "the setup command failed (\(exit.timedOut ? "timed out" : exit.cancelled ? "cancelled" : "exit \(exit.status ?? -1)"))"
-                    + (said.map { ": \($0)" } ?? "") + (logs.first.map { "; see \($0)" } ?? "; it printed nothing")
+                    + (said.map { ": \($0)" } ?? "") + (logs.first.map { "; see \($0)" } ?? (lost.isEmpty ? "; it printed nothing" : "")) + lost
             }
             try PrivateDirectory.make(Path.parent(marker))
             try AtomicFile.write(Data(), to: marker)
