@@ -34,6 +34,12 @@ enum DispatchBenchmark {
             defer { workerProcesses.forEach { $0.terminate(); $0.waitUntilExit() } }
             try waitForWorkers(queue: queue, count: workers)
             var ours: [Double] = [], xargs: [Double] = [], parallel: [Double] = []
+            // On a disk, also conductor with its journal on tmpfs: what the journal's fsync before
+            // each assignment costs (a comparison only; without it a power loss could hide a run).
+            let journalOnTmpfs = queue.hasPrefix("/dev/shm") || !FileManager.default.fileExists(atPath: "/dev/shm")
+                ? nil : "/dev/shm/conductor-bench-\(getpid())-journal.jsonl"
+            defer { journalOnTmpfs.map { try? FileManager.default.removeItem(atPath: $0) } }
+            var oursJournalOnTmpfs: [Double] = []
             var conductorCPU: [Double] = [], shCPU: [Double] = [], xargsCPU: [Double] = []
             for _ in 0..<rounds {
                 let before = workerProcesses.map { cpuSeconds(of: $0.processIdentifier) }
@@ -43,6 +49,9 @@ enum DispatchBenchmark {
                 let after = workerProcesses.map { cpuSeconds(of: $0.processIdentifier) }
                 conductorCPU.append(orchestrator + zip(before, after).map { $1.own - $0.own }.reduce(0, +))
                 shCPU.append(zip(before, after).map { $1.children - $0.children }.reduce(0, +))
+                if let journalOnTmpfs {
+                    oursJournalOnTmpfs.append(try time { try shell([conductor, "orchestrator", String(workers), tasksFile, "--queue", queue, "--journal", journalOnTmpfs, "--json"]) })
+                }
                 let xargsBefore = childrenCPUSeconds()
                 xargs.append(try time { try shell(["sh", "-c", "seq \(tasks) | xargs -P\(workers) -I{} sh -c true"]) })
                 xargsCPU.append(childrenCPUSeconds() - xargsBefore)
@@ -54,6 +63,12 @@ enum DispatchBenchmark {
             print("  \(label): conductor \(perTask(median(ours))), xargs -P\(workers) \(perTask(median(xargs))), parallel -j\(workers) \(perTask(median(parallel)))")
             report("  dispatch vs xargs, \(label)", conductor: median(ours), other: median(xargs), otherName: "xargs -P4", target: 1.0)
             report("  dispatch vs GNU parallel, \(label)", conductor: median(ours), other: median(parallel), otherName: "parallel -j4", target: 1.0 / 3)
+            if !oursJournalOnTmpfs.isEmpty {
+                let unsynced = median(oursJournalOnTmpfs)
+                print(String(format: "  the journal's fsync, %@: with its journal on tmpfs (not durable; a comparison only) conductor takes %@, %.2fx parallel -j4, "
+                             + "%.2fx xargs -P4: the fsync'd journal costs %.2f ms/task", label, perTask(unsynced), unsynced / median(parallel),
+                             unsynced / median(xargs), (median(ours) - unsynced) * 1000 / Double(tasks)))
+            }
             let cpu = { (seconds: Double) in String(format: "%.2f", seconds * 1000 / Double(tasks)) }
             let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
             print("  CPU per task, \(label): conductor's processes \(cpu(median(conductorCPU))) ms + their sh \(cpu(median(shCPU))) ms; "
