@@ -184,7 +184,7 @@ extension Repository {
         let deadline = ContinuousClock.now + .seconds(referenceUpdateWait)
         let updates = try ReferenceUpdateLock(reference: name, inRepositoryFiles: files)
         guard updates.acquire(until: deadline) else {
-            return (.rejected("failed to update ref: " + updateInProgress(name, of: path), remoteMoved: true), nil)
+            return (.rejected("failed to update ref: " + updateInProgress(name, of: path), remoteMoved: false), nil)
         }
         defer { updates.release() }
         let lock = ReferenceLock(reference: name, inRepositoryFiles: files)
@@ -208,7 +208,7 @@ extension Repository {
                     ? lock.waitForRelease(staleAfter: .seconds(staleReferenceLockAge), until: deadline) : .held
                 if wait == .removedStale { removedStaleLock = lock.path }
                 guard wait == .held else { continue }
-                return (.rejected("failed to update ref: " + lockInUse(name, of: path, lock: lock), remoteMoved: true), removedStaleLock)
+                return (.rejected("failed to update ref: " + lockInUse(name, of: path, lock: lock), remoteMoved: false), removedStaleLock)
             }
         }
     }

@@ -43,7 +43,8 @@ public struct PushResult: Sendable, Equatable {
         case upToDate
         /// The remote branch did not move: the update was not a fast-forward (`remoteMoved`: the
         /// remote branch has commits the local one lacks), or the remote refused it (a hook, a
-        /// protected branch), with the reason.
+        /// protected branch, on a path remote a lock another process kept for the whole wait),
+        /// with the reason.
         case rejected(String, remoteMoved: Bool)
     }
 

@@ -103,6 +103,35 @@ import TestSupport
         #expect(text.stdout.contains("never forces"), "\(text.stdout)")
     }
 
+    /// A remote branch whose lock another process keeps in use is refused, naming the lock: no
+    /// one pushed to it, so the reason is not "someone else pushed; fetch" (it was).
+    @Test func aBranchLockedByAnotherProcessIsRefusedNamingTheLock() throws {
+        let fixture = try BatchFixture()
+        let (app, bare) = try batchWithRemote(fixture, name: "l")
+        try fixture.git(app, ["push", "-q", "origin", "conductor/l/w0"])
+        let ours = fixture.store + "/l/app/w0"
+        try "ours\n".write(toFile: ours + "/ours.txt", atomically: true, encoding: .utf8)
+        try fixture.git(ours, ["add", "-A"])
+        try fixture.git(ours, ["commit", "-q", "-m", "ours"])
+        let before = try tip("conductor/l/w0", in: bare)
+        let lock = bare + "/refs/heads/conductor/l/w0.lock"
+        #expect(FileManager.default.createFile(atPath: lock, contents: nil))
+        let holder = try BackgroundProcess(["sh", "-c", "while [ -e '\(lock)' ]; do touch '\(lock)'; sleep 0.2; done"])
+        defer { holder.stop(grace: 1) }
+
+        let push = try fixture.conductor(["push", "-n", "l", "-d", fixture.store, "--json"], in: app)
+
+        #expect(push.status == 1, "\(push.stdout)\n\(push.stderr)")
+        let listed = try entries(push.stdout)
+        let refused = try #require(listed.first { $0["branch"] as? String == "conductor/l/w0" })
+        let reason = refused["reason"] as? String ?? ""
+        #expect(refused["status"] as? String == "rejected")
+        #expect(reason.contains("origin refused it") && reason.contains(lock), "\(reason)")
+        #expect(!reason.contains("someone else pushed"), "\(reason)")
+        #expect(try tip("conductor/l/w0", in: bare) == before)
+        #expect(listed.first { $0["branch"] as? String == "conductor/l/w1" }?["status"] as? String == "pushed")
+    }
+
     @Test func tasksPicksTheirWorkersBranchesAndTheBaseUpstreamPicksTheRemote() throws {
         let fixture = try BatchFixture()
         let (app, bare) = try batchWithRemote(fixture, name: "t")

@@ -61,7 +61,7 @@ import TestSupport
 
         let result = try await push(remote)
 
-        guard case .rejected(let reason, remoteMoved: true) = result.status else {
+        guard case .rejected(let reason, remoteMoved: false) = result.status else {
             Issue.record("expected a rejection for the lock, got \(result.status)")
             return
         }
@@ -101,7 +101,7 @@ import TestSupport
 
         let result = try await push(remote)
 
-        guard case .rejected(let reason, remoteMoved: true) = result.status else {
+        guard case .rejected(let reason, remoteMoved: false) = result.status else {
             Issue.record("expected a rejection for the lock, got \(result.status)")
             return
         }
