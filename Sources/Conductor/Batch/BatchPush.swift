@@ -60,8 +60,10 @@ public enum BatchPush {
                     case .rejected(let reason, let moved):
                         outcome.status = .rejected
                         let said = reason.hasSuffix(".") ? String(reason.dropLast()) : reason
+                        // A server's receive-pack says "failed to update ref" for a lost race and for a held lock alike.
+                        let pusher = said.hasPrefix("failed to update ref") ? "someone else pushed to, or is pushing to," : "someone else pushed to"
                         outcome.reason = moved
-                            ? "someone else pushed to \(branch.name) on \(plan.remote) (\(said)); conductor never forces a push: fetch and look at what is there "
+                            ? "\(pusher) \(branch.name) on \(plan.remote) (\(said)); conductor never forces a push: fetch and look at what is there "
                                 + "(git -C \(plan.repo.path) fetch \(plan.remote) \(branch.name) && git -C \(plan.repo.path) log --oneline --graph \(branch.name)...FETCH_HEAD), "
                                 + "merge or rebase onto it, then push again"
                             : "\(plan.remote) refused it: \(said)"

@@ -134,6 +134,8 @@ struct RemoteCheckout {
     ///
     /// - Returns: false when the remote branch moved since the last fetch (that worker pushed
     ///   meanwhile): fetch and look for the task's commit again.
+    /// - Throws: `RemoteTaskError` when the remote refused the fence (a hook, or on a path remote
+    ///   a lock another process kept), `GitError` when it could not be made or sent.
     func fence(branchOf name: String, attempt: Int, in repository: Repository) throws -> Bool {
         let fenced = "conductor/\(task.batch)/\(name)"
         let tip = try startingPoint(of: name, in: repository)
@@ -170,7 +172,7 @@ struct RemoteCheckout {
             for _ in 0..<3 {
                 switch try pushReporting(branch, from: repository) {
                 case .pushed, .upToDate: return nil
-                case .rejected(let reason, remoteMoved: false): return "the remote refused \(branch): \(reason)"
+                case .rejected(let reason, remoteMoved: false): return "the remote refused \(branch): \(reason); the task's commits stay on this host"
                 case .rejected(let reason, remoteMoved: true):
                     lastReason = reason
                     try fetch(repository)
