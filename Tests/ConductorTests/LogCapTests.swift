@@ -97,4 +97,26 @@ import TestSupport
         #expect(result.status == .error, "\(result)")
         #expect(result.error?.contains("its answer was not kept: cannot open the task log \(logs)") == true, "\(result.error ?? "no error")")
     }
+
+    /// On a full disk a log can be made but nothing written to it: such an empty log is removed
+    /// and not named, and the result says the output was not kept.
+    @Test(.enabled(if: FullDisk.isAvailable, "mounting a full tmpfs needs root"))
+    func aLogThatKeptNothingOnAFullDiskIsNotNamed() throws {
+        let fixture = try QueueFixture()
+        try fixture.startWorker(0)
+        let logs = fixture.root.path + "/workers/0/logs"
+        let disk = try FullDisk(at: logs)
+        defer { disk.unmount() }
+        #expect(chmod(logs, 0o700) == 0)
+        let file = try fixture.tasksFile(#"[{"id": "talks", "command": "echo out"}]"#)
+
+        let run = try fixture.conductor(["orchestrator", "1", file, "--queue", fixture.root.path, "--json"])
+
+        let left = try FileManager.default.contentsOfDirectory(atPath: logs).filter { $0 != "filler" }
+        disk.unmount()
+        let result = try #require(try QueueFixture.report(run.stdout).results.first?.result, "\(run.stderr)")
+        #expect(result.stdoutLog == nil, "\(result)")
+        #expect(left.isEmpty, "\(left)")
+        #expect((result.warnings ?? []).contains { $0.contains("cannot write the task log \(logs)/") && $0.contains("No space left on device") }, "\(result.warnings ?? [])")
+    }
 }

@@ -51,4 +51,12 @@ import Testing
         #expect(outcome.attempts == 2 && outcome.seq == 4 && outcome.stderr == "boom: failed")
         #expect(outcome.reason == "exit 2: boom: failed")
     }
+
+    /// A process that exited 0 and still failed (an agent whose answer was lost) is given its
+    /// error as the reason, not "exit 0: " and a line of its stderr.
+    @Test func aFailureThatExitedZeroIsGivenItsError() {
+        let lost = "the agent ran, but its answer was not kept: cannot open the task log /l/1-p.stdout: Is a directory"
+        let outcome = TaskOutcome(taskId: "p", seq: 1, status: .error, exitCode: 0, stderr: "err-line", error: lost, worker: 0, workerPid: 1)
+        #expect(TaskResult.Outcome(outcome).reason == lost)
+    }
 }

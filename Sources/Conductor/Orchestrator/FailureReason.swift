@@ -37,7 +37,8 @@ package enum FailureReason {
                 .map { printable(String($0)).trimmed }.first { !$0.isEmpty }
             return (said ?? tellingLine(outcome.stderr ?? "")).map { "agent: \($0)" } ?? outcome.error
         }
-        let how = outcome.signal.map { "signal \($0)" } ?? outcome.exitCode.map { "exit \($0)" }
+        // A process that exited 0 and still failed (an agent's answer lost or unreadable) failed for its `error`.
+        let how = outcome.signal.map { "signal \($0)" } ?? outcome.exitCode.flatMap { $0 == 0 ? nil : "exit \($0)" }
         guard let how, let line = tellingLine(outcome.stderr ?? "") ?? tellingLine(outcome.output) else { return outcome.error }
         return "\(how): \(line)"
     }

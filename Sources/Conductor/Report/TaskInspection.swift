@@ -15,6 +15,8 @@ public struct TaskInspection: Encodable, Sendable {
     public var workerLabel: String?
     public var stdoutLog: String?
     public var stderrLog: String?
+    /// What its worker noticed and put right, or could not (HEAD moved, output not kept, …).
+    public var warnings: [String]?
     /// The patch of its commits, from the parent of the first to the last (`git diff first^ last`);
     /// empty when it made none, nil when not asked for.
     public var patch: String?
@@ -34,7 +36,8 @@ public struct TaskInspection: Encodable, Sendable {
         let result = results.last { $0.task.id == id }
         var inspection = TaskInspection(
             batch: batch.name, entry: entry, prompt: result?.task.prompt, command: result?.task.command, branch: result?.result.branch,
-            workerLabel: entry.worker.map(batch.workerLabel), stdoutLog: result?.result.stdoutLog, stderrLog: result?.result.stderrLog)
+            workerLabel: entry.worker.map(batch.workerLabel), stdoutLog: result?.result.stdoutLog, stderrLog: result?.result.stderrLog,
+            warnings: result?.result.warnings)
         if result == nil, let task = (try? TasksFile.load(batch.tasksCopy))?.tasks.first(where: { $0.id == id }) {
             inspection.prompt = task.prompt
             inspection.command = task.command
@@ -66,6 +69,7 @@ public struct TaskInspection: Encodable, Sendable {
         for (name, log) in [("stdout", stdoutLog), ("stderr", stderrLog)] {
             if let log { lines.append("\(name):  \(log)") }
         }
+        lines += (warnings ?? []).map { "warning: \($0)" }
         lines += ["", prompt != nil ? "prompt:" : "command:"] + Self.indented(prompt ?? command ?? "")
         lines += ["", entry.kind == "prompt" ? "answer:" : "output:"] + Self.indented(entry.answer.isEmpty ? "(none)" : entry.answer)
         return lines.joined(separator: "\n") + "\n"
@@ -77,10 +81,10 @@ public struct TaskInspection: Encodable, Sendable {
     }
 
     private enum ExtraKeys: String, CodingKey {
-        case batch, prompt, command, branch, stdoutLog, stderrLog, patch
+        case batch, prompt, command, branch, stdoutLog, stderrLog, warnings, patch
     }
 
-    /// The entry's fields, and beside them the batch, prompt or command, branch, logs and patch.
+    /// The entry's fields, and beside them the batch, prompt or command, branch, logs, warnings and patch.
     public func encode(to encoder: Encoder) throws {
         try entry.encode(to: encoder)
         var container = encoder.container(keyedBy: ExtraKeys.self)
@@ -90,6 +94,7 @@ public struct TaskInspection: Encodable, Sendable {
         try container.encodeIfPresent(branch, forKey: .branch)
         try container.encodeIfPresent(stdoutLog, forKey: .stdoutLog)
         try container.encodeIfPresent(stderrLog, forKey: .stderrLog)
+        try container.encodeIfPresent(warnings, forKey: .warnings)
         try container.encodeIfPresent(patch, forKey: .patch)
     }
 }

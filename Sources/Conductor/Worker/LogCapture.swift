@@ -66,7 +66,8 @@ final class LogCapture: Sendable {
     /// complete after `wait`.
     var failure: LogCaptureError? { state.withLock { $0.failure } }
 
-    /// True when this capture made the log (output came, and the log could be opened); complete after `wait`.
+    /// True when this capture made the log (output came, and the log could be opened and kept
+    /// some of it); complete after `wait`.
     var made: Bool { state.withLock { $0.made } }
 
     /// Waits until the writers closed the pipe; after `timeout` seconds (a process outside the
@@ -151,7 +152,12 @@ final class LogCapture: Sendable {
             }
             if state.cut > 0 { write(Array(Self.marker(cut: state.cut).utf8), into: &state) }
             write(state.tail, into: &state)
-            if let file = state.file { close(file) }
+            if let file = state.file {
+                // A log that writing failed to put anything in (a full disk) is no log.
+                var info = stat()
+                if state.failure != nil, fstat(file, &info) == 0, info.st_size == 0, unlink(path) == 0 { state.made = false }
+                close(file)
+            }
             return true
         }
         if first { finished.signal() }

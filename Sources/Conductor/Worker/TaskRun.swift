@@ -27,7 +27,7 @@ struct TaskRun {
         let commitStep = assignment.commit.map { TaskCommit(request: $0, assignment: assignment, workerDirectory: configuration.directory) }
         if commitStep?.recordEarlierAttempt(into: &outcome) == true { return finished(outcome) }
         commitStep?.noteEarlierAttemptsLeftovers(into: &outcome)
-        if let failure = runSetup(in: directory, stem: stem, started: started) {
+        if let failure = runSetup(in: directory, stem: stem, started: started, warningsInto: &outcome) {
             outcome.error = failure
             return finished(outcome)
         }
@@ -108,8 +108,8 @@ struct TaskRun {
     }
 
     /// Runs the assignment's setup command unless its marker says it already ran; returns why it
-    /// failed, or nil.
-    private func runSetup(in directory: String, stem: String, started: (ChildProcess?) -> Void) -> String? {
+    /// failed, or nil (with a warning in `outcome` when its output was not kept).
+    private func runSetup(in directory: String, stem: String, started: (ChildProcess?) -> Void, warningsInto outcome: inout TaskOutcome) -> String? {
         guard let setup = assignment.setup, let marker = assignment.setupMarker,
               !FileManager.default.fileExists(atPath: marker) else { return nil }
         do {
@@ -126,6 +126,7 @@ struct TaskRun {
                 return "the setup command failed (\(exit.timedOut ? "timed out" : exit.cancelled ? "cancelled" : "exit \(exit.status ?? -1)"))"
                     + (said.map { ": \($0)" } ?? "") + (logs.first.map { "; see \($0)" } ?? (lost.isEmpty ? "; it printed nothing" : "")) + lost
             }
+            outcome.ending.warn(child.logFailures.map { "the setup command's output was not kept: \($0)" })
             try PrivateDirectory.make(Path.parent(marker))
             try AtomicFile.write(Data(), to: marker)
             return nil
