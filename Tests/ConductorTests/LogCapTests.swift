@@ -56,22 +56,25 @@ import TestSupport
         #expect(logs == named, "logs/ holds exactly the logs result.json names")
     }
 
-    /// A log that cannot be made when output comes does not stop the task (it has run by then):
-    /// the result says what was not kept, and why. (The logs' directory is immutable here.)
-    @Test(.enabled(if: ImmutableDirectory.isAvailable, "making a directory immutable needs root"))
-    func outputWhoseLogCannotBeMadeIsReportedAsNotKept() throws {
+    /// Runs the task `json` (one task) on a worker whose logs' directory is immutable, so no log
+    /// can be made; its result, and that directory.
+    private func resultWithImmutableLogs(_ json: String) throws -> (result: TaskResult.Outcome, logs: String) {
         let fixture = try QueueFixture()
         try fixture.startWorker(0)
         let logs = fixture.root.path + "/workers/0/logs"
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let immutable = try ImmutableDirectory(logs)
         defer { immutable.release() }
-        let file = try fixture.tasksFile(#"[{"id": "talks", "command": "echo out"}]"#)
-
+        let file = try fixture.tasksFile(json)
         let run = try fixture.conductor(["orchestrator", "1", file, "--queue", fixture.root.path, "--json"])
+        return (try #require(try QueueFixture.report(run.stdout).results.first?.result, "\(run.stderr)"), logs)
+    }
 
-        immutable.release()
-        let result = try #require(try QueueFixture.report(run.stdout).results.first?.result, "\(run.stderr)")
+    /// A log that cannot be made when output comes does not stop the task (it has run by then):
+    /// the result says what was not kept, and why.
+    @Test(.enabled(if: ImmutableDirectory.isAvailable, "making a directory immutable needs root"))
+    func outputWhoseLogCannotBeMadeIsReportedAsNotKept() throws {
+        let (result, logs) = try resultWithImmutableLogs(#"[{"id": "talks", "command": "echo out"}]"#)
         #expect(result.status == .done, "\(result)")
         #expect(result.stdoutLog == nil)
         let warnings = result.warnings ?? []
@@ -82,18 +85,7 @@ import TestSupport
     /// task fails saying so (it was read as empty output, "is it the right program?").
     @Test(.enabled(if: ImmutableDirectory.isAvailable, "making a directory immutable needs root"))
     func anAgentWhoseAnswerCannotBeKeptFailsSayingSo() throws {
-        let fixture = try QueueFixture()
-        try fixture.startWorker(0)
-        let logs = fixture.root.path + "/workers/0/logs"
-        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let immutable = try ImmutableDirectory(logs)
-        defer { immutable.release() }
-        let file = try fixture.tasksFile(#"[{"id": "ask", "prompt": "say hello"}]"#)
-
-        let run = try fixture.conductor(["orchestrator", "1", file, "--queue", fixture.root.path, "--json"])
-
-        immutable.release()
-        let result = try #require(try QueueFixture.report(run.stdout).results.first?.result, "\(run.stderr)")
+        let (result, logs) = try resultWithImmutableLogs(#"[{"id": "ask", "prompt": "say hello"}]"#)
         #expect(result.status == .error, "\(result)")
         #expect(result.error?.contains("its answer was not kept: cannot open the task log \(logs)") == true, "\(result.error ?? "no error")")
     }

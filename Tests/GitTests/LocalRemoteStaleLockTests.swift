@@ -35,6 +35,25 @@ import TestSupport
         try await offThePool { try Repository.open(at: checkout ?? remote.fixture.path).push(branch: "feature", toRemote: "origin") }
     }
 
+    /// Deletes `feature` on the remote with the lease of commit `judged`, off the pool: deleted or
+    /// moved, or the error.
+    private func deleteFeature(of remote: LocalRemote, judgedAt judged: String) async throws -> Result<Bool, Error> {
+        try await offThePool {
+            Result { try Repository.open(at: remote.fixture.path).deleteRemoteBranch("feature", expected: ObjectID(hex: judged), onRemote: "origin") }
+        }
+    }
+
+    /// Expects `outcome` to be an error whose text names `named`, and not `notNamed`.
+    private func expectError(_ outcome: Result<Bool, Error>, naming named: String, notNaming notNamed: String? = nil,
+                             sourceLocation: SourceLocation = #_sourceLocation) {
+        switch outcome {
+        case .success(let deleted): Issue.record("expected an error naming \(named), got \(deleted ? "deleted" : "moved")", sourceLocation: sourceLocation)
+        case .failure(let error):
+            #expect("\(error)".contains(named), "\(error)", sourceLocation: sourceLocation)
+            if let notNamed { #expect(!"\(error)".contains(notNamed), "\(error)", sourceLocation: sourceLocation) }
+        }
+    }
+
     @Test func aLockAKilledPushLeftIsRemovedOnceStaleAndThePushLands() async throws {
         let (remote, lock, ours) = try remoteWithAPushPending()
         let before = try #require(try remote.remoteTip("feature"))
@@ -138,14 +157,9 @@ import TestSupport
         let holder = try BackgroundProcess(["sh", "-c", "while [ -e '\(lock)' ]; do touch '\(lock)'; sleep 0.2; done"])
         defer { holder.stop(grace: 1) }
 
-        let outcome = try await offThePool {
-            Result { try Repository.open(at: remote.fixture.path).deleteRemoteBranch("feature", expected: ObjectID(hex: before), onRemote: "origin") }
-        }
+        let outcome = try await deleteFeature(of: remote, judgedAt: before)
 
-        switch outcome {
-        case .success(let deleted): Issue.record("expected an error naming the lock, got \(deleted ? "deleted" : "moved")")
-        case .failure(let error): #expect("\(error)".contains(lock), "\(error)")
-        }
+        expectError(outcome, naming: lock)
         #expect(FileManager.default.fileExists(atPath: lock))
         #expect(try remote.remoteTip("feature") == before)
     }
@@ -162,16 +176,9 @@ import TestSupport
         let lock = remote.bare + "/packed-refs.lock"
         leaveLock(at: lock)
 
-        let outcome = try await offThePool {
-            Result { try Repository.open(at: remote.fixture.path).deleteRemoteBranch("feature", expected: ObjectID(hex: before), onRemote: "origin") }
-        }
+        let outcome = try await deleteFeature(of: remote, judgedAt: before)
 
-        switch outcome {
-        case .success(let deleted): Issue.record("expected an error naming packed-refs.lock, got \(deleted ? "deleted" : "moved")")
-        case .failure(let error):
-            #expect("\(error)".contains(lock), "\(error)")
-            #expect(!"\(error)".contains(branchLock), "\(error)")
-        }
+        expectError(outcome, naming: lock, notNaming: branchLock)
         #expect(FileManager.default.fileExists(atPath: lock))
         #expect(try remote.remoteTip("feature") == before)
     }
@@ -187,14 +194,9 @@ import TestSupport
         #expect(stopped.acquire(until: .now))
         defer { stopped.release() }
 
-        let outcome = try await offThePool {
-            Result { try Repository.open(at: remote.fixture.path).deleteRemoteBranch("feature", expected: ObjectID(hex: before), onRemote: "origin") }
-        }
+        let outcome = try await deleteFeature(of: remote, judgedAt: before)
 
-        switch outcome {
-        case .success(let deleted): Issue.record("expected an error naming the stopped update, got \(deleted ? "deleted" : "moved")")
-        case .failure(let error): #expect("\(error)".contains("another conductor process"), "\(error)")
-        }
+        expectError(outcome, naming: "another conductor process")
         #expect(try remote.remoteTip("feature") == before)
     }
 
@@ -218,9 +220,7 @@ import TestSupport
         let immutable = try ImmutableDirectory(remote.bare)
         defer { immutable.release() }
 
-        let outcome = try await offThePool {
-            Result { try Repository.open(at: remote.fixture.path).deleteRemoteBranch("feature", expected: ObjectID(hex: before), onRemote: "origin") }
-        }
+        let outcome = try await deleteFeature(of: remote, judgedAt: before)
 
         immutable.release()
         if case .success(let deleted) = outcome { Issue.record("expected an error, got \(deleted ? "deleted" : "moved")") }
@@ -236,16 +236,9 @@ import TestSupport
         let trackingLock = remote.fixture.path + "/.git/refs/remotes/origin/feature.lock"
         leaveLock(at: trackingLock)
 
-        let outcome = try await offThePool {
-            Result { try Repository.open(at: remote.fixture.path).deleteRemoteBranch("feature", expected: ObjectID(hex: before), onRemote: "origin") }
-        }
+        let outcome = try await deleteFeature(of: remote, judgedAt: before)
 
-        switch outcome {
-        case .success(let deleted): Issue.record("expected an error naming the tracking branch's lock, got \(deleted ? "deleted" : "moved")")
-        case .failure(let error):
-            #expect("\(error)".contains(trackingLock), "\(error)")
-            #expect(!"\(error)".contains(remote.bare), "\(error)")
-        }
+        expectError(outcome, naming: trackingLock, notNaming: remote.bare)
         #expect(try remote.remoteTip("feature") == nil, "the remote branch itself is deleted")
     }
 
