@@ -43,7 +43,7 @@ struct FollowupCommand: ParsableCommand {
         let record = try storeOptions.store.choose(name, for: .change)
         let result = try Followup.run(record, taskID: task, prompt: prompt)
         if json { return try printJSON(result) }
-        print(ResultTable.render([result]))
+        print(ResultTable.render([result]) + ResultTable.warningLines([result]))
         if !result.result.status.succeeded { throw Failure.tasksFailed }
     }
 }

@@ -71,7 +71,7 @@ struct OrchestratorCommand: ParsableCommand {
         if json {
             try printJSON(report)
         } else {
-            print(ResultTable.render(report.results))
+            print(ResultTable.render(report.results) + ResultTable.warningLines(report.results))
             print(ResultTable.summaryLine(report.summary))
         }
         if report.summary.cancelled > 0 && report.results.contains(where: { $0.result.status == .cancelled && $0.worker == nil }) {

@@ -47,6 +47,12 @@ enum ResultTable {
         results.compactMap { record in record.result.failureLog.map { "\nlog of \(record.task.id): \($0)" } }.joined()
     }
 
+    /// `warning: task TASK: …` for each warning of each task's result, for under a table (a batch
+    /// prints them from its report instead).
+    static func warningLines(_ results: [TaskResult]) -> String {
+        results.flatMap { record in (record.result.warnings ?? []).map { "\nwarning: task \(record.task.id): \($0)" } }.joined()
+    }
+
     static func summaryLine(_ summary: RunSummary) -> String {
         var parts = ["\(summary.succeeded)/\(summary.total) succeeded"]
         if summary.failed > 0 { parts.append("\(summary.failed) failed") }

@@ -59,6 +59,13 @@ import TestSupport
     /// Runs the task `json` (one task) on a worker whose logs' directory is immutable, so no log
     /// can be made; its result, and that directory.
     private func resultWithImmutableLogs(_ json: String) throws -> (result: TaskResult.Outcome, logs: String) {
+        let (run, logs) = try orchestratorWithImmutableLogs(json, ["--json"])
+        return (try #require(try QueueFixture.report(run.stdout).results.first?.result, "\(run.stderr)"), logs)
+    }
+
+    /// `conductor orchestrator` with `arguments` on the task `json`, on a worker whose logs'
+    /// directory is immutable; what it printed, and that directory.
+    private func orchestratorWithImmutableLogs(_ json: String, _ arguments: [String]) throws -> (run: RunResult, logs: String) {
         let fixture = try QueueFixture()
         try fixture.startWorker(0)
         let logs = fixture.root.path + "/workers/0/logs"
@@ -66,8 +73,7 @@ import TestSupport
         let immutable = try ImmutableDirectory(logs)
         defer { immutable.release() }
         let file = try fixture.tasksFile(json)
-        let run = try fixture.conductor(["orchestrator", "1", file, "--queue", fixture.root.path, "--json"])
-        return (try #require(try QueueFixture.report(run.stdout).results.first?.result, "\(run.stderr)"), logs)
+        return (try fixture.conductor(["orchestrator", "1", file, "--queue", fixture.root.path] + arguments), logs)
     }
 
     /// A log that cannot be made when output comes does not stop the task (it has run by then):
@@ -79,6 +85,13 @@ import TestSupport
         #expect(result.stdoutLog == nil)
         let warnings = result.warnings ?? []
         #expect(warnings.contains { $0.contains("output was not kept") && $0.contains(logs) && $0.contains("Operation not permitted") }, "\(warnings)")
+    }
+
+    /// The table `orchestrator` prints names what was not kept under it, as `batch`'s does.
+    @Test(.enabled(if: ImmutableDirectory.isAvailable, "making a directory immutable needs root"))
+    func theTableSaysWhatOutputWasNotKept() throws {
+        let (run, logs) = try orchestratorWithImmutableLogs(#"[{"id": "talks", "command": "echo out"}]"#, [])
+        #expect(run.stdout.contains("warning: task talks: output was not kept: cannot open the task log \(logs)/"), "\(run.stdout)")
     }
 
     /// An agent's answer is its stdout: when that log cannot be made, the answer is lost, and the
