@@ -89,37 +89,43 @@ extension Repository {
     func deleteBranchOnLocalRemote(_ branch: String, expected: ObjectID, remote: OpaquePointer?, named remoteName: String,
                                    at path: String) throws -> Bool {
         let name = "refs/heads/" + branch
-        let operation = "delete \(branch) on \(remoteName)"
-        let files = try Self.withLocalRepository(at: path, for: operation) { String(cString: git_repository_commondir($0)) }
-        let deadline = ContinuousClock.now + .seconds(Self.referenceUpdateWait)
+        let deleted = try Self.deleteWaitingForLocks(name, at: expected, ofRepositoryAt: path, for: "delete \(branch) on \(remoteName)")
+        // This repository's own tracking branch, after: its locks are not the remote's.
+        if deleted, let tracking = try trackingReference(of: name, remote: remote) {
+            try deleteReferences([tracking])
+        }
+        return deleted
+    }
+
+    /// Deletes reference `name` of the bare repository at `path` if it points at `expected`, as
+    /// `deleteReference` does, under its `ReferenceUpdateLock`, waiting for its lock file (and
+    /// removing it once stale) until the deadline; `operation` names the deletion in errors.
+    private static func deleteWaitingForLocks(_ name: String, at expected: ObjectID, ofRepositoryAt path: String,
+                                              for operation: String) throws -> Bool {
+        let files = try withLocalRepository(at: path, for: operation) { String(cString: git_repository_commondir($0)) }
+        let deadline = ContinuousClock.now + .seconds(referenceUpdateWait)
         let updates = try ReferenceUpdateLock(reference: name, inRepositoryFiles: files)
-        guard updates.acquire(until: deadline) else { throw GitError.conductor(operation, Self.updateInProgress(name, of: path)) }
+        guard updates.acquire(until: deadline) else { throw GitError.conductor(operation, updateInProgress(name, of: path)) }
         defer { updates.release() }
         let lock = ReferenceLock(reference: name, inRepositoryFiles: files)
-        var deleted: Bool?
-        while deleted == nil {
+        while true {
             // A repository handle of its own for each try: after a deletion failed on the lock of
             // `packed-refs`, 1.5 "deletes" the branch on the same handle without touching the file.
             do {
-                deleted = try Self.withLocalRepository(at: path, for: operation) {
-                    try Self.deleteReference(name, at: expected, in: $0, at: path, for: operation)
+                return try withLocalRepository(at: path, for: operation) {
+                    try deleteReference(name, at: expected, in: $0, at: path, for: operation)
                 }
             } catch let error as GitError where error.code == GIT_ELOCKED.rawValue {
                 let wait = ContinuousClock.now < deadline
-                    ? lock.waitForRelease(staleAfter: .seconds(Self.staleReferenceLockAge), until: deadline) : .held
+                    ? lock.waitForRelease(staleAfter: .seconds(staleReferenceLockAge), until: deadline) : .held
                 if wait == .held || (wait == .released && ContinuousClock.now >= deadline) {
                     let reason = FileManager.default.fileExists(atPath: lock.path)
-                        ? Self.lockInUse(name, of: path, lock: lock)
-                        : "deleting \(name) of \(path) stayed blocked for \(Int(Self.referenceUpdateWait)) s: \(error.message); if no git process is using that repository, a killed one left that lock: remove it, then try again"
+                        ? lockInUse(name, of: path, lock: lock)
+                        : "deleting \(name) of \(path) stayed blocked for \(Int(referenceUpdateWait)) s: \(error.message); if no git process is using that repository, a killed one left that lock: remove it, then try again"
                     throw GitError.conductor(operation, reason)
                 }
             }
         }
-        // This repository's own tracking branch, outside the loop: its locks are not the remote's.
-        if deleted == true, let tracking = try trackingReference(of: name, remote: remote) {
-            try deleteReferences([tracking])
-        }
-        return deleted == true
     }
 
     /// Deletes reference `name` of `repository` (the repository at `path`) if it points at
